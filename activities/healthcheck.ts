@@ -1,0 +1,46 @@
+/** The healthcheck service: submit a database for checking, and read the report. */
+import type { CheckFailure, JobRef } from '../workflows/definitions';
+import type { Credentials, DbRef } from './credentials';
+import type { JobServiceClient } from './job-client';
+
+interface CheckResult {
+  status: string;
+  messages?: string[];
+}
+
+interface HealthcheckOutput {
+  db_name?: string;
+  status: 'passed' | 'failed';
+  results?: Record<string, CheckResult>;
+}
+
+/** Passed, or ran and found problems. (Checks that could not run fail the activity with JobFailed.) */
+export interface HealthcheckReport {
+  status: 'passed' | 'problems';
+  failures: CheckFailure[];
+}
+
+export function healthcheckActivities(client: JobServiceClient, credentials: Credentials) {
+  return {
+    async submitHealthcheck(input: { token: string; db: DbRef; staging_uri?: string }): Promise<JobRef> {
+      const key = `${input.token}:healthcheck`;
+      const body = { db_uri: credentials.reveal(input.db), staging_uri: input.staging_uri, tag: key };
+      const answer = await client.submit(body, key);
+      return client.ref(String(answer.job_id));
+    },
+
+    async waitForHealthcheck(job: JobRef): Promise<HealthcheckReport> {
+      const output = await client.outputWhenDone<HealthcheckOutput>(job.id);
+      const failures = Object.entries(output?.results ?? {})
+        .filter(([, result]) => result.status !== 'passed')
+        .map(([check, result]) => ({
+          check,
+          messages: (result.messages ?? []).map((m) => credentials.redact(String(m))),
+        }));
+      if (output?.status === 'failed') {
+        return { status: 'problems', failures: failures.length ? failures : [{ check: 'healthcheck', messages: ['reported failed'] }] };
+      }
+      return { status: 'passed', failures: [] };
+    },
+  };
+}

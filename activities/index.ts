@@ -1,0 +1,56 @@
+/** All activities, built from their dependencies (so tests wire real servers in). */
+import type { Sealer } from '../common/secrets';
+import type { JobRef, ServiceName } from '../workflows/definitions';
+import { copyActivities } from './copy';
+import { type DbRef, createCredentials } from './credentials';
+import { checkDatabaseExists } from './databases';
+import { type HandoverNotice, type Mailer, composeEmail } from './email';
+import { eventActivities } from './events';
+import { healthcheckActivities } from './healthcheck';
+import { JobServiceClient } from './job-client';
+import { metadataActivities } from './metadata';
+
+export interface ActivityDeps {
+  serviceUrls: Record<ServiceName, string>;
+  sealer: Sealer;
+  mailer: Mailer;
+  /** Where a handover's status can be read (the API), for links in emails. */
+  publicUrl: string;
+  /** The Temporal Web UI and namespace, for links in emails. */
+  temporalWebUrl: string;
+  namespace: string;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const credentials = createCredentials(deps.sealer);
+  const client = (name: ServiceName, killQuery?: string) =>
+    new JobServiceClient({ name, baseUrl: deps.serviceUrls[name], killQuery, redact: credentials.redact });
+  const services: Record<ServiceName, JobServiceClient> = {
+    healthcheck: client('healthcheck'),
+    copy: client('copy'),
+    metadata: client('metadata'),
+    event: client('event', ''),
+  };
+
+  return {
+    async checkSourceExists(db: DbRef): Promise<void> {
+      await checkDatabaseExists(credentials.reveal(db), db.uri);
+    },
+    ...healthcheckActivities(services.healthcheck, credentials),
+    ...copyActivities(services.copy, credentials),
+    ...metadataActivities(services.metadata, credentials),
+    ...eventActivities(services.event),
+    async killJob(job: JobRef): Promise<void> {
+      await services[job.service].kill(job.id);
+    },
+    async sendEmail(notice: HandoverNotice): Promise<void> {
+      const links = {
+        status: `${deps.publicUrl.replace(/\/+$/, '')}/handovers/${notice.token}`,
+        temporal: `${deps.temporalWebUrl.replace(/\/+$/, '')}/namespaces/${deps.namespace}/workflows/${notice.token}`,
+      };
+      await deps.mailer.send(composeEmail(notice, links));
+    },
+  };
+}
+
+export type HandoverActivities = ReturnType<typeof createActivities>;

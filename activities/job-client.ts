@@ -1,0 +1,131 @@
+/**
+ * The one client for the four job services (DESIGN.md: submit, poll, kill, failures).
+ * HTTP errors become Temporal failures with the right retry behaviour: a service that is down
+ * (connection refused, 5xx) is retried; a request it refuses (4xx) is not.
+ */
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { type JobRef, type ServiceName, failureTypes } from '../workflows/definitions';
+
+export type JobState = 'submitted' | 'running' | 'incomplete' | 'complete' | 'failed';
+
+export interface JobStatus<Output = unknown> {
+  id: string | number;
+  status: JobState;
+  output?: Output;
+  progress?: unknown;
+}
+
+const { jobStillRunning: JOB_STILL_RUNNING, jobFailed: JOB_FAILED, jobRejected: JOB_REJECTED } = failureTypes;
+
+export interface JobServiceOptions {
+  name: ServiceName;
+  baseUrl: string;
+  /** The event service kills with a plain DELETE; the others want ?kill=1. */
+  killQuery?: string;
+  /** Redacts anything a service echoes back (URIs with passwords) before it reaches history. */
+  redact: (text: string) => string;
+  fetchImpl?: typeof fetch;
+}
+
+export class JobServiceClient {
+  private readonly base: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly opts: JobServiceOptions) {
+    this.base = opts.baseUrl.replace(/\/+$/, '');
+    this.fetchImpl = opts.fetchImpl ?? fetch;
+  }
+
+  get name(): ServiceName {
+    return this.opts.name;
+  }
+
+  ref(id: string): JobRef {
+    return { service: this.opts.name, id, url: `${this.base}/jobs/${id}` };
+  }
+
+  /**
+   * Submits a job. The idempotency key (token + step) goes in the `Idempotency-Key` header, so a
+   * retried submission after a worker crash returns the job already created instead of a second one.
+   */
+  async submit<T = { job_id: string | number }>(body: object, idempotencyKey: string): Promise<T> {
+    return this.request<T>('POST', '/jobs', { body, headers: { 'Idempotency-Key': idempotencyKey } });
+  }
+
+  async status<Output>(id: string): Promise<JobStatus<Output>> {
+    return this.request<JobStatus<Output>>('GET', `/jobs/${id}`);
+  }
+
+  /** The failure message of a failed job (`?format=failures`), or '' when the service has none. */
+  async failures(id: string): Promise<string> {
+    try {
+      const answer = await this.request<{ msg?: string } | string>('GET', `/jobs/${id}?format=failures`);
+      return typeof answer === 'string' ? answer : (answer?.msg ?? '');
+    } catch {
+      return '';
+    }
+  }
+
+  async kill(id: string): Promise<void> {
+    await this.request('DELETE', `/jobs/${id}${this.opts.killQuery ?? '?kill=1'}`, { allow404: true });
+  }
+
+  /**
+   * Polls once: returns the output of a complete job; throws a retryable, benign failure while it runs
+   * (the activity's retry policy paces the polling, adding no history) and a non-retryable one if it failed.
+   */
+  async outputWhenDone<Output>(id: string): Promise<Output> {
+    const job = await this.status<Output>(id);
+    switch (job.status) {
+      case 'complete':
+        return job.output as Output;
+      case 'failed': {
+        const why = (await this.failures(id)) || 'the job failed without a message';
+        throw ApplicationFailure.nonRetryable(this.opts.redact(why), JOB_FAILED, { job: this.ref(id) });
+      }
+      default:
+        throw ApplicationFailure.create({
+          message: `${this.opts.name} job ${id} is ${job.status}${job.progress ? ` (${JSON.stringify(job.progress)})` : ''}`,
+          type: JOB_STILL_RUNNING,
+          category: ApplicationFailureCategory.BENIGN,
+        });
+    }
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    opts: { body?: object; headers?: Record<string, string>; allow404?: boolean } = {},
+  ): Promise<T> {
+    const url = `${this.base}${path}`;
+    let res: Response;
+    try {
+      res = await this.fetchImpl(url, {
+        method,
+        headers: { accept: 'application/json', ...(opts.body ? { 'content-type': 'application/json' } : {}), ...opts.headers },
+        body: opts.body ? JSON.stringify(opts.body) : undefined,
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (err) {
+      // Down or unreachable: retryable, the step's deadline bounds how long.
+      throw new Error(`${this.opts.name} service unreachable at ${this.base}: ${(err as Error).message}`);
+    }
+    const text = await res.text();
+    if (res.status === 404 && opts.allow404) return undefined as T;
+    if (res.status >= 500 || res.status === 429 || res.status === 408) {
+      throw new Error(`${this.opts.name} service answered ${res.status} to ${method} ${path}: ${this.opts.redact(text.slice(0, 300))}`);
+    }
+    if (res.status >= 400) {
+      throw ApplicationFailure.nonRetryable(
+        `${this.opts.name} service refused ${method} ${path} (${res.status}): ${this.opts.redact(text.slice(0, 500))}`,
+        JOB_REJECTED,
+      );
+    }
+    if (!text) return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      return text as T;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/** The Handover API (Fastify + zod). buildApp(deps) so tests drive it with inject() or a real port. */
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { type ZodTypeProvider, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../common/config';
+import type { Sealer } from '../common/secrets';
+import { errorHandler } from './errors';
+import { createHandoverService } from './handovers';
+import { handoverRoutes } from './routes/handovers';
+
+export interface AppDeps {
+  client: Client;
+  config: Config;
+  sealer: Sealer;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp(deps: AppDeps) {
+  const app = Fastify({ logger: deps.logger ?? false }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+
+  await app.register(swagger, {
+    openapi: { info: { title: 'Handover API', version: '0.1.0', description: 'Hand a database over to staging.' } },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const handovers = createHandoverService(deps);
+  await app.register(handoverRoutes(handovers, deps.config.HANDOVER_PUBLIC_URL.replace(/\/+$/, '')));
+
+  app.get('/health', { schema: { summary: 'Is the API up and Temporal reachable?' } }, async (_request, reply) => {
+    try {
+      await deps.client.workflowService.getSystemInfo({});
+      return { status: 'ok', temporal: 'reachable' };
+    } catch {
+      return reply.code(503).send({ status: 'degraded', temporal: 'unreachable' });
+    }
+  });
+  return app;
+}

@@ -1,0 +1,178 @@
+/**
+ * What the API does with Temporal: start a handover under its database lock, read its progress,
+ * list handovers from visibility, cancel one. Routes stay thin; tests call these through HTTP.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { type Config, timingsFrom } from '../common/config';
+import { databaseKey, deriveTargetUri, parseDbUri, withoutPassword } from '../common/db-uri';
+import type { Sealer } from '../common/secrets';
+import type { HandoverSpec } from '../common/spec';
+import {
+  type CancelRequest,
+  HANDOVER_WORKFLOW,
+  type HandoverInput,
+  type HandoverProgress,
+  type HandoverStatus,
+  cancelSignal,
+  progressQuery,
+  searchAttributes,
+} from '../workflows/definitions';
+import { databaseLockWorkflow } from '../workflows/lock';
+
+export interface HandoverServiceDeps {
+  client: Client;
+  config: Config;
+  sealer: Sealer;
+}
+
+export class HandoverConflict extends Error {
+  constructor(readonly token: string) {
+    super('a handover of this database is already running');
+  }
+}
+export class HandoverNotFound extends Error {}
+export class HandoverEnded extends Error {
+  constructor(readonly status: string) {
+    super(`the handover has already ended (${status})`);
+  }
+}
+/** A request that is well-formed but cannot be done, with the field to blame. */
+export class HandoverRefused extends Error {
+  constructor(readonly field: string, message: string) {
+    super(message);
+  }
+}
+
+export interface HandoverRow {
+  token: string;
+  database?: string;
+  contact?: string;
+  type?: string;
+  status?: string;
+  step?: string;
+  submitted_at?: string;
+  ended_at?: string;
+}
+
+export interface ListFilters {
+  status?: HandoverStatus;
+  database?: string;
+  contact?: string;
+  type?: string;
+  limit: number;
+}
+
+export function lockWorkflowId(targetUri: string): string {
+  return `handover-lock:${databaseKey(targetUri)}`;
+}
+
+export function createHandoverService({ client, config, sealer }: HandoverServiceDeps) {
+  const handle = (token: string) => client.workflow.getHandle(token);
+
+  /** The workflow must be a handover: a token names nothing else (not a lock, not another app's workflow). */
+  async function describeHandover(token: string) {
+    try {
+      const description = await handle(token).describe();
+      if (description.type !== HANDOVER_WORKFLOW) throw new HandoverNotFound(token);
+      return description;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new HandoverNotFound(token);
+      throw err;
+    }
+  }
+
+  return {
+    /** Starts a handover; returns its token once the handover workflow exists. */
+    async submit(spec: HandoverSpec): Promise<string> {
+      const targetUri = spec.tgt_uri ?? deriveTargetUri(config.HANDOVER_STAGING_URI, spec.src_uri);
+      if (databaseKey(targetUri) === databaseKey(spec.src_uri)) {
+        throw new HandoverRefused('tgt_uri', 'is the same database as src_uri');
+      }
+      const token = randomUUID();
+      const seal = (uri: string) => (parseDbUri(uri).password !== undefined ? sealer.seal(uri) : undefined);
+      const input: HandoverInput = {
+        token,
+        spec: { ...spec, src_uri: withoutPassword(spec.src_uri), tgt_uri: withoutPassword(targetUri) },
+        database: parseDbUri(targetUri).database,
+        sealed: { src_uri: seal(spec.src_uri), tgt_uri: seal(targetUri) },
+        timings: timingsFrom(config),
+        submittedAt: new Date().toISOString(),
+      };
+      const lockId = lockWorkflowId(targetUri);
+      try {
+        await client.workflow.start(databaseLockWorkflow, {
+          workflowId: lockId,
+          taskQueue: config.HANDOVER_TASK_QUEUE,
+          args: [{ lockKey: lockId, handover: input }],
+          workflowIdConflictPolicy: 'FAIL',
+          memo: { token },
+        });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) {
+          const holder = await client.workflow.getHandle(lockId).describe();
+          throw new HandoverConflict(String(holder.memo?.token ?? ''));
+        }
+        throw err;
+      }
+      await waitUntilStarted(token);
+      return token;
+    },
+
+    async progress(token: string): Promise<HandoverProgress> {
+      const description = await describeHandover(token);
+      const progress = await handle(token).query(progressQuery);
+      // Terminated or timed out by hand: the workflow never recorded its end, Temporal did.
+      if (progress.status === 'running' && description.status.name !== 'RUNNING') {
+        return { ...progress, status: description.status.name === 'CANCELLED' ? 'cancelled' : 'failed', ended_at: description.closeTime?.toISOString() };
+      }
+      return progress;
+    },
+
+    async list(filters: ListFilters): Promise<HandoverRow[]> {
+      const clauses = [`WorkflowType = '${HANDOVER_WORKFLOW}'`];
+      const keyword = (name: string, value?: string) => value && clauses.push(`${name} = '${value.replace(/'/g, "\\'")}'`);
+      keyword(searchAttributes.status.name, filters.status);
+      keyword(searchAttributes.database.name, filters.database);
+      keyword(searchAttributes.contact.name, filters.contact);
+      keyword(searchAttributes.type.name, filters.type);
+      const rows: HandoverRow[] = [];
+      for await (const wf of client.workflow.list({ query: clauses.join(' AND '), pageSize: Math.min(filters.limit, 1000) })) {
+        const sa = wf.typedSearchAttributes;
+        rows.push({
+          token: wf.workflowId,
+          database: sa.get(searchAttributes.database),
+          contact: sa.get(searchAttributes.contact),
+          type: sa.get(searchAttributes.type),
+          status: sa.get(searchAttributes.status),
+          step: sa.get(searchAttributes.step),
+          submitted_at: wf.startTime.toISOString(),
+          ended_at: wf.closeTime?.toISOString(),
+        });
+        if (rows.length >= filters.limit) break;
+      }
+      return rows.sort((a, b) => (b.submitted_at ?? '').localeCompare(a.submitted_at ?? ''));
+    },
+
+    async cancel(token: string, request: CancelRequest): Promise<void> {
+      const description = await describeHandover(token);
+      if (description.status.name !== 'RUNNING') throw new HandoverEnded(description.status.name.toLowerCase());
+      await handle(token).signal(cancelSignal, request);
+    },
+  };
+
+  /** The lock workflow starts the handover as its child; wait (briefly) until it exists, so its token answers at once. */
+  async function waitUntilStarted(token: string): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      try {
+        await handle(token).describe();
+        return;
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+}
+
+export type HandoverService = ReturnType<typeof createHandoverService>;

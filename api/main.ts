@@ -1,0 +1,33 @@
+/** `npm run api`: serves the Handover API until SIGINT/SIGTERM. */
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError, loadConfig } from '../common/config';
+import { createSealer } from '../common/secrets';
+import { tlsFrom } from '../common/temporal';
+import { buildApp } from './app';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  // Lazy: the API starts (and answers 503) even while Temporal is down.
+  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, tls: tlsFrom(config) });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = await buildApp({
+    client,
+    config,
+    sealer: createSealer(config.HANDOVER_SECRET_KEY),
+    logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] },
+  });
+  const close = async () => {
+    await app.close();
+    await connection.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', close);
+  process.once('SIGTERM', close);
+  await app.listen({ host: config.HOST, port: config.PORT });
+  console.log(`Handover API on ${config.HANDOVER_PUBLIC_URL} (OpenAPI: ${config.HANDOVER_PUBLIC_URL}/docs)`);
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,65 @@
+/** /handovers: submit, read, list and cancel handovers. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { handoverSpecSchema } from '../../common/spec';
+import type { HandoverService } from '../handovers';
+
+const token = z.object({ token: z.string().regex(/^[\w.:-]{1,200}$/, 'is not a handover token') });
+const keyword = z.string().regex(/^[^'"\\]{1,200}$/, 'must not contain quotes or backslashes').optional();
+
+export const handoverRoutes =
+  (handovers: HandoverService, publicUrl: string): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.post(
+      '/handovers',
+      {
+        schema: {
+          summary: 'Submit a handover',
+          body: handoverSpecSchema,
+          response: { 201: z.object({ token: z.string(), status_url: z.string() }) },
+        },
+      },
+      async (request, reply) => {
+        const submitted = await handovers.submit(request.body);
+        return reply.code(201).send({ token: submitted, status_url: `${publicUrl}/handovers/${submitted}` });
+      },
+    );
+
+    app.get(
+      '/handovers',
+      {
+        schema: {
+          summary: 'List handovers, newest first',
+          querystring: z.object({
+            status: z.enum(['running', 'completed', 'failed', 'cancelled']).optional(),
+            database: keyword,
+            contact: keyword,
+            type: keyword,
+            limit: z.coerce.number().int().min(1).max(1000).default(100),
+          }),
+        },
+      },
+      async (request) => ({ handovers: await handovers.list(request.query) }),
+    );
+
+    app.get(
+      '/handovers/:token',
+      { schema: { summary: "A handover's progress: status, step, timeline", params: token } },
+      async (request) => handovers.progress(request.params.token),
+    );
+
+    app.post(
+      '/handovers/:token/cancel',
+      {
+        schema: {
+          summary: 'Cancel a running handover (its running job is killed, the submitter emailed)',
+          params: token,
+          body: z.object({ by: z.string().max(200).optional(), reason: z.string().max(2000).optional() }).strict().optional(),
+        },
+      },
+      async (request, reply) => {
+        await handovers.cancel(request.params.token, { by: request.body?.by ?? 'api', reason: request.body?.reason });
+        return reply.code(202).send({ token: request.params.token, status: 'cancelling' });
+      },
+    );
+  };

@@ -1,0 +1,110 @@
+/**
+ * All configuration, read from environment variables and validated in one place.
+ * Errors name the variable and the reason; values are never echoed (some are secrets).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { Duration } from '@temporalio/common';
+import type { HandoverTimings } from '../workflows/definitions';
+import { parseDbUri } from './db-uri';
+
+/** Where the local, git-ignored state lives (staging databases, mail, the dev secret key). */
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+export const LOCAL_STATE_DIR = path.join(PROJECT_ROOT, '.handover');
+
+const duration = z.string().refine((v) => {
+  try {
+    return msToNumber(v as never) > 0;
+  } catch {
+    return false;
+  }
+}, 'must be a duration such as 30s, 10m or 24h');
+
+const url = z.url({ message: 'must be a URL such as http://localhost:4001' });
+
+const stagingUri = z.string().superRefine((v, ctx) => {
+  try {
+    parseDbUri(v, { staging: true });
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `${(err as Error).message}` });
+  }
+});
+
+const schema = z.object({
+  TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TLS_CERT: z.string().optional(),
+  TEMPORAL_TLS_KEY: z.string().optional(),
+  TEMPORAL_TLS_CA: z.string().optional(),
+  TEMPORAL_WEB_URL: url.default('http://localhost:8233'),
+  HANDOVER_TASK_QUEUE: z.string().min(1).default('handover'),
+  HANDOVER_HEALTHCHECK_URL: url.default('http://localhost:4001'),
+  HANDOVER_COPY_URL: url.default('http://localhost:4002'),
+  HANDOVER_METADATA_URL: url.default('http://localhost:4003'),
+  HANDOVER_EVENT_URL: url.default('http://localhost:4004'),
+  HANDOVER_STAGING_URI: stagingUri.default(`sqlite:///${path.join(LOCAL_STATE_DIR, 'staging')}/`),
+  HANDOVER_SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  HANDOVER_CHECK_DEADLINE: duration.default('24h'),
+  HANDOVER_COPY_DEADLINE: duration.default('24h'),
+  HANDOVER_METADATA_DEADLINE: duration.default('6h'),
+  HANDOVER_EVENT_DEADLINE: duration.default('1h'),
+  HANDOVER_POLL_INTERVAL: duration.default('10s'),
+  HANDOVER_POLL_MAX_INTERVAL: duration.default('1m'),
+  HANDOVER_SUBMIT_TIMEOUT: duration.default('15m'),
+  SMTP_URL: z
+    .string()
+    .regex(/^(smtps?:\/\/|file:\/\/\/)/, 'must be smtp://[user:pass@]host:port, smtps://..., or file:///folder')
+    .default(`file://${path.join(LOCAL_STATE_DIR, 'mail')}`),
+  HANDOVER_MAIL_FROM: z.string().default('Handover <handover@localhost>'),
+  HANDOVER_PUBLIC_URL: url.optional(),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof schema> & { HANDOVER_SECRET_KEY: string; HANDOVER_PUBLIC_URL: string };
+
+export class ConfigError extends Error {}
+
+/** The per-step deadlines and polling pace a new handover gets. */
+export function timingsFrom(c: Config): HandoverTimings {
+  return {
+    checkDeadline: c.HANDOVER_CHECK_DEADLINE as Duration,
+    copyDeadline: c.HANDOVER_COPY_DEADLINE as Duration,
+    metadataDeadline: c.HANDOVER_METADATA_DEADLINE as Duration,
+    eventDeadline: c.HANDOVER_EVENT_DEADLINE as Duration,
+    pollInterval: c.HANDOVER_POLL_INTERVAL as Duration,
+    pollMaxInterval: c.HANDOVER_POLL_MAX_INTERVAL as Duration,
+    submitTimeout: c.HANDOVER_SUBMIT_TIMEOUT as Duration,
+  };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = result.data;
+  return {
+    ...c,
+    HANDOVER_SECRET_KEY: c.HANDOVER_SECRET_KEY ?? devSecretKey(),
+    HANDOVER_PUBLIC_URL: c.HANDOVER_PUBLIC_URL ?? `http://${c.HOST === '0.0.0.0' ? 'localhost' : c.HOST}:${c.PORT}`,
+  };
+}
+
+/**
+ * Without HANDOVER_SECRET_KEY (a laptop, the local stack) the API and worker share a key kept in a
+ * git-ignored file, made on first use. Production sets the variable on both.
+ */
+function devSecretKey(): string {
+  const file = path.join(LOCAL_STATE_DIR, 'secret.key');
+  if (!existsSync(file)) {
+    mkdirSync(LOCAL_STATE_DIR, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  }
+  return readFileSync(file, 'utf8').trim();
+}

@@ -1,0 +1,105 @@
+/**
+ * Database URIs as SQLAlchemy and Ensembl's tools write them:
+ *   mysql://user:pass@host:port/name       (MySQL / MariaDB)
+ *   sqlite:////absolute/path/name.sqlite   (a SQLite file; the name is the file name without extension)
+ * A staging URI names a server, not a database: `mysql://user:pass@host:port/` or a folder `sqlite:////srv/staging/`.
+ */
+import path from 'node:path';
+
+export type Engine = 'mysql' | 'sqlite';
+
+export interface DbUri {
+  engine: Engine;
+  user?: string;
+  password?: string;
+  host?: string;
+  port?: number;
+  /** Database name: the MySQL schema, or the SQLite file name without its extension ('' for a staging URI). */
+  database: string;
+  /** SQLite only: the absolute file (or, for a staging URI, folder) path. */
+  file?: string;
+}
+
+export class DbUriError extends Error {}
+
+const SCHEMES: Record<string, Engine> = { 'mysql:': 'mysql', 'mysql+pymysql:': 'mysql', 'sqlite:': 'sqlite' };
+
+/** Parses a database (or, with `{ staging: true }`, a staging server) URI; throws DbUriError saying what is wrong. */
+export function parseDbUri(uri: string, opts: { staging?: boolean } = {}): DbUri {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new DbUriError('is not a URI (expected mysql://user:pass@host:port/name or sqlite:////path/name.sqlite)');
+  }
+  const engine = SCHEMES[url.protocol];
+  if (!engine) throw new DbUriError(`has unsupported scheme "${url.protocol.replace(/:$/, '')}" (use mysql or sqlite)`);
+
+  if (engine === 'sqlite') {
+    // sqlite:////abs/path -> pathname "//abs/path"; sqlite:///rel/path -> "/rel/path" (relative: refused).
+    if (url.host) throw new DbUriError('must not name a host for sqlite (use sqlite:////absolute/path)');
+    if (!url.pathname.startsWith('//')) throw new DbUriError('must give an absolute sqlite path (sqlite:////absolute/path)');
+    const file = path.posix.normalize(decodeURIComponent(url.pathname.slice(1)));
+    if (opts.staging) return { engine, database: '', file: file.endsWith('/') ? file : `${file}/` };
+    if (url.pathname.endsWith('/')) throw new DbUriError('names a folder, not a sqlite database file');
+    const database = path.posix.basename(file).replace(/\.[^.]*$/, '');
+    return { engine, database, file };
+  }
+
+  if (!url.hostname) throw new DbUriError('must name a host (mysql://user:pass@host:port/name)');
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (opts.staging) {
+    if (database) throw new DbUriError('is a staging server URI and must not name a database (mysql://user:pass@host:port/)');
+  } else {
+    if (!database) throw new DbUriError('must name a database (mysql://user:pass@host:port/name)');
+    if (database.includes('/')) throw new DbUriError('has a database name containing "/"');
+  }
+  return {
+    engine,
+    user: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    host: url.hostname,
+    port: url.port ? Number(url.port) : 3306,
+    database,
+  };
+}
+
+/** Writes a DbUri back as a URI string (the password included when present). */
+export function formatDbUri(db: DbUri): string {
+  if (db.engine === 'sqlite') return `sqlite:///${db.file}`;
+  const auth = db.user
+    ? `${encodeURIComponent(db.user)}${db.password !== undefined ? `:${encodeURIComponent(db.password)}` : ''}@`
+    : '';
+  return `mysql://${auth}${db.host}:${db.port}/${encodeURIComponent(db.database)}`;
+}
+
+/** The URI without its password: safe for history, logs, emails and pages. */
+export function withoutPassword(uri: string): string {
+  return formatDbUri({ ...parseDbUri(uri), password: undefined });
+}
+
+/** The target database on a staging server: staging URI + the source database name. */
+export function deriveTargetUri(stagingUri: string, sourceUri: string): string {
+  const staging = parseDbUri(stagingUri, { staging: true });
+  const source = parseDbUri(sourceUri);
+  if (staging.engine === 'sqlite') return `sqlite:///${staging.file}${source.database}.sqlite`;
+  return formatDbUri({ ...staging, database: source.database });
+}
+
+/**
+ * A stable key naming one database wherever it is written from: the lock that allows one handover
+ * per target database at a time is keyed by it.
+ */
+export function databaseKey(uri: string): string {
+  const db = parseDbUri(uri);
+  return db.engine === 'sqlite' ? `sqlite:${db.file}` : `mysql:${db.host}:${db.port}/${db.database}`;
+}
+
+/** Replaces credentials inside any URI found in free text, and any of the given secret strings. */
+export function redactText(text: string, secrets: Array<string | undefined> = []): string {
+  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@/]*@/gi, '$1:***@');
+  for (const secret of secrets) {
+    if (secret && secret.length >= 3) out = out.split(secret).join('***');
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+/** The handover specification a submitter sends, validated with zod; shared by the API and its tests. */
+import { z } from 'zod';
+import { parseDbUri } from './db-uri';
+
+/** A string field whose messages say "is required" when it is missing, rather than zod's type talk. */
+const text = () => z.string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a string') });
+
+const dbUri = (opts: { staging?: boolean } = {}) =>
+  text().min(1, 'is required').superRefine((value, ctx) => {
+    try {
+      parseDbUri(value, opts);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
+
+export const handoverSpecSchema = z
+  .object({
+    src_uri: dbUri().describe('The source database, e.g. mysql://user:pass@host:3306/homo_sapiens_core_110_38'),
+    tgt_uri: dbUri()
+      .optional()
+      .describe('The target database on staging; defaults to HANDOVER_STAGING_URI + the source database name'),
+    contact: text().pipe(z.email({ message: 'must be an email address' })).describe('Who is told how the handover went'),
+    type: text()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'must be a word such as core, variation or compara')
+      .max(64)
+      .describe('The kind of database, e.g. core'),
+    comment: text().trim().min(1, 'is required').max(2000).describe('Why this database is handed over'),
+    source: text().max(200).optional().describe('Which tool or person submitted it'),
+  })
+  .strict();
+
+export type HandoverSpec = z.infer<typeof handoverSpecSchema>;
+
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+/** The parts of a zod issue we read (also what fastify-type-provider-zod passes on in `validation`). */
+export interface IssueLike {
+  path: ReadonlyArray<PropertyKey>;
+  code: string;
+  message: string;
+  keys?: string[];
+}
+
+/** One entry per bad field, in the order of the schema, messages joined when a field has several. */
+export function fieldIssues(issues: ReadonlyArray<IssueLike>): FieldIssue[] {
+  const byField = new Map<string, string[]>();
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys ?? []) byField.set(key, ['is not a known field']);
+      continue;
+    }
+    const field = issue.path.map(String).join('.') || '(body)';
+    byField.set(field, [...(byField.get(field) ?? []), issue.message]);
+  }
+  return [...byField].map(([field, messages]) => ({ field, message: messages.join('; ') }));
+}

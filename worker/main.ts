@@ -1,0 +1,17 @@
+/** `npm run worker`: runs the Handover worker until SIGINT/SIGTERM, then drains and stops. */
+import { ConfigError, loadConfig } from '../common/config';
+import { createHandoverWorker } from './worker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const worker = await createHandoverWorker(config);
+  console.log(`Handover worker polling task queue "${config.HANDOVER_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (${config.TEMPORAL_NAMESPACE})`);
+  // The SDK's runtime turns SIGINT/SIGTERM into worker.shutdown(): running activities finish, then run() resolves.
+  await worker.run();
+  console.log('Handover worker stopped');
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

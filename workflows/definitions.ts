@@ -1,0 +1,139 @@
+/**
+ * What the workflow and its callers (API, CLI, tests) share: message names, search attribute keys and
+ * the shapes that cross the boundary. Pure definitions, safe in the workflow sandbox.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { type Duration, defineSearchAttributeKey } from '@temporalio/common';
+
+export const HANDOVER_WORKFLOW = 'handoverWorkflow';
+export const LOCK_WORKFLOW = 'databaseLockWorkflow';
+
+export const STEPS = ['checking', 'healthcheck', 'copy', 'metadata', 'event'] as const;
+export type Step = (typeof STEPS)[number];
+export type CurrentStep = Step | 'done';
+export type HandoverStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** Failure types that cross from activities to the workflow (the workflow imports no activity code). */
+export const failureTypes = {
+  /** A job is still going: a benign, retried failure that paces polling. */
+  jobStillRunning: 'JobStillRunning',
+  /** A job ended as failed (for the healthcheck: the checks could not run). */
+  jobFailed: 'JobFailed',
+  /** A service refused the request (4xx): retrying would not help. */
+  jobRejected: 'JobRejected',
+  /** The source database does not exist or refuses us. */
+  sourceMissing: 'SourceMissing',
+  /** The handover ended as failed; details[0] is a HandoverFailure. */
+  handoverFailed: 'HandoverFailed',
+} as const;
+
+/** The four job services the handover is a client of. */
+export type ServiceName = 'healthcheck' | 'copy' | 'metadata' | 'event';
+
+/** Registered on the Temporal server (temporal-dev.sh does it for the dev server) so the Web UI can filter. */
+export const searchAttributes = {
+  database: defineSearchAttributeKey('HandoverDatabase', 'KEYWORD'),
+  contact: defineSearchAttributeKey('HandoverContact', 'KEYWORD'),
+  type: defineSearchAttributeKey('HandoverType', 'KEYWORD'),
+  status: defineSearchAttributeKey('HandoverStatus', 'KEYWORD'),
+  step: defineSearchAttributeKey('HandoverStep', 'KEYWORD'),
+} as const;
+
+/** The submitted specification as the workflow records it: URIs carry no password. */
+export interface RecordedSpec {
+  src_uri: string;
+  tgt_uri: string;
+  contact: string;
+  type: string;
+  comment: string;
+  source?: string;
+}
+
+/** Per-step deadlines and the polling pace, fixed when the handover starts. */
+export interface HandoverTimings {
+  checkDeadline: Duration;
+  copyDeadline: Duration;
+  metadataDeadline: Duration;
+  eventDeadline: Duration;
+  pollInterval: Duration;
+  pollMaxInterval: Duration;
+  submitTimeout: Duration;
+}
+
+export interface HandoverInput {
+  token: string;
+  spec: RecordedSpec;
+  /** Target database name (search attribute, lock key display). */
+  database: string;
+  /** Full URIs sealed with the workers' key, present only where a password was given. */
+  sealed: { src_uri?: string; tgt_uri?: string };
+  timings: HandoverTimings;
+  submittedAt: string;
+}
+
+export interface LockInput {
+  lockKey: string;
+  handover: HandoverInput;
+}
+
+/** A job on one of the four services, as the timeline shows it. */
+export interface JobRef {
+  service: ServiceName;
+  id: string;
+  url: string;
+}
+
+export interface CheckFailure {
+  check: string;
+  messages: string[];
+}
+
+export type Outcome = 'passed' | 'failed' | 'problems' | 'cancelled' | 'timed out';
+
+export interface TimelineEntry {
+  step: Step;
+  started_at: string;
+  ended_at?: string;
+  outcome?: Outcome;
+  message?: string;
+  jobs: JobRef[];
+}
+
+export interface HandoverFailure {
+  step: Step;
+  /** 'could_not_run' (the checks did not run) vs 'problems' (they ran and found problems). */
+  kind: 'error' | 'could_not_run' | 'problems' | 'timed_out';
+  reason: string;
+  checks?: CheckFailure[];
+}
+
+export interface CancelRequest {
+  by?: string;
+  reason?: string;
+}
+
+export interface MetadataEvent {
+  type: 'new_assembly' | 'new_genebuild' | 'other' | string;
+  genome: string;
+  source?: string;
+  details?: Record<string, unknown>;
+}
+
+export interface HandoverProgress {
+  token: string;
+  status: HandoverStatus;
+  step: CurrentStep;
+  progress: { complete: number; total: number };
+  spec: RecordedSpec;
+  submitted_at: string;
+  ended_at?: string;
+  timeline: TimelineEntry[];
+  failure?: HandoverFailure;
+  cancelled?: CancelRequest;
+  events?: MetadataEvent[];
+}
+
+export const progressQuery = defineQuery<HandoverProgress>('progress');
+export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
+/** The lock workflow answers which handover holds the database. */
+export const holderQuery = defineQuery<string>('holder');

@@ -1,0 +1,211 @@
+/**
+ * One handover, the nine steps of DESIGN.md. The workflow ID is the handover's token.
+ * Deterministic: every side effect is an activity; waits are retry-paced status activities
+ * (a retry adds no history), each step bounded by its deadline.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  TimeoutFailure,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { HandoverActivities } from '../activities';
+import type { DbRef } from '../activities/credentials';
+import {
+  type CheckFailure,
+  type HandoverFailure,
+  type HandoverInput,
+  type HandoverProgress,
+  type HandoverTimings,
+  type JobRef,
+  type Step,
+  cancelSignal,
+  failureTypes,
+  progressQuery,
+} from './definitions';
+import { ProgressTracker } from './progress';
+
+export async function handoverWorkflow(input: HandoverInput): Promise<HandoverProgress> {
+  const progress = new ProgressTracker(input);
+  setHandler(progressQuery, () => progress.snapshot());
+  setHandler(cancelSignal, async (request) => {
+    progress.cancelled = { by: request?.by, reason: request?.reason };
+    // Cancel through Temporal, so a signal, `temporal workflow cancel` and the API all take one path
+    // and the Web UI shows the handover as Canceled.
+    await getExternalWorkflowHandle(workflowInfo().workflowId).cancel();
+  });
+
+  try {
+    await handOver(input, progress);
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(() => wrapUpCancelled(input, progress));
+      throw err;
+    }
+    const failure = describeFailure(err, progress);
+    progress.end(failure.kind === 'timed_out' ? 'timed out' : failure.kind === 'problems' ? 'problems' : 'failed', failure.reason);
+    progress.finish('failed', failure);
+    await notify(input, progress, 'failed');
+    throw ApplicationFailure.nonRetryable(`${failure.step}: ${failure.reason}`, failureTypes.handoverFailed, failure);
+  }
+  progress.finish('completed');
+  await notify(input, progress, 'completed');
+  return progress.snapshot();
+}
+
+/** The flow itself: steps 2 to 9 (step 1, the specification, is checked by the API before the start). */
+async function handOver(input: HandoverInput, progress: ProgressTracker): Promise<void> {
+  const { token, spec, timings } = input;
+  const source: DbRef = { uri: spec.src_uri, sealed: input.sealed.src_uri };
+  const target: DbRef = { uri: spec.tgt_uri, sealed: input.sealed.tgt_uri };
+  const step = stepRunner(progress, timings);
+
+  // 2. The source database exists (a real connection to it).
+  await step('checking', timings.checkDeadline, () => quick.checkSourceExists(source));
+
+  // 3. Submit the source to the healthcheck service. 4. Wait for the checks; problems end the handover.
+  await step('healthcheck', timings.checkDeadline, async (jobs) => {
+    const job = await jobs.submit((a) => a.submitHealthcheck({ token, db: source }));
+    const report = await jobs.wait().waitForHealthcheck(job);
+    if (report.status === 'problems') throw checksFoundProblems(report.failures);
+  });
+
+  // 5. Submit a copy job, source -> target on staging. 6. Wait for the copy.
+  await step('copy', timings.copyDeadline, async (jobs) => {
+    const job = await jobs.submit((a) => a.submitCopy({ token, source, target }));
+    return jobs.wait().waitForCopy(job);
+  });
+
+  // 7. Submit the copied database to the metadata service. 8. Wait for it; it returns events.
+  const { events } = await step('metadata', timings.metadataDeadline, async (jobs) => {
+    const job = await jobs.submit((a) => a.submitMetadata({ token, target, contact: spec.contact, comment: spec.comment }));
+    return jobs.wait().waitForMetadata(job);
+  });
+  progress.events = events;
+
+  // 9. Pass each event to the event service, which triggers further processing.
+  await step('event', timings.eventDeadline, async (jobs) => {
+    for (const [index, event] of events.entries()) {
+      await jobs.submit((a) => a.submitEvent({ token, index, event }));
+    }
+  });
+}
+
+/** Short activities: the source check (a few tries over a few minutes) and the clean-up ones. */
+const quick = proxyActivities<HandoverActivities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '2s', maximumInterval: '1m', maximumAttempts: 8, nonRetryableErrorTypes: [failureTypes.sourceMissing] },
+});
+
+/** Emails are retried for a while; an email that cannot be sent never changes the handover's outcome. */
+const mail = proxyActivities<HandoverActivities>({
+  startToCloseTimeout: '1m',
+  scheduleToCloseTimeout: '30m',
+  retry: { initialInterval: '5s', maximumInterval: '5m' },
+});
+
+interface StepJobs {
+  /** Submits a job and records it on the timeline. Not cancellable: a job created is a job we know, so cancel can kill it. */
+  submit<T extends JobRef | JobRef[]>(call: (a: HandoverActivities) => Promise<T>): Promise<T>;
+  /** The polling activities, paced by their retry policy and bounded by what is left of the step's deadline. */
+  wait(): HandoverActivities;
+}
+
+function stepRunner(progress: ProgressTracker, timings: HandoverTimings) {
+  return async function step<T>(name: Step, deadline: Duration, work: (jobs: StepJobs) => Promise<T>): Promise<T> {
+    progress.begin(name);
+    const endsAt = Date.now() + msToNumber(deadline);
+    const left = () => Math.max(1000, endsAt - Date.now());
+    const jobs: StepJobs = {
+      async submit(call) {
+        const submitter = proxyActivities<HandoverActivities>({
+          startToCloseTimeout: '30s',
+          scheduleToCloseTimeout: Math.min(left(), msToNumber(timings.submitTimeout)),
+          retry: { initialInterval: '1s', maximumInterval: timings.pollMaxInterval, nonRetryableErrorTypes: [failureTypes.jobRejected] },
+        });
+        return progress.jobStarted(await CancellationScope.nonCancellable(() => call(submitter)));
+      },
+      wait() {
+        return proxyActivities<HandoverActivities>({
+          startToCloseTimeout: '1m',
+          scheduleToCloseTimeout: left(),
+          retry: {
+            initialInterval: timings.pollInterval,
+            backoffCoefficient: 1.5,
+            maximumInterval: timings.pollMaxInterval,
+            maximumAttempts: 0,
+            nonRetryableErrorTypes: [failureTypes.jobFailed, failureTypes.jobRejected],
+          },
+        });
+      },
+    };
+    try {
+      const result = await work(jobs);
+      progress.end('passed');
+      return result;
+    } catch (err) {
+      if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && !isCancellation(err)) {
+        throw stepFailure({ step: name, kind: 'timed_out', reason: `the ${name} step did not finish within its deadline of ${deadline}` });
+      }
+      throw err;
+    }
+  };
+}
+
+function checksFoundProblems(checks: CheckFailure[]): ApplicationFailure {
+  const reason = `${checks.length} check(s) found problems: ${checks.map((c) => c.check).join(', ')}`;
+  return stepFailure({ step: 'healthcheck', kind: 'problems', reason, checks });
+}
+
+function stepFailure(failure: HandoverFailure): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(failure.reason, failureTypes.handoverFailed, failure);
+}
+
+/** Turns whatever ended the flow into a reason a submitter can act on. */
+function describeFailure(err: unknown, progress: ProgressTracker): HandoverFailure {
+  const step = progress.snapshot().step as Step;
+  if (err instanceof ApplicationFailure && err.type === failureTypes.handoverFailed) return err.details?.[0] as HandoverFailure;
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+    const cause = err.cause;
+    if (step === 'healthcheck' && cause.type === failureTypes.jobFailed) {
+      return { step, kind: 'could_not_run', reason: `the healthchecks could not run: ${cause.message}` };
+    }
+    return { step, kind: 'error', reason: cause.message };
+  }
+  const message = err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error)?.message;
+  return { step, kind: 'error', reason: message || String(err) };
+}
+
+/** Cancelled: kill the step's running job(s), tell the submitter, record who and why. */
+async function wrapUpCancelled(input: HandoverInput, progress: ProgressTracker): Promise<void> {
+  const killed: string[] = [];
+  for (const job of progress.runningJobs()) {
+    try {
+      await quick.killJob(job);
+      killed.push(`${job.service} job ${job.id}`);
+    } catch (err) {
+      log.warn('could not kill job', { job, error: (err as Error).message });
+    }
+  }
+  const { by, reason } = progress.cancelled ?? {};
+  progress.end('cancelled', [by && `by ${by}`, reason, killed.length && `killed ${killed.join(', ')}`].filter(Boolean).join('; ') || undefined);
+  progress.finish('cancelled');
+  await notify(input, progress, 'cancelled');
+}
+
+async function notify(input: HandoverInput, progress: ProgressTracker, kind: 'completed' | 'failed' | 'cancelled'): Promise<void> {
+  const { timeline, failure, cancelled } = progress.snapshot();
+  try {
+    await mail.sendEmail({ kind, token: input.token, database: input.database, spec: input.spec, timeline, failure, cancelled });
+  } catch (err) {
+    log.error('could not email the submitter', { error: (err as Error).message });
+  }
+}

@@ -1,0 +1,3 @@
+/** The workflows the worker registers. */
+export { handoverWorkflow } from './handover';
+export { databaseLockWorkflow } from './lock';

@@ -1,0 +1,31 @@
+/**
+ * One handover per target database at a time. The API starts this workflow with the ID
+ * `handover-lock:<database key>` and conflict policy FAIL: while it runs, a second handover of the
+ * same database cannot start (409). It runs the handover as its child, under the handover's token,
+ * and so holds the lock exactly as long as the handover runs.
+ */
+import { ParentClosePolicy, executeChild, setHandler, log } from '@temporalio/workflow';
+import { type LockInput, holderQuery, searchAttributes } from './definitions';
+import { handoverWorkflow } from './handover';
+
+export async function databaseLockWorkflow({ handover }: LockInput): Promise<void> {
+  setHandler(holderQuery, () => handover.token);
+  try {
+    await executeChild(handoverWorkflow, {
+      workflowId: handover.token,
+      args: [handover],
+      // If the lock is terminated by hand, the handover is cancelled (cleanly), not left running unlocked.
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      typedSearchAttributes: [
+        { key: searchAttributes.database, value: handover.database },
+        { key: searchAttributes.contact, value: handover.spec.contact },
+        { key: searchAttributes.type, value: handover.spec.type },
+        { key: searchAttributes.status, value: 'running' },
+        { key: searchAttributes.step, value: 'checking' },
+      ],
+    });
+  } catch (err) {
+    // The handover's outcome is its own (and recorded there); the lock is released either way.
+    log.info('handover ended without completing', { token: handover.token, error: (err as Error).message });
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The handover's recorded state: what the `progress` query answers, kept in step with the search
+ * attributes the Web UI filters on. Deterministic: times come from the workflow clock.
+ */
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  type CancelRequest,
+  type CurrentStep,
+  type HandoverFailure,
+  type HandoverInput,
+  type HandoverProgress,
+  type HandoverStatus,
+  type JobRef,
+  type MetadataEvent,
+  type Outcome,
+  type Step,
+  type TimelineEntry,
+  STEPS,
+  searchAttributes,
+} from './definitions';
+
+const now = () => new Date().toISOString();
+
+export class ProgressTracker {
+  private status: HandoverStatus = 'running';
+  private step: CurrentStep = 'checking';
+  private readonly timeline: TimelineEntry[] = [];
+  private failure?: HandoverFailure;
+  private endedAt?: string;
+  events?: MetadataEvent[];
+  cancelled?: CancelRequest;
+
+  constructor(private readonly input: HandoverInput) {}
+
+  begin(step: Step): void {
+    this.step = step;
+    this.timeline.push({ step, started_at: now(), jobs: [] });
+    upsertSearchAttributes([{ key: searchAttributes.step, value: step }]);
+  }
+
+  /** Records a job of the current step, so the timeline links to it and cancel can kill it. */
+  jobStarted<T extends JobRef | JobRef[]>(jobs: T): T {
+    this.current()?.jobs.push(...(Array.isArray(jobs) ? jobs : [jobs]));
+    return jobs;
+  }
+
+  end(outcome: Outcome, message?: string): void {
+    const entry = this.current();
+    if (entry && !entry.ended_at) Object.assign(entry, { ended_at: now(), outcome, message });
+  }
+
+  /** Jobs of the step that is still going: what a cancel must kill. */
+  runningJobs(): JobRef[] {
+    const entry = this.current();
+    return entry && !entry.ended_at ? entry.jobs : [];
+  }
+
+  finish(status: Exclude<HandoverStatus, 'running'>, failure?: HandoverFailure): void {
+    this.status = status;
+    this.failure = failure;
+    this.endedAt = now();
+    if (status === 'completed') this.step = 'done';
+    upsertSearchAttributes([
+      { key: searchAttributes.status, value: status },
+      { key: searchAttributes.step, value: this.step },
+    ]);
+  }
+
+  snapshot(): HandoverProgress {
+    return {
+      token: this.input.token,
+      status: this.status,
+      step: this.step,
+      progress: { complete: this.timeline.filter((t) => t.outcome === 'passed').length, total: STEPS.length },
+      spec: this.input.spec,
+      submitted_at: this.input.submittedAt,
+      ended_at: this.endedAt,
+      timeline: this.timeline,
+      failure: this.failure,
+      cancelled: this.cancelled,
+      events: this.events,
+    };
+  }
+
+  private current(): TimelineEntry | undefined {
+    return this.timeline[this.timeline.length - 1];
+  }
+}
