@@ -129,7 +129,7 @@ function stepRunner(progress: ProgressTracker, timings: HandoverTimings) {
         const submitter = proxyActivities<HandoverActivities>({
           startToCloseTimeout: '30s',
           scheduleToCloseTimeout: Math.min(left(), msToNumber(timings.submitTimeout)),
-          retry: { initialInterval: '1s', maximumInterval: timings.pollMaxInterval, nonRetryableErrorTypes: [failureTypes.jobRejected] },
+          retry: { initialInterval: timings.pollInterval, maximumInterval: timings.pollMaxInterval, nonRetryableErrorTypes: [failureTypes.jobRejected] },
         });
         return progress.jobStarted(await CancellationScope.nonCancellable(() => call(submitter)));
       },
@@ -141,7 +141,6 @@ function stepRunner(progress: ProgressTracker, timings: HandoverTimings) {
             initialInterval: timings.pollInterval,
             backoffCoefficient: 1.5,
             maximumInterval: timings.pollMaxInterval,
-            maximumAttempts: 0,
             nonRetryableErrorTypes: [failureTypes.jobFailed, failureTypes.jobRejected],
           },
         });

@@ -1,0 +1,154 @@
+/**
+ * Everything one test file needs around the real Temporal server: scriptable job services, an SMTP
+ * catcher, a worker on its own task queue, a Temporal client and the API (driven with inject()).
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import mysql from 'mysql2/promise';
+import { buildApp } from '../../api/app';
+import { type Config, loadConfig } from '../../common/config';
+import { createSealer } from '../../common/secrets';
+import type { HandoverProgress } from '../../workflows/definitions';
+import { createHandoverWorker } from '../../worker/worker';
+import { FakeJobServices } from './job-services';
+import { SmtpCatcher } from './smtp';
+import { FinalAnswer, waitFor } from './wait';
+
+let runtimeInstalled = false;
+
+export interface Harness {
+  config: Config;
+  env: Record<string, string>;
+  jobs: FakeJobServices;
+  smtp: SmtpCatcher;
+  client: Client;
+  app: Awaited<ReturnType<typeof buildApp>>;
+  dir: string;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  /** A real SQLite source database, Ensembl-style, with a meta table. */
+  sqliteSource(name: string): string;
+  submit(body: Record<string, unknown>): Promise<{ statusCode: number; json: any }>;
+  progress(token: string): Promise<HandoverProgress>;
+  waitForStatus(token: string, status: HandoverProgress['status'], timeoutMs?: number): Promise<HandoverProgress>;
+  stop(): Promise<void>;
+}
+
+export const mariadbSettings = () =>
+  JSON.parse(process.env.TEST_MARIADB ?? 'null') as { host: string; port: number; user: string; password: string };
+
+export async function mariadbQuery(sql: string): Promise<unknown> {
+  const m = mariadbSettings();
+  const conn = await mysql.createConnection({ host: m.host, port: m.port, user: m.user, password: m.password, multipleStatements: true });
+  try {
+    return (await conn.query(sql))[0];
+  } finally {
+    await conn.end();
+  }
+}
+
+export async function startHarness(overrides: Record<string, string> = {}): Promise<Harness> {
+  if (!process.env.TEST_TEMPORAL_ADDRESS) throw new Error('the jest global setup did not start Temporal');
+  if (!runtimeInstalled) {
+    // Quiet the worker's own logs in tests; warnings and errors still show.
+    Runtime.install({ logger: new (require('@temporalio/worker').DefaultLogger)('WARN') });
+    runtimeInstalled = true;
+  }
+  const jobs = new FakeJobServices();
+  const smtp = new SmtpCatcher();
+  await Promise.all([jobs.start(), smtp.start()]);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'handover-test-'));
+  const urls = jobs.urls();
+  const env: Record<string, string> = {
+    TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,
+    HANDOVER_TASK_QUEUE: `test-${Math.random().toString(36).slice(2)}`,
+    HANDOVER_HEALTHCHECK_URL: urls.healthcheck,
+    HANDOVER_COPY_URL: urls.copy,
+    HANDOVER_METADATA_URL: urls.metadata,
+    HANDOVER_EVENT_URL: urls.event,
+    HANDOVER_STAGING_URI: `sqlite:///${dir}/staging/`,
+    HANDOVER_SECRET_KEY: 'test-secret-key-0123456789',
+    HANDOVER_POLL_INTERVAL: '100ms',
+    HANDOVER_POLL_MAX_INTERVAL: '300ms',
+    SMTP_URL: smtp.url,
+    HANDOVER_PUBLIC_URL: 'http://handover.test',
+    ...overrides,
+  };
+  const config = loadConfig(env);
+  const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection });
+  const app = await buildApp({ client, config, sealer: createSealer(config.HANDOVER_SECRET_KEY) });
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+
+  const harness: Harness = {
+    config,
+    env,
+    jobs,
+    smtp,
+    client,
+    app,
+    dir,
+    async startWorker() {
+      worker = await createHandoverWorker(config, { connection: nativeConnection, workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE });
+      running = worker.run();
+    },
+    async stopWorker() {
+      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      worker = undefined;
+    },
+    sqliteSource(name) {
+      const file = path.join(dir, `${name}.sqlite`);
+      const db = new DatabaseSync(file);
+      db.exec(`CREATE TABLE IF NOT EXISTS meta (meta_id INTEGER PRIMARY KEY, species_id INT, meta_key TEXT, meta_value TEXT);
+               INSERT INTO meta (species_id, meta_key, meta_value) VALUES (NULL, 'schema_version', '110'), (1, 'species.production_name', 'homo_sapiens');`);
+      db.close();
+      return `sqlite:///${file}`;
+    },
+    async submit(body) {
+      const res = await app.inject({ method: 'POST', url: '/handovers', payload: body });
+      return { statusCode: res.statusCode, json: res.json() };
+    },
+    async progress(token) {
+      const res = await app.inject({ method: 'GET', url: `/handovers/${token}` });
+      if (res.statusCode !== 200) throw new Error(`GET /handovers/${token}: ${res.statusCode} ${res.body}`);
+      return res.json();
+    },
+    async waitForStatus(token, status, timeoutMs = 60_000) {
+      let last: HandoverProgress | undefined;
+      return waitFor(
+        async () => {
+          last = await harness.progress(token);
+          if (last.status !== status && last.status !== 'running') {
+            throw new FinalAnswer(`handover ${token} ended ${last.status}, not ${status}: ${JSON.stringify(last.failure ?? last.cancelled)}`);
+          }
+          return last.status === status ? last : undefined;
+        },
+        timeoutMs,
+        () => `handover ${token} to be ${status} (last: ${last?.status}/${last?.step}${last?.failure ? `, ${last.failure.reason}` : ''})`,
+      );
+    },
+    async stop() {
+      await harness.stopWorker();
+      await app.close();
+      await Promise.all([jobs.stop(), smtp.stop(), connection.close(), nativeConnection.close()]);
+    },
+  };
+  await harness.startWorker();
+  return harness;
+}
+
+export const spec = (src_uri: string, extra: Record<string, unknown> = {}) => ({
+  src_uri,
+  contact: 'curator@example.org',
+  type: 'core',
+  comment: 'release 110 handover',
+  ...extra,
+});

@@ -1,0 +1,178 @@
+/**
+ * Real HTTP servers playing the four job services of DESIGN.md, scriptable per service: succeed, fail,
+ * find problems, be slow, be down for a while, hang on a submission. They echo URIs (with passwords)
+ * back in outputs and failure messages, as real services do, so redaction is tested for real.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ServiceName } from '../../workflows/definitions';
+
+export interface ServiceScript {
+  /** How the job ends. 'problems' (healthcheck only): complete, with output.status "failed". */
+  outcome: 'complete' | 'failed' | 'problems';
+  /** Polls answered "running" before the job ends. */
+  runningPolls: number;
+  /** While true, every request gets a 503. */
+  down: boolean;
+  /** Milliseconds to hold the response to the first submission (the job is created first). */
+  hangFirstSubmitMs: number;
+  failureMessage: string;
+  events: Array<{ type: string; genome: string }>;
+}
+
+export interface Job {
+  service: ServiceName;
+  id: string;
+  key?: string;
+  input: Record<string, unknown>;
+  pollsLeft: number;
+  outcome: ServiceScript['outcome'];
+  killed: boolean;
+}
+
+const defaults = (): ServiceScript => ({
+  outcome: 'complete',
+  runningPolls: 1,
+  down: false,
+  hangFirstSubmitMs: 0,
+  failureMessage: 'it broke',
+  events: [{ type: 'new_assembly', genome: 'homo_sapiens' }],
+});
+
+export class FakeJobServices {
+  readonly scripts: Record<ServiceName, ServiceScript> = {
+    healthcheck: defaults(),
+    copy: defaults(),
+    metadata: defaults(),
+    event: defaults(),
+  };
+  readonly jobs: Job[] = [];
+  /** Every POST, including ones answered with an existing job. */
+  readonly submissions: Array<{ service: ServiceName; key?: string }> = [];
+  readonly kills: Array<{ service: ServiceName; id: string }> = [];
+  private app?: FastifyInstance;
+  private base = '';
+  private nextId = 1;
+
+  url(service: ServiceName): string {
+    return `${this.base}/${service}`;
+  }
+
+  urls(): Record<ServiceName, string> {
+    return { healthcheck: this.url('healthcheck'), copy: this.url('copy'), metadata: this.url('metadata'), event: this.url('event') };
+  }
+
+  jobsOf(service: ServiceName): Job[] {
+    return this.jobs.filter((j) => j.service === service);
+  }
+
+  reset(): void {
+    for (const s of Object.keys(this.scripts) as ServiceName[]) this.scripts[s] = defaults();
+  }
+
+  async start(): Promise<void> {
+    const app = Fastify();
+    const isDown = (service: ServiceName) => this.scripts[service]?.down;
+
+    app.addHook('onRequest', async (request, reply) => {
+      const service = request.url.split('/')[1] as ServiceName;
+      if (isDown(service)) return reply.code(503).send({ error: `${service} is down` });
+    });
+
+    app.post<{ Params: { service: ServiceName }; Body: Record<string, unknown> }>('/:service/jobs', async (request, reply) => {
+      const { service } = request.params;
+      const script = this.scripts[service];
+      const key = request.headers['idempotency-key'] as string | undefined;
+      this.submissions.push({ service, key });
+      let job = key ? this.jobs.find((j) => j.service === service && j.key === key) : undefined;
+      const firstTime = !job;
+      if (!job) {
+        job = { service, id: String(this.nextId++), key, input: request.body, pollsLeft: script.runningPolls, outcome: script.outcome, killed: false };
+        this.jobs.push(job);
+      }
+      if (firstTime && script.hangFirstSubmitMs) await new Promise((r) => setTimeout(r, script.hangFirstSubmitMs));
+      if (service === 'event') {
+        return reply.code(200).send({ event: request.body, processes: [{ process: 'dump', job: job.id }] });
+      }
+      return reply.code(201).send({ job_id: job.id });
+    });
+
+    const poll = (service: ServiceName, id: string, format?: string) => {
+      const job = this.jobs.find((j) => j.service === service && j.id === id);
+      if (!job) return undefined;
+      if (format === 'failures') return { msg: this.failureMessage(job) };
+      if (job.killed) return { id: job.id, input: job.input, status: 'failed' };
+      if (job.pollsLeft-- > 0) return { id: job.id, input: job.input, status: 'running', progress: { complete: 1, total: 3 } };
+      if (job.outcome === 'failed') return { id: job.id, input: job.input, status: 'failed' };
+      return { id: job.id, input: job.input, status: 'complete', output: this.output(job) };
+    };
+
+    app.get<{ Params: { service: ServiceName; id: string }; Querystring: { format?: string } }>('/:service/jobs/:id', async (request, reply) => {
+      const answer = poll(request.params.service, request.params.id, request.query.format);
+      return answer ? answer : reply.code(404).send({ error: 'no such job' });
+    });
+    app.get<{ Params: { process: string; id: string } }>('/event/jobs/:process/:id', async (request, reply) => {
+      const answer = poll('event', request.params.id);
+      return answer ? answer : reply.code(404).send({ error: 'no such job' });
+    });
+
+    const kill = (service: ServiceName, id: string) => {
+      const job = this.jobs.find((j) => j.service === service && j.id === id);
+      if (!job) return false;
+      job.killed = true;
+      this.kills.push({ service, id });
+      return true;
+    };
+    app.delete<{ Params: { service: ServiceName; id: string } }>('/:service/jobs/:id', async (request, reply) =>
+      reply.code(kill(request.params.service, request.params.id) ? 204 : 404).send(),
+    );
+    app.delete<{ Params: { process: string; id: string } }>('/event/jobs/:process/:id', async (request, reply) =>
+      reply.code(kill('event', request.params.id) ? 204 : 404).send(),
+    );
+
+    this.base = await app.listen({ host: '127.0.0.1', port: 0 });
+    this.app = app;
+  }
+
+  async stop(): Promise<void> {
+    await this.app?.close();
+  }
+
+  private failureMessage(job: Job): string {
+    const uri = job.input.db_uri ?? job.input.source_db_uri ?? job.input.database_uri;
+    return `${this.scripts[job.service].failureMessage} (while working on ${uri})`;
+  }
+
+  private output(job: Job): unknown {
+    const input = job.input as Record<string, string>;
+    switch (job.service) {
+      case 'healthcheck': {
+        const problems = job.outcome === 'problems';
+        return {
+          db_name: 'db',
+          db_uri: input.db_uri,
+          status: problems ? 'failed' : 'passed',
+          results: {
+            MetaKeys: problems
+              ? { status: 'failed', messages: ['meta key species.production_name is missing', `checked ${input.db_uri}`] }
+              : { status: 'passed', messages: [] },
+            ForeignKeys: { status: 'passed', messages: [] },
+          },
+        };
+      }
+      case 'copy':
+        return { source_db_uri: input.source_db_uri, target_db_uri: input.target_db_uri, runtime: '2 seconds' };
+      case 'metadata':
+        return {
+          database_uri: input.database_uri,
+          runtime: '1 second',
+          events: this.scripts.metadata.events.map((e) => ({
+            ...e,
+            source: 'Handover',
+            details: { email: input.email, comment: input.comment, current_database_list: [] },
+          })),
+        };
+      default:
+        return { files: 3 };
+    }
+  }
+}

@@ -1,0 +1,54 @@
+/** A handover through the API on the real Temporal server, every step to the end. */
+import { type Harness, spec, startHarness } from '../helpers/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => h?.stop());
+
+test('a handover goes through every step, records its timeline and emails the submitter', async () => {
+  const src = h.sqliteSource('homo_sapiens_core_110_38');
+  const submitted = await h.submit(spec(src));
+  expect(submitted.statusCode).toBe(201);
+  const { token, status_url } = submitted.json;
+  expect(status_url).toBe(`http://handover.test/handovers/${token}`);
+
+  const done = await h.waitForStatus(token, 'completed');
+  expect(done.step).toBe('done');
+  expect(done.progress).toEqual({ complete: 5, total: 5 });
+  expect(done.spec.tgt_uri).toBe(`sqlite:///${h.dir}/staging/homo_sapiens_core_110_38.sqlite`);
+  expect(done.timeline.map((t) => [t.step, t.outcome])).toEqual([
+    ['checking', 'passed'],
+    ['healthcheck', 'passed'],
+    ['copy', 'passed'],
+    ['metadata', 'passed'],
+    ['event', 'passed'],
+  ]);
+  for (const entry of done.timeline) {
+    expect(Date.parse(entry.ended_at!)).toBeGreaterThanOrEqual(Date.parse(entry.started_at));
+  }
+  const [hcJob] = h.jobs.jobsOf('healthcheck');
+  expect(done.timeline[1].jobs).toEqual([{ service: 'healthcheck', id: hcJob.id, url: `${h.jobs.url('healthcheck')}/jobs/${hcJob.id}` }]);
+  expect(done.timeline[4].jobs).toEqual([expect.objectContaining({ service: 'event', id: expect.stringMatching(/^dump\//) })]);
+  expect(done.events).toEqual([expect.objectContaining({ type: 'new_assembly', genome: 'homo_sapiens' })]);
+
+  // The services received what the contracts say.
+  expect(hcJob.input).toMatchObject({ db_uri: src, tag: `${token}:healthcheck` });
+  expect(h.jobs.jobsOf('copy')[0].input).toMatchObject({ source_db_uri: src, target_db_uri: done.spec.tgt_uri });
+  expect(h.jobs.jobsOf('metadata')[0].input).toMatchObject({ database_uri: done.spec.tgt_uri, email: 'curator@example.org', source: 'Handover' });
+  expect(h.jobs.jobsOf('event')[0].input).toMatchObject({ type: 'new_assembly', genome: 'homo_sapiens' });
+  // One job per step, each submitted once with its idempotency key.
+  expect(h.jobs.submissions.map((s) => s.key)).toEqual(['healthcheck', 'copy', 'metadata', 'event:0'].map((k) => `${token}:${k}`));
+
+  const [mail] = await h.smtp.waitForMail('curator@example.org');
+  expect(mail.subject).toBe('Handover of homo_sapiens_core_110_38 completed');
+  expect(mail.text).toContain(`has been copied to ${done.spec.tgt_uri}`);
+  expect(mail.html).toContain(`http://handover.test/handovers/${token}`);
+
+  // Search attributes are current: the list filters by them.
+  const list = await h.app.inject({ method: 'GET', url: `/handovers?status=completed&database=homo_sapiens_core_110_38` });
+  expect(list.json().handovers).toEqual([
+    expect.objectContaining({ token, database: 'homo_sapiens_core_110_38', contact: 'curator@example.org', type: 'core', status: 'completed', step: 'done' }),
+  ]);
+});
