@@ -54,6 +54,7 @@ const schema = z.object({
   HANDOVER_POLL_INTERVAL: duration.default('10s'),
   HANDOVER_POLL_MAX_INTERVAL: duration.default('1m'),
   HANDOVER_SUBMIT_TIMEOUT: duration.default('15m'),
+  HANDOVER_REQUEST_TIMEOUT: duration.default('30s'),
   SMTP_URL: z
     .string()
     .regex(/^(smtps?:\/\/|file:\/\/\/)/, 'must be smtp://[user:pass@]host:port, smtps://..., or file:///folder')
@@ -79,6 +80,7 @@ export function timingsFrom(c: Config): HandoverTimings {
     pollInterval: c.HANDOVER_POLL_INTERVAL as Duration,
     pollMaxInterval: c.HANDOVER_POLL_MAX_INTERVAL as Duration,
     submitTimeout: c.HANDOVER_SUBMIT_TIMEOUT as Duration,
+    requestTimeout: c.HANDOVER_REQUEST_TIMEOUT as Duration,
   };
 }
 

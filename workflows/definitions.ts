@@ -57,7 +57,10 @@ export interface HandoverTimings {
   eventDeadline: Duration;
   pollInterval: Duration;
   pollMaxInterval: Duration;
+  /** How long to keep trying to submit a job (a service that is down) before the step fails. */
   submitTimeout: Duration;
+  /** One HTTP request to a job service (one activity attempt). */
+  requestTimeout: Duration;
 }
 
 export interface HandoverInput {
@@ -135,5 +138,7 @@ export interface HandoverProgress {
 
 export const progressQuery = defineQuery<HandoverProgress>('progress');
 export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
+/** To the lock workflow, from its handover: cancel me through Temporal (a workflow cannot cancel itself). */
+export const cancelChildSignal = defineSignal('cancelHandover');
 /** The lock workflow answers which handover holds the database. */
 export const holderQuery = defineQuery<string>('holder');

@@ -27,6 +27,7 @@ import {
   type HandoverTimings,
   type JobRef,
   type Step,
+  cancelChildSignal,
   cancelSignal,
   failureTypes,
   progressQuery,
@@ -36,21 +37,30 @@ import { ProgressTracker } from './progress';
 export async function handoverWorkflow(input: HandoverInput): Promise<HandoverProgress> {
   const progress = new ProgressTracker(input);
   setHandler(progressQuery, () => progress.snapshot());
+  const flow = new CancellationScope();
   setHandler(cancelSignal, async (request) => {
     progress.cancelled = { by: request?.by, reason: request?.reason };
-    // Cancel through Temporal, so a signal, `temporal workflow cancel` and the API all take one path
-    // and the Web UI shows the handover as Canceled.
-    await getExternalWorkflowHandle(workflowInfo().workflowId).cancel();
+    // Cancel through Temporal, so a signal, `temporal workflow cancel` and the API all take one path and
+    // the Web UI shows the handover as Canceled. A workflow cannot cancel itself; its lock workflow can.
+    const parent = workflowInfo().parent;
+    try {
+      if (!parent) throw new Error('no lock workflow');
+      await getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(cancelChildSignal);
+    } catch {
+      flow.cancel();
+    }
   });
 
   try {
-    await handOver(input, progress);
+    await flow.run(() => handOver(input, progress));
   } catch (err) {
     if (isCancellation(err)) {
       await CancellationScope.nonCancellable(() => wrapUpCancelled(input, progress));
       throw err;
     }
     const failure = describeFailure(err, progress);
+    // A job still running past its step's deadline is stopped, not left to write to staging.
+    if (failure.kind === 'timed_out') await killRunningJobs(progress);
     progress.end(failure.kind === 'timed_out' ? 'timed out' : failure.kind === 'problems' ? 'problems' : 'failed', failure.reason);
     progress.finish('failed', failure);
     await notify(input, progress, 'failed');
@@ -127,7 +137,7 @@ function stepRunner(progress: ProgressTracker, timings: HandoverTimings) {
     const jobs: StepJobs = {
       async submit(call) {
         const submitter = proxyActivities<HandoverActivities>({
-          startToCloseTimeout: '30s',
+          startToCloseTimeout: timings.requestTimeout,
           scheduleToCloseTimeout: Math.min(left(), msToNumber(timings.submitTimeout)),
           retry: { initialInterval: timings.pollInterval, maximumInterval: timings.pollMaxInterval, nonRetryableErrorTypes: [failureTypes.jobRejected] },
         });
@@ -183,8 +193,8 @@ function describeFailure(err: unknown, progress: ProgressTracker): HandoverFailu
   return { step, kind: 'error', reason: message || String(err) };
 }
 
-/** Cancelled: kill the step's running job(s), tell the submitter, record who and why. */
-async function wrapUpCancelled(input: HandoverInput, progress: ProgressTracker): Promise<void> {
+/** Kills the current step's jobs; returns what was killed. */
+async function killRunningJobs(progress: ProgressTracker): Promise<string[]> {
   const killed: string[] = [];
   for (const job of progress.runningJobs()) {
     try {
@@ -194,6 +204,12 @@ async function wrapUpCancelled(input: HandoverInput, progress: ProgressTracker):
       log.warn('could not kill job', { job, error: (err as Error).message });
     }
   }
+  return killed;
+}
+
+/** Cancelled: kill the step's running job(s), tell the submitter, record who and why. */
+async function wrapUpCancelled(input: HandoverInput, progress: ProgressTracker): Promise<void> {
+  const killed = await killRunningJobs(progress);
   const { by, reason } = progress.cancelled ?? {};
   progress.end('cancelled', [by && `by ${by}`, reason, killed.length && `killed ${killed.join(', ')}`].filter(Boolean).join('; ') || undefined);
   progress.finish('cancelled');

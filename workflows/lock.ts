@@ -4,14 +4,16 @@
  * same database cannot start (409). It runs the handover as its child, under the handover's token,
  * and so holds the lock exactly as long as the handover runs.
  */
-import { ParentClosePolicy, executeChild, setHandler, log } from '@temporalio/workflow';
-import { type LockInput, holderQuery, searchAttributes } from './definitions';
+import { CancellationScope, ParentClosePolicy, executeChild, log, setHandler } from '@temporalio/workflow';
+import { type LockInput, cancelChildSignal, holderQuery, searchAttributes } from './definitions';
 import { handoverWorkflow } from './handover';
 
 export async function databaseLockWorkflow({ handover }: LockInput): Promise<void> {
   setHandler(holderQuery, () => handover.token);
+  const child = new CancellationScope();
+  setHandler(cancelChildSignal, () => child.cancel());
   try {
-    await executeChild(handoverWorkflow, {
+    await child.run(() => executeChild(handoverWorkflow, {
       workflowId: handover.token,
       args: [handover],
       // If the lock is terminated by hand, the handover is cancelled (cleanly), not left running unlocked.
@@ -23,7 +25,7 @@ export async function databaseLockWorkflow({ handover }: LockInput): Promise<voi
         { key: searchAttributes.status, value: 'running' },
         { key: searchAttributes.step, value: 'checking' },
       ],
-    });
+    }));
   } catch (err) {
     // The handover's outcome is its own (and recorded there); the lock is released either way.
     log.info('handover ended without completing', { token: handover.token, error: (err as Error).message });
