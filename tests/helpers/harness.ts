@@ -54,8 +54,8 @@ export async function mariadbQuery(sql: string): Promise<unknown> {
 export async function startHarness(overrides: Record<string, string> = {}): Promise<Harness> {
   if (!process.env.TEST_TEMPORAL_ADDRESS) throw new Error('the jest global setup did not start Temporal');
   if (!runtimeInstalled) {
-    // Quiet the worker's own logs in tests; warnings and errors still show.
-    Runtime.install({ logger: new (require('@temporalio/worker').DefaultLogger)('WARN') });
+    // Quiet the worker's own logs in tests (failed handovers are expected here); errors still show.
+    Runtime.install({ logger: new (require('@temporalio/worker').DefaultLogger)('ERROR') });
     runtimeInstalled = true;
   }
   const jobs = new FakeJobServices();

@@ -39,6 +39,11 @@ export class SmtpCatcher {
     return waitFor(() => (this.to(address).length >= count ? this.to(address) : undefined), timeoutMs, `${count} email(s) to ${address}`);
   }
 
+  /** The first message whose subject contains `text` (a database name names one handover's mail). */
+  async waitForSubject(text: string, timeoutMs = 30_000): Promise<ParsedMail> {
+    return waitFor(() => this.messages.find((m) => m.subject?.includes(text)), timeoutMs, `an email about "${text}"`);
+  }
+
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }

@@ -1,0 +1,94 @@
+/** Each way a handover can fail, what it records and what the submitter is told. */
+import { type Harness, spec, startHarness } from '../helpers/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => h?.stop());
+beforeEach(() => h.jobs.reset());
+
+async function failedHandover(name: string) {
+  const { statusCode, json } = await h.submit(spec(h.sqliteSource(name)));
+  expect(statusCode).toBe(201);
+  const done = await h.waitForStatus(json.token, 'failed');
+  const mail = await h.smtp.waitForSubject(name);
+  expect(mail.to).toMatchObject({ text: 'curator@example.org' });
+  return { token: json.token as string, done, mail };
+}
+
+const jobsFor = (h: Harness, service: 'healthcheck' | 'copy' | 'metadata' | 'event', name: string) =>
+  h.jobs.jobsOf(service).filter((j) => JSON.stringify(j.input).includes(name));
+
+test('checks that could not run: failed, "could not run" in status and email, no copy', async () => {
+  h.jobs.scripts.healthcheck.outcome = 'failed';
+  h.jobs.scripts.healthcheck.failureMessage = 'hive worker crashed';
+  const { done, mail } = await failedHandover('hc_crash_core_110_1');
+  expect(done.failure).toMatchObject({ step: 'healthcheck', kind: 'could_not_run' });
+  expect(done.failure!.reason).toContain('the healthchecks could not run: hive worker crashed');
+  expect(done.timeline.at(-1)).toMatchObject({ step: 'healthcheck', outcome: 'failed' });
+  expect(mail.subject).toBe('Handover of hc_crash_core_110_1 failed: healthchecks could not run');
+  expect(mail.text).toContain('hive worker crashed');
+  expect(jobsFor(h, 'copy', 'hc_crash_core_110_1')).toHaveLength(0);
+});
+
+test('checks that found problems: failed, the failing checks and their messages in status and email', async () => {
+  h.jobs.scripts.healthcheck.outcome = 'problems';
+  const { done, mail } = await failedHandover('hc_problems_core_110_1');
+  expect(done.failure).toMatchObject({
+    step: 'healthcheck',
+    kind: 'problems',
+    reason: '1 check(s) found problems: MetaKeys',
+    checks: [{ check: 'MetaKeys', messages: [expect.stringContaining('species.production_name is missing'), expect.any(String)] }],
+  });
+  expect(done.timeline.at(-1)).toMatchObject({ step: 'healthcheck', outcome: 'problems' });
+  expect(mail.subject).toBe('Handover of hc_problems_core_110_1 failed: healthchecks found problems');
+  expect(mail.text).toContain('MetaKeys: meta key species.production_name is missing');
+  const hcJob = jobsFor(h, 'healthcheck', 'hc_problems_core_110_1')[0];
+  expect(mail.text).toContain(`Full report: ${h.jobs.url('healthcheck')}/jobs/${hcJob.id}`);
+  expect(mail.html).toContain(`<a href="${h.jobs.url('healthcheck')}/jobs/${hcJob.id}">`);
+  expect(jobsFor(h, 'copy', 'hc_problems_core_110_1')).toHaveLength(0);
+});
+
+test('a failed copy: failed at copy with the service’s reason, no metadata job', async () => {
+  h.jobs.scripts.copy.outcome = 'failed';
+  h.jobs.scripts.copy.failureMessage = 'target disk full';
+  const { done, mail } = await failedHandover('copy_fail_core_110_1');
+  expect(done.failure).toMatchObject({ step: 'copy', kind: 'error' });
+  expect(done.failure!.reason).toContain('target disk full');
+  expect(mail.subject).toBe('Handover of copy_fail_core_110_1 failed at the copy step');
+  expect(mail.text).toContain('Step: copy');
+  expect(mail.text).toContain('target disk full');
+  expect(jobsFor(h, 'metadata', 'copy_fail_core_110_1')).toHaveLength(0);
+});
+
+test('a missing source database: failed at checking, nothing submitted anywhere', async () => {
+  const src = `sqlite:///${h.dir}/no_such_core_110_1.sqlite`;
+  const { statusCode, json } = await h.submit(spec(src));
+  expect(statusCode).toBe(201);
+  const done = await h.waitForStatus(json.token, 'failed');
+  expect(done.failure).toMatchObject({ step: 'checking', kind: 'error' });
+  expect(done.failure!.reason).toContain('does not exist');
+  expect(jobsFor(h, 'healthcheck', 'no_such_core_110_1')).toHaveLength(0);
+  const mail = await h.smtp.waitForSubject('no_such_core_110_1');
+  expect(mail.subject).toBe('Handover of no_such_core_110_1 failed at the checking step');
+});
+
+describe('with a short copy deadline', () => {
+  let short: Harness;
+  beforeAll(async () => {
+    short = await startHarness({ HANDOVER_COPY_DEADLINE: '2s' });
+  });
+  afterAll(async () => short?.stop());
+
+  test('a copy that runs past it fails with a clear reason and an email, and its job is killed', async () => {
+    short.jobs.scripts.copy.runningPolls = 100_000;
+    const { json } = await short.submit(spec(short.sqliteSource('slow_copy_core_110_1')));
+    const done = await short.waitForStatus(json.token, 'failed');
+    expect(done.failure).toEqual({ step: 'copy', kind: 'timed_out', reason: 'the copy step did not finish within its deadline of 2s' });
+    expect(done.timeline.at(-1)).toMatchObject({ step: 'copy', outcome: 'timed out' });
+    expect(short.jobs.kills).toEqual([{ service: 'copy', id: short.jobs.jobsOf('copy')[0].id }]);
+    const [mail] = await short.smtp.waitForMail('curator@example.org');
+    expect(mail.subject).toBe('Handover of slow_copy_core_110_1 failed: copy step passed its deadline');
+  });
+});
