@@ -1,15 +1,12 @@
 /** `npm run api`: serves the Handover API until SIGINT/SIGTERM. */
-import { Client, Connection } from '@temporalio/client';
 import { ConfigError, loadConfig } from '../common/config';
 import { createSealer } from '../common/secrets';
-import { tlsFrom } from '../common/temporal';
 import { buildApp } from './app';
+import { apiClient } from './temporal';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  // Lazy: the API starts (and answers 503) even while Temporal is down.
-  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, tls: tlsFrom(config) });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = apiClient(config);
   const app = await buildApp({
     client,
     config,
@@ -18,7 +15,7 @@ async function main(): Promise<void> {
   });
   const close = async () => {
     await app.close();
-    await connection.close();
+    await client.connection.close();
     process.exit(0);
   };
   process.once('SIGINT', close);

@@ -145,7 +145,7 @@ function stepRunner(progress: ProgressTracker, timings: HandoverTimings) {
       },
       wait() {
         return proxyActivities<HandoverActivities>({
-          startToCloseTimeout: '1m',
+          startToCloseTimeout: timings.requestTimeout,
           scheduleToCloseTimeout: left(),
           retry: {
             initialInterval: timings.pollInterval,

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { handoverSpecSchema } from '../../common/spec';
 import type { HandoverService } from '../handovers';
 
-const token = z.object({ token: z.string().regex(/^[\w.:-]{1,200}$/, 'is not a handover token') });
+const token = z.object({ token: z.string().regex(/^[^\s'"\\]{1,300}$/, 'is not a handover token') });
 const keyword = z.string().regex(/^[^'"\\]{1,200}$/, 'must not contain quotes or backslashes').optional();
 
 export const handoverRoutes =

@@ -51,7 +51,7 @@ export async function mariadbQuery(sql: string): Promise<unknown> {
   }
 }
 
-export async function startHarness(overrides: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(overrides: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<Harness> {
   if (!process.env.TEST_TEMPORAL_ADDRESS) throw new Error('the jest global setup did not start Temporal');
   if (!runtimeInstalled) {
     // Quiet the worker's own logs in tests (failed handovers are expected here); errors still show.
@@ -141,7 +141,7 @@ export async function startHarness(overrides: Record<string, string> = {}): Prom
       await Promise.all([jobs.stop(), smtp.stop(), connection.close(), nativeConnection.close()]);
     },
   };
-  await harness.startWorker();
+  if (opts.worker !== false) await harness.startWorker();
   return harness;
 }
 
