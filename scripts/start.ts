@@ -1,0 +1,76 @@
+/**
+ * `npm start`: the whole Handover system on one machine: the Temporal dev server (installed on first
+ * run by temporal-dev.sh), the worker and the API. Ctrl-C stops everything; a second start reuses
+ * what exists (the Temporal CLI, its SQLite history, a server already running).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { loadConfig } from '../common/config';
+
+const ROOT = path.resolve(__dirname, '..');
+const config = loadConfig();
+const children: ChildProcess[] = [];
+
+function run(name: string, command: string, args: string[]): ChildProcess {
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  const prefix = (data: Buffer) => data.toString().split('\n').filter(Boolean).map((l) => `[${name}] ${l}`).join('\n') + '\n';
+  child.stdout!.on('data', (d) => process.stdout.write(prefix(d)));
+  child.stderr!.on('data', (d) => process.stderr.write(prefix(d)));
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`[${name}] exited (${signal ?? code}); stopping everything`);
+      stop(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+async function waitForTemporal(): Promise<void> {
+  const { Connection } = await import('@temporalio/client');
+  for (let i = 0; i < 600; i++) {
+    try {
+      const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: 1000 });
+      await connection.close();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  throw new Error(`Temporal did not answer on ${config.TEMPORAL_ADDRESS}`);
+}
+
+let stopping = false;
+function stop(code = 0): void {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children.reverse()) child.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 5000).unref();
+  Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))))).then(() => process.exit(code));
+}
+process.once('SIGINT', () => stop(0));
+process.once('SIGTERM', () => stop(0));
+
+async function main(): Promise<void> {
+  const temporal = run('temporal', path.join(ROOT, 'temporal-dev.sh'), []);
+  // temporal-dev.sh exits 0 at once when a server already answers: that server is used.
+  temporal.removeAllListeners('exit');
+  temporal.on('exit', (code) => code !== 0 && !stopping && (console.error('[temporal] failed to start'), stop(1)));
+  await waitForTemporal();
+  const tsx = [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs')];
+  run('worker', process.execPath, [...tsx, 'worker/main.ts']);
+  run('api', process.execPath, [...tsx, 'api/main.ts']);
+  console.log(`
+Handover is starting:
+  API            ${config.HANDOVER_PUBLIC_URL}   (OpenAPI: ${config.HANDOVER_PUBLIC_URL}/docs)
+  Temporal UI    ${config.TEMPORAL_WEB_URL}
+  Job services   ${config.HANDOVER_HEALTHCHECK_URL} (healthcheck), ${config.HANDOVER_COPY_URL} (copy),
+                 ${config.HANDOVER_METADATA_URL} (metadata), ${config.HANDOVER_EVENT_URL} (event)
+Ctrl-C stops everything.
+`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  stop(1);
+});

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../common/config';
+import { createSealer } from '../../common/secrets';
+import { fieldIssues, handoverSpecSchema } from '../../common/spec';
+import { searchAttributes } from '../../workflows/definitions';
+
+test('spec: one issue per field, unknown fields named', () => {
+  const result = handoverSpecSchema.safeParse({ src_uri: 'mysql://h/db', contact: 'nope', extra: 1 });
+  expect(result.success).toBe(false);
+  expect(fieldIssues(result.error!.issues)).toEqual([
+    { field: 'contact', message: 'must be an email address' },
+    { field: 'type', message: 'is required' },
+    { field: 'comment', message: 'is required' },
+    { field: 'extra', message: 'is not a known field' },
+  ]);
+});
+
+test('sealing: round trip, no plain text inside, a wrong key says what to fix', () => {
+  const sealer = createSealer('a-key-of-sixteen-chars');
+  const sealed = sealer.seal('mysql://u:Secret99@h/db');
+  expect(sealed).not.toContain('Secret99');
+  expect(Buffer.from(sealed.replace('sealed:v1:', ''), 'base64url').toString('latin1')).not.toContain('Secret99');
+  expect(sealer.unseal(sealed)).toBe('mysql://u:Secret99@h/db');
+  expect(() => createSealer('another-key-of-16-chars').unseal(sealed)).toThrow('API and worker must share it');
+});
+
+test('config: defaults, and errors that name the variable without echoing its value', () => {
+  const config = loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16) });
+  expect(config.TEMPORAL_ADDRESS).toBe('localhost:7233');
+  expect(config.HANDOVER_CHECK_DEADLINE).toBe('24h');
+  expect(config.HANDOVER_PUBLIC_URL).toBe('http://127.0.0.1:8080');
+  let error: unknown;
+  try {
+    loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16), HANDOVER_COPY_DEADLINE: 'soon', SMTP_URL: 'ftp://u:TopSecret@h', HANDOVER_STAGING_URI: 'mysql://u:pw@h/db' });
+  } catch (err) {
+    error = err;
+  }
+  expect(error).toBeInstanceOf(ConfigError);
+  const message = (error as Error).message;
+  expect(message).toContain('HANDOVER_COPY_DEADLINE: must be a duration such as 30s, 10m or 24h');
+  expect(message).toContain('SMTP_URL: must be smtp://');
+  expect(message).toContain('HANDOVER_STAGING_URI: is a staging server URI and must not name a database');
+  expect(message).not.toContain('TopSecret');
+});
+
+test('temporal-dev.sh registers exactly the search attributes the workflow uses', () => {
+  const script = readFileSync(path.resolve(__dirname, '../../temporal-dev.sh'), 'utf8');
+  const registered = script.match(/^SEARCH_ATTRIBUTES=\((.*)\)$/m)![1].split(/\s+/).sort();
+  expect(registered).toEqual(Object.values(searchAttributes).map((k) => `${k.name}=Keyword`).sort());
+});
