@@ -15,7 +15,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Duration } from '@temporalio/common';
+import { type Duration, RetryState } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { HandoverActivities } from '../activities';
 import type { DbRef } from '../activities/credentials';
@@ -161,7 +161,12 @@ function stepRunner(progress: ProgressTracker, timings: HandoverTimings) {
       progress.end('passed');
       return result;
     } catch (err) {
-      if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && !isCancellation(err)) {
+      // Out of time: Temporal reports either a TimeoutFailure or, when the next retry would not fit,
+      // the last attempt's failure ("job is running") with retry state TIMEOUT. The step's own clock
+      // tells a passed deadline from a submission that gave up earlier (a service down too long).
+      const outOfTime = err instanceof ActivityFailure && (err.cause instanceof TimeoutFailure || err.retryState === RetryState.TIMEOUT);
+      // (A poll gives up when its next retry would not fit: up to one poll interval before the deadline.)
+      if (outOfTime && !isCancellation(err) && Date.now() >= endsAt - msToNumber(timings.pollMaxInterval) - 1000) {
         throw stepFailure({ step: name, kind: 'timed_out', reason: `the ${name} step did not finish within its deadline of ${deadline}` });
       }
       throw err;

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import mysql from 'mysql2/promise';
 import { buildApp } from '../../api/app';
 import { type Config, loadConfig } from '../../common/config';
@@ -17,8 +17,6 @@ import { createHandoverWorker } from '../../worker/worker';
 import { FakeJobServices } from './job-services';
 import { SmtpCatcher } from './smtp';
 import { FinalAnswer, waitFor } from './wait';
-
-let runtimeInstalled = false;
 
 export interface Harness {
   config: Config;
@@ -53,11 +51,6 @@ export async function mariadbQuery(sql: string): Promise<unknown> {
 
 export async function startHarness(overrides: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<Harness> {
   if (!process.env.TEST_TEMPORAL_ADDRESS) throw new Error('the jest global setup did not start Temporal');
-  if (!runtimeInstalled) {
-    // Quiet the worker's own logs in tests (failed handovers are expected here); errors still show.
-    Runtime.install({ logger: new (require('@temporalio/worker').DefaultLogger)('ERROR') });
-    runtimeInstalled = true;
-  }
   const jobs = new FakeJobServices();
   const smtp = new SmtpCatcher();
   await Promise.all([jobs.start(), smtp.start()]);

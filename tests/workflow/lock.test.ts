@@ -8,7 +8,7 @@ beforeAll(async () => {
 afterAll(async () => h?.stop());
 
 test('a second handover of a database being handed over is refused with the running token (409)', async () => {
-  h.jobs.scripts.healthcheck.runningPolls = 20;
+  h.jobs.scripts.healthcheck.runningPolls = 3; // each poll is ~1 s: Temporal paces retries in whole seconds
   const src = h.sqliteSource('dup_core_110_1');
   const first = await h.submit(spec(src));
   expect(first.statusCode).toBe(201);
@@ -38,7 +38,7 @@ test('a second handover of a database being handed over is refused with the runn
 });
 
 test('two submissions at the same moment: exactly one starts', async () => {
-  h.jobs.scripts.healthcheck.runningPolls = 5;
+  h.jobs.scripts.healthcheck.runningPolls = 2;
   const src = h.sqliteSource('race_core_110_1');
   const answers = await Promise.all([1, 2, 3, 4].map((i) => h.submit(spec(src, { comment: `try ${i}` }))));
   const codes = answers.map((a) => a.statusCode).sort();
