@@ -1,5 +1,5 @@
 /**
- * Once per test run: the real Temporal dev server, a real MariaDB, and the workflow bundle (built once,
+ * Once per test run: the real Temporal dev server, two real MariaDB servers (source and staging), and the workflow bundle (built once,
  * so each test's worker starts in a moment). Their addresses reach the tests through the environment.
  */
 import { writeFileSync, mkdtempSync } from 'node:fs';
@@ -10,8 +10,9 @@ import { startMariaDb } from './helpers/mariadb';
 import { startTemporalServer } from './helpers/temporal-server';
 
 export default async function globalSetup(): Promise<void> {
-  const [temporal, mariadb, bundle] = await Promise.all([
+  const [temporal, mariadb, staging, bundle] = await Promise.all([
     startTemporalServer(),
+    startMariaDb(),
     startMariaDb(),
     bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } as never }),
   ]);
@@ -23,6 +24,7 @@ export default async function globalSetup(): Promise<void> {
     TEST_TEMPORAL_CLI: temporal.cli,
     TEST_WORKFLOW_BUNDLE: bundlePath,
     TEST_MARIADB: JSON.stringify({ host: mariadb.host, port: mariadb.port, user: mariadb.user, password: mariadb.password }),
+    TEST_MARIADB_STAGING: JSON.stringify({ host: staging.host, port: staging.port, user: staging.user, password: staging.password }),
   });
-  (globalThis as Record<string, unknown>).__handoverTestServers = { temporal, mariadb };
+  (globalThis as Record<string, unknown>).__handoverTestServers = { temporal, mariadb, staging };
 }

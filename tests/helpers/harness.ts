@@ -36,8 +36,18 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export const mariadbSettings = () =>
-  JSON.parse(process.env.TEST_MARIADB ?? 'null') as { host: string; port: number; user: string; password: string };
+export interface MariaDbSettings {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+/** The source server, or with 'staging' the staging server, started by the global setup. */
+export const mariadbSettings = (which: 'source' | 'staging' = 'source') =>
+  JSON.parse(process.env[which === 'source' ? 'TEST_MARIADB' : 'TEST_MARIADB_STAGING'] ?? 'null') as MariaDbSettings;
+
+export const mariadbUri = (m: MariaDbSettings, database = '') => `mysql://${m.user}:${encodeURIComponent(m.password)}@${m.host}:${m.port}/${database}`;
 
 export async function mariadbQuery(sql: string): Promise<unknown> {
   const m = mariadbSettings();

@@ -1,0 +1,67 @@
+/**
+ * The event job service: POST /jobs {type, genome, ...event} starts the processes configured for the
+ * event type and answers 200 {event, processes: [{process, job}]}; GET/DELETE /jobs/{process}/{job}.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { locate } from '../db/uri';
+import { createJobService, redact } from '../jobs/service';
+import { dumpDatabase } from './dump';
+
+export interface EventServiceOptions {
+  dataDir: string;
+  dumpsDir: string;
+  processesFile?: string;
+  /** Passwords for databases named in events (events carry URIs without them): "user@host:port" -> password. */
+  passwords?: Record<string, string>;
+}
+
+export function createEventService(opts: EventServiceOptions) {
+  const processes = JSON.parse(readFileSync(opts.processesFile ?? path.join(__dirname, 'processes.json'), 'utf8')) as Record<string, string[]>;
+
+  /** Puts the configured password back into a URI an event carried without it. */
+  const withPassword = (uri: string) => {
+    const l = locate(uri);
+    if (l.engine !== 'mysql') return uri;
+    const password = opts.passwords?.[`${l.user}@${l.host}:${l.port}`];
+    if (!password) return uri.replace(/(\/\/[^:/@]*):\*\*\*@/, '$1@');
+    const url = new URL(uri);
+    url.password = encodeURIComponent(password);
+    return url.toString();
+  };
+
+  return createJobService({
+    name: 'event',
+    dataDir: opts.dataDir,
+    validate: () => undefined,
+    async work(input, { job, signal }) {
+      if (job.kind !== 'dump') throw new Error(`no process named ${job.kind}`);
+      const details = (input.details ?? {}) as { database_uri?: string };
+      if (!details.database_uri) throw new Error('the event names no database (details.database_uri)');
+      return dumpDatabase(withPassword(details.database_uri), opts.dumpsDir, signal);
+    },
+    routes(app, service) {
+      app.post<{ Body: Record<string, unknown> }>('/jobs', async (request, reply) => {
+        const event = request.body ?? {};
+        if (typeof event.type !== 'string' || typeof event.genome !== 'string') return reply.code(400).send({ error: 'type and genome are required' });
+        const key = request.headers['idempotency-key'] as string | undefined;
+        const started = (processes[event.type] ?? []).map((process) => ({ process, job: service.submit(process, event, key && `${key}:${process}`).id }));
+        return reply.code(200).send({ event: redact(event), processes: started });
+      });
+      const find = (process: string, id: string) => {
+        const job = /^\d+$/.test(id) ? service.store.get(Number(id)) : undefined;
+        return job && job.kind === process ? job : undefined;
+      };
+      app.get<{ Params: { process: string; id: string } }>('/jobs/:process/:id', async (request, reply) => {
+        const job = find(request.params.process, request.params.id);
+        return job ? service.view(job) : reply.code(404).send({ error: 'no such job' });
+      });
+      app.delete<{ Params: { process: string; id: string } }>('/jobs/:process/:id', async (request, reply) => {
+        const job = find(request.params.process, request.params.id);
+        if (!job) return reply.code(404).send({ error: 'no such job' });
+        await service.runner.kill(job.id);
+        return reply.code(204).send();
+      });
+    },
+  });
+}

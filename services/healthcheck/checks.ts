@@ -1,0 +1,133 @@
+/**
+ * Real integrity checks, each reporting its messages. Groups: integrity (the database opens, every
+ * table passes the engine's own check), meta (required keys), content (required tables not empty),
+ * relations (no orphan rows: declared foreign keys, and the configured ones for Ensembl-style schemas).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { type Database, type ForeignKey, openDatabase } from '../db/database';
+import { locate } from '../db/uri';
+
+export interface CheckResult {
+  status: 'passed' | 'failed';
+  messages: string[];
+}
+
+interface SchemaRules {
+  required_tables: string[];
+  relations: string[];
+}
+
+interface Check {
+  name: string;
+  group: 'integrity' | 'meta' | 'content' | 'relations';
+  run(db: Database, rules: SchemaRules): Promise<string[]>;
+}
+
+export const REQUIRED_META_KEYS = ['schema_version', 'species.production_name'];
+
+const CHECKS: Check[] = [
+  {
+    name: 'TableIntegrity',
+    group: 'integrity',
+    async run(db) {
+      const problems: string[] = [];
+      for (const table of await db.tables()) for (const p of await db.checkTable(table)) problems.push(`${table}: ${p}`);
+      return problems;
+    },
+  },
+  {
+    name: 'MetaKeys',
+    group: 'meta',
+    async run(db) {
+      if (!(await db.tables()).includes('meta')) return ['there is no meta table'];
+      const rows = await db.select<{ meta_key: string; meta_value: string }>('SELECT meta_key, meta_value FROM meta');
+      return REQUIRED_META_KEYS.filter((key) => !rows.some((r) => r.meta_key === key && String(r.meta_value ?? '').trim())).map((key) => `meta key ${key} is missing`);
+    },
+  },
+  {
+    name: 'RequiredTablesNotEmpty',
+    group: 'content',
+    async run(db, rules) {
+      const tables = await db.tables();
+      const problems: string[] = [];
+      for (const table of rules.required_tables) {
+        if (!tables.includes(table)) problems.push(`table ${table} is missing`);
+        else if ((await db.count(table)) === 0) problems.push(`table ${table} is empty`);
+      }
+      return problems;
+    },
+  },
+  {
+    name: 'ForeignKeys',
+    group: 'relations',
+    async run(db, rules) {
+      const tables = await db.tables();
+      const configured = rules.relations.map(parseRelation).filter((fk) => tables.includes(fk.table) && tables.includes(fk.refTable));
+      const problems: string[] = [];
+      for (const fk of [...(await db.declaredForeignKeys()), ...configured]) {
+        const orphans = await db.orphans(fk);
+        if (orphans > 0) problems.push(`${orphans} row(s) of ${fk.table}.${fk.column} point to no ${fk.refTable}.${fk.refColumn}`);
+      }
+      return problems;
+    },
+  },
+];
+
+export const CHECK_NAMES = ['DatabaseOpens', ...CHECKS.map((c) => c.name)];
+export const CHECK_GROUPS = [...new Set(CHECKS.map((c) => c.group))];
+
+function parseRelation(text: string): ForeignKey {
+  const m = /^(\w+)\.(\w+)\s*->\s*(\w+)\.(\w+)$/.exec(text.trim());
+  if (!m) throw new Error(`bad relation "${text}" (expected table.column -> table.column)`);
+  return { table: m[1], column: m[2], refTable: m[3], refColumn: m[4] };
+}
+
+/** Ensembl-style names give the schema type: homo_sapiens_core_110_38 is core, ensembl_compara_110 is compara. */
+export function schemaType(databaseName: string): string {
+  const m = /^[a-z0-9]+_[a-z0-9]+(?:_[a-z0-9]+)?_(core|rnaseq|cdna|otherfeatures|variation|funcgen)_\d+_\w+$/.exec(databaseName);
+  if (m) return m[1];
+  if (/^ensembl_compara_\d+$/.test(databaseName)) return 'compara';
+  if (/^ensembl_ancestral_\d+$/.test(databaseName)) return 'ancestral';
+  return 'default';
+}
+
+function rulesFor(type: string, file: string): SchemaRules {
+  const all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, SchemaRules>;
+  return all[type] ?? all.default;
+}
+
+export interface HealthcheckInput {
+  db_uri: string;
+  hc_groups?: string[];
+  hc_names?: string[];
+}
+
+export async function runHealthchecks(input: HealthcheckInput, opts: { schemasFile?: string; signal?: AbortSignal } = {}) {
+  const location = locate(input.db_uri);
+  const rules = rulesFor(schemaType(location.name), opts.schemasFile ?? path.join(__dirname, 'schemas.json'));
+  const selected = CHECKS.filter(
+    (c) => (!input.hc_groups?.length || input.hc_groups.includes(c.group)) && (!input.hc_names?.length || input.hc_names.includes(c.name)),
+  );
+  const results: Record<string, CheckResult> = {};
+  let db: Database;
+  try {
+    db = await openDatabase(input.db_uri);
+    await db.tables();
+    results.DatabaseOpens = { status: 'passed', messages: [] };
+  } catch (err) {
+    results.DatabaseOpens = { status: 'failed', messages: [(err as Error).message] };
+    return { db_name: location.name, status: 'failed' as const, results };
+  }
+  try {
+    for (const check of selected) {
+      opts.signal?.throwIfAborted();
+      const messages = await check.run(db, rules);
+      results[check.name] = { status: messages.length ? 'failed' : 'passed', messages };
+    }
+  } finally {
+    await db.close();
+  }
+  const failed = Object.values(results).some((r) => r.status === 'failed');
+  return { db_name: location.name, status: failed ? ('failed' as const) : ('passed' as const), results };
+}

@@ -1,0 +1,143 @@
+/**
+ * Whole handovers through the local stack on the real Temporal server: real checks, a real copy,
+ * a real metadata store, real dump files. SQLite and MariaDB (a source server and a staging server).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+import mysql from 'mysql2/promise';
+import { createDemoDatabase } from '../../services/demo';
+import { type LocalStack, startLocalStack } from '../../services/stack';
+import { type Harness, type MariaDbSettings, mariadbSettings, mariadbUri, spec, startHarness } from '../helpers/harness';
+import { manyTables } from '../helpers/databases';
+import { waitFor } from '../helpers/wait';
+
+const source = mariadbSettings('source');
+const staging = mariadbSettings('staging');
+let stack: LocalStack;
+let h: Harness;
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    dataDir: mkdtempSync(path.join(os.tmpdir(), 'handover-stack-')),
+    ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 },
+    passwords: { [`${staging.user}@${staging.host}:${staging.port}`]: staging.password },
+  });
+  h = await startHarness({
+    HANDOVER_HEALTHCHECK_URL: stack.urls.healthcheck,
+    HANDOVER_COPY_URL: stack.urls.copy,
+    HANDOVER_METADATA_URL: stack.urls.metadata,
+    HANDOVER_EVENT_URL: stack.urls.event,
+  });
+});
+afterAll(async () => {
+  await h?.stop();
+  await stack?.close();
+});
+
+function sqliteCounts(file: string): Record<string, number> {
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type='table'").all() as Array<{ name: string }>).map((t) => t.name);
+    return Object.fromEntries(tables.map((t) => [t, Number((db.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n)]));
+  } finally {
+    db.close();
+  }
+}
+
+async function mysqlCounts(m: MariaDbSettings, database: string): Promise<Record<string, number>> {
+  const conn = await mysql.createConnection({ host: m.host, port: m.port, user: m.user, password: m.password, database });
+  try {
+    const [tables] = await conn.query('SHOW TABLES');
+    const counts: Record<string, number> = {};
+    for (const row of tables as Array<Record<string, string>>) {
+      const t = Object.values(row)[0];
+      counts[t] = Number(((await conn.query(`SELECT count(*) AS n FROM \`${t}\``))[0] as Array<{ n: number }>)[0].n);
+    }
+    return counts;
+  } finally {
+    await conn.end();
+  }
+}
+
+function expectRecordedAndDumped(name: string, token: string) {
+  const record = (stack.services.metadata as unknown as { metadata: { all(): Array<Record<string, unknown>> } }).metadata.all().find((r) => r.name === name);
+  expect(record).toMatchObject({ name, type: 'core', token, contact: 'curator@example.org', current: 1 });
+  const folder = path.join(stack.dumpsDir, name);
+  expect(readFileSync(path.join(folder, 'CHECKSUMS'), 'utf8')).toMatch(/^[0-9a-f]{64} {2}gene\.tsv$/m);
+  expect(readFileSync(path.join(folder, 'gene.tsv'), 'utf8').split('\n')[0]).toBe('gene_id\tseq_region_id\tseq_region_start\tseq_region_end\tbiotype\tstable_id');
+}
+
+test('a SQLite database: checked, copied with identical row counts, recorded, dumped', async () => {
+  const src = `sqlite:///${h.dir}/mus_musculus_core_110_39.sqlite`;
+  const counts = await createDemoDatabase(src, { genes: 3000, assembly: 'GRCm39' });
+  const { statusCode, json } = await h.submit(spec(src));
+  expect(statusCode).toBe(201);
+  const done = await h.waitForStatus(json.token, 'completed', 120_000);
+  expect(done.events).toEqual([expect.objectContaining({ type: 'new_assembly', genome: 'mus_musculus' })]);
+  expect(sqliteCounts(`${h.dir}/staging/mus_musculus_core_110_39.sqlite`)).toEqual(counts);
+  expect(counts.exon).toBe(9000);
+  expectRecordedAndDumped('mus_musculus_core_110_39', json.token);
+  await waitFor(() => existsSync(path.join(stack.dumpsDir, 'mus_musculus_core_110_39', 'CHECKSUMS')), 30_000, 'the dump');
+});
+
+test('a MariaDB database onto a MariaDB staging server, passwords and all', async () => {
+  const name = 'danio_rerio_core_110_11';
+  const counts = await createDemoDatabase(mariadbUri(source, name), { genes: 2500, assembly: 'GRCz11' });
+  const { statusCode, json } = await h.submit(spec(mariadbUri(source, name), { tgt_uri: mariadbUri(staging, name) }));
+  expect(statusCode).toBe(201);
+  const done = await h.waitForStatus(json.token, 'completed', 120_000);
+  expect(await mysqlCounts(staging, name)).toEqual(counts);
+  expectRecordedAndDumped(name, json.token);
+  const mail = await h.smtp.waitForSubject(name);
+  expect(mail.text).toContain(`has been copied to mysql://${staging.user}@${staging.host}:${staging.port}/${name}`);
+  expect(JSON.stringify(done)).not.toContain(staging.password);
+});
+
+test('a database that fails its checks: the email lists the failing checks and why', async () => {
+  const src = `sqlite:///${h.dir}/gallus_gallus_core_110_7.sqlite`;
+  await createDemoDatabase(src, { genes: 500, omitMeta: ['species.production_name'], orphanTranscripts: 4 });
+  const { json } = await h.submit(spec(src));
+  const done = await h.waitForStatus(json.token, 'failed', 120_000);
+  expect(done.failure).toMatchObject({ step: 'healthcheck', kind: 'problems' });
+  expect(done.failure!.checks).toEqual(
+    expect.arrayContaining([
+      { check: 'MetaKeys', messages: ['meta key species.production_name is missing'] },
+      { check: 'ForeignKeys', messages: ['4 row(s) of transcript.gene_id point to no gene.gene_id'] },
+    ]),
+  );
+  const mail = await h.smtp.waitForSubject('gallus_gallus_core_110_7');
+  expect(mail.subject).toBe('Handover of gallus_gallus_core_110_7 failed: healthchecks found problems');
+  expect(mail.text).toContain('MetaKeys: meta key species.production_name is missing');
+  expect(mail.text).toContain('ForeignKeys: 4 row(s) of transcript.gene_id point to no gene.gene_id');
+  expect(existsSync(`${h.dir}/staging/gallus_gallus_core_110_7.sqlite`)).toBe(false);
+});
+
+test('a service restarted during the handover: no job lost, the handover completes', async () => {
+  const src = `sqlite:///${h.dir}/bos_taurus_core_110_13.sqlite`;
+  await createDemoDatabase(src, { genes: 1000 });
+  const { json } = await h.submit(spec(src));
+  await waitFor(async () => (await h.progress(json.token)).step === 'metadata' || undefined, 120_000, 'the metadata step');
+  await stack.restart('metadata');
+  const done = await h.waitForStatus(json.token, 'completed', 120_000);
+  const metadataJobs = done.timeline.find((t) => t.step === 'metadata')!.jobs;
+  expect(metadataJobs).toHaveLength(1);
+  // The job is still readable from the restarted service's store.
+  const res = await fetch(`${stack.urls.metadata}/jobs/${metadataJobs[0].id}`);
+  expect((await res.json()).status).toBe('complete');
+});
+
+test('cancelled during the copy: the copy is killed and no partial target is left', async () => {
+  const file = `${h.dir}/bulk_cancel_test.sqlite`;
+  manyTables(file, 400, 3000);
+  const { json } = await h.submit(spec(`sqlite:///${file}`));
+  await waitFor(async () => (await h.progress(json.token)).step === 'copy' || undefined, 60_000, 'the copy step');
+  await h.app.inject({ method: 'POST', url: `/handovers/${json.token}/cancel`, payload: { by: 'tester', reason: 'changed my mind' } });
+  const done = await h.waitForStatus(json.token, 'cancelled', 60_000);
+  const copyJob = done.timeline.find((t) => t.step === 'copy')!.jobs[0];
+  const job = await (await fetch(`${stack.urls.copy}/jobs/${copyJob.id}`)).json();
+  expect(job.status).toBe('failed');
+  expect(existsSync(`${h.dir}/staging/bulk_cancel_test.sqlite`)).toBe(false);
+});

@@ -1,0 +1,116 @@
+/** The local job services on their own: contracts, durability, kill, and the metadata store's events. */
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { databaseExists } from '../../services/db/database';
+import { createDemoDatabase } from '../../services/demo';
+import { JobStore } from '../../services/jobs/store';
+import { type LocalStack, startLocalStack } from '../../services/stack';
+import { manyTables } from '../helpers/databases';
+import { mariadbSettings, mariadbUri } from '../helpers/harness';
+import { waitFor } from '../helpers/wait';
+
+let dir: string;
+let stack: LocalStack;
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'handover-services-'));
+  stack = await startLocalStack({ dataDir: path.join(dir, 'stack'), ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 } });
+});
+afterAll(async () => stack?.close());
+
+const post = async (url: string, body: unknown, key?: string) => {
+  const res = await fetch(`${url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) }, body: JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as Record<string, any> };
+};
+const job = async (url: string, id: unknown) => (await fetch(`${url}/jobs/${id}`)).json() as Promise<Record<string, any>>;
+const finished = (url: string, id: unknown) => waitFor(async () => ((j) => (['complete', 'failed'].includes(j.status) ? j : undefined))(await job(url, id)), 60_000, `job ${id}`);
+
+test('healthcheck: check selection, results per check, 400 for unknown checks, idempotency', async () => {
+  const uri = `sqlite:///${dir}/sus_scrofa_core_110_1.sqlite`;
+  await createDemoDatabase(uri, { genes: 200 });
+  const bad = await post(stack.urls.healthcheck, { db_uri: uri, hc_names: ['Nope'] });
+  expect(bad).toEqual({ status: 400, json: { error: expect.stringContaining('hc_names: unknown Nope') } });
+  const first = await post(stack.urls.healthcheck, { db_uri: uri, hc_groups: ['meta', 'relations'] }, 'k-1');
+  const again = await post(stack.urls.healthcheck, { db_uri: uri }, 'k-1');
+  expect(first.status).toBe(201);
+  expect(again.json.job_id).toBe(first.json.job_id);
+  const done = await finished(stack.urls.healthcheck, first.json.job_id);
+  expect(done.output).toEqual({
+    db_name: 'sus_scrofa_core_110_1',
+    db_uri: uri,
+    status: 'passed',
+    results: { DatabaseOpens: { status: 'passed', messages: [] }, MetaKeys: { status: 'passed', messages: [] }, ForeignKeys: { status: 'passed', messages: [] } },
+  });
+});
+
+test('a job a crash left running resumes when the service starts again', async () => {
+  const uri = `sqlite:///${dir}/ovis_aries_core_110_1.sqlite`;
+  await createDemoDatabase(uri, { genes: 100 });
+  const jobsDir = path.join(dir, 'crash');
+  const store = new JobStore(path.join(jobsDir, 'jobs', 'healthcheck-jobs.sqlite'));
+  const { job: crashed } = store.create('healthcheck', { db_uri: uri }, 'crashed-1');
+  store.update(crashed.id, { status: 'running' });
+  store.close();
+  const other = await startLocalStack({ dataDir: jobsDir, ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 } });
+  try {
+    const done = await finished(other.urls.healthcheck, crashed.id);
+    expect(done).toMatchObject({ status: 'complete', output: { status: 'passed' } });
+  } finally {
+    await other.close();
+  }
+});
+
+test('copy: a SQLite copy killed half-way leaves no partial target', async () => {
+  const src = `${dir}/big_core_110_1.sqlite`;
+  manyTables(src);
+  const target = `${dir}/staging/big_core_110_1.sqlite`;
+  const { json } = await post(stack.urls.copy, { source_db_uri: `sqlite:///${src}`, target_db_uri: `sqlite:///${target}` });
+  await waitFor(async () => (await job(stack.urls.copy, json.job_id)).progress?.tables_done > 0, 30_000, 'the copy to start');
+  const kill = await fetch(`${stack.urls.copy}/jobs/${json.job_id}?kill=1`, { method: 'DELETE' });
+  expect(kill.status).toBe(204);
+  const done = await job(stack.urls.copy, json.job_id);
+  expect(done.status).toBe('failed');
+  expect(await (await fetch(`${stack.urls.copy}/jobs/${json.job_id}?format=failures`)).json()).toEqual({ msg: 'the job was killed' });
+  expect(existsSync(target)).toBe(false);
+});
+
+test('copy: MariaDB to MariaDB, only_tables honoured, killed copies removed, existing targets kept unless drop', async () => {
+  const [source, staging] = [mariadbSettings('source'), mariadbSettings('staging')];
+  const name = 'felis_catus_core_110_9';
+  await createDemoDatabase(mariadbUri(source, name), { genes: 60_000 });
+  const body = { source_db_uri: mariadbUri(source, name), target_db_uri: mariadbUri(staging, name) };
+
+  const partial = await post(stack.urls.copy, { ...body, only_tables: ['meta', 'gene'] });
+  const partialDone = await finished(stack.urls.copy, partial.json.job_id);
+  expect(partialDone.output.tables).toEqual({ gene: 60_000, meta: 5 });
+  expect(partialDone.input.target_db_uri).not.toContain(staging.password);
+
+  const refused = await finished(stack.urls.copy, (await post(stack.urls.copy, body)).json.job_id);
+  expect(refused.status).toBe('failed');
+  expect(await (await fetch(`${stack.urls.copy}/jobs/${refused.id}?format=failures`)).json()).toEqual({ msg: `target database ${name} exists; submit with drop to replace it` });
+
+  const killed = await post(stack.urls.copy, { ...body, drop: true });
+  await waitFor(async () => (await job(stack.urls.copy, killed.json.job_id)).status === 'running', 10_000, 'the copy to run');
+  await new Promise((r) => setTimeout(r, 300));
+  expect((await fetch(`${stack.urls.copy}/jobs/${killed.json.job_id}?kill=1`, { method: 'DELETE' })).status).toBe(204);
+  expect((await job(stack.urls.copy, killed.json.job_id)).status).toBe('failed');
+  expect(await databaseExists(body.target_db_uri)).toBe(false);
+});
+
+test('metadata: new_assembly, then new_genebuild superseding it, then other', async () => {
+  const submit = async (name: string, genebuild: string) => {
+    const uri = `sqlite:///${dir}/${name}.sqlite`;
+    await createDemoDatabase(uri, { genes: 50, genebuild, assembly: 'ARS1' });
+    const { json } = await post(stack.urls.metadata, { database_uri: uri, email: 'c@example.org', comment: 'x', source: 'Handover' }, `tok-${name}:metadata`);
+    return (await finished(stack.urls.metadata, json.job_id)).output.events[0];
+  };
+  expect(await submit('capra_hircus_core_110_1', '2025-01')).toMatchObject({ type: 'new_assembly', genome: 'capra_hircus', details: { current_database_list: [] } });
+  expect(await submit('capra_hircus_core_111_1', '2026-02')).toMatchObject({ type: 'new_genebuild', details: { current_database_list: ['capra_hircus_core_110_1'] } });
+  expect(await submit('capra_hircus_core_112_1', '2026-02')).toMatchObject({ type: 'other', details: { current_database_list: ['capra_hircus_core_111_1'] } });
+  const records = (stack.services.metadata as unknown as { metadata: { all(): Array<Record<string, unknown>> } }).metadata.all().filter((r) => r.species === 'capra_hircus');
+  expect(records.map((r) => [r.name, r.release, r.assembly, r.token, r.current])).toEqual([
+    ['capra_hircus_core_110_1', 110, 'ARS1', 'tok-capra_hircus_core_110_1', 0],
+    ['capra_hircus_core_111_1', 111, 'ARS1', 'tok-capra_hircus_core_111_1', 0],
+    ['capra_hircus_core_112_1', 112, 'ARS1', 'tok-capra_hircus_core_112_1', 1],
+  ]);
+});
