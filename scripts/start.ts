@@ -1,11 +1,13 @@
 /**
  * `npm start`: the whole Handover system on one machine: the Temporal dev server (installed on first
- * run by temporal-dev.sh), the worker and the API. Ctrl-C stops everything; a second start reuses
- * what exists (the Temporal CLI, its SQLite history, a server already running).
+ * run by temporal-dev.sh), the four local job services, the worker and the API, and a demo database
+ * to hand over. Ctrl-C stops everything; a second start reuses what exists (the Temporal CLI, its
+ * SQLite history, a server already running, the demo database, the services' job stores).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig } from '../common/config';
+import { ensureDemoDatabase } from './demo-database';
 
 const ROOT = path.resolve(__dirname, '..');
 const config = loadConfig();
@@ -56,8 +58,10 @@ async function main(): Promise<void> {
   // temporal-dev.sh exits 0 at once when a server already answers: that server is used.
   temporal.removeAllListeners('exit');
   temporal.on('exit', (code) => code !== 0 && !stopping && (console.error('[temporal] failed to start'), stop(1)));
+  const demo = await ensureDemoDatabase();
   await waitForTemporal();
   const tsx = [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs')];
+  run('services', process.execPath, [...tsx, 'services/main.ts']);
   run('worker', process.execPath, [...tsx, 'worker/main.ts']);
   run('api', process.execPath, [...tsx, 'api/main.ts']);
   console.log(`
@@ -66,6 +70,14 @@ Handover is starting:
   Temporal UI    ${config.TEMPORAL_WEB_URL}
   Job services   ${config.HANDOVER_HEALTHCHECK_URL} (healthcheck), ${config.HANDOVER_COPY_URL} (copy),
                  ${config.HANDOVER_METADATA_URL} (metadata), ${config.HANDOVER_EVENT_URL} (event)
+  Demo database  ${demo}
+  Emails         ${config.SMTP_URL}
+
+Hand the demo database over (in another terminal) and follow it to the end:
+  npm run demo
+or with curl:
+  curl -s -XPOST ${config.HANDOVER_PUBLIC_URL}/handovers -H 'content-type: application/json' \\
+    -d '{"src_uri":"${demo}","contact":"you@example.org","type":"core","comment":"demo"}'
 Ctrl-C stops everything.
 `);
 }
