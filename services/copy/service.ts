@@ -1,5 +1,5 @@
 /** The copy job service: POST /jobs {source_db_uri, target_db_uri, only_tables?, skip_tables?, drop?}. */
-import { locate } from '../db/uri';
+import { locate, uriFieldProblem } from '../db/uri';
 import { createJobService } from '../jobs/service';
 import { type CopyInput, copyDatabase } from './copy';
 
@@ -8,14 +8,8 @@ export function createCopyService(opts: { dataDir: string; streams?: number }) {
     name: 'copy',
     dataDir: opts.dataDir,
     validate(input) {
-      for (const field of ['source_db_uri', 'target_db_uri']) {
-        if (typeof input[field] !== 'string') return `${field} is required`;
-        try {
-          locate(input[field] as string);
-        } catch (err) {
-          return `${field}: ${(err as Error).message}`;
-        }
-      }
+      const uriProblem = uriFieldProblem(input, 'source_db_uri') ?? uriFieldProblem(input, 'target_db_uri');
+      if (uriProblem) return uriProblem;
       if (locate(input.source_db_uri as string).engine !== locate(input.target_db_uri as string).engine) return 'source and target must be the same engine';
       for (const field of ['only_tables', 'skip_tables']) if (input[field] !== undefined && !Array.isArray(input[field])) return `${field} must be a list`;
       return undefined;

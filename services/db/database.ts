@@ -2,7 +2,8 @@
  * The one database-access module of the local stack: SQLite files (node:sqlite) and MySQL/MariaDB
  * (mysql2), behind the few operations the services need.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import mysql from 'mysql2/promise';
 import { type DbLocation, locate } from './uri';
@@ -145,4 +146,12 @@ function orphanSql(location: DbLocation, fk: ForeignKey): string {
   const [c, p] = [q(location, fk.table), q(location, fk.refTable)];
   const [cc, pc] = [q(location, fk.column), q(location, fk.refColumn)];
   return `SELECT count(*) AS n FROM ${c} WHERE ${c}.${cc} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${p} WHERE ${p}.${pc} = ${c}.${cc})`;
+}
+
+/** A service's own SQLite store file (jobs, metadata): made with its folder on first use, WAL for safe restarts. */
+export function openStoreFile(file: string, schema: string): DatabaseSync {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const db = new DatabaseSync(file);
+  db.exec(`PRAGMA journal_mode = WAL; ${schema}`);
+  return db;
 }

@@ -34,3 +34,14 @@ export function locate(uri: string): DbLocation {
 export function safe(uri: string): string {
   return uri.replace(/(\/\/[^:/@]*):[^@/]*@/, '$1:***@');
 }
+
+/** What is wrong with a required URI field of a submission, or undefined. */
+export function uriFieldProblem(input: Record<string, unknown>, field: string): string | undefined {
+  if (typeof input[field] !== 'string') return `${field} is required`;
+  try {
+    locate(input[field] as string);
+    return undefined;
+  } catch (err) {
+    return `${field}: ${(err as Error).message}`;
+  }
+}

@@ -1,5 +1,5 @@
 /** The healthcheck job service: POST /jobs {db_uri, hc_groups?, hc_names?, staging_uri?, tag}. */
-import { locate, safe } from '../db/uri';
+import { safe, uriFieldProblem } from '../db/uri';
 import { createJobService } from '../jobs/service';
 import { CHECK_GROUPS, CHECK_NAMES, type HealthcheckInput, runHealthchecks } from './checks';
 
@@ -8,12 +8,8 @@ export function createHealthcheckService(opts: { dataDir: string; schemasFile?: 
     name: 'healthcheck',
     dataDir: opts.dataDir,
     validate(input) {
-      if (typeof input.db_uri !== 'string') return 'db_uri is required';
-      try {
-        locate(input.db_uri);
-      } catch (err) {
-        return `db_uri: ${(err as Error).message}`;
-      }
+      const uriProblem = uriFieldProblem(input, 'db_uri');
+      if (uriProblem) return uriProblem;
       for (const [field, known] of [['hc_groups', CHECK_GROUPS], ['hc_names', CHECK_NAMES]] as const) {
         const value = input[field];
         if (value === undefined) continue;

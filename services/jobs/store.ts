@@ -1,7 +1,6 @@
 /** Each service keeps its jobs in its own SQLite file: a restart loses no job, a finished job stays readable. */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
+import { openStoreFile } from '../db/database';
 
 export type JobStatus = 'submitted' | 'running' | 'complete' | 'failed';
 
@@ -48,12 +47,12 @@ export class JobStore {
   private readonly db: DatabaseSync;
 
   constructor(file: string) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new DatabaseSync(file);
-    this.db.exec(`PRAGMA journal_mode = WAL;
-      CREATE TABLE IF NOT EXISTS jobs (
+    this.db = openStoreFile(
+      file,
+      `CREATE TABLE IF NOT EXISTS jobs (
         id INTEGER PRIMARY KEY AUTOINCREMENT, idem_key TEXT UNIQUE, kind TEXT NOT NULL, input TEXT NOT NULL,
-        status TEXT NOT NULL, output TEXT, failure TEXT, progress TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`);
+        status TEXT NOT NULL, output TEXT, failure TEXT, progress TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`,
+    );
   }
 
   /** Creates a job, or returns the one already made under the same idempotency key. */

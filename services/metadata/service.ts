@@ -1,7 +1,7 @@
 /** The metadata job service: POST /jobs {database_uri, email, comment, source} -> events. */
 import path from 'node:path';
 import { openDatabase } from '../db/database';
-import { locate, safe } from '../db/uri';
+import { locate, safe, uriFieldProblem } from '../db/uri';
 import { createJobService } from '../jobs/service';
 import { parseDatabaseName } from './names';
 import { MetadataStore } from './store';
@@ -11,15 +11,7 @@ export function createMetadataService(opts: { dataDir: string; storeFile?: strin
   const service = createJobService({
     name: 'metadata',
     dataDir: opts.dataDir,
-    validate(input) {
-      if (typeof input.database_uri !== 'string') return 'database_uri is required';
-      try {
-        locate(input.database_uri);
-      } catch (err) {
-        return `database_uri: ${(err as Error).message}`;
-      }
-      return undefined;
-    },
+    validate: (input) => uriFieldProblem(input, 'database_uri'),
     async work(input, { job }) {
       const started = Date.now();
       const uri = String(input.database_uri);

@@ -3,9 +3,8 @@
  * event a new database makes: new_assembly (species or assembly not seen), new_genebuild (same
  * assembly, another genebuild), other; and which current databases it supersedes.
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
+import { openStoreFile } from '../db/database';
 import type { ParsedName } from './names';
 
 export interface DatabaseRecord extends ParsedName {
@@ -26,13 +25,13 @@ export class MetadataStore {
   private readonly db: DatabaseSync;
 
   constructor(file: string) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new DatabaseSync(file);
-    this.db.exec(`PRAGMA journal_mode = WAL;
-      CREATE TABLE IF NOT EXISTS databases (
+    this.db = openStoreFile(
+      file,
+      `CREATE TABLE IF NOT EXISTS databases (
         id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, uri TEXT NOT NULL, type TEXT NOT NULL, species TEXT NOT NULL,
         release INTEGER, assembly TEXT, genebuild TEXT, token TEXT, contact TEXT, comment TEXT,
-        handed_over_at TEXT NOT NULL, current INTEGER NOT NULL DEFAULT 1)`);
+        handed_over_at TEXT NOT NULL, current INTEGER NOT NULL DEFAULT 1)`,
+    );
   }
 
   /** Records the database as current, retiring the current ones of the same species and type. */
