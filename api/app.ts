@@ -9,6 +9,7 @@ import type { Sealer } from '../common/secrets';
 import { errorHandler } from './errors';
 import { createHandoverService } from './handovers';
 import { handoverRoutes } from './routes/handovers';
+import { webRoutes } from './routes/web';
 
 export interface AppDeps {
   client: Client;
@@ -31,6 +32,8 @@ export async function buildApp(deps: AppDeps) {
 
   const handovers = createHandoverService(deps);
   await app.register(handoverRoutes(handovers, deps.config.HANDOVER_PUBLIC_URL.replace(/\/+$/, '')));
+
+  webRoutes(app, { temporalWebUrl: deps.config.TEMPORAL_WEB_URL.replace(/\/+$/, ''), namespace: deps.config.TEMPORAL_NAMESPACE });
 
   app.get('/health', { schema: { summary: 'Is the API up and Temporal reachable?' } }, async (_request, reply) => {
     try {

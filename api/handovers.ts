@@ -51,6 +51,7 @@ export interface HandoverRow {
   type?: string;
   status?: string;
   step?: string;
+  comment?: string;
   submitted_at?: string;
   ended_at?: string;
 }
@@ -121,7 +122,10 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
 
     async progress(token: string): Promise<HandoverProgress> {
       const description = await describeHandover(token);
-      const progress = await handle(token).query(progressQuery);
+      const progress: HandoverProgress = await handle(token).query(progressQuery);
+      // While a job runs, its service's own progress is in the last answer of the poll activity.
+      const polling = description.raw.pendingActivities?.find((a) => a.activityType?.name?.startsWith('waitFor'));
+      if (polling?.lastFailure?.message) progress.job_progress = polling.lastFailure.message;
       // Terminated or timed out by hand: the workflow never recorded its end, Temporal did.
       if (progress.status === 'running' && description.status.name !== 'RUNNING') {
         return { ...progress, status: description.status.name === 'CANCELLED' ? 'cancelled' : 'failed', ended_at: description.closeTime?.toISOString() };
@@ -146,6 +150,7 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
           type: sa.get(searchAttributes.type),
           status: sa.get(searchAttributes.status),
           step: sa.get(searchAttributes.step),
+          comment: wf.memo?.comment as string | undefined,
           submitted_at: wf.startTime.toISOString(),
           ended_at: wf.closeTime?.toISOString(),
         });

@@ -11,7 +11,7 @@ import { startTemporalServer } from './helpers/temporal-server';
 
 export default async function globalSetup(): Promise<void> {
   const [temporal, mariadb, staging, bundle] = await Promise.all([
-    startTemporalServer(),
+    startTemporalServer({ ui: true }),
     startMariaDb(),
     startMariaDb(),
     bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } as never }),
@@ -22,6 +22,7 @@ export default async function globalSetup(): Promise<void> {
   Object.assign(process.env, {
     TEST_TEMPORAL_ADDRESS: temporal.address,
     TEST_TEMPORAL_CLI: temporal.cli,
+    TEST_TEMPORAL_UI: temporal.uiUrl,
     TEST_WORKFLOW_BUNDLE: bundlePath,
     TEST_MARIADB: JSON.stringify({ host: mariadb.host, port: mariadb.port, user: mariadb.user, password: mariadb.password }),
     TEST_MARIADB_STAGING: JSON.stringify({ host: staging.host, port: staging.port, user: staging.user, password: staging.password }),

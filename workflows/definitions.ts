@@ -134,6 +134,8 @@ export interface HandoverProgress {
   failure?: HandoverFailure;
   cancelled?: CancelRequest;
   events?: MetadataEvent[];
+  /** Added by the API while a job runs: its service's last word, e.g. "copy job 2 is running ({...})". */
+  job_progress?: string;
 }
 
 export const progressQuery = defineQuery<HandoverProgress>('progress');

@@ -18,6 +18,8 @@ export async function databaseLockWorkflow({ handover }: LockInput): Promise<voi
       args: [handover],
       // If the lock is terminated by hand, the handover is cancelled (cleanly), not left running unlocked.
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      // Shown in lists (the web page) without a query per row.
+      memo: { comment: handover.spec.comment, source_uri: handover.spec.src_uri },
       typedSearchAttributes: [
         { key: searchAttributes.database, value: handover.database },
         { key: searchAttributes.contact, value: handover.spec.contact },

@@ -1,0 +1,122 @@
+/**
+ * The web pages in a real browser (Debian's Chromium), against the API on a real port and the real
+ * Temporal server. Screenshots of the three pages go to tests/.artifacts/screenshots.
+ */
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { SCREENSHOTS, launchBrowser } from '../helpers/browser';
+import { type Harness, spec, startHarness } from '../helpers/harness';
+
+let h: Harness;
+let base: string;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  h = await startHarness({ TEMPORAL_WEB_URL: process.env.TEST_TEMPORAL_UI! });
+  base = await h.app.listen({ host: '127.0.0.1', port: 0 });
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await h?.stop();
+});
+beforeEach(async () => {
+  h.jobs.reset();
+  page = await browser.newPage();
+});
+afterEach(async () => page?.close());
+
+const listCount = async () => (await h.app.inject({ method: 'GET', url: '/handovers?limit=1000' })).json().handovers.length;
+
+async function fillSubmitForm(src: string, contact: string) {
+  await page.goto(`${base}/ui/submit.html`);
+  await page.getByLabel('Source database URI').fill(src);
+  await page.getByLabel('Contact email').fill(contact);
+  await page.getByLabel('Comment').fill('handed over from the browser');
+}
+
+test('a bad email: the field says why, nothing is started', async () => {
+  const before = await listCount();
+  await fillSubmitForm(h.sqliteSource('web_bad_core_110_1'), 'not-an-email');
+  await page.getByRole('button', { name: 'Submit handover' }).click();
+  await page.locator('#contact-error').getByText('Contact must be an email address').waitFor();
+  expect(await page.getByLabel('Contact email').getAttribute('aria-invalid')).toBe('true');
+  expect(await page.locator('#src_uri-error').textContent()).toBe('');
+  expect(await listCount()).toBe(before);
+  expect(h.jobs.submissions).toHaveLength(0);
+});
+
+test('a good handover: the token is shown, its page follows every step to completed', async () => {
+  await fillSubmitForm(h.sqliteSource('web_good_core_110_1'), 'web@example.org');
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'submit.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Submit handover' }).click();
+  const token = await page.locator('#token').textContent();
+  expect(token).toMatch(/^[0-9a-f-]{36}$/);
+  await page.waitForURL(`**/ui/handover.html?token=${token}`);
+  await page.locator('#status .badge.completed').waitFor({ timeout: 60_000 });
+  expect(await page.locator('#timeline tr').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-step'), r.children[1].textContent]))).toEqual([
+    ['checking', 'passed'], ['healthcheck', 'passed'], ['copy', 'passed'], ['metadata', 'passed'], ['event', 'passed'],
+  ]);
+  expect(await page.locator('#progress-text').textContent()).toBe('5 of 5');
+  expect(await page.locator('#timeline a').first().getAttribute('href')).toMatch(/\/healthcheck\/jobs\/\d+$/);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'handover.png'), fullPage: true });
+
+  // The link into the Temporal Web UI finds the same workflow, with its search attributes.
+  const link = await page.locator('#temporal').getAttribute('href');
+  expect(link).toBe(`${process.env.TEST_TEMPORAL_UI}/namespaces/default/workflows/${token}`);
+  await page.goto(link!);
+  await page.getByText(token!).first().waitFor({ timeout: 60_000 });
+  await page.getByText('Search Attributes', { exact: true }).first().click();
+  await page.getByText('HandoverDatabase').first().waitFor({ timeout: 30_000 });
+  await page.getByText('web_good_core_110_1').first().waitFor();
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'temporal-ui.png'), fullPage: true });
+});
+
+test('a failing healthcheck: the page shows which checks failed and why', async () => {
+  h.jobs.scripts.healthcheck.outcome = 'problems';
+  const { json } = await h.submit(spec(h.sqliteSource('web_problems_core_110_1')));
+  await page.goto(`${base}/ui/handover.html?token=${json.token}`);
+  await page.locator('#status .badge.failed').waitFor({ timeout: 60_000 });
+  const failure = await page.locator('#failure-box').textContent();
+  expect(failure).toContain('Failed at the healthcheck step (the checks found problems)');
+  expect(failure).toContain('MetaKeys: meta key species.production_name is missing');
+});
+
+test('cancel from the page: the running handover ends cancelled', async () => {
+  h.jobs.scripts.copy.runningPolls = 100_000;
+  const { json } = await h.submit(spec(h.sqliteSource('web_cancel_core_110_1')));
+  await page.goto(`${base}/ui/handover.html?token=${json.token}`);
+  await page.getByText('current step: copy').waitFor({ timeout: 60_000 });
+  // The job's own progress, as its service reports it, shows while it runs.
+  await page.locator('#job-progress').getByText(/copy job \d+ is running \(\{"complete":1,"total":3\}\)/).waitFor({ timeout: 30_000 });
+  await page.getByLabel('Reason').fill('wrong file');
+  await page.getByRole('button', { name: 'Cancel this handover' }).click();
+  await page.locator('#status .badge.cancelled').waitFor({ timeout: 60_000 });
+  expect(await page.getByText('Cancelled by web page: wrong file').count()).toBe(1);
+  expect(await page.locator('#cancel-form').isHidden()).toBe(true);
+});
+
+test('the list: newest first, filters, sorting, live updates', async () => {
+  const { json } = await h.submit(spec(h.sqliteSource('web_list_core_110_1'), { contact: 'lister@example.org' }));
+  await page.goto(`${base}/ui/index.html`);
+  // Live: the new handover appears and reaches completed without a reload.
+  await page.locator(`tr[data-token="${json.token}"] .badge.completed`).waitFor({ timeout: 60_000 });
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'list.png'), fullPage: true });
+  expect(await page.locator('tbody tr').first().getAttribute('data-token')).toBe(json.token);
+
+  await page.getByLabel('Contact').fill('lister@example.org');
+  await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+  expect(await page.locator('tbody tr').getAttribute('data-token')).toBe(json.token);
+  await page.getByLabel('Contact').fill('');
+  await page.getByLabel('Status').selectOption('failed');
+  await page.waitForFunction(() => [...document.querySelectorAll('tbody tr .badge')].every((b) => b.textContent === 'failed'));
+  await page.getByLabel('Status').selectOption('');
+  await page.getByLabel('Search').fill('web_list_core');
+  await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+  await page.getByLabel('Search').fill('');
+  await page.getByRole('button', { name: 'Database' }).click();
+  await page.waitForFunction(() => document.querySelector('th[aria-sort="ascending"]')?.textContent?.startsWith('Database'));
+  const databases = await page.locator('tbody tr td:nth-child(3)').allTextContents();
+  expect(databases).toEqual([...databases].sort());
+});
