@@ -106,7 +106,12 @@ function devSecretKey(): string {
   const file = path.join(LOCAL_STATE_DIR, 'secret.key');
   if (!existsSync(file)) {
     mkdirSync(LOCAL_STATE_DIR, { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+    try {
+      writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      // Another process (API or worker, started together) made it first: use theirs.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
   }
   return readFileSync(file, 'utf8').trim();
 }
