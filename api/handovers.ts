@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { type Config, timingsFrom } from '../common/config';
 import { databaseKey, deriveTargetUri, parseDbUri, withoutPassword } from '../common/db-uri';
 import type { Sealer } from '../common/secrets';
@@ -14,6 +15,8 @@ import {
   type HandoverInput,
   type HandoverProgress,
   type HandoverStatus,
+  RESTARTABLE_STEPS,
+  type RestartableStep,
   cancelSignal,
   progressQuery,
   searchAttributes,
@@ -32,6 +35,11 @@ export class HandoverConflict extends Error {
   }
 }
 export class HandoverNotFound extends Error {}
+export class HandoverNotRestartable extends Error {
+  constructor(readonly status: string) {
+    super(status === 'running' ? 'the handover is still running; cancel it first' : 'the handover completed; there is nothing to restart');
+  }
+}
 export class HandoverEnded extends Error {
   constructor(readonly status: string) {
     super(`the handover has already ended (${status})`);
@@ -100,24 +108,43 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
         timings: timingsFrom(config),
         submittedAt: new Date().toISOString(),
       };
-      const lockId = lockWorkflowId(targetUri);
-      try {
-        await client.workflow.start(databaseLockWorkflow, {
-          workflowId: lockId,
-          taskQueue: config.HANDOVER_TASK_QUEUE,
-          args: [{ lockKey: lockId, handover: input }],
-          workflowIdConflictPolicy: 'FAIL',
-          memo: { token },
-        });
-      } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) {
-          const holder = await client.workflow.getHandle(lockId).describe();
-          throw new HandoverConflict(String(holder.memo?.token ?? ''));
-        }
-        throw err;
-      }
-      await waitUntilStarted(token);
+      await startUnderLock(input, targetUri);
       return token;
+    },
+
+    /**
+     * Restarts a failed or cancelled handover from a step (by default the one that failed or was
+     * running), as a new handover linked to the original; the steps before it are not repeated.
+     */
+    async restart(token: string, from?: RestartableStep): Promise<string> {
+      const original = await this.progress(token);
+      if (original.status === 'running' || original.status === 'completed') throw new HandoverNotRestartable(original.status);
+      const stopped = original.failure?.step ?? original.timeline.at(-1)?.step ?? 'healthcheck';
+      const start: RestartableStep = from ?? (stopped === 'checking' ? 'healthcheck' : stopped);
+      for (const step of RESTARTABLE_STEPS.slice(0, RESTARTABLE_STEPS.indexOf(start))) {
+        const outcome = original.timeline.find((t) => t.step === step)?.outcome;
+        if (outcome !== 'passed' && outcome !== 'skipped') {
+          throw new HandoverRefused('from', `cannot skip the ${step} step: it did not pass in handover ${token}; restart from ${step} or earlier`);
+        }
+      }
+      const recorded = await originalInput(token);
+      const input: HandoverInput = {
+        ...recorded,
+        token: randomUUID(),
+        restart: { token, from: start, events: start === 'event' ? original.events : undefined },
+        timings: timingsFrom(config),
+        submittedAt: new Date().toISOString(),
+      };
+      // The original reports `failed` a moment before it closes (its email goes last) and releases the lock.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await startUnderLock(input, recorded.spec.tgt_uri);
+          return input.token;
+        } catch (err) {
+          if (!(err instanceof HandoverConflict && err.token === token && attempt < 100)) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
     },
 
     async progress(token: string): Promise<HandoverProgress> {
@@ -165,6 +192,35 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
       await handle(token).signal(cancelSignal, request);
     },
   };
+
+  /** Starts a handover under its database's lock (409 when another handover of it runs). */
+  async function startUnderLock(input: HandoverInput, targetUri: string): Promise<void> {
+    const lockId = lockWorkflowId(targetUri);
+    try {
+      await client.workflow.start(databaseLockWorkflow, {
+        workflowId: lockId,
+        taskQueue: config.HANDOVER_TASK_QUEUE,
+        args: [{ lockKey: lockId, handover: input }],
+        workflowIdConflictPolicy: 'FAIL',
+        memo: { token: input.token },
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        const holder = await client.workflow.getHandle(lockId).describe();
+        throw new HandoverConflict(String(holder.memo?.token ?? ''));
+      }
+      throw err;
+    }
+    await waitUntilStarted(input.token);
+  }
+
+  /** A handover's input as it started (recorded URIs and sealed credentials), from its history. */
+  async function originalInput(token: string): Promise<HandoverInput> {
+    const history = await handle(token).fetchHistory();
+    const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    if (!payload) throw new Error(`handover ${token} has no recorded input`);
+    return defaultPayloadConverter.fromPayload<HandoverInput>(payload);
+  }
 
   /** The lock workflow starts the handover as its child; wait (briefly) until it exists, so its token answers at once. */
   async function waitUntilStarted(token: string): Promise<void> {

@@ -10,6 +10,9 @@ export const LOCK_WORKFLOW = 'databaseLockWorkflow';
 
 export const STEPS = ['checking', 'healthcheck', 'copy', 'metadata', 'event'] as const;
 export type Step = (typeof STEPS)[number];
+/** Steps a failed or cancelled handover can be restarted from (the source check always runs again). */
+export const RESTARTABLE_STEPS = ['healthcheck', 'copy', 'metadata', 'event'] as const;
+export type RestartableStep = (typeof RESTARTABLE_STEPS)[number];
 export type CurrentStep = Step | 'done';
 export type HandoverStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -63,8 +66,17 @@ export interface HandoverTimings {
   requestTimeout: Duration;
 }
 
+/** A restart: the steps before `from` passed in the original handover and are not repeated. */
+export interface RestartOf {
+  token: string;
+  from: RestartableStep;
+  /** The original's metadata events, when the restart begins at the event step. */
+  events?: MetadataEvent[];
+}
+
 export interface HandoverInput {
   token: string;
+  restart?: RestartOf;
   spec: RecordedSpec;
   /** Target database name (search attribute, lock key display). */
   database: string;
@@ -91,7 +103,7 @@ export interface CheckFailure {
   messages: string[];
 }
 
-export type Outcome = 'passed' | 'failed' | 'problems' | 'cancelled' | 'timed out';
+export type Outcome = 'passed' | 'skipped' | 'failed' | 'problems' | 'cancelled' | 'timed out';
 
 export interface TimelineEntry {
   step: Step;
@@ -124,6 +136,8 @@ export interface MetadataEvent {
 
 export interface HandoverProgress {
   token: string;
+  /** The handover this one restarts. */
+  restarted_from?: string;
   status: HandoverStatus;
   step: CurrentStep;
   progress: { complete: number; total: number };

@@ -26,6 +26,9 @@ import {
   type HandoverProgress,
   type HandoverTimings,
   type JobRef,
+  RESTARTABLE_STEPS,
+  type RestartOf,
+  STEPS,
   type Step,
   cancelChildSignal,
   cancelSignal,
@@ -76,7 +79,7 @@ async function handOver(input: HandoverInput, progress: ProgressTracker): Promis
   const { token, spec, timings } = input;
   const source: DbRef = { uri: spec.src_uri, sealed: input.sealed.src_uri };
   const target: DbRef = { uri: spec.tgt_uri, sealed: input.sealed.tgt_uri };
-  const step = stepRunner(progress, timings);
+  const step = stepRunner(progress, timings, input.restart);
 
   // 2. The source database exists (a real connection to it).
   await step('checking', timings.checkDeadline, () => quick.checkSourceExists(source));
@@ -95,10 +98,11 @@ async function handOver(input: HandoverInput, progress: ProgressTracker): Promis
   });
 
   // 7. Submit the copied database to the metadata service. 8. Wait for it; it returns events.
-  const { events } = await step('metadata', timings.metadataDeadline, async (jobs) => {
+  // (A restart at the event step reuses the original's events.)
+  const { events } = (await step('metadata', timings.metadataDeadline, async (jobs) => {
     const job = await jobs.submit((a) => a.submitMetadata({ token, target, contact: spec.contact, comment: spec.comment }));
     return jobs.wait().waitForMetadata(job);
-  });
+  })) ?? { events: input.restart?.events ?? [] };
   progress.events = events;
 
   // 9. Pass each event to the event service, which triggers further processing.
@@ -129,9 +133,15 @@ interface StepJobs {
   wait(): HandoverActivities;
 }
 
-function stepRunner(progress: ProgressTracker, timings: HandoverTimings) {
-  return async function step<T>(name: Step, deadline: Duration, work: (jobs: StepJobs) => Promise<T>): Promise<T> {
+function stepRunner(progress: ProgressTracker, timings: HandoverTimings, restart?: RestartOf) {
+  // A restart skips the restartable steps before the one it restarts from: they passed in the original.
+  const skipped = (name: Step) => !!restart && (RESTARTABLE_STEPS as readonly Step[]).includes(name) && STEPS.indexOf(name) < STEPS.indexOf(restart.from);
+  return async function step<T>(name: Step, deadline: Duration, work: (jobs: StepJobs) => Promise<T>): Promise<T | undefined> {
     progress.begin(name);
+    if (skipped(name)) {
+      progress.end('skipped', `passed in handover ${restart!.token}`);
+      return undefined;
+    }
     const endsAt = Date.now() + msToNumber(deadline);
     const left = () => Math.max(1000, endsAt - Date.now());
     const jobs: StepJobs = {
@@ -141,7 +151,16 @@ function stepRunner(progress: ProgressTracker, timings: HandoverTimings) {
           scheduleToCloseTimeout: Math.min(left(), msToNumber(timings.submitTimeout)),
           retry: { initialInterval: timings.pollInterval, maximumInterval: timings.pollMaxInterval, nonRetryableErrorTypes: [failureTypes.jobRejected] },
         });
-        return progress.jobStarted(await CancellationScope.nonCancellable(() => call(submitter)));
+        try {
+          return progress.jobStarted(await CancellationScope.nonCancellable(() => call(submitter)));
+        } catch (err) {
+          // Gave up before the step's deadline: the service did not take the job in HANDOVER_SUBMIT_TIMEOUT.
+          if (outOfTime(err) && Date.now() < endsAt - 1000) {
+            const last = err.cause instanceof TimeoutFailure ? err.cause.cause?.message : err.cause?.message;
+            throw stepFailure({ step: name, kind: 'error', reason: `the ${name} service did not take the job within ${timings.submitTimeout}${last ? `: ${last}` : ''}` });
+          }
+          throw err;
+        }
       },
       wait() {
         return proxyActivities<HandoverActivities>({
@@ -164,14 +183,18 @@ function stepRunner(progress: ProgressTracker, timings: HandoverTimings) {
       // Out of time: Temporal reports either a TimeoutFailure or, when the next retry would not fit,
       // the last attempt's failure ("job is running") with retry state TIMEOUT. The step's own clock
       // tells a passed deadline from a submission that gave up earlier (a service down too long).
-      const outOfTime = err instanceof ActivityFailure && (err.cause instanceof TimeoutFailure || err.retryState === RetryState.TIMEOUT);
       // (A poll gives up when its next retry would not fit: up to one poll interval before the deadline.)
-      if (outOfTime && !isCancellation(err) && Date.now() >= endsAt - msToNumber(timings.pollMaxInterval) - 1000) {
+      if (outOfTime(err) && Date.now() >= endsAt - msToNumber(timings.pollMaxInterval) - 1000) {
         throw stepFailure({ step: name, kind: 'timed_out', reason: `the ${name} step did not finish within its deadline of ${deadline}` });
       }
       throw err;
     }
   };
+}
+
+/** An activity that ran out of time: a TimeoutFailure, or its last attempt's failure with retry state TIMEOUT. */
+function outOfTime(err: unknown): err is ActivityFailure {
+  return err instanceof ActivityFailure && !isCancellation(err) && (err.cause instanceof TimeoutFailure || err.retryState === RetryState.TIMEOUT);
 }
 
 function checksFoundProblems(checks: CheckFailure[]): ApplicationFailure {
@@ -193,6 +216,10 @@ function describeFailure(err: unknown, progress: ProgressTracker): HandoverFailu
       return { step, kind: 'could_not_run', reason: `the healthchecks could not run: ${cause.message}` };
     }
     return { step, kind: 'error', reason: cause.message };
+  }
+  if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.cause) {
+    // Gave up (a service down past HANDOVER_SUBMIT_TIMEOUT, say): the last attempt's error says why.
+    return { step, kind: 'error', reason: `${err.cause.cause.message} (gave up: ${err.cause.message})` };
   }
   const message = err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error)?.message;
   return { step, kind: 'error', reason: message || String(err) };

@@ -69,9 +69,10 @@ export class ProgressTracker {
   snapshot(): HandoverProgress {
     return {
       token: this.input.token,
+      restarted_from: this.input.restart?.token,
       status: this.status,
       step: this.step,
-      progress: { complete: this.timeline.filter((t) => t.outcome === 'passed').length, total: STEPS.length },
+      progress: { complete: this.timeline.filter((t) => t.outcome === 'passed' || t.outcome === 'skipped').length, total: STEPS.length },
       spec: this.input.spec,
       submitted_at: this.input.submittedAt,
       ended_at: this.endedAt,

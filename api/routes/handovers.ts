@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { handoverSpecSchema } from '../../common/spec';
+import { RESTARTABLE_STEPS } from '../../workflows/definitions';
 import type { HandoverService } from '../handovers';
 
 const token = z.object({ token: z.string().regex(/^[^\s'"\\]{1,300}$/, 'is not a handover token') });
@@ -60,6 +61,22 @@ export const handoverRoutes =
       async (request, reply) => {
         await handovers.cancel(request.params.token, { by: request.body?.by ?? 'api', reason: request.body?.reason });
         return reply.code(202).send({ token: request.params.token, status: 'cancelling' });
+      },
+    );
+
+    app.post(
+      '/handovers/:token/restart',
+      {
+        schema: {
+          summary: 'Restart a failed or cancelled handover from a step, without repeating the steps that passed',
+          params: token,
+          body: z.object({ from: z.enum(RESTARTABLE_STEPS).optional() }).strict().optional(),
+          response: { 201: z.object({ token: z.string(), status_url: z.string(), restarted_from: z.string() }) },
+        },
+      },
+      async (request, reply) => {
+        const restarted = await handovers.restart(request.params.token, request.body?.from);
+        return reply.code(201).send({ token: restarted, status_url: `${publicUrl}/handovers/${restarted}`, restarted_from: request.params.token });
       },
     );
   };

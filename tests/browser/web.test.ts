@@ -73,6 +73,19 @@ test('a good handover: the token is shown, its page follows every step to comple
   await page.screenshot({ path: path.join(SCREENSHOTS, 'temporal-ui.png'), fullPage: true });
 });
 
+test('restart from the page: a handover failed at the copy step goes on from there', async () => {
+  h.jobs.scripts.copy.outcome = 'failed';
+  const { json } = await h.submit(spec(h.sqliteSource('web_restart_core_110_1')));
+  await page.goto(`${base}/ui/handover.html?token=${json.token}`);
+  await page.locator('#status .badge.failed').waitFor({ timeout: 60_000 });
+  h.jobs.scripts.copy.outcome = 'complete';
+  await page.getByRole('button', { name: 'Restart this handover' }).click();
+  await page.waitForURL((url) => url.searchParams.get('token') !== json.token, { timeout: 30_000 });
+  await page.locator('#status .badge.completed').waitFor({ timeout: 60_000 });
+  expect(await page.locator('tr[data-step="healthcheck"] td').nth(1).textContent()).toBe('skipped');
+  expect(await page.getByRole('link', { name: json.token }).count()).toBe(1);
+});
+
 test('a failing healthcheck: the page shows which checks failed and why', async () => {
   h.jobs.scripts.healthcheck.outcome = 'problems';
   const { json } = await h.submit(spec(h.sqliteSource('web_problems_core_110_1')));
