@@ -1,0 +1,61 @@
+/** The Handover API over HTTP, with errors a person can read. */
+import type { HandoverProgress } from '../workflows/definitions';
+
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string, readonly issues: Array<{ field: string; message: string }> = []) {
+    super(message);
+  }
+}
+
+export interface ListRow {
+  token: string;
+  database?: string;
+  contact?: string;
+  type?: string;
+  status?: string;
+  step?: string;
+  comment?: string;
+  submitted_at?: string;
+  ended_at?: string;
+}
+
+export class ApiClient {
+  constructor(private readonly base: string, private readonly key?: string) {}
+
+  submit(body: Record<string, string | undefined>) {
+    return this.call<{ token: string; status_url: string }>('POST', '/handovers', body);
+  }
+  progress(token: string) {
+    return this.call<HandoverProgress>('GET', `/handovers/${encodeURIComponent(token)}`);
+  }
+  async list(filters: Record<string, string | undefined>) {
+    const query = new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => !!e[1]));
+    return (await this.call<{ handovers: ListRow[] }>('GET', `/handovers?${query}`)).handovers;
+  }
+  cancel(token: string, body: { by?: string; reason?: string }) {
+    return this.call('POST', `/handovers/${encodeURIComponent(token)}/cancel`, body);
+  }
+  restart(token: string, from?: string) {
+    return this.call<{ token: string }>('POST', `/handovers/${encodeURIComponent(token)}/restart`, from ? { from } : {});
+  }
+
+  private async call<T>(method: string, path: string, body?: object): Promise<T> {
+    const url = `${this.base.replace(/\/+$/, '')}${path}`;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(this.key ? { authorization: `Bearer ${this.key}` } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    } catch (err) {
+      throw new Error(`cannot reach the Handover API at ${this.base} (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}); set --api or HANDOVER_API_URL`);
+    }
+    const answer = await res.json().catch(() => ({}));
+    if (res.status >= 400) {
+      const extra = res.status === 409 && answer.token ? ` (running: ${answer.token})` : '';
+      throw new ApiError(res.status, `${answer.error ?? `the API answered ${res.status}`}${extra}`, answer.issues);
+    }
+    return answer as T;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * `npx handover ...`: the command-line client of the Handover API.
+ * The API URL and key come from --api / --api-key or HANDOVER_API_URL / HANDOVER_API_KEY.
+ */
+import { Command, Option } from 'commander';
+import { ApiClient, ApiError } from './api-client';
+import { renderList, renderProgress, renderWatchFrame } from './render';
+
+const program = new Command('handover')
+  .description('Hand databases over to staging, and follow them.')
+  .addOption(new Option('--api <url>', 'Handover API URL').env('HANDOVER_API_URL').default('http://127.0.0.1:8080'))
+  .addOption(new Option('--api-key <key>', 'API key, sent as a bearer token').env('HANDOVER_API_KEY'))
+  .showHelpAfterError();
+
+const client = () => new ApiClient(program.opts().api, program.opts().apiKey);
+const print = (value: unknown, json: boolean, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
+
+program
+  .command('submit')
+  .description('submit a handover; prints its token')
+  .requiredOption('--src <uri>', 'source database URI')
+  .option('--tgt <uri>', 'target database URI (default: the staging server + the source name)')
+  .requiredOption('--contact <email>', 'who is told how it went')
+  .requiredOption('--type <type>', 'database type, e.g. core')
+  .requiredOption('--comment <text>', 'why it is handed over')
+  .option('--json', 'print the API answer as JSON')
+  .action(async (o) => {
+    const answer = await client().submit({ src_uri: o.src, tgt_uri: o.tgt, contact: o.contact, type: o.type, comment: o.comment, source: 'handover CLI' });
+    print(answer, o.json, () => answer.token);
+  });
+
+program
+  .command('status <token>')
+  .description("a handover's status, steps and failure")
+  .option('--json', 'print the progress as JSON')
+  .action(async (token, o) => {
+    const progress = await client().progress(token);
+    print(progress, o.json, () => renderProgress(progress));
+    process.exitCode = progress.status === 'failed' ? 3 : 0;
+  });
+
+program
+  .command('watch <token>')
+  .description('follow a handover with a progress bar until it ends (exit 0 when it completes)')
+  .option('--interval <seconds>', 'seconds between updates', '1')
+  .action(async (token, o) => {
+    const api = client();
+    let last = '';
+    for (;;) {
+      const progress = await api.progress(token);
+      const frame = renderWatchFrame(progress);
+      if (frame !== last) {
+        if (process.stdout.isTTY && last) process.stdout.write(`\x1b[${last.split('\n').length}A\x1b[0J`);
+        process.stdout.write(`${frame}\n`);
+        last = frame;
+      }
+      if (progress.status !== 'running') {
+        process.exitCode = progress.status === 'completed' ? 0 : 3;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, Number(o.interval) * 1000));
+    }
+  });
+
+program
+  .command('list')
+  .description('handovers, newest first')
+  .addOption(new Option('--status <status>').choices(['running', 'completed', 'failed', 'cancelled']))
+  .option('--database <name>')
+  .option('--contact <email>')
+  .option('--type <type>')
+  .option('--limit <n>', 'at most this many', '50')
+  .option('--json', 'print JSON')
+  .action(async (o) => {
+    const rows = await client().list({ status: o.status, database: o.database, contact: o.contact, type: o.type, limit: o.limit });
+    print(rows, o.json, () => renderList(rows));
+  });
+
+program
+  .command('cancel <token>')
+  .description('cancel a running handover (its running job is killed)')
+  .option('--reason <text>')
+  .option('--by <name>', 'who cancels', process.env.USER ?? 'handover CLI')
+  .action(async (token, o) => {
+    await client().cancel(token, { by: o.by, reason: o.reason });
+    console.log(`cancelling ${token}`);
+  });
+
+program
+  .command('restart <token>')
+  .description('restart a failed or cancelled handover; prints the new token')
+  .addOption(new Option('--from <step>', 'step to restart from (default: the one that failed)').choices(['healthcheck', 'copy', 'metadata', 'event']))
+  .action(async (token, o) => {
+    const answer = await client().restart(token, o.from);
+    console.log(answer.token);
+  });
+
+program.parseAsync().catch((err) => {
+  if (err instanceof ApiError) {
+    console.error(`handover: ${err.message}`);
+    for (const issue of err.issues) console.error(`  ${issue.field}: ${issue.message}`);
+  } else {
+    console.error(`handover: ${(err as Error).message}`);
+  }
+  process.exit(err instanceof ApiError && err.status === 404 ? 4 : 1);
+});

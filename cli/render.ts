@@ -1,0 +1,34 @@
+/** Text output of the CLI: tables, step lists and the watch view's progress bar. */
+import type { HandoverProgress } from '../workflows/definitions';
+import type { ListRow } from './api-client';
+
+const bar = (done: number, total: number, width = 30) => `[${'#'.repeat(Math.round((done / total) * width)).padEnd(width, '.')}] ${done}/${total}`;
+
+function steps(p: HandoverProgress): string[] {
+  return p.timeline.map((t) => `  ${t.step.padEnd(12)} ${(t.outcome ?? 'running').padEnd(10)} ${t.jobs.map((j) => j.url).join(' ')}${t.message ? `  ${t.message}` : ''}`);
+}
+
+export function renderWatchFrame(p: HandoverProgress): string {
+  const lines = [`${p.token}  ${p.status}${p.status === 'running' ? ` (${p.step})` : ''}  ${bar(p.progress.complete, p.progress.total)}`, ...steps(p)];
+  if (p.job_progress && p.status === 'running') lines.push(`  ${p.job_progress}`);
+  if (p.failure) lines.push(`failed at ${p.failure.step}: ${p.failure.reason}`, ...(p.failure.checks ?? []).map((c) => `  ${c.check}: ${c.messages.join('; ')}`));
+  if (p.cancelled) lines.push(`cancelled${p.cancelled.by ? ` by ${p.cancelled.by}` : ''}${p.cancelled.reason ? `: ${p.cancelled.reason}` : ''}`);
+  return lines.join('\n');
+}
+
+export function renderProgress(p: HandoverProgress): string {
+  return [
+    renderWatchFrame(p),
+    `  source   ${p.spec.src_uri}`,
+    `  target   ${p.spec.tgt_uri}`,
+    `  contact  ${p.spec.contact}    type ${p.spec.type}`,
+    `  comment  ${p.spec.comment}`,
+  ].join('\n');
+}
+
+export function renderList(rows: ListRow[]): string {
+  const header = ['TOKEN', 'SUBMITTED', 'DATABASE', 'CONTACT', 'TYPE', 'STATUS', 'STEP'];
+  const data = rows.map((r) => [r.token, r.submitted_at?.slice(0, 19).replace('T', ' ') ?? '', r.database ?? '', r.contact ?? '', r.type ?? '', r.status ?? '', r.step ?? '']);
+  const widths = header.map((h, i) => Math.max(h.length, ...data.map((d) => d[i].length)));
+  return [header, ...data].map((line) => line.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}

@@ -1,0 +1,78 @@
+/** The `handover` command, run as a child process (bin/handover.cjs) against the API on a real port. */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { type Harness, spec, startHarness } from '../helpers/harness';
+
+const BIN = path.resolve(__dirname, '../../bin/handover.cjs');
+let h: Harness;
+let api: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  api = await h.app.listen({ host: '127.0.0.1', port: 0 });
+});
+afterAll(async () => h?.stop());
+beforeEach(() => h.jobs.reset());
+
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, HANDOVER_API_URL: api } }, (err, stdout, stderr) =>
+      resolve({ code: err ? (err as { code?: number }).code ?? 1 : 0, stdout, stderr }),
+    );
+  });
+}
+
+test('submit, then watch to the end; status and list show it', async () => {
+  const src = h.sqliteSource('cli_core_110_1');
+  const submitted = await cli('submit', '--src', src, '--contact', 'cli@example.org', '--type', 'core', '--comment', 'from the CLI');
+  expect(submitted.code).toBe(0);
+  const token = submitted.stdout.trim();
+  expect(token).toMatch(/^[0-9a-f-]{36}$/);
+
+  const watched = await cli('watch', token, '--interval', '0.3');
+  expect(watched.code).toBe(0);
+  expect(watched.stdout).toContain(`${token}  completed  [##############################] 5/5`);
+  for (const step of ['checking', 'healthcheck', 'copy', 'metadata', 'event']) expect(watched.stdout).toMatch(new RegExp(`  ${step} +passed`));
+
+  const status = await cli('status', token, '--json');
+  expect(JSON.parse(status.stdout)).toMatchObject({ token, status: 'completed', spec: { contact: 'cli@example.org' } });
+  const listed = await cli('list', '--contact', 'cli@example.org');
+  expect(listed.stdout.split('\n')[0]).toMatch(/^TOKEN +SUBMITTED +DATABASE +CONTACT +TYPE +STATUS +STEP$/);
+  expect(listed.stdout).toMatch(new RegExp(`${token} .* cli_core_110_1 +cli@example.org +core +completed +done`));
+  expect(JSON.parse((await cli('list', '--json', '--database', 'cli_core_110_1')).stdout)).toEqual([expect.objectContaining({ token })]);
+});
+
+test('cancel and restart', async () => {
+  h.jobs.scripts.copy.runningPolls = 100_000;
+  const { json } = await h.submit(spec(h.sqliteSource('cli_cancel_core_110_1')));
+  await new Promise((r) => setTimeout(r, 1500));
+  expect((await cli('cancel', json.token, '--reason', 'testing', '--by', 'cli-test')).stdout).toContain(`cancelling ${json.token}`);
+  const watched = await cli('watch', json.token, '--interval', '0.3');
+  expect(watched.code).toBe(3);
+  expect(watched.stdout).toContain('cancelled by cli-test: testing');
+
+  h.jobs.scripts.copy.runningPolls = 1;
+  const restarted = await cli('restart', json.token);
+  expect(restarted.code).toBe(0);
+  const again = restarted.stdout.trim();
+  expect((await cli('watch', again, '--interval', '0.3')).code).toBe(0);
+});
+
+test('errors: a clear message, field by field, and a non-zero exit', async () => {
+  const bad = await cli('submit', '--src', 'postgres://h/db', '--contact', 'nope', '--type', 'core', '--comment', 'x');
+  expect(bad.code).toBe(1);
+  expect(bad.stderr).toContain('handover: invalid body');
+  expect(bad.stderr).toContain('  src_uri: has unsupported scheme "postgres" (use mysql or sqlite)');
+  expect(bad.stderr).toContain('  contact: must be an email address');
+
+  const missing = await cli('status', 'no-such-token');
+  expect(missing).toMatchObject({ code: 4, stderr: 'handover: no handover with token no-such-token\n' });
+
+  const unreachable = await cli('--api', 'http://127.0.0.1:1', 'list');
+  expect(unreachable.code).toBe(1);
+  expect(unreachable.stderr).toMatch(/^handover: cannot reach the Handover API at http:\/\/127.0.0.1:1 .*; set --api or HANDOVER_API_URL/);
+
+  const usage = await cli('submit', '--src', 'x');
+  expect(usage.code).toBe(1);
+  expect(usage.stderr).toContain("required option '--contact <email>' not specified");
+});
