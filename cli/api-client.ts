@@ -1,22 +1,13 @@
 /** The Handover API over HTTP, with errors a person can read. */
+import type { HandoverRow } from '../api/handovers';
 import type { HandoverProgress } from '../workflows/definitions';
+
+export type ListRow = HandoverRow;
 
 export class ApiError extends Error {
   constructor(readonly status: number, message: string, readonly issues: Array<{ field: string; message: string }> = []) {
     super(message);
   }
-}
-
-export interface ListRow {
-  token: string;
-  database?: string;
-  contact?: string;
-  type?: string;
-  status?: string;
-  step?: string;
-  comment?: string;
-  submitted_at?: string;
-  ended_at?: string;
 }
 
 export class ApiClient {
