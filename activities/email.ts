@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
-import type { CancelRequest, HandoverFailure, RecordedSpec, TimelineEntry } from '../workflows/definitions';
+import type { BatchProgress, CancelRequest, HandoverFailure, RecordedSpec, TimelineEntry } from '../workflows/definitions';
 
 export interface HandoverNotice {
   kind: 'completed' | 'failed' | 'cancelled';
@@ -99,6 +99,16 @@ export function composeEmail(n: HandoverNotice, links: Links): Email {
     ...blocks.map(([h, lines]) => `<h3>${escapeHtml(h)}</h3><ul>${lines.map((l) => `<li>${linkify(l)}</li>`).join('')}</ul>`),
   ].join('\n');
   return { to: n.spec.contact, subject, text, html };
+}
+
+/** One email when every handover of a batch has ended: counts, then a line per database. */
+export function composeBatchSummary(to: string, summary: BatchProgress, statusUrl: (token: string) => string): Email {
+  const { counts } = summary;
+  const subject = `Handover batch ${summary.batch_id}: ${counts.completed} completed, ${counts.failed} failed, ${counts.cancelled} cancelled, ${counts.refused} refused`;
+  const lines = summary.handovers.map((h) => `${h.database}: ${h.status}${h.reason ? ` (${h.reason})` : ''} ${statusUrl(h.token)}`);
+  const text = [subject, '', ...lines].join('\n');
+  const html = `<h2>${escapeHtml(subject)}</h2><ul>${lines.map((l) => `<li>${linkify(l)}</li>`).join('')}</ul>`;
+  return { to, subject, text, html };
 }
 
 export interface Mailer {

@@ -1,10 +1,10 @@
 /** All activities, built from their dependencies (so tests wire real servers in). */
 import type { Sealer } from '../common/secrets';
-import type { JobRef, ServiceName } from '../workflows/definitions';
+import type { BatchProgress, JobRef, ServiceName } from '../workflows/definitions';
 import { copyActivities } from './copy';
 import { type DbRef, createCredentials } from './credentials';
 import { checkDatabaseExists } from './databases';
-import { type HandoverNotice, type Mailer, composeEmail } from './email';
+import { type HandoverNotice, type Mailer, composeBatchSummary, composeEmail } from './email';
 import { eventActivities } from './events';
 import { healthcheckActivities } from './healthcheck';
 import { JobServiceClient } from './job-client';
@@ -32,6 +32,8 @@ export function createActivities(deps: ActivityDeps) {
     event: client('event', ''),
   };
 
+  const statusUrl = (token: string) => `${deps.publicUrl.replace(/\/+$/, '')}/handovers/${token}`;
+
   return {
     async checkSourceExists(db: DbRef): Promise<void> {
       await checkDatabaseExists(credentials.reveal(db), db.uri);
@@ -43,9 +45,12 @@ export function createActivities(deps: ActivityDeps) {
     async killJob(job: JobRef): Promise<void> {
       await services[job.service].kill(job.id);
     },
+    async sendBatchSummary({ to, summary }: { to: string; summary: BatchProgress }): Promise<void> {
+      await deps.mailer.send(composeBatchSummary(to, summary, statusUrl));
+    },
     async sendEmail(notice: HandoverNotice): Promise<void> {
       const links = {
-        status: `${deps.publicUrl.replace(/\/+$/, '')}/handovers/${notice.token}`,
+        status: statusUrl(notice.token),
         temporal: `${deps.temporalWebUrl.replace(/\/+$/, '')}/namespaces/${deps.namespace}/workflows/${notice.token}`,
       };
       await deps.mailer.send(composeEmail(notice, links));

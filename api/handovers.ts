@@ -10,6 +10,8 @@ import { databaseKey, deriveTargetUri, parseDbUri, withoutPassword } from '../co
 import type { Sealer } from '../common/secrets';
 import type { HandoverSpec } from '../common/spec';
 import {
+  BATCH_WORKFLOW,
+  type BatchProgress,
   type CancelRequest,
   HANDOVER_WORKFLOW,
   type HandoverInput,
@@ -17,10 +19,12 @@ import {
   type HandoverStatus,
   RESTARTABLE_STEPS,
   type RestartableStep,
+  batchProgressQuery,
   cancelSignal,
   progressQuery,
   searchAttributes,
 } from '../workflows/definitions';
+import { batchWorkflow } from '../workflows/batch';
 import { databaseLockWorkflow } from '../workflows/lock';
 
 export interface HandoverServiceDeps {
@@ -94,22 +98,36 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
   return {
     /** Starts a handover; returns its token once the handover workflow exists. */
     async submit(spec: HandoverSpec): Promise<string> {
-      const targetUri = spec.tgt_uri ?? deriveTargetUri(config.HANDOVER_STAGING_URI, spec.src_uri);
-      if (databaseKey(targetUri) === databaseKey(spec.src_uri)) {
-        throw new HandoverRefused('tgt_uri', 'is the same database as src_uri');
-      }
-      const token = randomUUID();
-      const seal = (uri: string) => (parseDbUri(uri).password !== undefined ? sealer.seal(uri) : undefined);
-      const input: HandoverInput = {
-        token,
-        spec: { ...spec, src_uri: withoutPassword(spec.src_uri), tgt_uri: withoutPassword(targetUri) },
-        database: parseDbUri(targetUri).database,
-        sealed: { src_uri: seal(spec.src_uri), tgt_uri: seal(targetUri) },
-        timings: timingsFrom(config),
-        submittedAt: new Date().toISOString(),
-      };
+      const { input, targetUri } = prepare(spec);
       await startUnderLock(input, targetUri);
-      return token;
+      return input.token;
+    },
+
+    /** Starts a batch: one handover per database, each under its own lock, one summary email at the end. */
+    async submitBatch(contact: string, specs: HandoverSpec[]): Promise<{ batchId: string; tokens: string[] }> {
+      const prepared = specs.map((spec, i) => {
+        try {
+          return prepare(spec);
+        } catch (err) {
+          if (err instanceof HandoverRefused) throw new HandoverRefused(`handovers.${i}.${err.field}`, err.message);
+          throw err;
+        }
+      });
+      const batchId = `batch-${randomUUID()}`;
+      const items = prepared.map(({ input, targetUri }) => ({ lockKey: lockWorkflowId(targetUri), handover: input }));
+      await client.workflow.start(batchWorkflow, { workflowId: batchId, taskQueue: config.HANDOVER_TASK_QUEUE, args: [{ batchId, contact, items }] });
+      return { batchId, tokens: items.map((i) => i.handover.token) };
+    },
+
+    async batch(batchId: string): Promise<BatchProgress> {
+      try {
+        const description = await handle(batchId).describe();
+        if (description.type !== BATCH_WORKFLOW) throw new HandoverNotFound(batchId);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw new HandoverNotFound(batchId);
+        throw err;
+      }
+      return handle(batchId).query(batchProgressQuery);
     },
 
     /**
@@ -192,6 +210,24 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
       await handle(token).signal(cancelSignal, request);
     },
   };
+
+  /** A submission made ready to start: target derived, passwords sealed away from what is recorded. */
+  function prepare(spec: HandoverSpec): { input: HandoverInput; targetUri: string } {
+    const targetUri = spec.tgt_uri ?? deriveTargetUri(config.HANDOVER_STAGING_URI, spec.src_uri);
+    if (databaseKey(targetUri) === databaseKey(spec.src_uri)) {
+      throw new HandoverRefused('tgt_uri', 'is the same database as src_uri');
+    }
+    const seal = (uri: string) => (parseDbUri(uri).password !== undefined ? sealer.seal(uri) : undefined);
+    const input: HandoverInput = {
+      token: randomUUID(),
+      spec: { ...spec, src_uri: withoutPassword(spec.src_uri), tgt_uri: withoutPassword(targetUri) },
+      database: parseDbUri(targetUri).database,
+      sealed: { src_uri: seal(spec.src_uri), tgt_uri: seal(targetUri) },
+      timings: timingsFrom(config),
+      submittedAt: new Date().toISOString(),
+    };
+    return { input, targetUri };
+  }
 
   /** Starts a handover under its database's lock (409 when another handover of it runs). */
   async function startUnderLock(input: HandoverInput, targetUri: string): Promise<void> {

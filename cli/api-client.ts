@@ -1,6 +1,6 @@
 /** The Handover API over HTTP, with errors a person can read. */
 import type { HandoverRow } from '../api/handovers';
-import type { HandoverProgress } from '../workflows/definitions';
+import type { BatchProgress, HandoverProgress } from '../workflows/definitions';
 
 export type ListRow = HandoverRow;
 
@@ -25,6 +25,12 @@ export class ApiClient {
   }
   cancel(token: string, body: { by?: string; reason?: string }) {
     return this.call('POST', `/handovers/${encodeURIComponent(token)}/cancel`, body);
+  }
+  batch(body: { contact: string; handovers: Array<Record<string, string | undefined>> }) {
+    return this.call<{ batch_id: string; status_url: string; tokens: string[] }>('POST', '/batches', body);
+  }
+  batchStatus(id: string) {
+    return this.call<BatchProgress>('GET', `/batches/${encodeURIComponent(id)}`);
   }
   restart(token: string, from?: string) {
     return this.call<{ token: string }>('POST', `/handovers/${encodeURIComponent(token)}/restart`, from ? { from } : {});

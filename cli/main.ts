@@ -2,6 +2,7 @@
  * `npx handover ...`: the command-line client of the Handover API.
  * The API URL and key come from --api / --api-key or HANDOVER_API_URL / HANDOVER_API_KEY.
  */
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ApiClient, ApiError } from './api-client';
 import { renderList, renderProgress, renderWatchFrame } from './render';
@@ -93,6 +94,35 @@ program
   .action(async (token, o) => {
     const answer = await client().restart(token, o.from);
     console.log(answer.token);
+  });
+
+program
+  .command('batch <file>')
+  .description('hand many databases over: a file with one source URI per line, or JSON {handovers: [...]}')
+  .requiredOption('--contact <email>', 'who gets the summary email (and each handover email)')
+  .option('--type <type>', 'database type for lines without one', 'core')
+  .option('--comment <text>', 'comment for lines without one', 'batch handover')
+  .option('--wait', 'follow the batch until every handover has ended, then print the counts')
+  .action(async (file, o) => {
+    const text = readFileSync(file, 'utf8');
+    const parsed = text.trim().startsWith('{') || text.trim().startsWith('[') ? JSON.parse(text) : undefined;
+    const items: Array<Record<string, string>> = parsed
+      ? (Array.isArray(parsed) ? parsed : parsed.handovers)
+      : text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((src_uri) => ({ src_uri }));
+    const api = client();
+    const answer = await api.batch({ contact: o.contact, handovers: items.map((i) => ({ type: o.type, comment: o.comment, source: 'handover CLI', ...i })) });
+    console.log(`batch ${answer.batch_id}: ${answer.tokens.length} handover(s)`);
+    if (!o.wait) return;
+    for (;;) {
+      const batch = await api.batchStatus(answer.batch_id);
+      if (batch.status === 'ended') {
+        for (const h of batch.handovers) console.log(`  ${h.database.padEnd(40)} ${h.status}${h.reason ? ` (${h.reason})` : ''}  ${h.token}`);
+        console.log(Object.entries(batch.counts).filter(([k]) => k !== 'running').map(([k, v]) => `${v} ${k}`).join(', '));
+        process.exitCode = batch.counts.completed === batch.total ? 0 : 3;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   });
 
 program.parseAsync().catch((err) => {

@@ -91,6 +91,25 @@ export interface LockInput {
   handover: HandoverInput;
 }
 
+export const BATCH_WORKFLOW = 'batchWorkflow';
+
+/** Many handovers submitted together: each runs under its own database lock. */
+export interface BatchInput {
+  batchId: string;
+  contact: string;
+  items: LockInput[];
+}
+
+export type BatchItemStatus = HandoverStatus | 'refused';
+
+export interface BatchProgress {
+  batch_id: string;
+  status: 'running' | 'ended';
+  total: number;
+  counts: Record<BatchItemStatus, number>;
+  handovers: Array<{ token: string; database: string; status: BatchItemStatus; reason?: string }>;
+}
+
 /** A job on one of the four services, as the timeline shows it. */
 export interface JobRef {
   service: ServiceName;
@@ -156,5 +175,6 @@ export const progressQuery = defineQuery<HandoverProgress>('progress');
 export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
 /** To the lock workflow, from its handover: cancel me through Temporal (a workflow cannot cancel itself). */
 export const cancelChildSignal = defineSignal('cancelHandover');
+export const batchProgressQuery = defineQuery<BatchProgress>('progress');
 /** The lock workflow answers which handover holds the database. */
 export const holderQuery = defineQuery<string>('holder');

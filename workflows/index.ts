@@ -1,3 +1,4 @@
 /** The workflows the worker registers. */
 export { handoverWorkflow } from './handover';
 export { databaseLockWorkflow } from './lock';
+export { batchWorkflow } from './batch';

@@ -4,16 +4,17 @@
  * same database cannot start (409). It runs the handover as its child, under the handover's token,
  * and so holds the lock exactly as long as the handover runs.
  */
-import { CancellationScope, ParentClosePolicy, executeChild, log, setHandler } from '@temporalio/workflow';
-import { type LockInput, cancelChildSignal, holderQuery, searchAttributes } from './definitions';
+import { CancellationScope, ParentClosePolicy, executeChild, isCancellation, log, setHandler } from '@temporalio/workflow';
+import { type HandoverStatus, type LockInput, cancelChildSignal, holderQuery, searchAttributes } from './definitions';
 import { handoverWorkflow } from './handover';
 
-export async function databaseLockWorkflow({ handover }: LockInput): Promise<void> {
+/** Returns how the handover ended. */
+export async function databaseLockWorkflow({ handover }: LockInput): Promise<Exclude<HandoverStatus, 'running'>> {
   setHandler(holderQuery, () => handover.token);
   const child = new CancellationScope();
   setHandler(cancelChildSignal, () => child.cancel());
   try {
-    await child.run(() => executeChild(handoverWorkflow, {
+    const done = await child.run(() => executeChild(handoverWorkflow, {
       workflowId: handover.token,
       args: [handover],
       // If the lock is terminated by hand, the handover is cancelled (cleanly), not left running unlocked.
@@ -28,8 +29,10 @@ export async function databaseLockWorkflow({ handover }: LockInput): Promise<voi
         { key: searchAttributes.step, value: 'checking' },
       ],
     }));
+    return done.status === 'completed' ? 'completed' : 'failed';
   } catch (err) {
     // The handover's outcome is its own (and recorded there); the lock is released either way.
     log.info('handover ended without completing', { token: handover.token, error: (err as Error).message });
+    return isCancellation(err) ? 'cancelled' : 'failed';
   }
 }

@@ -79,4 +79,31 @@ export const handoverRoutes =
         return reply.code(201).send({ token: restarted, status_url: `${publicUrl}/handovers/${restarted}`, restarted_from: request.params.token });
       },
     );
+
+    app.post(
+      '/batches',
+      {
+        schema: {
+          summary: 'Submit many databases at once: one handover each, one summary email when all have ended',
+          body: z
+            .object({
+              contact: handoverSpecSchema.shape.contact.describe('Who gets the summary (and, unless an item says otherwise, each email)'),
+              handovers: z.array(handoverSpecSchema.partial({ contact: true })).min(1, 'must list at least one database').max(500),
+            })
+            .strict(),
+          response: { 201: z.object({ batch_id: z.string(), status_url: z.string(), tokens: z.array(z.string()) }) },
+        },
+      },
+      async (request, reply) => {
+        const { contact, handovers: items } = request.body;
+        const { batchId, tokens } = await handovers.submitBatch(contact, items.map((item) => ({ ...item, contact: item.contact ?? contact })));
+        return reply.code(201).send({ batch_id: batchId, status_url: `${publicUrl}/batches/${batchId}`, tokens });
+      },
+    );
+
+    app.get(
+      '/batches/:token',
+      { schema: { summary: "A batch's handovers and their counts by status", params: token } },
+      async (request) => handovers.batch(request.params.token),
+    );
   };

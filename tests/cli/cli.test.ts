@@ -58,6 +58,16 @@ test('cancel and restart', async () => {
   expect((await cli('watch', again, '--interval', '0.3')).code).toBe(0);
 });
 
+test('batch from a file of source URIs, followed to the counts', async () => {
+  const file = `${h.dir}/batch.txt`;
+  require('node:fs').writeFileSync(file, ['# databases for release 110', h.sqliteSource('cli_batch_a_core_110_1'), h.sqliteSource('cli_batch_b_core_110_1'), ''].join('\n'));
+  const run = await cli('batch', file, '--contact', 'batch-cli@example.org', '--wait');
+  expect(run.code).toBe(0);
+  expect(run.stdout).toMatch(/^batch batch-[0-9a-f-]{36}: 2 handover\(s\)$/m);
+  expect(run.stdout).toMatch(/cli_batch_a_core_110_1 +completed/);
+  expect(run.stdout).toContain('2 completed, 0 failed, 0 cancelled, 0 refused');
+});
+
 test('errors: a clear message, field by field, and a non-zero exit', async () => {
   const bad = await cli('submit', '--src', 'postgres://h/db', '--contact', 'nope', '--type', 'core', '--comment', 'x');
   expect(bad.code).toBe(1);

@@ -17,6 +17,8 @@ export interface ServiceScript {
   hangFirstSubmitMs: number;
   failureMessage: string;
   events: Array<{ type: string; genome: string }>;
+  /** Per-job outcome, from the submitted input (overrides `outcome` when it answers). */
+  outcomeFor?: (input: Record<string, unknown>) => ServiceScript['outcome'] | undefined;
 }
 
 export interface Job {
@@ -86,7 +88,8 @@ export class FakeJobServices {
       let job = key ? this.jobs.find((j) => j.service === service && j.key === key) : undefined;
       const firstTime = !job;
       if (!job) {
-        job = { service, id: String(this.nextId++), key, input: request.body, pollsLeft: script.runningPolls, outcome: script.outcome, killed: false };
+        const outcome = script.outcomeFor?.(request.body) ?? script.outcome;
+        job = { service, id: String(this.nextId++), key, input: request.body, pollsLeft: script.runningPolls, outcome, killed: false };
         this.jobs.push(job);
       }
       if (firstTime && script.hangFirstSubmitMs) await new Promise((r) => setTimeout(r, script.hangFirstSubmitMs));
