@@ -7,9 +7,13 @@ import { parseDbUri } from '../common/db-uri';
 import { failureTypes } from '../workflows/definitions';
 
 const SOURCE_MISSING = failureTypes.sourceMissing;
+const META_SQL = "SELECT meta_value FROM meta WHERE meta_key = 'schema_version' LIMIT 1";
 
-/** Resolves when the database exists; a missing database or refused login is final, an unreachable server is retried. */
-export async function checkDatabaseExists(uri: string, shown: string): Promise<void> {
+/**
+ * Resolves when the database exists, with its meta.schema_version when it has one; a missing
+ * database or refused login is final, an unreachable server is retried.
+ */
+export async function checkDatabaseExists(uri: string, shown: string): Promise<{ schemaVersion?: string }> {
   const db = parseDbUri(uri);
   if (db.engine === 'sqlite') {
     if (!db.file || !existsSync(db.file)) {
@@ -18,14 +22,15 @@ export async function checkDatabaseExists(uri: string, shown: string): Promise<v
     try {
       const conn = new DatabaseSync(db.file, { readOnly: true });
       try {
-        conn.prepare('SELECT count(*) FROM sqlite_master').get();
+        const hasMeta = conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+        const row = hasMeta ? (conn.prepare(META_SQL).get() as { meta_value?: string } | undefined) : undefined;
+        return { schemaVersion: row?.meta_value === undefined ? undefined : String(row.meta_value) };
       } finally {
         conn.close();
       }
     } catch (err) {
       throw ApplicationFailure.nonRetryable(`source database ${shown} cannot be read: ${(err as Error).message}`, SOURCE_MISSING);
     }
-    return;
   }
 
   let conn: mysql.Connection;
@@ -43,6 +48,12 @@ export async function checkDatabaseExists(uri: string, shown: string): Promise<v
     if ((rows as unknown[]).length === 0) {
       throw ApplicationFailure.nonRetryable(`source database ${shown} does not exist on ${db.host}:${db.port}`, SOURCE_MISSING);
     }
+    await conn.changeUser({ database: db.database });
+    const [meta] = await conn.query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'meta'", [db.database]);
+    if ((meta as unknown[]).length === 0) return {};
+    const [versions] = await conn.query(META_SQL);
+    const value = (versions as Array<{ meta_value: string }>)[0]?.meta_value;
+    return { schemaVersion: value === undefined ? undefined : String(value) };
   } finally {
     await conn.end();
   }

@@ -39,6 +39,8 @@ export function subjectOf(n: HandoverNotice): string {
       return `Handover of ${n.database} failed: healthchecks could not run`;
     case 'problems':
       return `Handover of ${n.database} failed: healthchecks found problems`;
+    case 'rejected':
+      return `Handover of ${n.database} refused: ${f.reason}`;
     case 'timed_out':
       return `Handover of ${n.database} failed: ${f.step} step passed its deadline`;
     default:
@@ -104,7 +106,7 @@ export function composeEmail(n: HandoverNotice, links: Links): Email {
 /** One email when every handover of a batch has ended: counts, then a line per database. */
 export function composeBatchSummary(to: string, summary: BatchProgress, statusUrl: (token: string) => string): Email {
   const { counts } = summary;
-  const subject = `Handover batch ${summary.batch_id}: ${counts.completed} completed, ${counts.failed} failed, ${counts.cancelled} cancelled, ${counts.refused} refused`;
+  const subject = `Handover batch ${summary.batch_id}: ${counts.completed} completed, ${counts.failed} failed, ${counts.cancelled} cancelled, ${counts.rejected + counts.refused} refused`;
   const lines = summary.handovers.map((h) => `${h.database}: ${h.status}${h.reason ? ` (${h.reason})` : ''} ${statusUrl(h.token)}`);
   const text = [subject, '', ...lines].join('\n');
   const html = `<h2>${escapeHtml(subject)}</h2><ul>${lines.map((l) => `<li>${linkify(l)}</li>`).join('')}</ul>`;

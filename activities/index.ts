@@ -35,8 +35,8 @@ export function createActivities(deps: ActivityDeps) {
   const statusUrl = (token: string) => `${deps.publicUrl.replace(/\/+$/, '')}/handovers/${token}`;
 
   return {
-    async checkSourceExists(db: DbRef): Promise<void> {
-      await checkDatabaseExists(credentials.reveal(db), db.uri);
+    async checkSourceExists(db: DbRef): Promise<{ schemaVersion?: string }> {
+      return checkDatabaseExists(credentials.reveal(db), db.uri);
     },
     ...healthcheckActivities(services.healthcheck, credentials),
     ...copyActivities(services.copy, credentials),

@@ -2,7 +2,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { fieldIssues } from '../common/spec';
-import { HandoverConflict, HandoverEnded, HandoverNotFound, HandoverNotRestartable, HandoverRefused } from './handovers';
+import { HandoverConflict, HandoverEnded, HandoverNotFound, HandoverNotRestartable, HandoverRefused, HandoverRejected } from './handovers';
 
 /** gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4), anywhere in the cause chain: Temporal cannot be reached. */
 export function isTemporalUnreachable(err: unknown): boolean {
@@ -28,6 +28,7 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   if (err instanceof HandoverRefused) {
     return reply.code(400).send({ error: 'invalid body', issues: [{ field: err.field, message: err.message }] });
   }
+  if (err instanceof HandoverRejected) return reply.code(err.closed ? 403 : 422).send({ error: err.message, issues: err.issues, token: err.token });
   if (err instanceof HandoverConflict) return reply.code(409).send({ error: err.message, token: err.token });
   if (err instanceof HandoverNotRestartable) return reply.code(409).send({ error: err.message, status: err.status });
   if (err instanceof HandoverEnded) return reply.code(409).send({ error: err.message, status: err.status });

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { type Config, timingsFrom } from '../common/config';
+import { admit } from '../common/admission';
+import { type Config, admissionRulesFrom, timingsFrom } from '../common/config';
 import { databaseKey, deriveTargetUri, parseDbUri, withoutPassword } from '../common/db-uri';
 import type { Sealer } from '../common/secrets';
 import type { HandoverSpec } from '../common/spec';
@@ -25,6 +26,7 @@ import {
   searchAttributes,
 } from '../workflows/definitions';
 import { batchWorkflow } from '../workflows/batch';
+import { handoverWorkflow } from '../workflows/handover';
 import { databaseLockWorkflow } from '../workflows/lock';
 
 export interface HandoverServiceDeps {
@@ -47,6 +49,16 @@ export class HandoverNotRestartable extends Error {
 export class HandoverEnded extends Error {
   constructor(readonly status: string) {
     super(`the handover has already ended (${status})`);
+  }
+}
+/** Refused by the admission rules (recorded as a `rejected` handover under `token`). */
+export class HandoverRejected extends Error {
+  constructor(
+    readonly token: string,
+    readonly issues: Array<{ field: string; message: string }>,
+    readonly closed: boolean,
+  ) {
+    super(closed ? 'handover is closed' : 'handover refused');
   }
 }
 /** A request that is well-formed but cannot be done, with the field to blame. */
@@ -82,6 +94,7 @@ export function lockWorkflowId(targetUri: string): string {
 
 export function createHandoverService({ client, config, sealer }: HandoverServiceDeps) {
   const handle = (token: string) => client.workflow.getHandle(token);
+  const rules = admissionRulesFrom(config);
 
   /** The workflow must be a handover: a token names nothing else (not a lock, not another app's workflow). */
   async function describeHandover(token: string) {
@@ -98,7 +111,11 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
   return {
     /** Starts a handover; returns its token once the handover workflow exists. */
     async submit(spec: HandoverSpec): Promise<string> {
-      const { input, targetUri } = prepare(spec);
+      const { input, targetUri, closed } = prepare(spec);
+      if (input.rejected) {
+        await recordRejection(input);
+        throw new HandoverRejected(input.token, [{ field: input.rejected.field, message: input.rejected.reason }], closed);
+      }
       await startUnderLock(input, targetUri);
       return input.token;
     },
@@ -113,10 +130,21 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
           throw err;
         }
       });
+      const rejected = prepared.map((p, i) => ({ ...p, i })).filter((p) => p.input.rejected);
+      if (rejected.length) {
+        // Nothing of a batch starts while any of it is refused; each refusal is recorded.
+        for (const r of rejected) await recordRejection(r.input);
+        const issues = rejected.map((r) => ({ field: `handovers.${r.i}.${r.input.rejected!.field}`, message: r.input.rejected!.reason }));
+        throw new HandoverRejected(rejected[0].input.token, issues, rejected.some((r) => r.closed));
+      }
       const batchId = `batch-${randomUUID()}`;
       const items = prepared.map(({ input, targetUri }) => ({ lockKey: lockWorkflowId(targetUri), handover: input }));
       await client.workflow.start(batchWorkflow, { workflowId: batchId, taskQueue: config.HANDOVER_TASK_QUEUE, args: [{ batchId, contact, items }] });
       return { batchId, tokens: items.map((i) => i.handover.token) };
+    },
+
+    admission() {
+      return { open: rules.allowedTypes.length > 0, allowed_types: rules.allowedTypes, release: rules.release ?? null };
     },
 
     async batch(batchId: string): Promise<BatchProgress> {
@@ -211,22 +239,49 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
     },
   };
 
-  /** A submission made ready to start: target derived, passwords sealed away from what is recorded. */
-  function prepare(spec: HandoverSpec): { input: HandoverInput; targetUri: string } {
-    const targetUri = spec.tgt_uri ?? deriveTargetUri(config.HANDOVER_STAGING_URI, spec.src_uri);
+  /**
+   * A submission made ready to start: admission rules applied (a refusal is made ready to be
+   * recorded), target derived from the staging rules, passwords sealed away from what is recorded.
+   */
+  function prepare(spec: HandoverSpec): { input: HandoverInput; targetUri: string; closed: boolean } {
+    const base = { token: randomUUID(), timings: timingsFrom(config), submittedAt: new Date().toISOString(), sealed: {} };
+    const sourceName = parseDbUri(spec.src_uri).database;
+    const admission = admit(sourceName, spec.type, rules);
+    if (!admission.admitted) {
+      const recorded = { ...spec, src_uri: withoutPassword(spec.src_uri), tgt_uri: spec.tgt_uri ? withoutPassword(spec.tgt_uri) : '' };
+      const input: HandoverInput = { ...base, spec: recorded, database: sourceName, rejected: { field: admission.field, reason: admission.reason } };
+      return { input, targetUri: spec.src_uri, closed: admission.closed };
+    }
+    const targetUri = spec.tgt_uri ?? deriveTargetUri(admission.stagingUri, spec.src_uri);
     if (databaseKey(targetUri) === databaseKey(spec.src_uri)) {
       throw new HandoverRefused('tgt_uri', 'is the same database as src_uri');
     }
     const seal = (uri: string) => (parseDbUri(uri).password !== undefined ? sealer.seal(uri) : undefined);
     const input: HandoverInput = {
-      token: randomUUID(),
+      ...base,
       spec: { ...spec, src_uri: withoutPassword(spec.src_uri), tgt_uri: withoutPassword(targetUri) },
       database: parseDbUri(targetUri).database,
       sealed: { src_uri: seal(spec.src_uri), tgt_uri: seal(targetUri) },
-      timings: timingsFrom(config),
-      submittedAt: new Date().toISOString(),
+      release: rules.release,
     };
-    return { input, targetUri };
+    return { input, targetUri, closed: false };
+  }
+
+  /** A refused submission is recorded as a `rejected` handover (no lock, nothing runs), so the list shows it. */
+  async function recordRejection(input: HandoverInput): Promise<void> {
+    await client.workflow.start(handoverWorkflow, {
+      workflowId: input.token,
+      taskQueue: config.HANDOVER_TASK_QUEUE,
+      args: [input],
+      typedSearchAttributes: [
+        { key: searchAttributes.database, value: input.database },
+        { key: searchAttributes.contact, value: input.spec.contact },
+        { key: searchAttributes.type, value: input.spec.type },
+        { key: searchAttributes.status, value: 'rejected' },
+        { key: searchAttributes.step, value: 'checking' },
+      ],
+      memo: { comment: input.spec.comment },
+    });
   }
 
   /** Starts a handover under its database's lock (409 when another handover of it runs). */

@@ -66,7 +66,7 @@ program
 program
   .command('list')
   .description('handovers, newest first')
-  .addOption(new Option('--status <status>').choices(['running', 'completed', 'failed', 'cancelled']))
+  .addOption(new Option('--status <status>').choices(['running', 'completed', 'failed', 'cancelled', 'rejected']))
   .option('--database <name>')
   .option('--contact <email>')
   .option('--type <type>')

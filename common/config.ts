@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Duration } from '@temporalio/common';
 import type { HandoverTimings } from '../workflows/definitions';
+import type { AdmissionRules } from './admission';
 import { parseDbUri } from './db-uri';
 
 /** Where the local, git-ignored state lives (staging databases, mail, the dev secret key). */
@@ -47,6 +48,26 @@ const schema = z.object({
   HANDOVER_EVENT_URL: url.default('http://localhost:4004'),
   HANDOVER_STAGING_URI: stagingUri.default(`sqlite:///${path.join(LOCAL_STATE_DIR, 'staging')}/`),
   HANDOVER_SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  HANDOVER_ALLOWED_TYPES: z
+    .string()
+    .regex(/^[a-z, ]*$/, 'must be a comma-separated list of types such as core,variation (empty: handover is closed)')
+    .default('core,rnaseq,cdna,otherfeatures,variation,funcgen,compara,ancestral'),
+  HANDOVER_RELEASE: z.string().regex(/^\d+$/, 'must be a release number such as 110').optional(),
+  HANDOVER_STAGING_RULES: z
+    .string()
+    .default('[]')
+    .superRefine((v, ctx) => {
+      try {
+        const rules = JSON.parse(v);
+        if (!Array.isArray(rules)) throw new Error('not a list');
+        for (const r of rules) {
+          new RegExp(r.pattern);
+          parseDbUri(r.staging_uri, { staging: true });
+        }
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `must be JSON [{"pattern": "<regex>", "staging_uri": "<staging URI>"}] (${(err as Error).message})` });
+      }
+    }),
   HANDOVER_CHECK_DEADLINE: duration.default('24h'),
   HANDOVER_COPY_DEADLINE: duration.default('24h'),
   HANDOVER_METADATA_DEADLINE: duration.default('6h'),
@@ -69,6 +90,16 @@ const schema = z.object({
 export type Config = z.infer<typeof schema> & { HANDOVER_SECRET_KEY: string; HANDOVER_PUBLIC_URL: string };
 
 export class ConfigError extends Error {}
+
+/** The admission rules in force. */
+export function admissionRulesFrom(c: Config): AdmissionRules {
+  return {
+    allowedTypes: c.HANDOVER_ALLOWED_TYPES.split(',').map((t) => t.trim()).filter(Boolean),
+    release: c.HANDOVER_RELEASE,
+    staging: JSON.parse(c.HANDOVER_STAGING_RULES),
+    defaultStaging: c.HANDOVER_STAGING_URI,
+  };
+}
 
 /** The per-step deadlines and polling pace a new handover gets. */
 export function timingsFrom(c: Config): HandoverTimings {

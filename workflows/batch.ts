@@ -14,7 +14,7 @@ const mail = proxyActivities<HandoverActivities>({ startToCloseTimeout: '1m', sc
 export async function batchWorkflow(input: BatchInput): Promise<BatchProgress> {
   const handovers: BatchProgress['handovers'] = input.items.map((i) => ({ token: i.handover.token, database: i.handover.database, status: 'running' }));
   const progress = (): BatchProgress => {
-    const counts = { running: 0, completed: 0, failed: 0, cancelled: 0, refused: 0 };
+    const counts = { running: 0, completed: 0, failed: 0, cancelled: 0, rejected: 0, refused: 0 };
     for (const h of handovers) counts[h.status]++;
     return { batch_id: input.batchId, status: counts.running ? 'running' : 'ended', total: handovers.length, counts, handovers };
   };

@@ -14,7 +14,7 @@ export type Step = (typeof STEPS)[number];
 export const RESTARTABLE_STEPS = ['healthcheck', 'copy', 'metadata', 'event'] as const;
 export type RestartableStep = (typeof RESTARTABLE_STEPS)[number];
 export type CurrentStep = Step | 'done';
-export type HandoverStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+export type HandoverStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'rejected';
 
 /** Failure types that cross from activities to the workflow (the workflow imports no activity code). */
 export const failureTypes = {
@@ -77,6 +77,10 @@ export interface RestartOf {
 export interface HandoverInput {
   token: string;
   restart?: RestartOf;
+  /** Refused by the admission rules at submission: recorded (visible in the list), nothing runs. */
+  rejected?: { field: string; reason: string };
+  /** The release being handed over: the source's meta.schema_version must equal it. */
+  release?: string;
   spec: RecordedSpec;
   /** Target database name (search attribute, lock key display). */
   database: string;
@@ -136,7 +140,7 @@ export interface TimelineEntry {
 export interface HandoverFailure {
   step: Step;
   /** 'could_not_run' (the checks did not run) vs 'problems' (they ran and found problems). */
-  kind: 'error' | 'could_not_run' | 'problems' | 'timed_out';
+  kind: 'error' | 'could_not_run' | 'problems' | 'timed_out' | 'rejected';
   reason: string;
   checks?: CheckFailure[];
 }

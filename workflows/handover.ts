@@ -54,6 +54,12 @@ export async function handoverWorkflow(input: HandoverInput): Promise<HandoverPr
     }
   });
 
+  if (input.rejected) {
+    // Refused by the admission rules: recorded so the list shows it, with the reason; nothing runs.
+    progress.finish('rejected', { step: 'checking', kind: 'rejected', reason: `${input.rejected.field}: ${input.rejected.reason}` });
+    return progress.snapshot();
+  }
+
   try {
     await flow.run(() => handOver(input, progress));
   } catch (err) {
@@ -65,7 +71,7 @@ export async function handoverWorkflow(input: HandoverInput): Promise<HandoverPr
     // A job still running past its step's deadline is stopped, not left to write to staging.
     if (failure.kind === 'timed_out') await killRunningJobs(progress);
     progress.end(failure.kind === 'timed_out' ? 'timed out' : failure.kind === 'problems' ? 'problems' : 'failed', failure.reason);
-    progress.finish('failed', failure);
+    progress.finish(failure.kind === 'rejected' ? 'rejected' : 'failed', failure);
     await notify(input, progress, 'failed');
     throw ApplicationFailure.nonRetryable(`${failure.step}: ${failure.reason}`, failureTypes.handoverFailed, failure);
   }
@@ -81,8 +87,15 @@ async function handOver(input: HandoverInput, progress: ProgressTracker): Promis
   const target: DbRef = { uri: spec.tgt_uri, sealed: input.sealed.tgt_uri };
   const step = stepRunner(progress, timings, input.restart);
 
-  // 2. The source database exists (a real connection to it).
-  await step('checking', timings.checkDeadline, () => quick.checkSourceExists(source));
+  // 2. The source database exists (a real connection to it), and is of the release being handed over.
+  await step('checking', timings.checkDeadline, async () => {
+    // (Workers before the release check returned nothing here: histories they wrote replay unchanged.)
+    const schemaVersion = (await quick.checkSourceExists(source))?.schemaVersion;
+    if (input.release && schemaVersion !== input.release) {
+      const reason = `the source's meta.schema_version is ${schemaVersion ?? 'missing'}, but release ${input.release} is being handed over`;
+      throw stepFailure({ step: 'checking', kind: 'rejected', reason });
+    }
+  });
 
   // 3. Submit the source to the healthcheck service. 4. Wait for the checks; problems end the handover.
   await step('healthcheck', timings.checkDeadline, async (jobs) => {

@@ -4,8 +4,17 @@
  * same database cannot start (409). It runs the handover as its child, under the handover's token,
  * and so holds the lock exactly as long as the handover runs.
  */
-import { CancellationScope, ParentClosePolicy, executeChild, isCancellation, log, setHandler } from '@temporalio/workflow';
-import { type HandoverStatus, type LockInput, cancelChildSignal, holderQuery, searchAttributes } from './definitions';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowFailure,
+  ParentClosePolicy,
+  executeChild,
+  isCancellation,
+  log,
+  setHandler,
+} from '@temporalio/workflow';
+import { type HandoverFailure, type HandoverStatus, type LockInput, cancelChildSignal, holderQuery, searchAttributes } from './definitions';
 import { handoverWorkflow } from './handover';
 
 /** Returns how the handover ended. */
@@ -33,6 +42,8 @@ export async function databaseLockWorkflow({ handover }: LockInput): Promise<Exc
   } catch (err) {
     // The handover's outcome is its own (and recorded there); the lock is released either way.
     log.info('handover ended without completing', { token: handover.token, error: (err as Error).message });
-    return isCancellation(err) ? 'cancelled' : 'failed';
+    if (isCancellation(err)) return 'cancelled';
+    const failure = err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as HandoverFailure | undefined) : undefined;
+    return failure?.kind === 'rejected' ? 'rejected' : 'failed';
   }
 }

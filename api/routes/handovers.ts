@@ -32,7 +32,7 @@ export const handoverRoutes =
         schema: {
           summary: 'List handovers, newest first',
           querystring: z.object({
-            status: z.enum(['running', 'completed', 'failed', 'cancelled']).optional(),
+            status: z.enum(['running', 'completed', 'failed', 'cancelled', 'rejected']).optional(),
             database: keyword,
             contact: keyword,
             type: keyword,
@@ -106,4 +106,6 @@ export const handoverRoutes =
       { schema: { summary: "A batch's handovers and their counts by status", params: token } },
       async (request) => handovers.batch(request.params.token),
     );
+
+    app.get('/admission', { schema: { summary: 'Is handover open, for which types and release?' } }, async () => handovers.admission());
   };

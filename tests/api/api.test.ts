@@ -67,7 +67,7 @@ test('an unknown token is a 404, for reading and for cancelling; so is a lock wo
 
 test('the list filters by status, database, contact and type, newest first', async () => {
   h.jobs.reset();
-  const a = await h.submit(spec(h.sqliteSource('list_a_core_1_1'), { contact: 'a@example.org', type: 'variation' }));
+  const a = await h.submit(spec(h.sqliteSource('list_a_variation_1_1'), { contact: 'a@example.org', type: 'variation' }));
   await h.waitForStatus(a.json.token, 'completed');
   h.jobs.scripts.healthcheck.outcome = 'problems';
   const b = await h.submit(spec(h.sqliteSource('list_b_core_1_1'), { contact: 'b@example.org' }));

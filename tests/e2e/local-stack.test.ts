@@ -130,14 +130,14 @@ test('a service restarted during the handover: no job lost, the handover complet
 });
 
 test('cancelled during the copy: the copy is killed and no partial target is left', async () => {
-  const file = `${h.dir}/bulk_cancel_test.sqlite`;
+  const file = `${h.dir}/bulk_cancel_funcgen_110_1.sqlite`;
   manyTables(file, 400, 3000);
-  const { json } = await h.submit(spec(`sqlite:///${file}`));
+  const { json } = await h.submit(spec(`sqlite:///${file}`, { type: 'funcgen' }));
   await waitFor(async () => (await h.progress(json.token)).step === 'copy' || undefined, 60_000, 'the copy step');
   await h.app.inject({ method: 'POST', url: `/handovers/${json.token}/cancel`, payload: { by: 'tester', reason: 'changed my mind' } });
   const done = await h.waitForStatus(json.token, 'cancelled', 60_000);
   const copyJob = done.timeline.find((t) => t.step === 'copy')!.jobs[0];
   const job = await (await fetch(`${stack.urls.copy}/jobs/${copyJob.id}`)).json();
   expect(job.status).toBe('failed');
-  expect(existsSync(`${h.dir}/staging/bulk_cancel_test.sqlite`)).toBe(false);
+  expect(existsSync(`${h.dir}/staging/bulk_cancel_funcgen_110_1.sqlite`)).toBe(false);
 });

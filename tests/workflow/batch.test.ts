@@ -23,7 +23,7 @@ test('a batch of 20 databases, some failing their checks, one listed twice: righ
     const b = (await h.app.inject({ method: 'GET', url: `/batches/${batch_id}` })).json();
     return b.status === 'ended' ? b : undefined;
   }, 120_000, 'the batch to end');
-  expect(ended.counts).toEqual({ running: 0, completed: 15, failed: 5, cancelled: 0, refused: 1 });
+  expect(ended.counts).toEqual({ running: 0, completed: 15, failed: 5, cancelled: 0, rejected: 0, refused: 1 });
   // The database listed twice: one of the two runs, the other is refused by the lock (which, the server decides).
   const pair = [ended.handovers[0], ended.handovers[20]];
   expect(pair.map((p: { status: string }) => p.status).sort()).toEqual(['completed', 'refused']);
