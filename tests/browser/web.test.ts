@@ -133,3 +133,22 @@ test('the list: newest first, filters, sorting, live updates', async () => {
   const databases = await page.locator('tbody tr td:nth-child(3)').allTextContents();
   expect(databases).toEqual([...databases].sort());
 });
+
+test('when handover is closed the submit page says so, and a refusal shows as rejected', async () => {
+  const closed = await startHarness({ HANDOVER_ALLOWED_TYPES: '', TEMPORAL_WEB_URL: process.env.TEST_TEMPORAL_UI! });
+  try {
+    const closedBase = await closed.app.listen({ host: '127.0.0.1', port: 0 });
+    await page.goto(`${closedBase}/ui/submit.html`);
+    await page.getByText('Handover is closed: no database types are being taken now.').waitFor();
+    expect(await page.getByRole('button', { name: 'Submit handover' }).isDisabled()).toBe(true);
+
+    // With the window open, an unknown name is refused with its reason, and listed as rejected.
+    await fillSubmitForm(h.sqliteSource('scratch_copy'), 'web@example.org');
+    await page.getByRole('button', { name: 'Submit handover' }).click();
+    await page.locator('#src_uri-error').getByText(/is not an Ensembl name/).waitFor();
+    await page.getByRole('link', { name: 'rejected' }).click();
+    await page.locator('#status .badge.rejected').waitFor({ timeout: 30_000 });
+  } finally {
+    await closed.stop();
+  }
+});
