@@ -22,6 +22,7 @@ import {
   type RestartableStep,
   batchProgressQuery,
   cancelSignal,
+  initialSearchAttributes,
   progressQuery,
   searchAttributes,
 } from '../workflows/definitions';
@@ -273,13 +274,7 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
       workflowId: input.token,
       taskQueue: config.HANDOVER_TASK_QUEUE,
       args: [input],
-      typedSearchAttributes: [
-        { key: searchAttributes.database, value: input.database },
-        { key: searchAttributes.contact, value: input.spec.contact },
-        { key: searchAttributes.type, value: input.spec.type },
-        { key: searchAttributes.status, value: 'rejected' },
-        { key: searchAttributes.step, value: 'checking' },
-      ],
+      typedSearchAttributes: initialSearchAttributes(input, 'rejected'),
       memo: { comment: input.spec.comment },
     });
   }

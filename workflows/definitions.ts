@@ -42,6 +42,17 @@ export const searchAttributes = {
   step: defineSearchAttributeKey('HandoverStep', 'KEYWORD'),
 } as const;
 
+/** The search attributes a handover starts with (the workflow keeps status and step current). */
+export function initialSearchAttributes(input: HandoverInput, status: HandoverStatus = 'running') {
+  return [
+    { key: searchAttributes.database, value: input.database },
+    { key: searchAttributes.contact, value: input.spec.contact },
+    { key: searchAttributes.type, value: input.spec.type },
+    { key: searchAttributes.status, value: status },
+    { key: searchAttributes.step, value: 'checking' },
+  ];
+}
+
 /** The submitted specification as the workflow records it: URIs carry no password. */
 export interface RecordedSpec {
   src_uri: string;

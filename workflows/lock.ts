@@ -14,7 +14,7 @@ import {
   log,
   setHandler,
 } from '@temporalio/workflow';
-import { type HandoverFailure, type HandoverStatus, type LockInput, cancelChildSignal, holderQuery, searchAttributes } from './definitions';
+import { type HandoverFailure, type HandoverStatus, type LockInput, cancelChildSignal, holderQuery, initialSearchAttributes } from './definitions';
 import { handoverWorkflow } from './handover';
 
 /** Returns how the handover ended. */
@@ -30,13 +30,7 @@ export async function databaseLockWorkflow({ handover }: LockInput): Promise<Exc
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       // Shown in lists (the web page) without a query per row.
       memo: { comment: handover.spec.comment, source_uri: handover.spec.src_uri },
-      typedSearchAttributes: [
-        { key: searchAttributes.database, value: handover.database },
-        { key: searchAttributes.contact, value: handover.spec.contact },
-        { key: searchAttributes.type, value: handover.spec.type },
-        { key: searchAttributes.status, value: 'running' },
-        { key: searchAttributes.step, value: 'checking' },
-      ],
+      typedSearchAttributes: initialSearchAttributes(handover),
     }));
     return done.status === 'completed' ? 'completed' : 'failed';
   } catch (err) {

@@ -62,7 +62,7 @@ test('a job a crash left running resumes when the service starts again', async (
 
 test('copy: a SQLite copy killed half-way leaves no partial target', async () => {
   const src = `${dir}/big_core_110_1.sqlite`;
-  manyTables(src);
+  manyTables(src, 1500, 400); // enough tables that the kill lands half-way with a wide margin
   const target = `${dir}/staging/big_core_110_1.sqlite`;
   const { json } = await post(stack.urls.copy, { source_db_uri: `sqlite:///${src}`, target_db_uri: `sqlite:///${target}` });
   await waitFor(async () => (await job(stack.urls.copy, json.job_id)).progress?.tables_done > 0, 30_000, 'the copy to start');
