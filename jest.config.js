@@ -10,4 +10,6 @@ module.exports = {
   globalSetup: '<rootDir>/tests/global-setup.ts',
   globalTeardown: '<rootDir>/tests/global-teardown.ts',
   testTimeout: 120000,
+  // Never hang after the run: global-teardown names any child process a test left behind, then Jest exits.
+  forceExit: true,
 };

@@ -140,6 +140,7 @@ async function copyMysql(source: MysqlLocation, target: MysqlLocation, tables: s
 }
 
 function pipeDump(source: MysqlLocation, target: MysqlLocation, tables: string[], signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
   const dumpArgs = [...clientArgs(source), '--single-transaction', '--quick', '--skip-lock-tables', '--no-tablespaces', '--skip-triggers', source.name, ...tables];
   const dump = spawn(binary(['mariadb-dump', 'mysqldump']), dumpArgs, { env: clientEnv(source), stdio: ['ignore', 'pipe', 'pipe'] });
   const load = spawn(binary(['mariadb', 'mysql']), [...clientArgs(target), target.name], { env: clientEnv(target), stdio: ['pipe', 'ignore', 'pipe'] });
@@ -150,8 +151,12 @@ function pipeDump(source: MysqlLocation, target: MysqlLocation, tables: string[]
   dump.stdout.on('error', (err) => errors.push(err.message));
   dump.stderr.on('data', (d) => errors.push(String(d)));
   load.stderr.on('data', (d) => errors.push(String(d)));
-  const kill = () => [dump, load].forEach((p) => p.kill('SIGKILL'));
-  signal?.addEventListener('abort', kill, { once: true });
+  const kill = () => [dump, load].forEach((p) => p.exitCode === null && p.signalCode === null && p.kill('SIGKILL'));
+  if (signal?.aborted) kill();
+  else signal?.addEventListener('abort', kill, { once: true });
+  // One side failing stops the other: a dump whose reader is gone would block on a full pipe for ever.
+  for (const p of [dump, load]) p.once('exit', (code) => code !== 0 && kill());
+  load.stdin.once('error', kill);
   const exit = (p: ChildProcess) => new Promise<number | null>((r) => p.once('close', (code) => r(code)));
   return Promise.all([exit(dump), exit(load)]).then(([a, b]) => {
     signal?.removeEventListener('abort', kill);
