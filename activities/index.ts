@@ -9,6 +9,8 @@ import { eventActivities } from './events';
 import { healthcheckActivities } from './healthcheck';
 import { JobServiceClient } from './job-client';
 import { metadataActivities } from './metadata';
+import type { TopicPublisher } from './amqp';
+import { type ReportDeps, reportActivities } from './reports';
 
 export interface ActivityDeps {
   serviceUrls: Record<ServiceName, string>;
@@ -19,6 +21,10 @@ export interface ActivityDeps {
   /** The Temporal Web UI and namespace, for links in emails. */
   temporalWebUrl: string;
   namespace: string;
+  /** Where step reports are published (an AMQP topic exchange), if anywhere. */
+  reportPublisher?: TopicPublisher;
+  /** Where report lines are logged (stdout by default). */
+  reportLog?: ReportDeps['log'];
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -42,6 +48,7 @@ export function createActivities(deps: ActivityDeps) {
     ...copyActivities(services.copy, credentials),
     ...metadataActivities(services.metadata, credentials),
     ...eventActivities(services.event),
+    ...reportActivities({ log: deps.reportLog, publisher: deps.reportPublisher, redact: credentials.redact }),
     async killJob(job: JobRef): Promise<void> {
       await services[job.service].kill(job.id);
     },

@@ -8,6 +8,7 @@ import type { Config } from '../common/config';
 import type { Sealer } from '../common/secrets';
 import { errorHandler } from './errors';
 import { createHandoverService } from './handovers';
+import { ensemblRoutes } from './routes/ensembl';
 import { handoverRoutes } from './routes/handovers';
 import { webRoutes } from './routes/web';
 
@@ -32,6 +33,7 @@ export async function buildApp(deps: AppDeps) {
 
   const handovers = createHandoverService(deps);
   await app.register(handoverRoutes(handovers, deps.config.HANDOVER_PUBLIC_URL.replace(/\/+$/, '')));
+  await app.register(ensemblRoutes(handovers));
 
   webRoutes(app, { temporalWebUrl: deps.config.TEMPORAL_WEB_URL.replace(/\/+$/, ''), namespace: deps.config.TEMPORAL_NAMESPACE });
 

@@ -17,6 +17,7 @@ import {
   HANDOVER_WORKFLOW,
   type HandoverInput,
   type HandoverProgress,
+  type HandoverReport,
   type HandoverStatus,
   RESTARTABLE_STEPS,
   type RestartableStep,
@@ -24,6 +25,7 @@ import {
   cancelSignal,
   initialSearchAttributes,
   progressQuery,
+  reportsQuery,
   searchAttributes,
 } from '../workflows/definitions';
 import { batchWorkflow } from '../workflows/batch';
@@ -77,6 +79,8 @@ export interface HandoverRow {
   status?: string;
   step?: string;
   comment?: string;
+  /** The source, password-free. */
+  src_uri?: string;
   submitted_at?: string;
   ended_at?: string;
 }
@@ -207,6 +211,12 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
       return progress;
     },
 
+    /** The handover's step reports, oldest first (none for handovers from before reports existed). */
+    async reports(token: string): Promise<HandoverReport[]> {
+      await describeHandover(token);
+      return handle(token).query(reportsQuery);
+    },
+
     async list(filters: ListFilters): Promise<HandoverRow[]> {
       const clauses = [`WorkflowType = '${HANDOVER_WORKFLOW}'`];
       const keyword = (name: string, value?: string) => value && clauses.push(`${name} = '${value.replace(/'/g, "\\'")}'`);
@@ -225,6 +235,7 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
           status: sa.get(searchAttributes.status),
           step: sa.get(searchAttributes.step),
           comment: wf.memo?.comment as string | undefined,
+          src_uri: wf.memo?.source_uri as string | undefined,
           submitted_at: wf.startTime.toISOString(),
           ended_at: wf.closeTime?.toISOString(),
         });
@@ -275,7 +286,7 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
       taskQueue: config.HANDOVER_TASK_QUEUE,
       args: [input],
       typedSearchAttributes: initialSearchAttributes(input, 'rejected'),
-      memo: { comment: input.spec.comment },
+      memo: { comment: input.spec.comment, source_uri: input.spec.src_uri },
     });
   }
 

@@ -81,6 +81,9 @@ const schema = z.object({
     .regex(/^(smtps?:\/\/|file:\/\/\/)/, 'must be smtp://[user:pass@]host:port, smtps://..., or file:///folder')
     .default(`file://${path.join(LOCAL_STATE_DIR, 'mail')}`),
   HANDOVER_MAIL_FROM: z.string().default('Handover <handover@localhost>'),
+  /** Step reports are also published here when set (may carry the broker's password: never logged). */
+  HANDOVER_REPORT_AMQP_URL: z.string().regex(/^amqps?:\/\//, 'must be amqp://[user:pass@]host:port[/vhost] or amqps://...').optional(),
+  HANDOVER_REPORT_EXCHANGE: z.string().min(1).default('handover_reports'),
   HANDOVER_PUBLIC_URL: url.optional(),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),

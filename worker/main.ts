@@ -5,6 +5,7 @@ import { createHandoverWorker } from './worker';
 async function main(): Promise<void> {
   const config = loadConfig();
   const worker = await createHandoverWorker(config);
+  if (config.HANDOVER_REPORT_AMQP_URL) console.log(`Publishing step reports to the AMQP exchange "${config.HANDOVER_REPORT_EXCHANGE}"`);
   console.log(`Handover worker polling task queue "${config.HANDOVER_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (${config.TEMPORAL_NAMESPACE})`);
   // The SDK's runtime turns SIGINT/SIGTERM into worker.shutdown(): running activities finish, then run() resolves.
   await worker.run();

@@ -1,17 +1,26 @@
 /** Builds the Handover worker: workflows from workflows/, activities wired to the configured services. */
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { amqpTopicPublisher } from '../activities/amqp';
 import { createMailer } from '../activities/email';
+import type { ReportDeps } from '../activities/reports';
 import type { Config } from '../common/config';
 import { createSealer } from '../common/secrets';
 import { tlsFrom } from '../common/temporal';
 
+export interface HandoverWorker {
+  worker: Worker;
+  /** Runs until the worker is shut down (SIGINT/SIGTERM), then closes what the activities opened. */
+  run(): Promise<void>;
+}
+
 export async function createHandoverWorker(
   config: Config,
-  opts: { connection?: NativeConnection; workflowBundlePath?: string } = {},
-): Promise<Worker> {
+  opts: { connection?: NativeConnection; workflowBundlePath?: string; reportLog?: ReportDeps['log'] } = {},
+): Promise<HandoverWorker> {
   const connection =
     opts.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, tls: tlsFrom(config) }));
+  const reportPublisher = config.HANDOVER_REPORT_AMQP_URL ? amqpTopicPublisher(config.HANDOVER_REPORT_AMQP_URL, config.HANDOVER_REPORT_EXCHANGE) : undefined;
   const activities = createActivities({
     serviceUrls: {
       healthcheck: config.HANDOVER_HEALTHCHECK_URL,
@@ -24,8 +33,10 @@ export async function createHandoverWorker(
     publicUrl: config.HANDOVER_PUBLIC_URL,
     temporalWebUrl: config.TEMPORAL_WEB_URL,
     namespace: config.TEMPORAL_NAMESPACE,
+    reportPublisher,
+    reportLog: opts.reportLog,
   });
-  return Worker.create({
+  const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.HANDOVER_TASK_QUEUE,
@@ -34,4 +45,14 @@ export async function createHandoverWorker(
       : { workflowsPath: require.resolve('../workflows') }),
     activities,
   });
+  return {
+    worker,
+    async run() {
+      try {
+        await worker.run();
+      } finally {
+        await reportPublisher?.close();
+      }
+    },
+  };
 }

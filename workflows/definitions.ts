@@ -186,7 +186,25 @@ export interface HandoverProgress {
   job_progress?: string;
 }
 
+/**
+ * A structured report of one step transition, in the shape Ensembl's report consumers read
+ * (ensembl-prodinf's ReportFormatter): logged as JSON, kept by the workflow, published to AMQP.
+ */
+export interface HandoverReport {
+  report_type: 'INFO' | 'ERROR';
+  /** The worker that made the report (filled in by the reporting activity). */
+  host?: string;
+  process: 'handover';
+  /** The database the report is about, password-free. */
+  resource: string;
+  params: Record<string, string | number | undefined>;
+  /** UTC, without zone, as Ensembl's reports: 2026-11-28T07:50:00.123 */
+  report_time: string;
+  message: string;
+}
+
 export const progressQuery = defineQuery<HandoverProgress>('progress');
+export const reportsQuery = defineQuery<HandoverReport[]>('reports');
 export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
 /** To the lock workflow, from its handover: cancel me through Temporal (a workflow cannot cancel itself). */
 export const cancelChildSignal = defineSignal('cancelHandover');

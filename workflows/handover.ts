@@ -34,12 +34,24 @@ import {
   cancelSignal,
   failureTypes,
   progressQuery,
+  reportsQuery,
 } from './definitions';
 import { ProgressTracker } from './progress';
 
 export async function handoverWorkflow(input: HandoverInput): Promise<HandoverProgress> {
   const progress = new ProgressTracker(input);
   setHandler(progressQuery, () => progress.snapshot());
+  setHandler(reportsQuery, () => progress.reports.all());
+  try {
+    return await superviseHandover(input, progress);
+  } finally {
+    // However it ended, every report of it is out before the handover closes.
+    await progress.reports.allSent();
+  }
+}
+
+/** Runs the flow and wraps up how it ended: the failure or cancellation recorded, the submitter emailed. */
+async function superviseHandover(input: HandoverInput, progress: ProgressTracker): Promise<HandoverProgress> {
   const flow = new CancellationScope();
   setHandler(cancelSignal, async (request) => {
     progress.cancelled = { by: request?.by, reason: request?.reason };

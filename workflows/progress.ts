@@ -2,7 +2,7 @@
  * The handover's recorded state: what the `progress` query answers, kept in step with the search
  * attributes the Web UI filters on. Deterministic: times come from the workflow clock.
  */
-import { upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, upsertSearchAttributes } from '@temporalio/workflow';
 import {
   type CancelRequest,
   type CurrentStep,
@@ -18,6 +18,7 @@ import {
   STEPS,
   searchAttributes,
 } from './definitions';
+import { Reporter, beginMessage, endMessage, finishMessage } from './reports';
 
 const now = () => new Date().toISOString();
 
@@ -30,12 +31,18 @@ export class ProgressTracker {
   events?: MetadataEvent[];
   cancelled?: CancelRequest;
 
-  constructor(private readonly input: HandoverInput) {}
+  /** Every transition is also a structured report (not in histories recorded before reports existed). */
+  readonly reports: Reporter;
+
+  constructor(private readonly input: HandoverInput) {
+    this.reports = new Reporter(input, patched('step-reports'));
+  }
 
   begin(step: Step): void {
     this.step = step;
     this.timeline.push({ step, started_at: now(), jobs: [] });
     upsertSearchAttributes([{ key: searchAttributes.step, value: step }]);
+    this.report('INFO', beginMessage(step));
   }
 
   /** Records a job of the current step, so the timeline links to it and cancel can kill it. */
@@ -46,7 +53,9 @@ export class ProgressTracker {
 
   end(outcome: Outcome, message?: string): void {
     const entry = this.current();
-    if (entry && !entry.ended_at) Object.assign(entry, { ended_at: now(), outcome, message });
+    if (!entry || entry.ended_at) return;
+    Object.assign(entry, { ended_at: now(), outcome, message });
+    this.report(outcome === 'passed' || outcome === 'skipped' || outcome === 'cancelled' ? 'INFO' : 'ERROR', endMessage(entry.step, outcome, message));
   }
 
   /** Jobs of the step that is still going: what a cancel must kill. */
@@ -64,6 +73,7 @@ export class ProgressTracker {
       { key: searchAttributes.status, value: status },
       { key: searchAttributes.step, value: this.step },
     ]);
+    this.report(status === 'completed' ? 'INFO' : 'ERROR', finishMessage(status, this.input, failure, this.cancelled));
   }
 
   snapshot(): HandoverProgress {
@@ -81,6 +91,11 @@ export class ProgressTracker {
       cancelled: this.cancelled,
       events: this.events,
     };
+  }
+
+  private report(type: 'INFO' | 'ERROR', message: string): void {
+    const { progress } = this.snapshot();
+    this.reports.add(type, message, { step: this.step, status: this.status, ...progress });
   }
 
   private current(): TimelineEntry | undefined {

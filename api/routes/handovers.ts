@@ -49,6 +49,12 @@ export const handoverRoutes =
       async (request) => handovers.progress(request.params.token),
     );
 
+    app.get(
+      '/handovers/:token/reports',
+      { schema: { summary: "A handover's step reports (Ensembl's report shape), oldest first", params: token } },
+      async (request) => ({ reports: await handovers.reports(request.params.token) }),
+    );
+
     app.post(
       '/handovers/:token/cancel',
       {

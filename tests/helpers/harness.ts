@@ -12,7 +12,7 @@ import mysql from 'mysql2/promise';
 import { buildApp } from '../../api/app';
 import { type Config, loadConfig } from '../../common/config';
 import { createSealer } from '../../common/secrets';
-import type { HandoverProgress } from '../../workflows/definitions';
+import type { HandoverProgress, HandoverReport } from '../../workflows/definitions';
 import { createHandoverWorker } from '../../worker/worker';
 import { FakeJobServices } from './job-services';
 import { SmtpCatcher } from './smtp';
@@ -28,6 +28,8 @@ export interface Harness {
   dir: string;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
+  /** The report lines the worker logged (each a JSON report). */
+  reportLines: HandoverReport[];
   /** A real SQLite source database, Ensembl-style, with a meta table. */
   sqliteSource(name: string): string;
   submit(body: Record<string, unknown>): Promise<{ statusCode: number; json: any }>;
@@ -88,6 +90,8 @@ export async function startHarness(overrides: Record<string, string> = {}, opts:
   const app = await buildApp({ client, config, sealer: createSealer(config.HANDOVER_SECRET_KEY) });
 
   let worker: Worker | undefined;
+  const reportLines: HandoverReport[] = [];
+  const reportLog = { write: (line: string) => void reportLines.push(JSON.parse(line)) };
   let running: Promise<void> | undefined;
 
   const harness: Harness = {
@@ -98,9 +102,11 @@ export async function startHarness(overrides: Record<string, string> = {}, opts:
     client,
     app,
     dir,
+    reportLines,
     async startWorker() {
-      worker = await createHandoverWorker(config, { connection: nativeConnection, workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE });
-      running = worker.run();
+      const handoverWorker = await createHandoverWorker(config, { connection: nativeConnection, workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE, reportLog });
+      worker = handoverWorker.worker;
+      running = handoverWorker.run();
     },
     async stopWorker() {
       if (worker && worker.getState() === 'RUNNING') worker.shutdown();

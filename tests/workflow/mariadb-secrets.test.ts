@@ -1,6 +1,6 @@
 /**
  * Real MariaDB sources with real passwords. The password reaches the job services (they need it) and
- * nowhere else: not the workflow input or history, search attributes, memo, emails or API answers.
+ * nowhere else: not the workflow input or history, search attributes, memo, emails, reports or API answers.
  */
 import { type Harness, mariadbQuery, mariadbSettings, spec, startHarness } from '../helpers/harness';
 
@@ -58,7 +58,13 @@ test('the password is used for the work but never recorded', async () => {
   const api = [
     (await h.app.inject({ method: 'GET', url: `/handovers/${ok.json.token}` })).body,
     (await h.app.inject({ method: 'GET', url: '/handovers' })).body,
+    (await h.app.inject({ method: 'GET', url: `/handovers/${ok.json.token}/reports` })).body,
+    (await h.app.inject({ method: 'GET', url: `/jobs/${ok.json.token}` })).body,
+    (await h.app.inject({ method: 'GET', url: '/jobs' })).body,
+    JSON.stringify(h.reportLines),
   ];
+  // The reports are searched for real: they name the failure.
+  expect(JSON.stringify(h.reportLines)).toContain('could not write');
   const lockId = `handover-lock:mysql:localhost:${m.port}/secret_core_110_1`;
   const recorded = await everythingRecorded(ok.json.token, lockId);
   // The search is real: the history holds the database name, in decoded payloads.

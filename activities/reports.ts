@@ -1,0 +1,35 @@
+/**
+ * The reporting activity: completes a step-transition report with the worker's host, writes it to the
+ * log as one JSON line, and publishes it to the AMQP topic exchange (routing key report.<level>) when
+ * one is configured, as Ensembl's handover did for its report consumers.
+ */
+import { hostname } from 'node:os';
+import { Context } from '@temporalio/activity';
+import pino, { type DestinationStream } from 'pino';
+import type { HandoverReport } from '../workflows/definitions';
+import type { TopicPublisher } from './amqp';
+
+export interface ReportDeps {
+  /** Where report lines go (stdout by default). */
+  log?: DestinationStream;
+  publisher?: TopicPublisher;
+  redact(text: string): string;
+}
+
+export function reportActivities({ log, publisher, redact }: ReportDeps) {
+  // The line is the report itself, plus the log level by name (no pino time or pid keys beside Ensembl's fields).
+  const logger = pino({ base: undefined, timestamp: false, messageKey: 'message', formatters: { level: (label) => ({ level: label }) } }, log ?? pino.destination(1));
+  return {
+    async publishReport(report: HandoverReport): Promise<HandoverReport> {
+      const params = Object.fromEntries(Object.entries(report.params).map(([k, v]) => [k, typeof v === 'string' ? redact(v) : v]));
+      const full: HandoverReport = { ...report, host: hostname(), resource: redact(report.resource), params, message: redact(report.message) };
+      // Logged once, however many attempts the publishing takes.
+      if (Context.current().info.attempt === 1) {
+        const { message, ...fields } = full;
+        logger.info(fields, message);
+      }
+      await publisher?.publish(`report.${full.report_type.toLowerCase()}`, full);
+      return full;
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * Ensembl's handover routes and shapes (their G3 service), so teams moving over keep their Python
+ * client (ensembl-prodinf-core's HandoverClient) and scripts unchanged:
+ *   POST /jobs {src_uri, contact, comment, source?, tgt_uri?}  -> the token, as a bare JSON string
+ *   GET  /jobs[?release=N]                                     -> rows: handover_token, src_uri, contact, comment, current_message, report_time
+ *   GET  /jobs/{token}                                         -> [one row: ... message, progress_complete, progress_total]
+ * The type, which Ensembl's clients never send, comes from the database name (admission rules).
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { parseEnsemblName } from '../../common/admission';
+import { parseDbUri } from '../../common/db-uri';
+import { handoverSpecSchema } from '../../common/spec';
+import { reportTime, statusMessage } from '../../workflows/reports';
+import type { HandoverService } from '../handovers';
+
+const ensemblSpecSchema = handoverSpecSchema.extend({ type: handoverSpecSchema.shape.type.optional() });
+
+export const ensemblRoutes =
+  (handovers: HandoverService): FastifyPluginAsyncZod =>
+  async (app) => {
+    const tags = ['Ensembl compatibility'];
+
+    app.post('/jobs', { schema: { summary: "Submit a handover, Ensembl's way: returns the token as a JSON string", tags, body: ensemblSpecSchema } }, async (request, reply) => {
+      const spec = request.body;
+      const type = spec.type ?? parseEnsemblName(parseDbUri(spec.src_uri).database)?.type ?? 'unknown';
+      const token = await handovers.submit({ ...spec, type });
+      return reply.type('application/json').send(JSON.stringify(token));
+    });
+
+    app.get(
+      '/jobs',
+      {
+        schema: {
+          summary: "Handovers as Ensembl's service listed them, newest first",
+          tags,
+          querystring: z.object({ release: z.coerce.number().int().positive().optional(), format: z.string().optional() }),
+        },
+      },
+      async (request) => {
+        const rows = await handovers.list({ limit: 1000 });
+        const now = reportTime(new Date());
+        return rows
+          .filter((row) => !request.query.release || parseEnsemblName(row.database ?? '')?.release === request.query.release)
+          .map((row) => {
+            const message = statusMessage((row.status ?? 'running') as never, (row.step ?? 'checking') as never);
+            return {
+              id: row.token,
+              handover_token: row.token,
+              src_uri: row.src_uri ?? '',
+              contact: row.contact,
+              comment: row.comment,
+              message,
+              current_message: message,
+              report_time: row.ended_at ? reportTime(new Date(row.ended_at)) : now,
+              handover_submission_time: row.submitted_at ? reportTime(new Date(row.submitted_at)) : undefined,
+            };
+          });
+      },
+    );
+
+    app.get(
+      '/jobs/:token',
+      { schema: { summary: "One handover as Ensembl's service showed it (a list of one)", tags, params: z.object({ token: z.string().regex(/^[^\s'"\\]{1,300}$/) }) } },
+      async (request) => {
+        const { token } = request.params;
+        const [progress, reports] = await Promise.all([handovers.progress(token), handovers.reports(token)]);
+        const last = reports.at(-1);
+        return [
+          {
+            id: token,
+            handover_token: token,
+            src_uri: progress.spec.src_uri,
+            tgt_uri: progress.spec.tgt_uri,
+            contact: progress.spec.contact,
+            comment: progress.spec.comment,
+            message: last?.message ?? statusMessage(progress.status, progress.step),
+            progress_complete: progress.progress.complete,
+            progress_total: progress.progress.total,
+            report_time: last?.report_time ?? reportTime(new Date(progress.ended_at ?? progress.submitted_at)),
+            ...(progress.job_progress ? { job_progress: progress.job_progress } : {}),
+          },
+        ];
+      },
+    );
+  };

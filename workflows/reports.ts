@@ -1,0 +1,145 @@
+/**
+ * Step transitions as structured reports, in Ensembl's report shape and wording (so their report
+ * consumers, and scripts matching "successful" or "failed", keep working). Reports are queued in
+ * order and sent by one loop through a local activity that logs them as JSON and publishes them to
+ * AMQP; the workflow keeps what was sent, for the `reports` query.
+ */
+import { CancellationScope, condition, log, proxyLocalActivities } from '@temporalio/workflow';
+import type { HandoverActivities } from '../activities';
+import type { CancelRequest, CurrentStep, HandoverFailure, HandoverInput, HandoverReport, HandoverStatus, Outcome, Step } from './definitions';
+
+const BEGUN: Record<Step, string> = {
+  checking: 'Checking the source database',
+  healthcheck: 'Healthchecks in progress',
+  copy: 'Copying in progress',
+  metadata: 'Loading into metadata database',
+  event: 'Submitting events for further processing',
+};
+
+const PASSED: Record<Step, string> = {
+  checking: 'Source database found',
+  healthcheck: 'Healthchecks successful, starting copy',
+  copy: 'Copying complete, submitting metadata job',
+  metadata: 'Metadata load complete, submitting events',
+  event: 'Events submitted',
+};
+
+export const beginMessage = (step: Step) => BEGUN[step];
+
+export function endMessage(step: Step, outcome: Outcome, detail?: string): string {
+  const why = detail ? `: ${detail}` : '';
+  switch (outcome) {
+    case 'passed':
+      return PASSED[step];
+    case 'skipped':
+      return `${BEGUN[step].replace(/ in progress$/, '')} skipped${why}`;
+    case 'problems':
+      return `Healthchecks found problems, Handover failed${why}`;
+    case 'cancelled':
+      return `The ${step} step was cancelled${why}`;
+    default:
+      return `The ${step} step ${outcome === 'timed out' ? 'timed out' : 'failed'}, Handover failed${why}`;
+  }
+}
+
+export function finishMessage(status: Exclude<HandoverStatus, 'running'>, input: HandoverInput, failure?: HandoverFailure, cancelled?: CancelRequest): string {
+  switch (status) {
+    case 'completed':
+      return `Handover successful: ${input.database} is on staging at ${input.spec.tgt_uri}`;
+    case 'cancelled':
+      return `Handover failed, cancelled${cancelled?.by ? ` by ${cancelled.by}` : ''}${cancelled?.reason ? `: ${cancelled.reason}` : ''}`;
+    case 'rejected':
+      return `Handover failed, refused: ${failure?.reason ?? 'by the admission rules'}`;
+    default:
+      return `Handover failed at the ${failure?.step ?? 'checking'} step: ${failure?.reason ?? 'unknown error'}`;
+  }
+}
+
+/** The last message a list row can show without asking the workflow (status and step only). */
+export function statusMessage(status: HandoverStatus, step: CurrentStep): string {
+  switch (status) {
+    case 'running':
+      return step === 'done' ? 'Finishing' : BEGUN[step];
+    case 'completed':
+      return 'Handover successful';
+    case 'cancelled':
+      return 'Handover failed, cancelled';
+    case 'rejected':
+      return 'Handover failed, refused by the admission rules';
+    default:
+      return `Handover failed at the ${step} step`;
+  }
+}
+
+/** Ensembl's report time: UTC, milliseconds, no zone (their clients parse it with %Y-%m-%dT%H:%M:%S.%f). */
+export const reportTime = (date: Date) => date.toISOString().slice(0, 23);
+
+const reporting = proxyLocalActivities<HandoverActivities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '1s', maximumAttempts: 4 },
+});
+
+export class Reporter {
+  private readonly sent: HandoverReport[] = [];
+  private readonly queue: HandoverReport[] = [];
+
+  /** `enabled` is false when replaying histories recorded before reports existed. */
+  constructor(
+    private readonly input: HandoverInput,
+    private readonly enabled: boolean,
+  ) {
+    // Not cancellable: a cancelled handover still reports how it ended.
+    if (enabled) void CancellationScope.nonCancellable(() => this.sendInOrder());
+  }
+
+  add(report_type: HandoverReport['report_type'], message: string, state: { step: CurrentStep; status: HandoverStatus; complete: number; total: number }): void {
+    if (!this.enabled) return;
+    const { spec, token, database, restart } = this.input;
+    this.queue.push({
+      report_type,
+      process: 'handover',
+      resource: state.step === 'metadata' || state.step === 'event' || state.step === 'done' ? spec.tgt_uri : spec.src_uri,
+      params: {
+        handover_token: token,
+        database,
+        src_uri: spec.src_uri,
+        tgt_uri: spec.tgt_uri,
+        contact: spec.contact,
+        comment: spec.comment,
+        type: spec.type,
+        source: spec.source,
+        restarted_from: restart?.token,
+        step: state.step,
+        status: state.status,
+        progress_complete: state.complete,
+        progress_total: state.total,
+      },
+      report_time: reportTime(new Date()),
+      message,
+    });
+  }
+
+  all(): HandoverReport[] {
+    return [...this.sent, ...this.queue];
+  }
+
+  /** Resolves once every report made so far has been sent (call before the workflow ends). */
+  async allSent(): Promise<void> {
+    await CancellationScope.nonCancellable(() => condition(() => this.queue.length === 0));
+  }
+
+  private async sendInOrder(): Promise<never> {
+    for (;;) {
+      await condition(() => this.queue.length > 0);
+      const report = this.queue[0];
+      try {
+        this.sent.push(await reporting.publishReport(report));
+      } catch (err) {
+        // A report that cannot be published never holds up or fails the handover; it stays readable here.
+        log.warn('could not publish a report', { message: report.message, error: (err as Error).message });
+        this.sent.push(report);
+      }
+      this.queue.shift();
+    }
+  }
+}
