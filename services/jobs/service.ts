@@ -40,6 +40,16 @@ export function createJobService(opts: JobServiceOptions): JobService {
   const store = new JobStore(path.join(opts.dataDir, `${opts.name}-jobs.sqlite`));
   const runner = new JobRunner(store, () => opts.work);
   const app = Fastify({ logger: false });
+  // Ensembl's RestClient sends `Content-Type: application/json` on every request, bodiless DELETEs too.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (err) {
+      done(Object.assign(err as Error, { statusCode: 400 }), undefined);
+    }
+  });
 
   const service: JobService = {
     app,
