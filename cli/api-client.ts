@@ -1,6 +1,6 @@
 /** The Handover API over HTTP, with errors a person can read. */
 import type { HandoverRow } from '../api/handovers';
-import type { BatchProgress, HandoverProgress } from '../workflows/definitions';
+import type { BatchProgress, HandoverProgress, HandoverReport } from '../workflows/definitions';
 
 export type ListRow = HandoverRow;
 
@@ -18,6 +18,9 @@ export class ApiClient {
   }
   progress(token: string) {
     return this.call<HandoverProgress>('GET', `/handovers/${encodeURIComponent(token)}`);
+  }
+  async reports(token: string) {
+    return (await this.call<{ reports: HandoverReport[] }>('GET', `/handovers/${encodeURIComponent(token)}/reports`)).reports;
   }
   async list(filters: Record<string, string | undefined>) {
     const query = new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => !!e[1]));

@@ -41,6 +41,15 @@ program
   });
 
 program
+  .command('reports <token>')
+  .description("a handover's step reports: time, level and message (--json: the whole reports)")
+  .option('--json', 'print the reports as JSON')
+  .action(async (token, o) => {
+    const reports = await client().reports(token);
+    print(reports, o.json, () => reports.map((r) => `${r.report_time}  ${r.report_type.padEnd(5)}  ${r.message}`).join('\n'));
+  });
+
+program
   .command('watch <token>')
   .description('follow a handover with a progress bar until it ends (exit 0 when it completes)')
   .option('--interval <seconds>', 'seconds between updates', '1')

@@ -13,13 +13,14 @@ const ROOT = path.resolve(__dirname, '..');
 const config = loadConfig();
 const children: ChildProcess[] = [];
 
-function run(name: string, command: string, args: string[]): ChildProcess {
+/** Starts a part; its exit stops everything, unless `mayExitCleanly` and it exits 0. */
+function run(name: string, command: string, args: string[], opts: { mayExitCleanly?: boolean } = {}): ChildProcess {
   const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
   const prefix = (data: Buffer) => data.toString().split('\n').filter(Boolean).map((l) => `[${name}] ${l}`).join('\n') + '\n';
   child.stdout!.on('data', (d) => process.stdout.write(prefix(d)));
   child.stderr!.on('data', (d) => process.stderr.write(prefix(d)));
   child.on('exit', (code, signal) => {
-    if (!stopping) {
+    if (!stopping && !(opts.mayExitCleanly && code === 0)) {
       console.error(`[${name}] exited (${signal ?? code}); stopping everything`);
       stop(1);
     }
@@ -54,10 +55,8 @@ process.once('SIGINT', () => stop(0));
 process.once('SIGTERM', () => stop(0));
 
 async function main(): Promise<void> {
-  const temporal = run('temporal', path.join(ROOT, 'temporal-dev.sh'), []);
   // temporal-dev.sh exits 0 at once when a server already answers: that server is used.
-  temporal.removeAllListeners('exit');
-  temporal.on('exit', (code) => code !== 0 && !stopping && (console.error('[temporal] failed to start'), stop(1)));
+  run('temporal', path.join(ROOT, 'temporal-dev.sh'), [], { mayExitCleanly: true });
   const demo = await ensureDemoDatabase();
   await waitForTemporal();
   const tsx = [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs')];

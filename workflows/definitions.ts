@@ -6,7 +6,6 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { type Duration, defineSearchAttributeKey } from '@temporalio/common';
 
 export const HANDOVER_WORKFLOW = 'handoverWorkflow';
-export const LOCK_WORKFLOW = 'databaseLockWorkflow';
 
 export const STEPS = ['checking', 'healthcheck', 'copy', 'metadata', 'event'] as const;
 export type Step = (typeof STEPS)[number];

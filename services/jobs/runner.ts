@@ -21,7 +21,7 @@ export class JobRunner {
 
   constructor(
     private readonly store: JobStore,
-    private readonly work: (job: JobRecord) => JobWork,
+    private readonly work: JobWork,
   ) {}
 
   start(job: JobRecord): void {
@@ -67,7 +67,7 @@ export class JobRunner {
   private async run(job: JobRecord, controller: AbortController): Promise<void> {
     this.store.update(job.id, { status: 'running' });
     try {
-      const output = await this.work(job)(job.input, {
+      const output = await this.work(job.input, {
         job,
         signal: controller.signal,
         progress: (progress) => this.store.update(job.id, { progress }),

@@ -38,7 +38,7 @@ export function redact(value: unknown): unknown {
 
 export function createJobService(opts: JobServiceOptions): JobService {
   const store = new JobStore(path.join(opts.dataDir, `${opts.name}-jobs.sqlite`));
-  const runner = new JobRunner(store, () => opts.work);
+  const runner = new JobRunner(store, opts.work);
   const app = Fastify({ logger: false });
   // Ensembl's RestClient sends `Content-Type: application/json` on every request, bodiless DELETEs too.
   app.removeContentTypeParser('application/json');

@@ -40,6 +40,11 @@ test('submit, then watch to the end; status and list show it', async () => {
   expect(listed.stdout.split('\n')[0]).toMatch(/^TOKEN +SUBMITTED +DATABASE +CONTACT +TYPE +STATUS +STEP$/);
   expect(listed.stdout).toMatch(new RegExp(`${token} .* cli_core_110_1 +cli@example.org +core +completed +done`));
   expect(JSON.parse((await cli('list', '--json', '--database', 'cli_core_110_1')).stdout)).toEqual([expect.objectContaining({ token })]);
+
+  const reports = (await cli('reports', token)).stdout.trim().split('\n');
+  expect(reports[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}  INFO   Checking the source database$/);
+  expect(reports.at(-1)).toMatch(/  INFO   Handover successful: cli_core_110_1 is on staging at /);
+  expect(JSON.parse((await cli('reports', token, '--json')).stdout)).toHaveLength(reports.length);
 });
 
 test('cancel and restart', async () => {

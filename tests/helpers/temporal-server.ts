@@ -6,6 +6,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { freePort } from './ports';
+import { registeredSearchAttributes } from './search-attributes';
 import { waitFor } from './wait';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -25,8 +26,7 @@ export interface TemporalServer {
 
 export async function startTemporalServer(opts: { ui?: boolean } = {}): Promise<TemporalServer> {
   const cli = temporalCli();
-  const script = execFileSync('bash', ['-c', `grep '^SEARCH_ATTRIBUTES=' ${path.join(ROOT, 'temporal-dev.sh')}`], { encoding: 'utf8' });
-  const attributes = script.replace(/^SEARCH_ATTRIBUTES=\(|\).*$/gs, '').trim().split(/\s+/);
+  const attributes = registeredSearchAttributes();
   const [port, uiPort, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--http-port', String(httpPort), '--metrics-port', String(metricsPort), '--log-level', 'error'];
   if (opts.ui) args.push('--ui-port', String(uiPort));
