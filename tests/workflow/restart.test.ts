@@ -39,6 +39,23 @@ test('failed at the copy step, restarted: completes with exactly one healthcheck
   expect(original.timeline.at(-1)).toMatchObject({ step: 'copy', outcome: 'failed' });
 });
 
+test.each([
+  ['healthcheck', ['passed', 'passed', 'passed', 'passed', 'passed'], { healthcheck: 2, copy: 1, metadata: 1 }],
+  ['metadata', ['passed', 'skipped', 'skipped', 'passed', 'passed'], { healthcheck: 1, copy: 1, metadata: 2 }],
+] as const)('failed at the %s step, restarted: only that step and the ones after it run again', async (step, outcomes, jobs) => {
+  const name = `restart_${step}_core_110_1`;
+  h.jobs.scripts[step].outcome = 'failed';
+  const { json: first } = await h.submit(spec(h.sqliteSource(name)));
+  expect((await h.waitForStatus(first.token, 'failed')).failure!.step).toBe(step);
+  h.jobs.scripts[step].outcome = 'complete';
+
+  const again = await restart(first.token);
+  expect(again.statusCode).toBe(201);
+  const done = await h.waitForStatus(again.json.token, 'completed');
+  expect(done.timeline.map((t) => t.outcome)).toEqual(outcomes);
+  for (const [service, count] of Object.entries(jobs)) expect(jobsWithName(service as 'copy', name)).toHaveLength(count);
+});
+
 test('failed at the event step, restarted: the metadata events are reused, not produced again', async () => {
   h.jobs.scripts.event.down = true; // submissions give up after HANDOVER_SUBMIT_TIMEOUT (2s)
   const { json: first } = await h.submit(spec(h.sqliteSource('restart_event_core_110_1')));
