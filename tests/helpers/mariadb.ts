@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { freePort } from './ports';
-import { waitFor } from './wait';
+import { freePort, startOnFreePorts } from './ports';
+import { FinalAnswer, waitFor } from './wait';
 
 export interface MariaDb {
   host: string;
@@ -31,6 +31,10 @@ function findBinary(names: string[]): string {
 }
 
 export async function startMariaDb(): Promise<MariaDb> {
+  return startOnFreePorts(startServer);
+}
+
+async function startServer(): Promise<MariaDb> {
   const server = findBinary(['mariadbd', 'mysqld']);
   const installDb = findBinary(['mariadb-install-db', 'mysql_install_db']);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'handover-mariadb-'));
@@ -45,7 +49,10 @@ export async function startMariaDb(): Promise<MariaDb> {
   );
   const rootConn = await waitFor(
     async () => {
-      if (child.exitCode !== null) throw new Error(`mariadbd exited with ${child.exitCode}`);
+      if (child.exitCode !== null) {
+        rmSync(dir, { recursive: true, force: true });
+        throw new FinalAnswer(`mariadbd exited with ${child.exitCode}`);
+      }
       return mysql.createConnection({ socketPath: socket, user: 'root', multipleStatements: true });
     },
     60_000,

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import amqp from 'amqplib';
-import { freePort } from './ports';
+import { freePort, startOnFreePorts } from './ports';
 import { FinalAnswer, waitFor } from './wait';
 
 const SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
@@ -20,7 +20,11 @@ export interface RabbitMq {
   stop(): Promise<void>;
 }
 
-export async function startRabbitMq(): Promise<RabbitMq> {
+export function startRabbitMq(): Promise<RabbitMq> {
+  return startOnFreePorts(startBroker);
+}
+
+async function startBroker(): Promise<RabbitMq> {
   if (!existsSync(SERVER)) throw new Error(`RabbitMQ is not installed (${SERVER} missing): apt-get install rabbitmq-server (.ci/run does)`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'handover-rabbitmq-'));
   const [port, distPort, epmdPort] = [await freePort(), await freePort(), await freePort()];

@@ -5,9 +5,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { freePort } from './ports';
+import { freePort, startOnFreePorts } from './ports';
 import { registeredSearchAttributes } from './search-attributes';
-import { waitFor } from './wait';
+import { FinalAnswer, waitFor } from './wait';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -26,8 +26,14 @@ export interface TemporalServer {
 
 export async function startTemporalServer(opts: { ui?: boolean } = {}): Promise<TemporalServer> {
   const cli = temporalCli();
+  return startOnFreePorts(() => startDevServer(cli, opts));
+}
+
+async function startDevServer(cli: string, opts: { ui?: boolean }): Promise<TemporalServer> {
   const attributes = registeredSearchAttributes();
-  const [port, uiPort, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const ports = new Set<number>();
+  while (ports.size < 4) ports.add(await freePort());
+  const [port, uiPort, httpPort, metricsPort] = [...ports];
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--http-port', String(httpPort), '--metrics-port', String(metricsPort), '--log-level', 'error'];
   if (opts.ui) args.push('--ui-port', String(uiPort));
   else args.push('--headless');
@@ -36,7 +42,7 @@ export async function startTemporalServer(opts: { ui?: boolean } = {}): Promise<
   const address = `127.0.0.1:${port}`;
   await waitFor(
     async () => {
-      if (child.exitCode !== null) throw new Error(`temporal exited with ${child.exitCode}`);
+      if (child.exitCode !== null) throw new FinalAnswer(`the Temporal dev server exited with ${child.exitCode}`);
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
         await connection.workflowService.getSystemInfo({});
