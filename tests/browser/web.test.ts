@@ -60,6 +60,11 @@ test('a good handover: the token is shown, its page follows every step to comple
   ]);
   expect(await page.locator('#progress-text').textContent()).toBe('5 of 5');
   expect(await page.locator('#timeline a').first().getAttribute('href')).toMatch(/\/healthcheck\/jobs\/\d+$/);
+  await page.locator('#reports-box summary').click();
+  const reports = await page.locator('#reports tr').evaluateAll((rows) => rows.map((r) => [r.children[1].textContent, r.children[2].textContent]));
+  expect(reports[0]).toEqual(['INFO', 'Checking the source database']);
+  expect(reports.at(-1)).toEqual(['INFO', expect.stringMatching(/^Handover successful: web_good_core_110_1 is on staging at /)]);
+  expect(await page.locator('#report-count').textContent()).toBe(String(reports.length));
   await page.screenshot({ path: path.join(SCREENSHOTS, 'handover.png'), fullPage: true });
 
   // The link into the Temporal Web UI finds the same workflow, with its search attributes.
@@ -106,7 +111,7 @@ test('cancel from the page: the running handover ends cancelled', async () => {
   await page.getByLabel('Reason').fill('wrong file');
   await page.getByRole('button', { name: 'Cancel this handover' }).click();
   await page.locator('#status .badge.cancelled').waitFor({ timeout: 60_000 });
-  expect(await page.getByText('Cancelled by web page: wrong file').count()).toBe(1);
+  expect(await page.getByText('Cancelled by web page: wrong file', { exact: true }).count()).toBe(1);
   expect(await page.locator('#cancel-form').isHidden()).toBe(true);
 });
 
