@@ -101,17 +101,18 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
   const handle = (token: string) => client.workflow.getHandle(token);
   const rules = admissionRulesFrom(config);
 
-  /** The workflow must be a handover: a token names nothing else (not a lock, not another app's workflow). */
-  async function describeHandover(token: string) {
+  /** The workflow must be of the expected type: a token names nothing else (not a lock, not another app's workflow). */
+  async function describeAs(id: string, type: string) {
     try {
-      const description = await handle(token).describe();
-      if (description.type !== HANDOVER_WORKFLOW) throw new HandoverNotFound(token);
+      const description = await handle(id).describe();
+      if (description.type !== type) throw new HandoverNotFound(id);
       return description;
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new HandoverNotFound(token);
+      if (err instanceof WorkflowNotFoundError) throw new HandoverNotFound(id);
       throw err;
     }
   }
+  const describeHandover = (token: string) => describeAs(token, HANDOVER_WORKFLOW);
 
   return {
     /** Starts a handover; returns its token once the handover workflow exists. */
@@ -153,13 +154,7 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
     },
 
     async batch(batchId: string): Promise<BatchProgress> {
-      try {
-        const description = await handle(batchId).describe();
-        if (description.type !== BATCH_WORKFLOW) throw new HandoverNotFound(batchId);
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) throw new HandoverNotFound(batchId);
-        throw err;
-      }
+      await describeAs(batchId, BATCH_WORKFLOW);
       return handle(batchId).query(batchProgressQuery);
     },
 

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ApiClient, ApiError } from './api-client';
-import { renderList, renderProgress, renderWatchFrame } from './render';
+import { renderList, renderProgress, renderReports, renderWatchFrame } from './render';
 
 const program = new Command('handover')
   .description('Hand databases over to staging, and follow them.')
@@ -46,7 +46,7 @@ program
   .option('--json', 'print the reports as JSON')
   .action(async (token, o) => {
     const reports = await client().reports(token);
-    print(reports, o.json, () => reports.map((r) => `${r.report_time}  ${r.report_type.padEnd(5)}  ${r.message}`).join('\n'));
+    print(reports, o.json, () => renderReports(reports));
   });
 
 program

@@ -1,5 +1,5 @@
 /** Text output of the CLI: tables, step lists and the watch view's progress bar. */
-import type { HandoverProgress } from '../workflows/definitions';
+import type { HandoverProgress, HandoverReport } from '../workflows/definitions';
 import type { ListRow } from './api-client';
 
 const bar = (done: number, total: number, width = 30) => `[${'#'.repeat(Math.round((done / total) * width)).padEnd(width, '.')}] ${done}/${total}`;
@@ -31,4 +31,9 @@ export function renderList(rows: ListRow[]): string {
   const data = rows.map((r) => [r.token, r.submitted_at?.slice(0, 19).replace('T', ' ') ?? '', r.database ?? '', r.contact ?? '', r.type ?? '', r.status ?? '', r.step ?? '']);
   const widths = header.map((h, i) => Math.max(h.length, ...data.map((d) => d[i].length)));
   return [header, ...data].map((line) => line.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+/** A line per report: time, level, message. */
+export function renderReports(reports: HandoverReport[]): string {
+  return reports.map((r) => `${r.report_time}  ${r.report_type.padEnd(5)}  ${r.message}`).join('\n');
 }

@@ -4,12 +4,10 @@
  * the contact gets one summary email.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { executeChild, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { HandoverActivities } from '../activities';
+import { executeChild, setHandler } from '@temporalio/workflow';
 import { type BatchInput, type BatchProgress, batchProgressQuery } from './definitions';
+import { mail } from './handover';
 import { databaseLockWorkflow } from './lock';
-
-const mail = proxyActivities<HandoverActivities>({ startToCloseTimeout: '1m', scheduleToCloseTimeout: '30m', retry: { initialInterval: '5s', maximumInterval: '5m' } });
 
 export async function batchWorkflow(input: BatchInput): Promise<BatchProgress> {
   const handovers: BatchProgress['handovers'] = input.items.map((i) => ({ token: i.handover.token, database: i.handover.database, status: 'running' }));

@@ -145,7 +145,7 @@ const quick = proxyActivities<HandoverActivities>({
 });
 
 /** Emails are retried for a while; an email that cannot be sent never changes the handover's outcome. */
-const mail = proxyActivities<HandoverActivities>({
+export const mail = proxyActivities<HandoverActivities>({
   startToCloseTimeout: '1m',
   scheduleToCloseTimeout: '30m',
   retry: { initialInterval: '5s', maximumInterval: '5m' },

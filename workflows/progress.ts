@@ -82,7 +82,7 @@ export class ProgressTracker {
       restarted_from: this.input.restart?.token,
       status: this.status,
       step: this.step,
-      progress: { complete: this.timeline.filter((t) => t.outcome === 'passed' || t.outcome === 'skipped').length, total: STEPS.length },
+      progress: this.counts(),
       spec: this.input.spec,
       submitted_at: this.input.submittedAt,
       ended_at: this.endedAt,
@@ -93,9 +93,12 @@ export class ProgressTracker {
     };
   }
 
+  private counts(): HandoverProgress['progress'] {
+    return { complete: this.timeline.filter((t) => t.outcome === 'passed' || t.outcome === 'skipped').length, total: STEPS.length };
+  }
+
   private report(type: 'INFO' | 'ERROR', message: string): void {
-    const { progress } = this.snapshot();
-    this.reports.add(type, message, { step: this.step, status: this.status, ...progress });
+    this.reports.add(type, message, { step: this.step, status: this.status, ...this.counts() });
   }
 
   private current(): TimelineEntry | undefined {

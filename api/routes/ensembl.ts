@@ -13,6 +13,7 @@ import { parseDbUri } from '../../common/db-uri';
 import { handoverSpecSchema } from '../../common/spec';
 import { reportTime, statusMessage } from '../../workflows/reports';
 import type { HandoverService } from '../handovers';
+import { token as tokenParams } from './handovers';
 
 const ensemblSpecSchema = handoverSpecSchema.extend({ type: handoverSpecSchema.shape.type.optional() });
 
@@ -61,7 +62,7 @@ export const ensemblRoutes =
 
     app.get(
       '/jobs/:token',
-      { schema: { summary: "One handover as Ensembl's service showed it (a list of one)", tags, params: z.object({ token: z.string().regex(/^[^\s'"\\]{1,300}$/) }) } },
+      { schema: { summary: "One handover as Ensembl's service showed it (a list of one)", tags, params: tokenParams } },
       async (request) => {
         const { token } = request.params;
         const [progress, reports] = await Promise.all([handovers.progress(token), handovers.reports(token)]);

@@ -5,7 +5,7 @@ import { handoverSpecSchema } from '../../common/spec';
 import { RESTARTABLE_STEPS } from '../../workflows/definitions';
 import type { HandoverService } from '../handovers';
 
-const token = z.object({ token: z.string().regex(/^[^\s'"\\]{1,300}$/, 'is not a handover token') });
+export const token = z.object({ token: z.string().regex(/^[^\s'"\\]{1,300}$/, 'is not a handover token') });
 const keyword = z.string().regex(/^[^'"\\]{1,200}$/, 'must not contain quotes or backslashes').optional();
 
 export const handoverRoutes =

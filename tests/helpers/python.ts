@@ -3,7 +3,7 @@
  * from PyPI, made once and cached (like the Temporal CLI), and a way to run our driver script in it.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -16,30 +16,25 @@ export function ensemblPython(): string {
   const cache = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'handover');
   const venv = path.join(cache, `venv-${ENSEMBL_CLIENTS.replace('==', '-')}`);
   const python = path.join(venv, 'bin', 'python');
-  const ready = () => {
-    try {
-      execFileSync(python, ['-c', 'import ensembl.production.core.clients.handover, ensembl.production.core.rest'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (existsSync(python) && ready()) return python;
+  const ready = () => succeeds(python, ['-c', 'import ensembl.production.core.clients.handover, ensembl.production.core.rest']);
+  if (ready()) return python;
   rmSync(venv, { recursive: true, force: true });
   mkdirSync(cache, { recursive: true });
-  const system = ['python3', 'python'].find((p) => {
-    try {
-      execFileSync(p, ['--version'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  const system = ['python3', 'python'].find((p) => succeeds(p, ['--version']));
   if (!system) throw new Error('Python 3 is needed for the Ensembl compatibility tests (apt-get install python3 python3-venv)');
   execFileSync(system, ['-m', 'venv', venv], { stdio: ['ignore', 'ignore', 'inherit'] });
   execFileSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ENSEMBL_CLIENTS], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 600_000 });
   if (!ready()) throw new Error(`${ENSEMBL_CLIENTS} installed in ${venv}, but its clients do not import`);
   return python;
+}
+
+function succeeds(command: string, args: string[]): boolean {
+  try {
+    execFileSync(command, args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface DriverResult {
