@@ -18,6 +18,8 @@ export interface ForeignKey {
 export interface Database {
   readonly location: DbLocation;
   tables(): Promise<string[]>;
+  /** The columns of `table`, in order (none when there is no such table). */
+  columns(table: string): Promise<string[]>;
   count(table: string): Promise<number>;
   /** The engine's own check of one table: problems found (empty when it passes). */
   checkTable(table: string): Promise<string[]>;
@@ -74,6 +76,9 @@ function openSqlite(location: Extract<DbLocation, { engine: 'sqlite' }>): Databa
     async tables() {
       return all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").map((r) => r.name);
     },
+    async columns(table) {
+      return all<{ name: string }>(`PRAGMA table_info(${q(location, table)})`).map((r) => r.name);
+    },
     async count(table) {
       return Number(all<{ n: number }>(`SELECT count(*) AS n FROM ${q(location, table)}`)[0].n);
     },
@@ -115,6 +120,9 @@ async function openMysql(location: Extract<DbLocation, { engine: 'mysql' }>): Pr
     location,
     async tables() {
       return (await all<{ name: string }>("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME", [location.name])).map((r) => r.name);
+    },
+    async columns(table) {
+      return (await all<{ name: string }>('SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [location.name, table])).map((r) => r.name);
     },
     async count(table) {
       return Number((await all<{ n: number }>(`SELECT count(*) AS n FROM ${q(location, table)}`))[0].n);

@@ -1,7 +1,8 @@
 /**
  * Real integrity checks, each reporting its messages. Groups: integrity (the database opens, every
- * table passes the engine's own check), meta (required keys), content (required tables not empty),
- * relations (no orphan rows: declared foreign keys, and the configured ones for Ensembl-style schemas).
+ * table passes the engine's own check), meta (required keys), schema (the tables and columns the
+ * configured rules name exist), content (required tables not empty), relations (no orphan rows:
+ * declared foreign keys, and the configured ones for Ensembl-style schemas).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,7 +21,7 @@ interface SchemaRules {
 
 interface Check {
   name: string;
-  group: 'integrity' | 'meta' | 'content' | 'relations';
+  group: 'integrity' | 'meta' | 'schema' | 'content' | 'relations';
   run(db: Database, rules: SchemaRules): Promise<string[]>;
 }
 
@@ -46,6 +47,18 @@ const CHECKS: Check[] = [
     },
   },
   {
+    // A schema defect is a problem found, not a crash: the other checks (ForeignKeys skipping what is missing) still run.
+    name: 'SchemaMatches',
+    group: 'schema',
+    async run(db, rules) {
+      const schema = schemaOf(db);
+      const problems = new Set<string>(); // one message per missing thing, however many rules name it
+      for (const table of rules.required_tables) if (!(await schema.hasTable(table))) problems.add(`table ${table} is missing`);
+      for (const fk of rules.relations.map(parseRelation)) for (const gap of await relationGaps(schema, fk)) problems.add(gap);
+      return [...problems];
+    },
+  },
+  {
     name: 'RequiredTablesNotEmpty',
     group: 'content',
     async run(db, rules) {
@@ -62,8 +75,10 @@ const CHECKS: Check[] = [
     name: 'ForeignKeys',
     group: 'relations',
     async run(db, rules) {
-      const tables = await db.tables();
-      const configured = rules.relations.map(parseRelation).filter((fk) => tables.includes(fk.table) && tables.includes(fk.refTable));
+      // Configured relations naming a table or column the database lacks are SchemaMatches' to report; their SQL would fail here.
+      const schema = schemaOf(db);
+      const configured: ForeignKey[] = [];
+      for (const fk of rules.relations.map(parseRelation)) if ((await relationGaps(schema, fk)).length === 0) configured.push(fk);
       const problems: string[] = [];
       for (const fk of [...(await db.declaredForeignKeys()), ...configured]) {
         const orphans = await db.orphans(fk);
@@ -76,6 +91,32 @@ const CHECKS: Check[] = [
 
 export const CHECK_NAMES = ['DatabaseOpens', ...CHECKS.map((c) => c.name)];
 export const CHECK_GROUPS = [...new Set(CHECKS.map((c) => c.group))];
+
+/** The database's tables and columns, each looked up once. */
+function schemaOf(db: Database) {
+  let tables: Promise<string[]> | undefined;
+  const columns = new Map<string, Promise<string[]>>();
+  return {
+    async hasTable(table: string) {
+      return (await (tables ??= db.tables())).includes(table);
+    },
+    async hasColumn(table: string, column: string) {
+      if (!columns.has(table)) columns.set(table, db.columns(table));
+      // Column names are case-insensitive in both MySQL and SQLite.
+      return (await columns.get(table)!).some((c) => c.toLowerCase() === column.toLowerCase());
+    },
+  };
+}
+
+/** What a relation names that the database lacks, either side: the table, or else its column. */
+async function relationGaps(schema: ReturnType<typeof schemaOf>, fk: ForeignKey): Promise<string[]> {
+  const gaps: string[] = [];
+  for (const [table, column] of [[fk.table, fk.column], [fk.refTable, fk.refColumn]]) {
+    if (!(await schema.hasTable(table))) gaps.push(`table ${table} is missing`);
+    else if (!(await schema.hasColumn(table, column))) gaps.push(`${table}.${column} is missing`);
+  }
+  return gaps;
+}
 
 function parseRelation(text: string): ForeignKey {
   const m = /^(\w+)\.(\w+)\s*->\s*(\w+)\.(\w+)$/.exec(text.trim());
@@ -122,8 +163,14 @@ export async function runHealthchecks(input: HealthcheckInput, opts: { schemasFi
   try {
     for (const check of selected) {
       opts.signal?.throwIfAborted();
-      const messages = await check.run(db, rules);
-      results[check.name] = { status: messages.length ? 'failed' : 'passed', messages };
+      try {
+        const messages = await check.run(db, rules);
+        results[check.name] = { status: messages.length ? 'failed' : 'passed', messages };
+      } catch (err) {
+        // A check that throws has failed, not the healthchecks: record why and run the rest. A kill still ends the job.
+        if (opts.signal?.aborted) throw err;
+        results[check.name] = { status: 'failed', messages: [err instanceof Error ? err.message : String(err)] };
+      }
     }
   } finally {
     await db.close();
