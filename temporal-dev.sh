@@ -12,7 +12,7 @@ UI_PORT="${TEMPORAL_UI_PORT:-8233}"
 DB_FILE="${TEMPORAL_DB_FILE:-$STATE_DIR/temporal.db}"
 NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
 # Keep in step with searchAttributes in workflows/definitions.ts (a unit test checks it).
-SEARCH_ATTRIBUTES=(HandoverDatabase=Keyword HandoverContact=Keyword HandoverType=Keyword HandoverStatus=Keyword HandoverStep=Keyword)
+SEARCH_ATTRIBUTES=(HandoverDatabase=Keyword HandoverContact=Keyword HandoverType=Keyword HandoverUpdateType=Keyword HandoverStatus=Keyword HandoverStep=Keyword)
 
 usage() {
   cat <<USAGE

@@ -12,6 +12,9 @@ export interface HandoverNotice {
   kind: 'completed' | 'failed' | 'cancelled';
   token: string;
   database: string;
+  /** The kind of update (absent for handovers recorded before it was asked for). */
+  updateType?: string;
+  databaseType: string;
   spec: RecordedSpec;
   timeline: TimelineEntry[];
   failure?: HandoverFailure;
@@ -19,7 +22,8 @@ export interface HandoverNotice {
 }
 
 export interface Links {
-  status: string;
+  /** The handover's web page (where a person looks), not the JSON. */
+  page: string;
   temporal: string;
 }
 
@@ -74,9 +78,10 @@ function sections(n: HandoverNotice, links: Links): Array<[string, string[]]> {
       `Token: ${n.token}`,
       `Source: ${n.spec.src_uri}`,
       `Target: ${n.spec.tgt_uri}`,
-      `Type: ${n.spec.type}`,
+      `Update type: ${n.updateType ?? 'not recorded'}`,
+      `Database type: ${n.databaseType}`,
       `Comment: ${n.spec.comment}`,
-      `Status: ${links.status}`,
+      `Follow it: ${links.page}`,
       `Temporal: ${links.temporal}`,
     ],
   ]);
@@ -104,10 +109,10 @@ export function composeEmail(n: HandoverNotice, links: Links): Email {
 }
 
 /** One email when every handover of a batch has ended: counts, then a line per database. */
-export function composeBatchSummary(to: string, summary: BatchProgress, statusUrl: (token: string) => string): Email {
+export function composeBatchSummary(to: string, summary: BatchProgress, pageUrl: (token: string) => string): Email {
   const { counts } = summary;
   const subject = `Handover batch ${summary.batch_id}: ${counts.completed} completed, ${counts.failed} failed, ${counts.cancelled} cancelled, ${counts.rejected + counts.refused} refused`;
-  const lines = summary.handovers.map((h) => `${h.database}: ${h.status}${h.reason ? ` (${h.reason})` : ''} ${statusUrl(h.token)}`);
+  const lines = summary.handovers.map((h) => `${h.database}: ${h.status}${h.reason ? ` (${h.reason})` : ''} ${pageUrl(h.token)}`);
   const text = [subject, '', ...lines].join('\n');
   const html = `<h2>${escapeHtml(subject)}</h2><ul>${lines.map((l) => `<li>${linkify(l)}</li>`).join('')}</ul>`;
   return { to, subject, text, html };

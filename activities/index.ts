@@ -16,7 +16,7 @@ export interface ActivityDeps {
   serviceUrls: Record<ServiceName, string>;
   sealer: Sealer;
   mailer: Mailer;
-  /** Where a handover's status can be read (the API), for links in emails. */
+  /** The API as users reach it: emails link to its handover pages. */
   publicUrl: string;
   /** The Temporal Web UI and namespace, for links in emails. */
   temporalWebUrl: string;
@@ -38,7 +38,8 @@ export function createActivities(deps: ActivityDeps) {
     event: client('event', ''),
   };
 
-  const statusUrl = (token: string) => `${deps.publicUrl.replace(/\/+$/, '')}/handovers/${token}`;
+  // Emails link to the handover's web page: where a person looks, not where a program reads.
+  const pageUrl = (token: string) => `${deps.publicUrl.replace(/\/+$/, '')}/ui/handover.html?token=${encodeURIComponent(token)}`;
 
   return {
     async checkSourceExists(db: DbRef): Promise<{ schemaVersion?: string }> {
@@ -53,11 +54,11 @@ export function createActivities(deps: ActivityDeps) {
       await services[job.service].kill(job.id);
     },
     async sendBatchSummary({ to, summary }: { to: string; summary: BatchProgress }): Promise<void> {
-      await deps.mailer.send(composeBatchSummary(to, summary, statusUrl));
+      await deps.mailer.send(composeBatchSummary(to, summary, pageUrl));
     },
     async sendEmail(notice: HandoverNotice): Promise<void> {
       const links = {
-        status: statusUrl(notice.token),
+        page: pageUrl(notice.token),
         temporal: `${deps.temporalWebUrl.replace(/\/+$/, '')}/namespaces/${deps.namespace}/workflows/${notice.token}`,
       };
       await deps.mailer.send(composeEmail(notice, links));

@@ -1,10 +1,10 @@
 /**
- * The one client for the four job services (DESIGN.md: submit, poll, kill, failures).
+ * The one client for the four job services (docs/ARCHITECTURE.md, "The four job-service contracts": submit, poll, kill, failures).
  * HTTP errors become Temporal failures with the right retry behaviour: a service that is down
  * (connection refused, 5xx) is retried; a request it refuses (4xx) is not.
  */
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import { type JobRef, type ServiceName, failureTypes } from '../workflows/definitions';
+import { type JobProgress, type JobRef, type ServiceName, failureTypes } from '../workflows/definitions';
 
 export type JobState = 'submitted' | 'running' | 'incomplete' | 'complete' | 'failed';
 
@@ -83,12 +83,18 @@ export class JobServiceClient {
         const why = (await this.failures(id)) || 'the job failed without a message';
         throw ApplicationFailure.nonRetryable(this.opts.redact(why), JOB_FAILED, { job: this.ref(id) });
       }
-      default:
+      default: {
+        // The job's own progress rides on the failure: the API reads it from the pending activity.
+        const progress: JobProgress = { service: this.opts.name, id, status: job.status, ...countsOf(job.progress) };
+        const counted = progress.total !== undefined ? ` (${progress.complete} of ${progress.total}${progress.unit ? ` ${progress.unit}` : ''})` : '';
+        const raw = !counted && job.progress !== undefined ? ` (${this.opts.redact(JSON.stringify(job.progress)).slice(0, 300)})` : '';
         throw ApplicationFailure.create({
-          message: `${this.opts.name} job ${id} is ${job.status}${job.progress ? ` (${JSON.stringify(job.progress)})` : ''}`,
+          message: `${this.opts.name} job ${id} is ${job.status}${counted || raw}`,
           type: JOB_STILL_RUNNING,
           category: ApplicationFailureCategory.BENIGN,
+          details: [progress],
         });
+      }
     }
   }
 
@@ -128,4 +134,18 @@ export class JobServiceClient {
       return text as T;
     }
   }
+}
+
+/**
+ * A job's progress as numbers, from the shapes services report: `{complete, total, unit?}` (hive-style)
+ * or `{tables_done, tables}` (the local copy service). Anything else has no numbers.
+ */
+export function countsOf(progress: unknown): Pick<JobProgress, 'complete' | 'total' | 'unit'> {
+  if (!progress || typeof progress !== 'object') return {};
+  const p = progress as Record<string, unknown>;
+  const pair = (complete: unknown, total: unknown, unit?: unknown) =>
+    Number.isFinite(complete) && Number.isFinite(total) && (total as number) > 0
+      ? { complete: complete as number, total: total as number, ...(typeof unit === 'string' && unit.length <= 40 ? { unit } : {}) }
+      : undefined;
+  return pair(p.complete, p.total, p.unit) ?? pair(p.tables_done, p.tables, 'tables') ?? {};
 }

@@ -5,8 +5,14 @@ import type { JobServiceClient } from './job-client';
 
 export function metadataActivities(client: JobServiceClient, credentials: Credentials) {
   return {
-    async submitMetadata(input: { token: string; target: DbRef; contact: string; comment: string }): Promise<JobRef> {
-      const body = { database_uri: credentials.reveal(input.target), email: input.contact, comment: input.comment, source: 'Handover' };
+    async submitMetadata(input: { token: string; target: DbRef; contact: string; comment: string; updateType?: string }): Promise<JobRef> {
+      const body = {
+        database_uri: credentials.reveal(input.target),
+        update_type: input.updateType ?? 'other',
+        email: input.contact,
+        comment: input.comment,
+        source: 'Handover',
+      };
       const answer = await client.submit(body, `${input.token}:metadata`);
       return client.ref(String(answer.job_id));
     },

@@ -4,8 +4,9 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { type ZodTypeProvider, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Client } from '@temporalio/client';
-import type { Config } from '../common/config';
+import { type Config, updateTypesFrom } from '../common/config';
 import type { Sealer } from '../common/secrets';
+import { acceptEmptyBodies } from './bodies';
 import { errorHandler } from './errors';
 import { createHandoverService } from './handovers';
 import { ensemblRoutes } from './routes/ensembl';
@@ -24,6 +25,7 @@ export async function buildApp(deps: AppDeps) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  acceptEmptyBodies(app);
 
   await app.register(swagger, {
     openapi: { info: { title: 'Handover API', version: '0.1.0', description: 'Hand a database over to staging.' } },
@@ -32,8 +34,9 @@ export async function buildApp(deps: AppDeps) {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const handovers = createHandoverService(deps);
-  await app.register(handoverRoutes(handovers, deps.config.HANDOVER_PUBLIC_URL.replace(/\/+$/, '')));
-  await app.register(ensemblRoutes(handovers));
+  const updateTypes = updateTypesFrom(deps.config);
+  await app.register(handoverRoutes(handovers, { publicUrl: deps.config.HANDOVER_PUBLIC_URL.replace(/\/+$/, ''), updateTypes }));
+  await app.register(ensemblRoutes(handovers, { updateTypes }));
 
   webRoutes(app, { temporalWebUrl: deps.config.TEMPORAL_WEB_URL.replace(/\/+$/, ''), namespace: deps.config.TEMPORAL_NAMESPACE });
 

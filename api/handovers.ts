@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { admit } from '../common/admission';
-import { type Config, admissionRulesFrom, timingsFrom } from '../common/config';
+import { admit, databaseTypeOf } from '../common/admission';
+import { type Config, admissionRulesFrom, timingsFrom, updateTypesFrom } from '../common/config';
 import { databaseKey, deriveTargetUri, parseDbUri, withoutPassword } from '../common/db-uri';
 import type { Sealer } from '../common/secrets';
 import type { HandoverSpec } from '../common/spec';
@@ -19,6 +19,7 @@ import {
   type HandoverProgress,
   type HandoverReport,
   type HandoverStatus,
+  type JobProgress,
   RESTARTABLE_STEPS,
   type RestartableStep,
   batchProgressQuery,
@@ -75,7 +76,10 @@ export interface HandoverRow {
   token: string;
   database?: string;
   contact?: string;
+  /** The kind of database (from its name). */
   type?: string;
+  /** The kind of update (absent for handovers recorded before it was asked for). */
+  update_type?: string;
   status?: string;
   step?: string;
   comment?: string;
@@ -90,6 +94,7 @@ export interface ListFilters {
   database?: string;
   contact?: string;
   type?: string;
+  update_type?: string;
   limit: number;
 }
 
@@ -150,7 +155,7 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
     },
 
     admission() {
-      return { open: rules.allowedTypes.length > 0, allowed_types: rules.allowedTypes, release: rules.release ?? null };
+      return { open: rules.allowedTypes.length > 0, allowed_types: rules.allowedTypes, update_types: updateTypesFrom(config), release: rules.release ?? null };
     },
 
     async batch(batchId: string): Promise<BatchProgress> {
@@ -173,7 +178,7 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
           throw new HandoverRefused('from', `cannot skip the ${step} step: it did not pass in handover ${token}; restart from ${step} or earlier`);
         }
       }
-      const recorded = await originalInput(token);
+      const recorded = upgraded(await originalInput(token));
       const input: HandoverInput = {
         ...recorded,
         token: randomUUID(),
@@ -199,6 +204,8 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
       // While a job runs, its service's own progress is in the last answer of the poll activity.
       const polling = description.raw.pendingActivities?.find((a) => a.activityType?.name?.startsWith('waitFor'));
       if (polling?.lastFailure?.message) progress.job_progress = polling.lastFailure.message;
+      const details = polling?.lastFailure?.applicationFailureInfo?.details?.payloads?.[0];
+      if (details) progress.job = defaultPayloadConverter.fromPayload<JobProgress>(details);
       // Terminated or timed out by hand: the workflow never recorded its end, Temporal did.
       if (progress.status === 'running' && description.status.name !== 'RUNNING') {
         return { ...progress, status: description.status.name === 'CANCELLED' ? 'cancelled' : 'failed', ended_at: description.closeTime?.toISOString() };
@@ -219,6 +226,7 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
       keyword(searchAttributes.database.name, filters.database);
       keyword(searchAttributes.contact.name, filters.contact);
       keyword(searchAttributes.type.name, filters.type);
+      keyword(searchAttributes.updateType.name, filters.update_type);
       const rows: HandoverRow[] = [];
       for await (const wf of client.workflow.list({ query: clauses.join(' AND '), pageSize: Math.min(filters.limit, 1000) })) {
         const sa = wf.typedSearchAttributes;
@@ -227,6 +235,7 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
           database: sa.get(searchAttributes.database),
           contact: sa.get(searchAttributes.contact),
           type: sa.get(searchAttributes.type),
+          update_type: sa.get(searchAttributes.updateType),
           status: sa.get(searchAttributes.status),
           step: sa.get(searchAttributes.step),
           comment: wf.memo?.comment as string | undefined,
@@ -253,10 +262,11 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
   function prepare(spec: HandoverSpec): { input: HandoverInput; targetUri: string; closed: boolean } {
     const base = { token: randomUUID(), timings: timingsFrom(config), submittedAt: new Date().toISOString(), sealed: {} };
     const sourceName = parseDbUri(spec.src_uri).database;
-    const admission = admit(sourceName, spec.type, rules);
+    const admission = admit(sourceName, rules);
     if (!admission.admitted) {
       const recorded = { ...spec, src_uri: withoutPassword(spec.src_uri), tgt_uri: spec.tgt_uri ? withoutPassword(spec.tgt_uri) : '' };
-      const input: HandoverInput = { ...base, spec: recorded, database: sourceName, rejected: { field: admission.field, reason: admission.reason } };
+      const rejected = { field: admission.field, reason: admission.reason };
+      const input: HandoverInput = { ...base, spec: recorded, database: sourceName, databaseType: databaseTypeOf(sourceName), rejected };
       return { input, targetUri: spec.src_uri, closed: admission.closed };
     }
     const targetUri = spec.tgt_uri ?? deriveTargetUri(admission.stagingUri, spec.src_uri);
@@ -268,6 +278,7 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
       ...base,
       spec: { ...spec, src_uri: withoutPassword(spec.src_uri), tgt_uri: withoutPassword(targetUri) },
       database: parseDbUri(targetUri).database,
+      databaseType: admission.name.type,
       sealed: { src_uri: seal(spec.src_uri), tgt_uri: seal(targetUri) },
       release: rules.release,
     };
@@ -304,6 +315,14 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
       throw err;
     }
     await waitUntilStarted(input.token);
+  }
+
+  /**
+   * A handover recorded before `type` meant the update type, in today's shape: its `type` was the
+   * database type, and it named no update (restarted, it is recorded as `other`).
+   */
+  function upgraded(input: HandoverInput): HandoverInput {
+    return input.databaseType !== undefined ? input : { ...input, databaseType: input.spec.type, spec: { ...input.spec, type: 'other' } };
   }
 
   /** A handover's input as it started (recorded URIs and sealed credentials), from its history. */

@@ -22,7 +22,7 @@ program
   .requiredOption('--src <uri>', 'source database URI')
   .option('--tgt <uri>', 'target database URI (default: the staging server + the source name)')
   .requiredOption('--contact <email>', 'who is told how it went')
-  .requiredOption('--type <type>', 'database type, e.g. core')
+  .requiredOption('--type <update type>', 'the kind of update: new_assembly, new_genebuild, patch or other (GET /admission lists them)')
   .requiredOption('--comment <text>', 'why it is handed over')
   .option('--json', 'print the API answer as JSON')
   .action(async (o) => {
@@ -78,11 +78,12 @@ program
   .addOption(new Option('--status <status>').choices(['running', 'completed', 'failed', 'cancelled', 'rejected']))
   .option('--database <name>')
   .option('--contact <email>')
-  .option('--type <type>')
+  .option('--type <database type>', 'the kind of database, e.g. core')
+  .option('--update-type <update type>', 'the kind of update, e.g. new_genebuild')
   .option('--limit <n>', 'at most this many', '50')
   .option('--json', 'print JSON')
   .action(async (o) => {
-    const rows = await client().list({ status: o.status, database: o.database, contact: o.contact, type: o.type, limit: o.limit });
+    const rows = await client().list({ status: o.status, database: o.database, contact: o.contact, type: o.type, update_type: o.updateType, limit: o.limit });
     print(rows, o.json, () => renderList(rows));
   });
 
@@ -109,7 +110,7 @@ program
   .command('batch <file>')
   .description('hand many databases over: a file with one source URI per line, or JSON {handovers: [...]}')
   .requiredOption('--contact <email>', 'who gets the summary email (and each handover email)')
-  .option('--type <type>', 'database type for lines without one', 'core')
+  .option('--type <update type>', 'the kind of update, for items without one: new_assembly, new_genebuild, patch or other')
   .option('--comment <text>', 'comment for lines without one', 'batch handover')
   .option('--wait', 'follow the batch until every handover has ended, then print the counts')
   .action(async (file, o) => {
@@ -118,6 +119,7 @@ program
     const items: Array<Record<string, string>> = parsed
       ? (Array.isArray(parsed) ? parsed : parsed.handovers)
       : text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((src_uri) => ({ src_uri }));
+    if (!o.type && items.some((i) => !i.type)) throw new Error('--type <update type> is required (new_assembly, new_genebuild, patch or other) for items that name none');
     const api = client();
     const answer = await api.batch({ contact: o.contact, handovers: items.map((i) => ({ type: o.type, comment: o.comment, source: 'handover CLI', ...i })) });
     console.log(`batch ${answer.batch_id}: ${answer.tokens.length} handover(s)`);

@@ -32,20 +32,21 @@ export interface AdmissionRules {
 
 export type Admission =
   | { admitted: true; name: DatabaseName; stagingUri: string }
-  | { admitted: false; closed: boolean; field: 'src_uri' | 'type'; reason: string };
+  | { admitted: false; closed: boolean; field: 'src_uri'; reason: string };
 
-export function admit(databaseName: string, submittedType: string, rules: AdmissionRules): Admission {
-  if (rules.allowedTypes.length === 0) return { admitted: false, closed: true, field: 'type', reason: 'handover is closed' };
+/** Whether a database may be handed over now. Its type comes from its name, never from the submitter. */
+export function admit(databaseName: string, rules: AdmissionRules): Admission {
+  if (rules.allowedTypes.length === 0) return { admitted: false, closed: true, field: 'src_uri', reason: 'handover is closed' };
   const name = parseEnsemblName(databaseName);
   if (!name) {
     return { admitted: false, closed: false, field: 'src_uri', reason: `database name ${databaseName} is not an Ensembl name (<species>_<type>_<release>_<assembly>, ensembl_compara_<release> or ensembl_ancestral_<release>)` };
   }
   if (!rules.allowedTypes.includes(name.type)) {
-    return { admitted: false, closed: false, field: 'type', reason: `${name.type} databases are not being handed over now (open: ${rules.allowedTypes.join(', ')})` };
-  }
-  if (submittedType !== name.type) {
-    return { admitted: false, closed: false, field: 'type', reason: `is ${submittedType}, but the database name says ${name.type}` };
+    return { admitted: false, closed: false, field: 'src_uri', reason: `${name.type} databases are not being handed over now (open: ${rules.allowedTypes.join(', ')})` };
   }
   const rule = rules.staging.find((r) => new RegExp(r.pattern).test(databaseName));
   return { admitted: true, name, stagingUri: rule?.staging_uri ?? rules.defaultStaging };
 }
+
+/** The kind of database a name gives (core, variation, compara...), or 'unknown' for a name that is not Ensembl's. */
+export const databaseTypeOf = (databaseName: string) => parseEnsemblName(databaseName)?.type ?? 'unknown';

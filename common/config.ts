@@ -11,6 +11,7 @@ import type { Duration } from '@temporalio/common';
 import type { HandoverTimings } from '../workflows/definitions';
 import type { AdmissionRules } from './admission';
 import { parseDbUri } from './db-uri';
+import { DEFAULT_UPDATE_TYPES } from './spec';
 
 /** Where the local, git-ignored state lives (staging databases, mail, the dev secret key). */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -52,6 +53,10 @@ const schema = z.object({
     .string()
     .regex(/^[a-z, ]*$/, 'must be a comma-separated list of types such as core,variation (empty: handover is closed)')
     .default('core,rnaseq,cdna,otherfeatures,variation,funcgen,compara,ancestral'),
+  HANDOVER_UPDATE_TYPES: z
+    .string()
+    .regex(/^[A-Za-z0-9_, ]*[A-Za-z0-9_][A-Za-z0-9_, ]*$/, 'must be a comma-separated list of update types such as new_assembly,new_genebuild,patch,other')
+    .default(DEFAULT_UPDATE_TYPES.join(',')),
   HANDOVER_RELEASE: z.string().regex(/^\d+$/, 'must be a release number such as 110').optional(),
   HANDOVER_STAGING_RULES: z
     .string()
@@ -102,6 +107,11 @@ export function admissionRulesFrom(c: Config): AdmissionRules {
     staging: JSON.parse(c.HANDOVER_STAGING_RULES),
     defaultStaging: c.HANDOVER_STAGING_URI,
   };
+}
+
+/** The update types a submission's `type` may name (lower case, as recorded). */
+export function updateTypesFrom(c: Config): string[] {
+  return [...new Set(c.HANDOVER_UPDATE_TYPES.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean))];
 }
 
 /** The per-step deadlines and polling pace a new handover gets. */

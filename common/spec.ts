@@ -14,23 +14,39 @@ const dbUri = (opts: { staging?: boolean } = {}) =>
     }
   });
 
-export const handoverSpecSchema = z
-  .object({
-    src_uri: dbUri().describe('The source database, e.g. mysql://user:pass@host:3306/homo_sapiens_core_110_38'),
-    tgt_uri: dbUri()
-      .optional()
-      .describe('The target database on staging; defaults to HANDOVER_STAGING_URI + the source database name'),
-    contact: text().pipe(z.email({ message: 'must be an email address' })).describe('Who is told how the handover went'),
-    type: text()
-      .regex(/^[A-Za-z0-9_.-]+$/, 'must be a word such as core, variation or compara')
-      .max(64)
-      .describe('The kind of database, e.g. core'),
-    comment: text().trim().min(1, 'is required').max(2000).describe('Why this database is handed over'),
-    source: text().max(200).optional().describe('Which tool or person submitted it'),
-  })
-  .strict();
+/** The update types handover takes when HANDOVER_UPDATE_TYPES is not set. */
+export const DEFAULT_UPDATE_TYPES = ['new_assembly', 'new_genebuild', 'patch', 'other'] as const;
 
-export type HandoverSpec = z.infer<typeof handoverSpecSchema>;
+/**
+ * `type` is the kind of update (the seed: "a string describing the type of update"), one of the
+ * configured update types, case-insensitive. The kind of database is never typed: its name gives it.
+ */
+const updateType = (updateTypes: readonly string[]) =>
+  text()
+    // (A huge value stops here, before anything else reads it.)
+    .max(64, { message: `must be one of ${updateTypes.join(', ')}`, abort: true })
+    .trim()
+    .toLowerCase()
+    .refine((v) => updateTypes.includes(v), `must be one of ${updateTypes.join(', ')}`)
+    .describe(`The kind of update: one of ${updateTypes.join(', ')} (case-insensitive). Not the database type, which the name gives`);
+
+/** The specification a submitter sends, for the update types in force. */
+export function handoverSpecSchema(updateTypes: readonly string[] = DEFAULT_UPDATE_TYPES) {
+  return z
+    .object({
+      src_uri: dbUri().describe('The source database, e.g. mysql://user:pass@host:3306/homo_sapiens_core_110_38'),
+      tgt_uri: dbUri()
+        .optional()
+        .describe('The target database on staging; defaults to HANDOVER_STAGING_URI + the source database name'),
+      contact: text().pipe(z.email({ message: 'must be an email address' })).describe('Who is told how the handover went'),
+      type: updateType(updateTypes),
+      comment: text().trim().min(1, 'is required').max(2000).describe('Why this database is handed over'),
+      source: text().max(200).optional().describe('Which tool or person submitted it'),
+    })
+    .strict();
+}
+
+export type HandoverSpec = z.infer<ReturnType<typeof handoverSpecSchema>>;
 
 export interface FieldIssue {
   field: string;

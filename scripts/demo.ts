@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const api = config.HANDOVER_PUBLIC_URL;
   const src_uri = await ensureDemoDatabase();
-  const body = { src_uri, contact: process.env.DEMO_CONTACT ?? 'you@example.org', type: 'core', comment: 'demo handover', source: 'npm run demo' };
+  const body = { src_uri, contact: process.env.DEMO_CONTACT ?? 'you@example.org', type: 'new_assembly', comment: 'demo handover', source: 'npm run demo' };
   const res = await fetch(`${api}/handovers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const answer = await res.json();
   if (res.status !== 201) throw new Error(`the API answered ${res.status}: ${JSON.stringify(answer)}`);

@@ -76,7 +76,7 @@ Hand the demo database over (in another terminal) and follow it to the end:
   npm run demo
 or with curl:
   curl -s -XPOST ${config.HANDOVER_PUBLIC_URL}/handovers -H 'content-type: application/json' \\
-    -d '{"src_uri":"${demo}","contact":"you@example.org","type":"core","comment":"demo"}'
+    -d '{"src_uri":"${demo}","contact":"you@example.org","type":"new_assembly","comment":"demo"}'
 Ctrl-C stops everything.
 `);
 }

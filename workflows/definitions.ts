@@ -36,20 +36,35 @@ export type ServiceName = 'healthcheck' | 'copy' | 'metadata' | 'event';
 export const searchAttributes = {
   database: defineSearchAttributeKey('HandoverDatabase', 'KEYWORD'),
   contact: defineSearchAttributeKey('HandoverContact', 'KEYWORD'),
+  /** The kind of database (core, variation...), from its name. */
   type: defineSearchAttributeKey('HandoverType', 'KEYWORD'),
+  /** The kind of update the submitter named (new_assembly, new_genebuild, patch, other). */
+  updateType: defineSearchAttributeKey('HandoverUpdateType', 'KEYWORD'),
   status: defineSearchAttributeKey('HandoverStatus', 'KEYWORD'),
   step: defineSearchAttributeKey('HandoverStep', 'KEYWORD'),
 } as const;
 
 /** The search attributes a handover starts with (the workflow keeps status and step current). */
 export function initialSearchAttributes(input: HandoverInput, status: HandoverStatus = 'running') {
+  const { updateType, databaseType } = handoverTypes(input);
   return [
     { key: searchAttributes.database, value: input.database },
     { key: searchAttributes.contact, value: input.spec.contact },
-    { key: searchAttributes.type, value: input.spec.type },
+    { key: searchAttributes.type, value: databaseType },
+    // (Handovers recorded before `type` meant the update type have none: they start as they did.)
+    ...(updateType ? [{ key: searchAttributes.updateType, value: updateType }] : []),
     { key: searchAttributes.status, value: status },
     { key: searchAttributes.step, value: 'checking' },
   ];
+}
+
+/**
+ * A handover's two types. Since `type` means the kind of update, the input carries the database type
+ * (from the name) beside it; an input without `databaseType` was recorded when `spec.type` was the
+ * database type, and has no update type.
+ */
+export function handoverTypes(input: Pick<HandoverInput, 'spec' | 'databaseType'>): { updateType?: string; databaseType: string } {
+  return input.databaseType === undefined ? { databaseType: input.spec.type } : { updateType: input.spec.type, databaseType: input.databaseType };
 }
 
 /** The submitted specification as the workflow records it: URIs carry no password. */
@@ -57,6 +72,7 @@ export interface RecordedSpec {
   src_uri: string;
   tgt_uri: string;
   contact: string;
+  /** The kind of update (new_assembly, new_genebuild, patch, other); see handoverTypes for older handovers. */
   type: string;
   comment: string;
   source?: string;
@@ -94,6 +110,8 @@ export interface HandoverInput {
   spec: RecordedSpec;
   /** Target database name (search attribute, lock key display). */
   database: string;
+  /** The kind of database, from its name (core, variation...); absent in handovers recorded before `type` meant the update type. */
+  databaseType?: string;
   /** Full URIs sealed with the workers' key, present only where a password was given. */
   sealed: { src_uri?: string; tgt_uri?: string };
   timings: HandoverTimings;
@@ -175,14 +193,31 @@ export interface HandoverProgress {
   step: CurrentStep;
   progress: { complete: number; total: number };
   spec: RecordedSpec;
+  /** The kind of update (absent for handovers recorded before it was asked for). */
+  update_type?: string;
+  /** The kind of database, from its name. */
+  database_type: string;
   submitted_at: string;
   ended_at?: string;
   timeline: TimelineEntry[];
   failure?: HandoverFailure;
   cancelled?: CancelRequest;
   events?: MetadataEvent[];
-  /** Added by the API while a job runs: its service's last word, e.g. "copy job 2 is running ({...})". */
+  /** Added by the API while a job runs: its service's last word, e.g. "copy job 2 is running (3 of 12 tables)". */
   job_progress?: string;
+  /** Added by the API while a job runs: the same, as numbers (when the service reports them). */
+  job?: JobProgress;
+}
+
+/** A running job's own progress, as its service last reported it. */
+export interface JobProgress {
+  service: ServiceName;
+  id: string;
+  status: string;
+  complete?: number;
+  total?: number;
+  /** What is counted: tables, checks... */
+  unit?: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * One handover, the nine steps of DESIGN.md. The workflow ID is the handover's token.
+ * One handover, the nine steps of docs/ARCHITECTURE.md ("The flow"). The workflow ID is the handover's token.
  * Deterministic: every side effect is an activity; waits are retry-paced status activities
  * (a retry adds no history), each step bounded by its deadline.
  */
@@ -33,6 +33,7 @@ import {
   cancelChildSignal,
   cancelSignal,
   failureTypes,
+  handoverTypes,
   progressQuery,
   reportsQuery,
 } from './definitions';
@@ -125,7 +126,9 @@ async function handOver(input: HandoverInput, progress: ProgressTracker): Promis
   // 7. Submit the copied database to the metadata service. 8. Wait for it; it returns events.
   // (A restart at the event step reuses the original's events.)
   const { events } = (await step('metadata', timings.metadataDeadline, async (jobs) => {
-    const job = await jobs.submit((a) => a.submitMetadata({ token, target, contact: spec.contact, comment: spec.comment }));
+    // (Handovers recorded before the update type was asked for record theirs as `other`.)
+    const updateType = handoverTypes(input).updateType ?? 'other';
+    const job = await jobs.submit((a) => a.submitMetadata({ token, target, contact: spec.contact, comment: spec.comment, updateType }));
     return jobs.wait().waitForMetadata(job);
   })) ?? { events: input.restart?.events ?? [] };
   progress.events = events;
@@ -276,7 +279,7 @@ async function wrapUpCancelled(input: HandoverInput, progress: ProgressTracker):
 async function notify(input: HandoverInput, progress: ProgressTracker, kind: 'completed' | 'failed' | 'cancelled'): Promise<void> {
   const { timeline, failure, cancelled } = progress.snapshot();
   try {
-    await mail.sendEmail({ kind, token: input.token, database: input.database, spec: input.spec, timeline, failure, cancelled });
+    await mail.sendEmail({ kind, token: input.token, database: input.database, ...handoverTypes(input), spec: input.spec, timeline, failure, cancelled });
   } catch (err) {
     log.error('could not email the submitter', { error: (err as Error).message });
   }

@@ -16,6 +16,7 @@ import {
   type Step,
   type TimelineEntry,
   STEPS,
+  handoverTypes,
   searchAttributes,
 } from './definitions';
 import { Reporter, beginMessage, endMessage, finishMessage } from './reports';
@@ -84,6 +85,8 @@ export class ProgressTracker {
       step: this.step,
       progress: this.counts(),
       spec: this.input.spec,
+      update_type: handoverTypes(this.input).updateType,
+      database_type: handoverTypes(this.input).databaseType,
       submitted_at: this.input.submittedAt,
       ended_at: this.endedAt,
       timeline: this.timeline,

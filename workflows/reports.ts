@@ -6,7 +6,7 @@
  */
 import { CancellationScope, condition, log, proxyLocalActivities } from '@temporalio/workflow';
 import type { HandoverActivities } from '../activities';
-import type { CancelRequest, CurrentStep, HandoverFailure, HandoverInput, HandoverReport, HandoverStatus, Outcome, Step } from './definitions';
+import { type CancelRequest, type CurrentStep, type HandoverFailure, type HandoverInput, type HandoverReport, type HandoverStatus, type Outcome, type Step, handoverTypes } from './definitions';
 
 const BEGUN: Record<Step, string> = {
   checking: 'Checking the source database',
@@ -95,6 +95,7 @@ export class Reporter {
   add(report_type: HandoverReport['report_type'], message: string, state: { step: CurrentStep; status: HandoverStatus; complete: number; total: number }): void {
     if (!this.enabled) return;
     const { spec, token, database, restart } = this.input;
+    const { updateType, databaseType } = handoverTypes(this.input);
     this.queue.push({
       report_type,
       process: 'handover',
@@ -106,7 +107,10 @@ export class Reporter {
         tgt_uri: spec.tgt_uri,
         contact: spec.contact,
         comment: spec.comment,
-        type: spec.type,
+        // `type` as Ensembl's reports carry it: the kind of update.
+        type: updateType,
+        update_type: updateType,
+        database_type: databaseType,
         source: spec.source,
         restarted_from: restart?.token,
         step: state.step,

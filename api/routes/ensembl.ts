@@ -4,28 +4,25 @@
  *   POST /jobs {src_uri, contact, comment, source?, tgt_uri?}  -> the token, as a bare JSON string
  *   GET  /jobs[?release=N]                                     -> rows: handover_token, src_uri, contact, comment, current_message, report_time
  *   GET  /jobs/{token}                                         -> [one row: ... message, progress_complete, progress_total]
- * The type, which Ensembl's clients never send, comes from the database name (admission rules).
+ * Ensembl's clients send no `type` (the kind of update): such a handover is recorded as `other`.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { parseEnsemblName } from '../../common/admission';
-import { parseDbUri } from '../../common/db-uri';
 import { handoverSpecSchema } from '../../common/spec';
 import { reportTime, statusMessage } from '../../workflows/reports';
 import type { HandoverService } from '../handovers';
 import { token as tokenParams } from './handovers';
 
-const ensemblSpecSchema = handoverSpecSchema.extend({ type: handoverSpecSchema.shape.type.optional() });
-
 export const ensemblRoutes =
-  (handovers: HandoverService): FastifyPluginAsyncZod =>
+  (handovers: HandoverService, opts: { updateTypes: readonly string[] }): FastifyPluginAsyncZod =>
   async (app) => {
     const tags = ['Ensembl compatibility'];
+    const spec = handoverSpecSchema(opts.updateTypes);
+    const ensemblSpecSchema = spec.extend({ type: spec.shape.type.optional() });
 
     app.post('/jobs', { schema: { summary: "Submit a handover, Ensembl's way: returns the token as a JSON string", tags, body: ensemblSpecSchema } }, async (request, reply) => {
-      const spec = request.body;
-      const type = spec.type ?? parseEnsemblName(parseDbUri(spec.src_uri).database)?.type ?? 'unknown';
-      const token = await handovers.submit({ ...spec, type });
+      const token = await handovers.submit({ ...request.body, type: request.body.type ?? 'other' });
       return reply.type('application/json').send(JSON.stringify(token));
     });
 

@@ -9,14 +9,16 @@ export const token = z.object({ token: z.string().regex(/^[^\s'"\\]{1,300}$/, 'i
 const keyword = z.string().regex(/^[^'"\\]{1,200}$/, 'must not contain quotes or backslashes').optional();
 
 export const handoverRoutes =
-  (handovers: HandoverService, publicUrl: string): FastifyPluginAsyncZod =>
+  (handovers: HandoverService, opts: { publicUrl: string; updateTypes: readonly string[] }): FastifyPluginAsyncZod =>
   async (app) => {
+    const { publicUrl } = opts;
+    const spec = handoverSpecSchema(opts.updateTypes);
     app.post(
       '/handovers',
       {
         schema: {
           summary: 'Submit a handover',
-          body: handoverSpecSchema,
+          body: spec,
           response: { 201: z.object({ token: z.string(), status_url: z.string() }) },
         },
       },
@@ -35,7 +37,8 @@ export const handoverRoutes =
             status: z.enum(['running', 'completed', 'failed', 'cancelled', 'rejected']).optional(),
             database: keyword,
             contact: keyword,
-            type: keyword,
+            type: keyword.describe('The kind of database (core, variation...)'),
+            update_type: keyword.describe('The kind of update (new_assembly, new_genebuild, patch, other)'),
             limit: z.coerce.number().int().min(1).max(1000).default(100),
           }),
         },
@@ -61,7 +64,7 @@ export const handoverRoutes =
         schema: {
           summary: 'Cancel a running handover (its running job is killed, the submitter emailed)',
           params: token,
-          body: z.object({ by: z.string().max(200).optional(), reason: z.string().max(2000).optional() }).strict().optional(),
+          body: z.object({ by: z.string().max(200).optional(), reason: z.string().max(2000).optional() }).strict().nullish(),
         },
       },
       async (request, reply) => {
@@ -76,7 +79,7 @@ export const handoverRoutes =
         schema: {
           summary: 'Restart a failed or cancelled handover from a step, without repeating the steps that passed',
           params: token,
-          body: z.object({ from: z.enum(RESTARTABLE_STEPS).optional() }).strict().optional(),
+          body: z.object({ from: z.enum(RESTARTABLE_STEPS).optional() }).strict().nullish(),
           response: { 201: z.object({ token: z.string(), status_url: z.string(), restarted_from: z.string() }) },
         },
       },
@@ -93,8 +96,8 @@ export const handoverRoutes =
           summary: 'Submit many databases at once: one handover each, one summary email when all have ended',
           body: z
             .object({
-              contact: handoverSpecSchema.shape.contact.describe('Who gets the summary (and, unless an item says otherwise, each email)'),
-              handovers: z.array(handoverSpecSchema.partial({ contact: true })).min(1, 'must list at least one database').max(500),
+              contact: spec.shape.contact.describe('Who gets the summary (and, unless an item says otherwise, each email)'),
+              handovers: z.array(spec.partial({ contact: true })).min(1, 'must list at least one database').max(500),
             })
             .strict(),
           response: { 201: z.object({ batch_id: z.string(), status_url: z.string(), tokens: z.array(z.string()) }) },

@@ -1,4 +1,4 @@
-/** The metadata job service: POST /jobs {database_uri, email, comment, source} -> events. */
+/** The metadata job service: POST /jobs {database_uri, update_type, email, comment, source} -> events. */
 import path from 'node:path';
 import { openDatabase } from '../db/database';
 import { locate, safe, uriFieldProblem } from '../db/uri';
@@ -33,6 +33,7 @@ export function createMetadataService(opts: { dataDir: string; storeFile?: strin
         uri: safe(uri),
         assembly: meta.get('assembly.default') ?? parsed.assembly,
         genebuild: meta.get('genebuild.last_geneset_update') ?? meta.get('genebuild.start_date') ?? meta.get('genebuild.version'),
+        updateType: typeof input.update_type === 'string' ? input.update_type.slice(0, 64) : undefined,
         // The handover's idempotency key is "<token>:metadata".
         token: job.key?.split(':')[0],
         contact: input.email as string | undefined,

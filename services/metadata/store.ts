@@ -11,6 +11,8 @@ export interface DatabaseRecord extends ParsedName {
   name: string;
   uri: string;
   genebuild?: string;
+  /** The kind of update the submitter named (new_assembly, new_genebuild, patch, other). */
+  updateType?: string;
   token?: string;
   contact?: string;
   comment?: string;
@@ -32,6 +34,9 @@ export class MetadataStore {
         release INTEGER, assembly TEXT, genebuild TEXT, token TEXT, contact TEXT, comment TEXT,
         handed_over_at TEXT NOT NULL, current INTEGER NOT NULL DEFAULT 1)`,
     );
+    // Stores made before submissions carried update_type gain the column.
+    const columns = (this.db.prepare('PRAGMA table_info(databases)').all() as Array<{ name: string }>).map((c) => c.name);
+    if (!columns.includes('update_type')) this.db.exec('ALTER TABLE databases ADD COLUMN update_type TEXT');
   }
 
   /** Records the database as current, retiring the current ones of the same species and type. */
@@ -50,9 +55,9 @@ export class MetadataStore {
     try {
       this.db.prepare('UPDATE databases SET current = 0 WHERE species = ? AND type = ? AND current = 1').run(r.species, r.type);
       this.db
-        .prepare(`INSERT INTO databases (name, uri, type, species, release, assembly, genebuild, token, contact, comment, handed_over_at)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(r.name, r.uri, r.type, r.species, r.release ?? null, r.assembly ?? null, r.genebuild ?? null, r.token ?? null, r.contact ?? null, r.comment ?? null, new Date().toISOString());
+        .prepare(`INSERT INTO databases (name, uri, type, species, release, assembly, genebuild, update_type, token, contact, comment, handed_over_at)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(r.name, r.uri, r.type, r.species, r.release ?? null, r.assembly ?? null, r.genebuild ?? null, r.updateType ?? null, r.token ?? null, r.contact ?? null, r.comment ?? null, new Date().toISOString());
       this.db.exec('COMMIT');
     } catch (err) {
       this.db.exec('ROLLBACK');

@@ -65,9 +65,9 @@ test('an unknown token is a 404, for reading and for cancelling; so is a lock wo
   expect((await h.app.inject({ method: 'GET', url: `/handovers/${lockId}` })).statusCode).toBe(404);
 });
 
-test('the list filters by status, database, contact and type, newest first', async () => {
+test('the list filters by status, database, contact, database type and update type, newest first', async () => {
   h.jobs.reset();
-  const a = await h.submit(spec(h.sqliteSource('list_a_variation_1_1'), { contact: 'a@example.org', type: 'variation' }));
+  const a = await h.submit(spec(h.sqliteSource('list_a_variation_1_1'), { contact: 'a@example.org', type: 'patch' }));
   await h.waitForStatus(a.json.token, 'completed');
   h.jobs.scripts.healthcheck.outcome = 'problems';
   const b = await h.submit(spec(h.sqliteSource('list_b_core_1_1'), { contact: 'b@example.org' }));
@@ -79,6 +79,10 @@ test('the list filters by status, database, contact and type, newest first', asy
   const variation = await list('type=variation');
   expect(variation).toContain(a.json.token);
   expect(variation).not.toContain(b.json.token);
+  expect(await list('update_type=patch&contact=a@example.org')).toEqual([a.json.token]);
+  expect(await list('update_type=new_genebuild&contact=a@example.org')).toEqual([]);
+  const rows = (await h.app.inject({ method: 'GET', url: '/handovers?contact=a@example.org' })).json().handovers;
+  expect(rows).toEqual([expect.objectContaining({ type: 'variation', update_type: 'patch' })]);
   expect(await list('status=failed&database=list_b_core_1_1')).toEqual([b.json.token]);
   expect(await list('status=completed&database=list_b_core_1_1')).toEqual([]);
   const all = await list('limit=1000');

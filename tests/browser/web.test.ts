@@ -29,10 +29,13 @@ afterEach(async () => page?.close());
 
 const listCount = async () => (await h.app.inject({ method: 'GET', url: '/handovers?limit=1000' })).json().handovers.length;
 
-async function fillSubmitForm(src: string, contact: string) {
+async function fillSubmitForm(src: string, contact: string, updateType = 'new_genebuild') {
   await page.goto(`${base}/ui/submit.html`);
   await page.getByLabel('Source database URI').fill(src);
   await page.getByLabel('Contact email').fill(contact);
+  // The update types come from the API's list (GET /admission), not from the page.
+  await page.locator(`#type option[value="${updateType}"]`).waitFor({ state: 'attached' });
+  await page.getByLabel('Update type').selectOption(updateType);
   await page.getByLabel('Comment').fill('handed over from the browser');
 }
 
@@ -47,8 +50,17 @@ test('a bad email: the field says why, nothing is started', async () => {
   expect(h.jobs.submissions).toHaveLength(0);
 });
 
+test('the update type is chosen from the list; without one the field says why', async () => {
+  await fillSubmitForm(h.sqliteSource('web_untyped_core_110_1'), 'web@example.org');
+  expect(await page.locator('#type option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(['', 'new_assembly', 'new_genebuild', 'patch', 'other']);
+  await page.getByLabel('Update type').selectOption('');
+  await page.getByRole('button', { name: 'Submit handover' }).click();
+  await page.locator('#type-error').getByText('Update type is required').waitFor();
+  expect(h.jobs.submissions).toHaveLength(0);
+});
+
 test('a good handover: the token is shown, its page follows every step to completed', async () => {
-  await fillSubmitForm(h.sqliteSource('web_good_core_110_1'), 'web@example.org');
+  await fillSubmitForm(h.sqliteSource('web_good_core_110_1'), 'web@example.org', 'patch');
   await page.screenshot({ path: path.join(SCREENSHOTS, 'submit.png'), fullPage: true });
   await page.getByRole('button', { name: 'Submit handover' }).click();
   const token = await page.locator('#token').textContent();
@@ -59,6 +71,9 @@ test('a good handover: the token is shown, its page follows every step to comple
     ['checking', 'passed'], ['healthcheck', 'passed'], ['copy', 'passed'], ['metadata', 'passed'], ['event', 'passed'],
   ]);
   expect(await page.locator('#progress-text').textContent()).toBe('5 of 5');
+  const facts = await page.locator('#facts').textContent();
+  expect(facts).toContain('Update typepatch');
+  expect(facts).toContain('Database typecore');
   expect(await page.locator('#timeline a').first().getAttribute('href')).toMatch(/\/healthcheck\/jobs\/\d+$/);
   await page.locator('#reports-box summary').click();
   const reports = await page.locator('#reports tr').evaluateAll((rows) => rows.map((r) => [r.children[1].textContent, r.children[2].textContent]));
@@ -106,8 +121,13 @@ test('cancel from the page: the running handover ends cancelled', async () => {
   const { json } = await h.submit(spec(h.sqliteSource('web_cancel_core_110_1')));
   await page.goto(`${base}/ui/handover.html?token=${json.token}`);
   await page.getByText('current step: copy').waitFor({ timeout: 60_000 });
-  // The job's own progress, as its service reports it, shows while it runs.
-  await page.locator('#job-progress').getByText(/copy job \d+ is running \(\{"complete":1,"total":3\}\)/).waitFor({ timeout: 30_000 });
+  // The job's own progress, as its service reports it, shows while it runs: a bar with its numbers, not JSON.
+  await page.locator('#job-box').waitFor({ state: 'visible', timeout: 30_000 });
+  expect(await page.locator('#job-label').textContent()).toMatch(/^copy job \d+ \(running\)$/);
+  expect(await page.locator('#job-bar').evaluate((bar) => [(bar as HTMLProgressElement).value, (bar as HTMLProgressElement).max])).toEqual([1, 3]);
+  expect(await page.locator('#job-text').textContent()).toBe('1 of 3');
+  expect(await page.locator('body').textContent()).not.toContain('{"complete"');
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'handover-job-progress.png'), fullPage: true });
   await page.getByLabel('Reason').fill('wrong file');
   await page.getByRole('button', { name: 'Cancel this handover' }).click();
   await page.locator('#status .badge.cancelled').waitFor({ timeout: 60_000 });
@@ -156,4 +176,34 @@ test('when handover is closed the submit page says so, and a refusal shows as re
   } finally {
     await closed.stop();
   }
+});
+
+test('the list stays inside the window with a 300-character database name, a long comment and a long contact', async () => {
+  // An Ensembl-shaped name (admitted; its source does not exist, so it fails at the checking step).
+  const name = `${'verylongspecies_'.repeat(20).slice(0, 288)}x_core_110_1`;
+  expect(name).toHaveLength(300);
+  const longContact = `${'someone.with.a.long.address.'.repeat(5)}x@example.org`;
+  const { statusCode, json } = await h.submit(spec(`sqlite:///${h.dir}/missing/${name}.sqlite`, { contact: longContact, comment: 'why '.repeat(300) }));
+  expect(statusCode).toBe(201);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(`${base}/ui/index.html`);
+  const row = page.locator(`tr[data-token="${json.token}"]`);
+  await row.waitFor();
+  const sizes = await page.evaluate((token) => {
+    const tr = document.querySelector(`tr[data-token="${token}"]`)!;
+    return {
+      window: window.innerWidth,
+      page: document.documentElement.scrollWidth,
+      table: document.querySelector('table')!.getBoundingClientRect().right,
+      row: tr.getBoundingClientRect().right,
+      cells: [...tr.children].map((td) => td.getBoundingClientRect().right),
+    };
+  }, json.token);
+  expect(sizes.page).toBeLessThanOrEqual(sizes.window);
+  expect(sizes.table).toBeLessThanOrEqual(sizes.window);
+  for (const right of sizes.cells) expect(right).toBeLessThanOrEqual(sizes.window);
+  // The whole text is there: the name wraps, the contact and comment show it on hover.
+  expect(await row.locator('td').nth(2).textContent()).toBe(name);
+  expect(await row.locator('td').nth(3).getAttribute('title')).toBe(longContact);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'list-long-names.png'), fullPage: true });
 });

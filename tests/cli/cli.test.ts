@@ -24,7 +24,7 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
 
 test('submit, then watch to the end; status and list show it', async () => {
   const src = h.sqliteSource('cli_core_110_1');
-  const submitted = await cli('submit', '--src', src, '--contact', 'cli@example.org', '--type', 'core', '--comment', 'from the CLI');
+  const submitted = await cli('submit', '--src', src, '--contact', 'cli@example.org', '--type', 'New_Assembly', '--comment', 'from the CLI');
   expect(submitted.code).toBe(0);
   const token = submitted.stdout.trim();
   expect(token).toMatch(/^[0-9a-f-]{36}$/);
@@ -35,10 +35,13 @@ test('submit, then watch to the end; status and list show it', async () => {
   for (const step of ['checking', 'healthcheck', 'copy', 'metadata', 'event']) expect(watched.stdout).toMatch(new RegExp(`  ${step} +passed`));
 
   const status = await cli('status', token, '--json');
-  expect(JSON.parse(status.stdout)).toMatchObject({ token, status: 'completed', spec: { contact: 'cli@example.org' } });
+  expect(JSON.parse(status.stdout)).toMatchObject({ token, status: 'completed', update_type: 'new_assembly', database_type: 'core', spec: { contact: 'cli@example.org' } });
+  expect((await cli('status', token)).stdout).toMatch(/update new_assembly +database core/);
   const listed = await cli('list', '--contact', 'cli@example.org');
-  expect(listed.stdout.split('\n')[0]).toMatch(/^TOKEN +SUBMITTED +DATABASE +CONTACT +TYPE +STATUS +STEP$/);
-  expect(listed.stdout).toMatch(new RegExp(`${token} .* cli_core_110_1 +cli@example.org +core +completed +done`));
+  expect(listed.stdout.split('\n')[0]).toMatch(/^TOKEN +SUBMITTED +DATABASE +CONTACT +DB_TYPE +UPDATE_TYPE +STATUS +STEP$/);
+  expect(listed.stdout).toMatch(new RegExp(`${token} .* cli_core_110_1 +cli@example.org +core +new_assembly +completed +done`));
+  expect(JSON.parse((await cli('list', '--json', '--update-type', 'new_assembly', '--contact', 'cli@example.org')).stdout)).toEqual([expect.objectContaining({ token })]);
+  expect(JSON.parse((await cli('list', '--json', '--update-type', 'patch', '--contact', 'cli@example.org')).stdout)).toEqual([]);
   expect(JSON.parse((await cli('list', '--json', '--database', 'cli_core_110_1')).stdout)).toEqual([expect.objectContaining({ token })]);
 
   const reports = (await cli('reports', token)).stdout.trim().split('\n');
@@ -66,7 +69,10 @@ test('cancel and restart', async () => {
 test('batch from a file of source URIs, followed to the counts', async () => {
   const file = `${h.dir}/batch.txt`;
   require('node:fs').writeFileSync(file, ['# databases for release 110', h.sqliteSource('cli_batch_a_core_110_1'), h.sqliteSource('cli_batch_b_core_110_1'), ''].join('\n'));
-  const run = await cli('batch', file, '--contact', 'batch-cli@example.org', '--wait');
+  const untyped = await cli('batch', file, '--contact', 'batch-cli@example.org');
+  expect(untyped.code).toBe(1);
+  expect(untyped.stderr).toContain('--type <update type> is required');
+  const run = await cli('batch', file, '--contact', 'batch-cli@example.org', '--type', 'patch', '--wait');
   expect(run.code).toBe(0);
   expect(run.stdout).toMatch(/^batch batch-[0-9a-f-]{36}: 2 handover\(s\)$/m);
   expect(run.stdout).toMatch(/cli_batch_a_core_110_1 +completed/);
@@ -79,6 +85,7 @@ test('errors: a clear message, field by field, and a non-zero exit', async () =>
   expect(bad.stderr).toContain('handover: invalid body');
   expect(bad.stderr).toContain('  src_uri: has unsupported scheme "postgres" (use mysql or sqlite)');
   expect(bad.stderr).toContain('  contact: must be an email address');
+  expect(bad.stderr).toContain('  type: must be one of new_assembly, new_genebuild, patch, other');
 
   const missing = await cli('status', 'no-such-token');
   expect(missing).toMatchObject({ code: 4, stderr: 'handover: no handover with token no-such-token\n' });

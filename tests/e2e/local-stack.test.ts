@@ -64,7 +64,7 @@ async function mysqlCounts(m: MariaDbSettings, database: string): Promise<Record
 
 function expectRecordedAndDumped(name: string, token: string) {
   const record = (stack.services.metadata as unknown as { metadata: { all(): Array<Record<string, unknown>> } }).metadata.all().find((r) => r.name === name);
-  expect(record).toMatchObject({ name, type: 'core', token, contact: 'curator@example.org', current: 1 });
+  expect(record).toMatchObject({ name, type: 'core', update_type: 'new_genebuild', token, contact: 'curator@example.org', current: 1 });
   const folder = path.join(stack.dumpsDir, name);
   expect(readFileSync(path.join(folder, 'CHECKSUMS'), 'utf8')).toMatch(/^[0-9a-f]{64} {2}gene\.tsv$/m);
   expect(readFileSync(path.join(folder, 'gene.tsv'), 'utf8').split('\n')[0]).toBe('gene_id\tseq_region_id\tseq_region_start\tseq_region_end\tbiotype\tstable_id');

@@ -41,8 +41,9 @@ test("HandoverClient: submit, list, retrieve, print details and the summary emai
   const ok = await client('submit', { spec: ensemblSpec('bos_taurus_core_110_3') });
   expect(ok).toMatchObject({ code: 0, result: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   const token: string = ok.result;
-  // No type in Ensembl's submission: the database name gave it.
-  expect((await h.waitForStatus(token, 'completed')).spec).toMatchObject({ type: 'core', src_uri: recorded('bos_taurus_core_110_3') });
+  // No type in Ensembl's submission: recorded as the update type `other`; the database type comes from the name.
+  const done = await h.waitForStatus(token, 'completed');
+  expect(done).toMatchObject({ update_type: 'other', database_type: 'core', spec: { type: 'other', src_uri: recorded('bos_taurus_core_110_3') } });
 
   h.jobs.scripts.healthcheck.outcome = 'problems';
   const bad = await client('submit', { spec: ensemblSpec('sus_scrofa_core_110_4') });

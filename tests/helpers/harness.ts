@@ -157,7 +157,7 @@ export async function startHarness(overrides: Record<string, string> = {}, opts:
 export const spec = (src_uri: string, extra: Record<string, unknown> = {}) => ({
   src_uri,
   contact: 'curator@example.org',
-  type: 'core',
+  type: 'new_genebuild',
   comment: 'release 110 handover',
   ...extra,
 });

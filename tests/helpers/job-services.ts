@@ -1,5 +1,5 @@
 /**
- * Real HTTP servers playing the four job services of DESIGN.md, scriptable per service: succeed, fail,
+ * Real HTTP servers playing the four job services of docs/ARCHITECTURE.md, scriptable per service: succeed, fail,
  * find problems, be slow, be down for a while, hang on a submission. They echo URIs (with passwords)
  * back in outputs and failure messages, as real services do, so redaction is tested for real.
  */

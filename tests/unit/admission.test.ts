@@ -1,4 +1,4 @@
-import { admit, parseEnsemblName } from '../../common/admission';
+import { admit, databaseTypeOf, parseEnsemblName } from '../../common/admission';
 
 test('Ensembl names give species, type, release and assembly', () => {
   expect(parseEnsemblName('homo_sapiens_core_110_38')).toEqual({ species: 'homo_sapiens', type: 'core', release: 110, assembly: '38' });
@@ -9,12 +9,13 @@ test('Ensembl names give species, type, release and assembly', () => {
   expect(parseEnsemblName('homo_sapiens_stuff_110_38')).toBeUndefined();
 });
 
-test('admission: closed, unknown, not open, contradicted, admitted with the staging rule', () => {
+test('admission: closed, unknown, not open, admitted with the staging rule; the type comes from the name', () => {
   const rules = { allowedTypes: ['core', 'compara'], staging: [{ pattern: '^ensembl_', staging_uri: 'mysql://u@compara-staging:3306/' }], defaultStaging: 'mysql://u@staging:3306/' };
-  expect(admit('homo_sapiens_core_110_38', 'core', { ...rules, allowedTypes: [] })).toMatchObject({ admitted: false, closed: true, reason: 'handover is closed' });
-  expect(admit('x', 'core', rules)).toMatchObject({ admitted: false, closed: false, field: 'src_uri' });
-  expect(admit('homo_sapiens_funcgen_110_38', 'funcgen', rules)).toMatchObject({ admitted: false, field: 'type' });
-  expect(admit('homo_sapiens_core_110_38', 'compara', rules)).toMatchObject({ admitted: false, field: 'type', reason: 'is compara, but the database name says core' });
-  expect(admit('homo_sapiens_core_110_38', 'core', rules)).toMatchObject({ admitted: true, stagingUri: 'mysql://u@staging:3306/' });
-  expect(admit('ensembl_compara_110', 'compara', rules)).toMatchObject({ admitted: true, stagingUri: 'mysql://u@compara-staging:3306/' });
+  expect(admit('homo_sapiens_core_110_38', { ...rules, allowedTypes: [] })).toMatchObject({ admitted: false, closed: true, reason: 'handover is closed' });
+  expect(admit('x', rules)).toMatchObject({ admitted: false, closed: false, field: 'src_uri' });
+  expect(admit('homo_sapiens_funcgen_110_38', rules)).toMatchObject({ admitted: false, field: 'src_uri', reason: 'funcgen databases are not being handed over now (open: core, compara)' });
+  expect(admit('homo_sapiens_core_110_38', rules)).toMatchObject({ admitted: true, name: { type: 'core' }, stagingUri: 'mysql://u@staging:3306/' });
+  expect(admit('ensembl_compara_110', rules)).toMatchObject({ admitted: true, name: { type: 'compara' }, stagingUri: 'mysql://u@compara-staging:3306/' });
+  expect(databaseTypeOf('homo_sapiens_rnaseq_110_38')).toBe('rnaseq');
+  expect(databaseTypeOf('scratch_copy')).toBe('unknown');
 });

@@ -1,11 +1,11 @@
-import { ConfigError, loadConfig } from '../../common/config';
+import { ConfigError, loadConfig, updateTypesFrom } from '../../common/config';
 import { createSealer } from '../../common/secrets';
 import { fieldIssues, handoverSpecSchema } from '../../common/spec';
 import { searchAttributes } from '../../workflows/definitions';
 import { registeredSearchAttributes } from '../helpers/search-attributes';
 
 test('spec: one issue per field, unknown fields named', () => {
-  const result = handoverSpecSchema.safeParse({ src_uri: 'mysql://h/db', contact: 'nope', extra: 1 });
+  const result = handoverSpecSchema().safeParse({ src_uri: 'mysql://h/db', contact: 'nope', extra: 1 });
   expect(result.success).toBe(false);
   expect(fieldIssues(result.error!.issues)).toEqual([
     { field: 'contact', message: 'must be an email address' },
@@ -13,6 +13,23 @@ test('spec: one issue per field, unknown fields named', () => {
     { field: 'comment', message: 'is required' },
     { field: 'extra', message: 'is not a known field' },
   ]);
+});
+
+test('spec: type is the kind of update, case-insensitive, from the configured list', () => {
+  const base = { src_uri: 'mysql://h/homo_sapiens_core_110_38', contact: 'a@example.org', comment: 'c' };
+  for (const type of ['new_assembly', 'new_genebuild', 'patch', 'other']) expect(handoverSpecSchema().parse({ ...base, type }).type).toBe(type);
+  expect(handoverSpecSchema().parse({ ...base, type: ' New_Genebuild ' }).type).toBe('new_genebuild');
+  const refused = handoverSpecSchema().safeParse({ ...base, type: 'core' });
+  expect(fieldIssues(refused.error!.issues)).toEqual([{ field: 'type', message: 'must be one of new_assembly, new_genebuild, patch, other' }]);
+  expect(handoverSpecSchema(['rebuild']).parse({ ...base, type: 'REBUILD' }).type).toBe('rebuild');
+  // A huge value is refused before anything else looks at it, with the same message.
+  expect(fieldIssues(handoverSpecSchema().safeParse({ ...base, type: 'x'.repeat(100_000) }).error!.issues)[0].field).toBe('type');
+});
+
+test('config: HANDOVER_UPDATE_TYPES is a list of words, lower-cased', () => {
+  expect(updateTypesFrom(loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16) }))).toEqual(['new_assembly', 'new_genebuild', 'patch', 'other']);
+  expect(updateTypesFrom(loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16), HANDOVER_UPDATE_TYPES: 'Rebuild, other' }))).toEqual(['rebuild', 'other']);
+  expect(() => loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16), HANDOVER_UPDATE_TYPES: ' , ' })).toThrow('HANDOVER_UPDATE_TYPES: must be a comma-separated list');
 });
 
 test('sealing: round trip, no plain text inside, a wrong key says what to fix', () => {

@@ -9,9 +9,9 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.stop());
 
-async function expectRejected(src: string, type: string, field: string, message: string) {
+async function expectRejected(src: string, field: string, message: string) {
   const before = h.jobs.submissions.length;
-  const res = await h.submit(spec(src, { type }));
+  const res = await h.submit(spec(src));
   expect(res.statusCode).toBe(422);
   expect(res.json).toEqual({ error: 'handover refused', issues: [{ field, message }], token: expect.any(String) });
   const recorded = await h.waitForStatus(res.json.token, 'rejected');
@@ -22,12 +22,13 @@ async function expectRejected(src: string, type: string, field: string, message:
 }
 
 test('an unknown database name is refused', async () => {
-  await expectRejected(h.sqliteSource('my_scratch_db'), 'core', 'src_uri', 'database name my_scratch_db is not an Ensembl name (<species>_<type>_<release>_<assembly>, ensembl_compara_<release> or ensembl_ancestral_<release>)');
+  await expectRejected(h.sqliteSource('my_scratch_db'), 'src_uri', 'database name my_scratch_db is not an Ensembl name (<species>_<type>_<release>_<assembly>, ensembl_compara_<release> or ensembl_ancestral_<release>)');
 });
 
-test('a type whose window is not open is refused; so is a type the name contradicts', async () => {
-  await expectRejected(h.sqliteSource('danio_rerio_rnaseq_110_11'), 'rnaseq', 'type', 'rnaseq databases are not being handed over now (open: core, variation)');
-  await expectRejected(h.sqliteSource('danio_rerio_core_110_12'), 'variation', 'type', 'is variation, but the database name says core');
+test('a database type whose window is not open is refused (the type comes from the name)', async () => {
+  await expectRejected(h.sqliteSource('danio_rerio_rnaseq_110_11'), 'src_uri', 'rnaseq databases are not being handed over now (open: core, variation)');
+  const list = (await h.app.inject({ method: 'GET', url: '/handovers?status=rejected&database=danio_rerio_rnaseq_110_11' })).json().handovers;
+  expect(list).toEqual([expect.objectContaining({ type: 'rnaseq', update_type: 'new_genebuild' })]);
 });
 
 test("a source of another release is refused at the checking step, told by email", async () => {
@@ -42,10 +43,15 @@ test("a source of another release is refused at the checking step, told by email
 });
 
 test('admitted: an Ensembl name of an open type and the right release completes', async () => {
-  const { statusCode, json } = await h.submit(spec(h.sqliteSource('danio_rerio_variation_110_11'), { type: 'variation' }));
+  const { statusCode, json } = await h.submit(spec(h.sqliteSource('danio_rerio_variation_110_11'), { type: 'patch' }));
   expect(statusCode).toBe(201);
-  await h.waitForStatus(json.token, 'completed');
-  expect((await h.app.inject({ method: 'GET', url: '/admission' })).json()).toEqual({ open: true, allowed_types: ['core', 'variation'], release: '110' });
+  expect(await h.waitForStatus(json.token, 'completed')).toMatchObject({ database_type: 'variation', update_type: 'patch' });
+  expect((await h.app.inject({ method: 'GET', url: '/admission' })).json()).toEqual({
+    open: true,
+    allowed_types: ['core', 'variation'],
+    update_types: ['new_assembly', 'new_genebuild', 'patch', 'other'],
+    release: '110',
+  });
 });
 
 describe('staging by rule, and a closed window', () => {
@@ -55,7 +61,7 @@ describe('staging by rule, and a closed window', () => {
   test('a per-pattern rule picks the staging server', async () => {
     other = await startHarness({ HANDOVER_STAGING_RULES: JSON.stringify([{ pattern: '_variation_', staging_uri: `sqlite:///${h.dir}/variation-staging/` }]) });
     const src = other.sqliteSource('sus_scrofa_variation_110_11');
-    const { json } = await other.submit(spec(src, { type: 'variation' }));
+    const { json } = await other.submit(spec(src));
     const done = await other.waitForStatus(json.token, 'completed');
     expect(done.spec.tgt_uri).toBe(`sqlite:///${h.dir}/variation-staging/sus_scrofa_variation_110_11.sqlite`);
     const core = await other.submit(spec(other.sqliteSource('sus_scrofa_core_110_11')));
@@ -64,10 +70,10 @@ describe('staging by rule, and a closed window', () => {
 
   test('no open types: "handover is closed" (403), recorded too', async () => {
     other = await startHarness({ HANDOVER_ALLOWED_TYPES: '' });
-    expect((await other.app.inject({ method: 'GET', url: '/admission' })).json()).toEqual({ open: false, allowed_types: [], release: null });
+    expect((await other.app.inject({ method: 'GET', url: '/admission' })).json()).toMatchObject({ open: false, allowed_types: [], release: null });
     const res = await other.submit(spec(other.sqliteSource('sus_scrofa_core_110_12')));
     expect(res.statusCode).toBe(403);
-    expect(res.json).toMatchObject({ error: 'handover is closed', issues: [{ field: 'type', message: 'handover is closed' }] });
+    expect(res.json).toMatchObject({ error: 'handover is closed', issues: [{ field: 'src_uri', message: 'handover is closed' }] });
     await other.waitForStatus(res.json.token, 'rejected');
     expect(existsSync(`${other.dir}/staging/sus_scrofa_core_110_12.sqlite`)).toBe(false);
   });

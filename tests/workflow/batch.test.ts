@@ -11,7 +11,7 @@ afterAll(async () => h?.stop());
 test('a batch of 20 databases, some failing their checks, one listed twice: right counts, one summary email', async () => {
   h.jobs.scripts.healthcheck.outcomeFor = (input) => (String(input.db_uri).includes('_bad_') ? 'problems' : undefined);
   const names = Array.from({ length: 20 }, (_, i) => (i % 4 === 3 ? `batch_bad_${i}_core_110_1` : `batch_ok_${i}_core_110_1`));
-  const items = names.map((name) => ({ src_uri: h.sqliteSource(name), type: 'core', comment: `batch item ${name}` }));
+  const items = names.map((name) => ({ src_uri: h.sqliteSource(name), type: 'new_genebuild', comment: `batch item ${name}` }));
   items.push({ ...items[0], comment: 'listed twice' }); // the same database again: refused by its lock
   const res = await h.app.inject({ method: 'POST', url: '/batches', payload: { contact: 'batcher@example.org', handovers: items } });
   expect(res.statusCode).toBe(201);
@@ -34,7 +34,7 @@ test('a batch of 20 databases, some failing their checks, one listed twice: righ
   }
   const summary = await h.smtp.waitForSubject(`Handover batch ${batch_id}`);
   expect(summary.subject).toBe(`Handover batch ${batch_id}: 15 completed, 5 failed, 0 cancelled, 1 refused`);
-  expect(summary.text).toContain(`${names[3]}: failed http://handover.test/handovers/${tokens[3]}`);
+  expect(summary.text).toContain(`${names[3]}: failed http://handover.test/ui/handover.html?token=${tokens[3]}`);
   await new Promise((r) => setTimeout(r, 500));
   expect(h.smtp.messages.filter((m) => m.subject?.startsWith('Handover batch'))).toHaveLength(1);
 });
@@ -44,7 +44,7 @@ test('a bad item is named by its position; nothing of the batch starts', async (
   const res = await h.app.inject({
     method: 'POST',
     url: '/batches',
-    payload: { contact: 'batcher@example.org', handovers: [{ src_uri: h.sqliteSource('batch_fine_core_110_1'), type: 'core', comment: 'ok' }, { src_uri: 'nope', type: 'core', comment: 'x' }] },
+    payload: { contact: 'batcher@example.org', handovers: [{ src_uri: h.sqliteSource('batch_fine_core_110_1'), type: 'patch', comment: 'ok' }, { src_uri: 'nope', type: 'patch', comment: 'x' }] },
   });
   expect(res.statusCode).toBe(400);
   expect(res.json().issues).toEqual([{ field: 'handovers.1.src_uri', message: expect.stringContaining('is not a URI') }]);

@@ -44,7 +44,7 @@ test('a handover goes through every step, records its timeline and emails the su
   const [mail] = await h.smtp.waitForMail('curator@example.org');
   expect(mail.subject).toBe('Handover of homo_sapiens_core_110_38 completed');
   expect(mail.text).toContain(`has been copied to ${done.spec.tgt_uri}`);
-  expect(mail.html).toContain(`http://handover.test/handovers/${token}`);
+  expect(mail.html).toContain(`http://handover.test/ui/handover.html?token=${token}`);
 
   // Search attributes are current: the list filters by them.
   const list = await h.app.inject({ method: 'GET', url: `/handovers?status=completed&database=homo_sapiens_core_110_38` });

@@ -59,7 +59,7 @@ test('a completed handover: a report per transition, in order, logged, readable 
   for (const report of reports) {
     expect(report).toMatchObject({ report_type: 'INFO', process: 'handover', host: os.hostname() });
     expect(report.report_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/);
-    expect(report.params).toMatchObject({ handover_token: json.token, database: 'reported_core_110_1', contact: 'curator@example.org', type: 'core' });
+    expect(report.params).toMatchObject({ handover_token: json.token, database: 'reported_core_110_1', contact: 'curator@example.org', type: 'new_genebuild', update_type: 'new_genebuild', database_type: 'core' });
   }
   expect(reports.at(-1)!.params).toMatchObject({ status: 'completed', progress_complete: 5, progress_total: 5 });
 
