@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import { type Config, updateTypesFrom } from '../common/config';
 import type { Sealer } from '../common/secrets';
 import { acceptEmptyBodies } from './bodies';
+import { ANONYMOUS } from './caller';
 import { errorHandler } from './errors';
 import { createHandoverService } from './handovers';
 import { ensemblRoutes } from './routes/ensembl';
@@ -26,6 +27,11 @@ export async function buildApp(deps: AppDeps) {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   acceptEmptyBodies(app);
+  // Who is asking (api/auth.ts replaces this default when API keys are configured).
+  app.decorateRequest('caller', null as never);
+  app.addHook('onRequest', async (request) => {
+    request.caller = ANONYMOUS;
+  });
 
   await app.register(swagger, {
     openapi: { info: { title: 'Handover API', version: '0.1.0', description: 'Hand a database over to staging.' } },

@@ -90,6 +90,16 @@ const schema = z.object({
   HANDOVER_REPORT_AMQP_URL: z.string().regex(/^amqps?:\/\//, 'must be amqp://[user:pass@]host:port[/vhost] or amqps://...').optional(),
   HANDOVER_REPORT_EXCHANGE: z.string().min(1).default('handover_reports'),
   HANDOVER_PUBLIC_URL: url.optional(),
+  /**
+   * API keys: a JSON object {"<key>": {"name": "...", "role": "read|submit|operate|admin"}}, given
+   * inline or as the path of a file holding it. Unset: the API is open, and listens on loopback only.
+   */
+  HANDOVER_API_KEYS: z.string().optional(),
+  /** Requests per key (or per address, without a key) per HANDOVER_RATE_LIMIT_WINDOW. */
+  HANDOVER_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(1200),
+  HANDOVER_RATE_LIMIT_WINDOW: duration.default('1m'),
+  /** Sent to the job services as `Authorization: Bearer ...` (the local stack's LOCAL_STACK_TOKEN). */
+  HANDOVER_SERVICE_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
