@@ -1,11 +1,15 @@
 /** Turns the workflow's password-free URI (+ sealed full URI) back into a usable URI, inside an activity only. */
-import { parseDbUri, redactText } from '../common/db-uri';
+import { ApplicationFailure } from '@temporalio/common';
+import { parseDbUri, redactText, withoutPassword } from '../common/db-uri';
 import type { Sealer } from '../common/secrets';
+import { failureTypes } from '../workflows/definitions';
 
 /** A database as the workflow passes it to activities: the recorded URI and, if it had one, its sealed original. */
 export interface DbRef {
   uri: string;
   sealed?: string;
+  /** The handover the sealed URI belongs to: unsealing checks it. */
+  token: string;
 }
 
 export interface Credentials {
@@ -19,7 +23,15 @@ export function createCredentials(sealer: Sealer): Credentials {
   return {
     reveal(ref) {
       if (!ref.sealed) return ref.uri;
-      const uri = sealer.unseal(ref.sealed);
+      let uri: string;
+      try {
+        uri = sealer.unseal(ref.sealed, { token: ref.token, uri: ref.uri });
+      } catch (err) {
+        // Retrying cannot make them open: the handover fails at once, saying why.
+        throw ApplicationFailure.nonRetryable((err as Error).message, failureTypes.credentialsRefused);
+      }
+      // The binding already proves it; this says so in words if the recorded URI was changed.
+      if (withoutPassword(uri) !== ref.uri) throw ApplicationFailure.nonRetryable(`sealed credentials are for another database than ${ref.uri}`, failureTypes.credentialsRefused);
       const password = parseDbUri(uri).password;
       if (password) seen.add(password);
       return uri;

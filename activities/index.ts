@@ -25,12 +25,23 @@ export interface ActivityDeps {
   reportPublisher?: TopicPublisher;
   /** Where report lines are logged (stdout by default). */
   reportLog?: ReportDeps['log'];
+  /** The job services' bearer token (HANDOVER_SERVICE_TOKEN), if they require one. */
+  serviceToken?: string;
+  /** One request to a job service (HANDOVER_REQUEST_TIMEOUT). */
+  requestTimeoutMs?: number;
 }
 
 export function createActivities(deps: ActivityDeps) {
   const credentials = createCredentials(deps.sealer);
   const client = (name: ServiceName, killQuery?: string) =>
-    new JobServiceClient({ name, baseUrl: deps.serviceUrls[name], killQuery, redact: credentials.redact });
+    new JobServiceClient({
+      name,
+      baseUrl: deps.serviceUrls[name],
+      killQuery,
+      redact: credentials.redact,
+      token: deps.serviceToken,
+      requestTimeoutMs: deps.requestTimeoutMs,
+    });
   const services: Record<ServiceName, JobServiceClient> = {
     healthcheck: client('healthcheck'),
     copy: client('copy'),

@@ -24,6 +24,10 @@ export interface JobServiceOptions {
   killQuery?: string;
   /** Redacts anything a service echoes back (URIs with passwords) before it reaches history. */
   redact: (text: string) => string;
+  /** Sent as `Authorization: Bearer ...` when the services require it (the local stack's LOCAL_STACK_TOKEN). */
+  token?: string;
+  /** One request's limit (HANDOVER_REQUEST_TIMEOUT); 30 s when not given. */
+  requestTimeoutMs?: number;
   fetchImpl?: typeof fetch;
 }
 
@@ -108,9 +112,14 @@ export class JobServiceClient {
     try {
       res = await this.fetchImpl(url, {
         method,
-        headers: { accept: 'application/json', ...(opts.body ? { 'content-type': 'application/json' } : {}), ...opts.headers },
+        headers: {
+          accept: 'application/json',
+          ...(opts.body ? { 'content-type': 'application/json' } : {}),
+          ...(this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {}),
+          ...opts.headers,
+        },
         body: opts.body ? JSON.stringify(opts.body) : undefined,
-        signal: AbortSignal.timeout(30_000),
+        signal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 30_000),
       });
     } catch (err) {
       // Down or unreachable: retryable, the step's deadline bounds how long.

@@ -2,7 +2,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { fieldIssues } from '../common/spec';
-import { HandoverConflict, HandoverEnded, HandoverNotFound, HandoverNotRestartable, HandoverRefused, HandoverRejected } from './handovers';
+import { HandoverConflict, HandoverEnded, HandoverForbidden, HandoverNotFound, HandoverNotRestartable, HandoverRefused, HandoverRejected } from './handovers';
 
 /** gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4), anywhere in the cause chain: Temporal cannot be reached. */
 export function isTemporalUnreachable(err: unknown): boolean {
@@ -32,6 +32,7 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   if (err instanceof HandoverConflict) return reply.code(409).send({ error: err.message, token: err.token });
   if (err instanceof HandoverNotRestartable) return reply.code(409).send({ error: err.message, status: err.status });
   if (err instanceof HandoverEnded) return reply.code(409).send({ error: err.message, status: err.status });
+  if (err instanceof HandoverForbidden) return reply.code(403).send({ error: err.message });
   if (err instanceof HandoverNotFound) return reply.code(404).send({ error: `no handover with token ${err.message}` });
   if (isTemporalUnreachable(err)) {
     request.log.error({ err: err.message }, 'Temporal unreachable');

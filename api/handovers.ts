@@ -6,10 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { admit, databaseTypeOf } from '../common/admission';
-import { type Config, admissionRulesFrom, timingsFrom, updateTypesFrom } from '../common/config';
+import { type Config, PROJECT_STATE_PATHS, admissionRulesFrom, stagingUrisFrom, timingsFrom, updateTypesFrom } from '../common/config';
 import { databaseKey, deriveTargetUri, parseDbUri, withoutPassword } from '../common/db-uri';
 import type { Sealer } from '../common/secrets';
 import type { HandoverSpec } from '../common/spec';
+import { TargetRefused, confineTarget } from '../common/staging';
+import { type Caller, hasRole } from './caller';
 import {
   BATCH_WORKFLOW,
   type BatchProgress,
@@ -20,17 +22,20 @@ import {
   type HandoverReport,
   type HandoverStatus,
   type JobProgress,
+  type Refusal,
+  REFUSALS_WORKFLOW,
   RESTARTABLE_STEPS,
   type RestartableStep,
   batchProgressQuery,
   cancelSignal,
-  initialSearchAttributes,
   progressQuery,
+  recordRefusalSignal,
+  refusalsQuery,
+  refusalsWorkflowId,
   reportsQuery,
   searchAttributes,
 } from '../workflows/definitions';
 import { batchWorkflow } from '../workflows/batch';
-import { handoverWorkflow } from '../workflows/handover';
 import { databaseLockWorkflow } from '../workflows/lock';
 
 export interface HandoverServiceDeps {
@@ -65,6 +70,8 @@ export class HandoverRejected extends Error {
     super(closed ? 'handover is closed' : 'handover refused');
   }
 }
+/** The caller may not act on this handover (a `submit` key acting on another's handover). */
+export class HandoverForbidden extends Error {}
 /** A request that is well-formed but cannot be done, with the field to blame. */
 export class HandoverRefused extends Error {
   constructor(readonly field: string, message: string) {
@@ -80,6 +87,7 @@ export interface HandoverRow {
   type?: string;
   /** The kind of update (absent for handovers recorded before it was asked for). */
   update_type?: string;
+  submitted_by?: string;
   status?: string;
   step?: string;
   comment?: string;
@@ -105,6 +113,8 @@ export function lockWorkflowId(targetUri: string): string {
 export function createHandoverService({ client, config, sealer }: HandoverServiceDeps) {
   const handle = (token: string) => client.workflow.getHandle(token);
   const rules = admissionRulesFrom(config);
+  const staging = { stagingUris: stagingUrisFrom(config), protectedPaths: PROJECT_STATE_PATHS };
+  const refusalsId = refusalsWorkflowId(config.HANDOVER_TASK_QUEUE);
 
   /** The workflow must be of the expected type: a token names nothing else (not a lock, not another app's workflow). */
   async function describeAs(id: string, type: string) {
@@ -119,37 +129,44 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
   }
   const describeHandover = (token: string) => describeAs(token, HANDOVER_WORKFLOW);
 
-  return {
+  /** A `submit` key acts on its own handovers only; `operate` and `admin` on any. */
+  function mayActOn(caller: Caller, submittedBy: string | undefined, token: string): void {
+    if (hasRole(caller.role, 'operate')) return;
+    if (!submittedBy || submittedBy !== caller.name) throw new HandoverForbidden(`handover ${token} was not submitted by ${caller.name}; cancelling or restarting it needs the operate role`);
+  }
+
+  const service = {
     /** Starts a handover; returns its token once the handover workflow exists. */
-    async submit(spec: HandoverSpec): Promise<string> {
-      const { input, targetUri, closed } = prepare(spec);
-      if (input.rejected) {
-        await recordRejection(input);
-        throw new HandoverRejected(input.token, [{ field: input.rejected.field, message: input.rejected.reason }], closed);
+    async submit(spec: HandoverSpec, caller: Caller): Promise<string> {
+      const prepared = await prepare(spec, caller);
+      if (prepared.refusal) {
+        await recordRefusal(prepared.refusal);
+        throw new HandoverRejected(prepared.refusal.token, [{ field: prepared.refusal.field, message: prepared.refusal.reason }], prepared.closed);
       }
-      await startUnderLock(input, targetUri);
-      return input.token;
+      await startUnderLock(prepared.input!, prepared.targetUri);
+      return prepared.input!.token;
     },
 
     /** Starts a batch: one handover per database, each under its own lock, one summary email at the end. */
-    async submitBatch(contact: string, specs: HandoverSpec[]): Promise<{ batchId: string; tokens: string[] }> {
-      const prepared = specs.map((spec, i) => {
+    async submitBatch(contact: string, specs: HandoverSpec[], caller: Caller): Promise<{ batchId: string; tokens: string[] }> {
+      const prepared = [];
+      for (const [i, spec] of specs.entries()) {
         try {
-          return prepare(spec);
+          prepared.push(await prepare(spec, caller));
         } catch (err) {
           if (err instanceof HandoverRefused) throw new HandoverRefused(`handovers.${i}.${err.field}`, err.message);
           throw err;
         }
-      });
-      const rejected = prepared.map((p, i) => ({ ...p, i })).filter((p) => p.input.rejected);
-      if (rejected.length) {
+      }
+      const refused = prepared.map((p, i) => ({ ...p, i })).filter((p) => p.refusal);
+      if (refused.length) {
         // Nothing of a batch starts while any of it is refused; each refusal is recorded.
-        for (const r of rejected) await recordRejection(r.input);
-        const issues = rejected.map((r) => ({ field: `handovers.${r.i}.${r.input.rejected!.field}`, message: r.input.rejected!.reason }));
-        throw new HandoverRejected(rejected[0].input.token, issues, rejected.some((r) => r.closed));
+        for (const r of refused) await recordRefusal(r.refusal!);
+        const issues = refused.map((r) => ({ field: `handovers.${r.i}.${r.refusal!.field}`, message: r.refusal!.reason }));
+        throw new HandoverRejected(refused[0].refusal!.token, issues, refused.some((r) => r.closed));
       }
       const batchId = `batch-${randomUUID()}`;
-      const items = prepared.map(({ input, targetUri }) => ({ lockKey: lockWorkflowId(targetUri), handover: input }));
+      const items = prepared.map(({ input, targetUri }) => ({ lockKey: lockWorkflowId(targetUri), handover: input! }));
       await client.workflow.start(batchWorkflow, { workflowId: batchId, taskQueue: config.HANDOVER_TASK_QUEUE, args: [{ batchId, contact, items }] });
       return { batchId, tokens: items.map((i) => i.handover.token) };
     },
@@ -167,9 +184,11 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
      * Restarts a failed or cancelled handover from a step (by default the one that failed or was
      * running), as a new handover linked to the original; the steps before it are not repeated.
      */
-    async restart(token: string, from?: RestartableStep): Promise<string> {
-      const original = await this.progress(token);
+    async restart(token: string, from: RestartableStep | undefined, caller: Caller): Promise<string> {
+      const original = await service.progress(token);
+      mayActOn(caller, original.submitted_by, token);
       if (original.status === 'running' || original.status === 'completed') throw new HandoverNotRestartable(original.status);
+      if (original.status === 'rejected') throw new HandoverRefused('token', 'was refused by the admission rules; submit it again instead');
       const stopped = original.failure?.step ?? original.timeline.at(-1)?.step ?? 'healthcheck';
       const start: RestartableStep = from ?? (stopped === 'checking' ? 'healthcheck' : stopped);
       for (const step of RESTARTABLE_STEPS.slice(0, RESTARTABLE_STEPS.indexOf(start))) {
@@ -179,27 +198,34 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
         }
       }
       const recorded = upgraded(await originalInput(token));
+      const newToken = randomUUID();
       const input: HandoverInput = {
         ...recorded,
-        token: randomUUID(),
+        token: newToken,
+        // The original's credentials, sealed again for the new handover (a sealed URI opens for its own handover only).
+        sealed: resealed(recorded, newToken),
+        submittedBy: caller.authenticated ? caller.name : recorded.submittedBy,
         restart: { token, from: start, events: start === 'event' ? original.events : undefined },
         timings: timingsFrom(config),
         submittedAt: new Date().toISOString(),
       };
       // The original reports `failed` a moment before it closes (its email goes last) and releases the lock.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await startUnderLock(input, recorded.spec.tgt_uri);
-          return input.token;
-        } catch (err) {
-          if (!(err instanceof HandoverConflict && err.token === token && attempt < 100)) throw err;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
+      await retryWhile(
+        () => startUnderLock(input, recorded.spec.tgt_uri),
+        (err) => err instanceof HandoverConflict && err.token === token,
+      );
+      return input.token;
     },
 
     async progress(token: string): Promise<HandoverProgress> {
-      const description = await describeHandover(token);
+      let description;
+      try {
+        description = await describeHandover(token);
+      } catch (err) {
+        const refusal = err instanceof HandoverNotFound ? await findRefusal(token) : undefined;
+        if (refusal) return refusalProgress(refusal);
+        throw err;
+      }
       const progress: HandoverProgress = await handle(token).query(progressQuery);
       // While a job runs, its service's own progress is in the last answer of the poll activity.
       const polling = description.raw.pendingActivities?.find((a) => a.activityType?.name?.startsWith('waitFor'));
@@ -213,22 +239,20 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
       return progress;
     },
 
-    /** The handover's step reports, oldest first (none for handovers from before reports existed). */
+    /** The handover's step reports, oldest first (none for handovers from before reports existed, nor for refusals). */
     async reports(token: string): Promise<HandoverReport[]> {
-      await describeHandover(token);
+      try {
+        await describeHandover(token);
+      } catch (err) {
+        if (err instanceof HandoverNotFound && (await findRefusal(token))) return [];
+        throw err;
+      }
       return handle(token).query(reportsQuery);
     },
 
     async list(filters: ListFilters): Promise<HandoverRow[]> {
-      const clauses = [`WorkflowType = '${HANDOVER_WORKFLOW}'`];
-      const keyword = (name: string, value?: string) => value && clauses.push(`${name} = '${value.replace(/'/g, "\\'")}'`);
-      keyword(searchAttributes.status.name, filters.status);
-      keyword(searchAttributes.database.name, filters.database);
-      keyword(searchAttributes.contact.name, filters.contact);
-      keyword(searchAttributes.type.name, filters.type);
-      keyword(searchAttributes.updateType.name, filters.update_type);
       const rows: HandoverRow[] = [];
-      for await (const wf of client.workflow.list({ query: clauses.join(' AND '), pageSize: Math.min(filters.limit, 1000) })) {
+      for await (const wf of client.workflow.list({ query: visibilityQuery(filters), pageSize: Math.min(filters.limit, 1000) })) {
         const sa = wf.typedSearchAttributes;
         rows.push({
           token: wf.workflowId,
@@ -236,6 +260,7 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
           contact: sa.get(searchAttributes.contact),
           type: sa.get(searchAttributes.type),
           update_type: sa.get(searchAttributes.updateType),
+          submitted_by: wf.memo?.submitted_by as string | undefined,
           status: sa.get(searchAttributes.status),
           step: sa.get(searchAttributes.step),
           comment: wf.memo?.comment as string | undefined,
@@ -245,55 +270,112 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
         });
         if (rows.length >= filters.limit) break;
       }
-      return rows.sort((a, b) => (b.submitted_at ?? '').localeCompare(a.submitted_at ?? ''));
+      if (!filters.status || filters.status === 'rejected') {
+        for (const r of await refusals()) {
+          const row = refusalRow(r);
+          const matches = (key: keyof ListFilters & keyof HandoverRow) => !filters[key] || filters[key] === row[key];
+          if (matches('database') && matches('contact') && matches('type') && matches('update_type')) rows.push(row);
+        }
+      }
+      return rows.sort((a, b) => (b.submitted_at ?? '').localeCompare(a.submitted_at ?? '')).slice(0, filters.limit);
     },
 
-    async cancel(token: string, request: CancelRequest): Promise<void> {
-      const description = await describeHandover(token);
+    async cancel(token: string, request: CancelRequest, caller: Caller): Promise<void> {
+      let description;
+      try {
+        description = await describeHandover(token);
+      } catch (err) {
+        if (err instanceof HandoverNotFound && (await findRefusal(token))) throw new HandoverEnded('rejected');
+        throw err;
+      }
+      mayActOn(caller, description.memo?.submitted_by as string | undefined, token);
       if (description.status.name !== 'RUNNING') throw new HandoverEnded(description.status.name.toLowerCase());
-      await handle(token).signal(cancelSignal, request);
+      // With keys, who cancelled is the key's name, not what the body says.
+      await handle(token).signal(cancelSignal, { ...request, by: caller.authenticated ? caller.name : request.by });
     },
   };
+  return service;
 
   /**
    * A submission made ready to start: admission rules applied (a refusal is made ready to be
-   * recorded), target derived from the staging rules, passwords sealed away from what is recorded.
+   * recorded), the target derived from the staging rules and confined to staging, passwords sealed
+   * away from what is recorded.
    */
-  function prepare(spec: HandoverSpec): { input: HandoverInput; targetUri: string; closed: boolean } {
-    const base = { token: randomUUID(), timings: timingsFrom(config), submittedAt: new Date().toISOString(), sealed: {} };
+  async function prepare(spec: HandoverSpec, caller: Caller): Promise<{ input?: HandoverInput; refusal?: Refusal; targetUri: string; closed: boolean }> {
+    const token = randomUUID();
+    const submittedAt = new Date().toISOString();
+    const submittedBy = caller.authenticated ? caller.name : undefined;
     const sourceName = parseDbUri(spec.src_uri).database;
     const admission = admit(sourceName, rules);
     if (!admission.admitted) {
       const recorded = { ...spec, src_uri: withoutPassword(spec.src_uri), tgt_uri: spec.tgt_uri ? withoutPassword(spec.tgt_uri) : '' };
-      const rejected = { field: admission.field, reason: admission.reason };
-      const input: HandoverInput = { ...base, spec: recorded, database: sourceName, databaseType: databaseTypeOf(sourceName), rejected };
-      return { input, targetUri: spec.src_uri, closed: admission.closed };
+      const refusal: Refusal = {
+        token,
+        submitted_at: submittedAt,
+        submitted_by: submittedBy,
+        database: sourceName,
+        database_type: databaseTypeOf(sourceName),
+        update_type: spec.type,
+        spec: recorded,
+        field: admission.field,
+        reason: admission.reason,
+      };
+      return { refusal, targetUri: spec.src_uri, closed: admission.closed };
     }
     const targetUri = spec.tgt_uri ?? deriveTargetUri(admission.stagingUri, spec.src_uri);
     if (databaseKey(targetUri) === databaseKey(spec.src_uri)) {
       throw new HandoverRefused('tgt_uri', 'is the same database as src_uri');
     }
-    const seal = (uri: string) => (parseDbUri(uri).password !== undefined ? sealer.seal(uri) : undefined);
+    try {
+      await confineTarget(targetUri, spec.src_uri, staging);
+    } catch (err) {
+      if (err instanceof TargetRefused) throw new HandoverRefused(spec.tgt_uri ? 'tgt_uri' : 'src_uri', `${spec.tgt_uri ? '' : 'gives a target that '}${err.message}`);
+      throw err;
+    }
+    const recorded = { ...spec, src_uri: withoutPassword(spec.src_uri), tgt_uri: withoutPassword(targetUri) };
+    const seal = (uri: string, shown: string) => (parseDbUri(uri).password !== undefined ? sealer.seal(uri, { token, uri: shown }) : undefined);
     const input: HandoverInput = {
-      ...base,
-      spec: { ...spec, src_uri: withoutPassword(spec.src_uri), tgt_uri: withoutPassword(targetUri) },
+      token,
+      timings: timingsFrom(config),
+      submittedAt,
+      submittedBy,
+      spec: recorded,
       database: parseDbUri(targetUri).database,
       databaseType: admission.name.type,
-      sealed: { src_uri: seal(spec.src_uri), tgt_uri: seal(targetUri) },
+      sealed: { src_uri: seal(spec.src_uri, recorded.src_uri), tgt_uri: seal(targetUri, recorded.tgt_uri) },
       release: rules.release,
     };
     return { input, targetUri, closed: false };
   }
 
-  /** A refused submission is recorded as a `rejected` handover (no lock, nothing runs), so the list shows it. */
-  async function recordRejection(input: HandoverInput): Promise<void> {
-    await client.workflow.start(handoverWorkflow, {
-      workflowId: input.token,
+  /** The original's sealed URIs, opened with its binding and sealed again for the new token. */
+  function resealed(original: HandoverInput, token: string): HandoverInput['sealed'] {
+    const again = (sealed: string | undefined, uri: string) => (sealed ? sealer.seal(sealer.unseal(sealed, { token: original.token, uri }), { token, uri }) : undefined);
+    return { src_uri: again(original.sealed.src_uri, original.spec.src_uri), tgt_uri: again(original.sealed.tgt_uri, original.spec.tgt_uri) };
+  }
+
+  /** A refusal goes to the one refusals workflow as a signal: no workflow per refused request. */
+  async function recordRefusal(refusal: Refusal): Promise<void> {
+    await client.workflow.signalWithStart(REFUSALS_WORKFLOW, {
+      workflowId: refusalsId,
       taskQueue: config.HANDOVER_TASK_QUEUE,
-      args: [input],
-      typedSearchAttributes: initialSearchAttributes(input, 'rejected'),
-      memo: { comment: input.spec.comment, source_uri: input.spec.src_uri },
+      args: [[]],
+      signal: recordRefusalSignal,
+      signalArgs: [refusal],
     });
+  }
+
+  async function refusals(): Promise<Refusal[]> {
+    try {
+      return await handle(refusalsId).query(refusalsQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return [];
+      throw err;
+    }
+  }
+
+  async function findRefusal(token: string): Promise<Refusal | undefined> {
+    return (await refusals()).find((r) => r.token === token);
   }
 
   /** Starts a handover under its database's lock (409 when another handover of it runs). */
@@ -314,15 +396,13 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
       }
       throw err;
     }
-    await waitUntilStarted(input.token);
-  }
-
-  /**
-   * A handover recorded before `type` meant the update type, in today's shape: its `type` was the
-   * database type, and it named no update (restarted, it is recorded as `other`).
-   */
-  function upgraded(input: HandoverInput): HandoverInput {
-    return input.databaseType !== undefined ? input : { ...input, databaseType: input.spec.type, spec: { ...input.spec, type: 'other' } };
+    // The lock workflow starts the handover as its child; wait (briefly) until it exists, so its token answers at once.
+    await retryWhile(
+      () => handle(input.token).describe(),
+      (err) => err instanceof WorkflowNotFoundError,
+    ).catch((err) => {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    });
   }
 
   /** A handover's input as it started (recorded URIs and sealed credentials), from its history. */
@@ -333,18 +413,72 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
     return defaultPayloadConverter.fromPayload<HandoverInput>(payload);
   }
 
-  /** The lock workflow starts the handover as its child; wait (briefly) until it exists, so its token answers at once. */
-  async function waitUntilStarted(token: string): Promise<void> {
-    for (let i = 0; i < 100; i++) {
-      try {
-        await handle(token).describe();
-        return;
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+  /**
+   * A handover recorded before `type` meant the update type, in today's shape: its `type` was the
+   * database type, and it named no update (restarted, it is recorded as `other`).
+   */
+  function upgraded(input: HandoverInput): HandoverInput {
+    return input.databaseType !== undefined ? input : { ...input, databaseType: input.spec.type, spec: { ...input.spec, type: 'other' } };
+  }
+}
+
+/** Tries `attempt` every 100 ms, for up to 10 s, while it fails in a way `retryable` says will pass. */
+async function retryWhile<T>(attempt: () => Promise<T>, retryable: (err: unknown) => boolean): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!retryable(err) || i >= 100) throw err;
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+/** A visibility query for the list's filters (values are quoted; the route refuses quotes and backslashes). */
+export function visibilityQuery(filters: Omit<ListFilters, 'limit'>): string {
+  const clauses = [`WorkflowType = '${HANDOVER_WORKFLOW}'`];
+  const keyword = (name: string, value?: string) => value && clauses.push(`${name} = '${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
+  keyword(searchAttributes.status.name, filters.status);
+  keyword(searchAttributes.database.name, filters.database);
+  keyword(searchAttributes.contact.name, filters.contact);
+  keyword(searchAttributes.type.name, filters.type);
+  keyword(searchAttributes.updateType.name, filters.update_type);
+  return clauses.join(' AND ');
+}
+
+/** A refusal as `GET /handovers/{token}` shows it: a handover that was rejected and never ran. */
+function refusalProgress(r: Refusal): HandoverProgress {
+  return {
+    token: r.token,
+    status: 'rejected',
+    step: 'checking',
+    progress: { complete: 0, total: 5 },
+    spec: r.spec,
+    update_type: r.update_type,
+    database_type: r.database_type,
+    submitted_by: r.submitted_by,
+    submitted_at: r.submitted_at,
+    ended_at: r.submitted_at,
+    timeline: [],
+    failure: { step: 'checking', kind: 'rejected', reason: `${r.field}: ${r.reason}` },
+  };
+}
+
+function refusalRow(r: Refusal): HandoverRow {
+  return {
+    token: r.token,
+    database: r.database,
+    contact: r.spec.contact,
+    type: r.database_type,
+    update_type: r.update_type,
+    submitted_by: r.submitted_by,
+    status: 'rejected',
+    step: 'checking',
+    comment: r.spec.comment,
+    src_uri: r.spec.src_uri,
+    submitted_at: r.submitted_at,
+    ended_at: r.submitted_at,
+  };
 }
 
 export type HandoverService = ReturnType<typeof createHandoverService>;

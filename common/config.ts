@@ -16,6 +16,8 @@ import { DEFAULT_UPDATE_TYPES } from './spec';
 /** Where the local, git-ignored state lives (staging databases, mail, the dev secret key). */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const LOCAL_STATE_DIR = path.join(PROJECT_ROOT, '.handover');
+/** Handover's own state (Temporal's history, the job stores, the dev secret key): never a copy target. */
+export const PROJECT_STATE_PATHS = [path.join(PROJECT_ROOT, '.temporal'), path.join(LOCAL_STATE_DIR, 'services'), path.join(LOCAL_STATE_DIR, 'secret.key')];
 
 const duration = z.string().refine((v) => {
   try {
@@ -145,11 +147,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = result.data;
+  if (!c.HANDOVER_SECRET_KEY && !onLocalStack(c)) {
+    // A key made on this machine would differ from the other machines' (workers, API): sealed
+    // credentials would not open there. Fail at start, not at the first handover.
+    throw new ConfigError(
+      'Invalid configuration:\n  HANDOVER_SECRET_KEY: is required when Temporal or the job services are not on this machine (the API and every worker must share it)',
+    );
+  }
   return {
     ...c,
     HANDOVER_SECRET_KEY: c.HANDOVER_SECRET_KEY ?? devSecretKey(),
     HANDOVER_PUBLIC_URL: c.HANDOVER_PUBLIC_URL ?? `http://${c.HOST === '0.0.0.0' ? 'localhost' : c.HOST}:${c.PORT}`,
   };
+}
+
+/** The local stack's shape: Temporal and the four services on this machine (loopback). */
+function onLocalStack(c: z.infer<typeof schema>): boolean {
+  const loopback = (host: string) => /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|::1)$/i.test(host);
+  const serviceHosts = [c.HANDOVER_HEALTHCHECK_URL, c.HANDOVER_COPY_URL, c.HANDOVER_METADATA_URL, c.HANDOVER_EVENT_URL].map((u) => new URL(u).hostname);
+  const temporalHost = c.TEMPORAL_ADDRESS.replace(/:\d+$/, '');
+  return loopback(temporalHost) && serviceHosts.every(loopback);
+}
+
+/** Every staging place configured: the default and each staging rule's. */
+export function stagingUrisFrom(c: Config): string[] {
+  return [c.HANDOVER_STAGING_URI, ...(JSON.parse(c.HANDOVER_STAGING_RULES) as Array<{ staging_uri: string }>).map((r) => r.staging_uri)];
 }
 
 /**

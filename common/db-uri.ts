@@ -22,10 +22,24 @@ export interface DbUri {
 
 export class DbUriError extends Error {}
 
+/** Longest URI read at all: a longer one is refused before any parsing or pattern runs. */
+export const MAX_URI_LENGTH = 2048;
+
+/** A database name is data, never code: letters, digits and `_`, at most 64 (MySQL's own limit). */
+const IDENTIFIER = /^[A-Za-z0-9_]{1,64}$/;
+
+/** Says what is wrong with a database or table name, or nothing. */
+export function identifierProblem(name: string): string | undefined {
+  if (name.length > 64) return `is ${name.length} characters long; a name has at most 64`;
+  if (!IDENTIFIER.test(name)) return 'may contain only letters, digits and _';
+  return undefined;
+}
+
 const SCHEMES: Record<string, Engine> = { 'mysql:': 'mysql', 'mysql+pymysql:': 'mysql', 'sqlite:': 'sqlite' };
 
 /** Parses a database (or, with `{ staging: true }`, a staging server) URI; throws DbUriError saying what is wrong. */
 export function parseDbUri(uri: string, opts: { staging?: boolean } = {}): DbUri {
+  if (uri.length > MAX_URI_LENGTH) throw new DbUriError(`is ${uri.length} characters long; a URI has at most ${MAX_URI_LENGTH}`);
   let url: URL;
   try {
     url = new URL(uri);
@@ -39,25 +53,29 @@ export function parseDbUri(uri: string, opts: { staging?: boolean } = {}): DbUri
     // sqlite:////abs/path -> pathname "//abs/path"; sqlite:///rel/path -> "/rel/path" (relative: refused).
     if (url.host) throw new DbUriError('must not name a host for sqlite (use sqlite:////absolute/path)');
     if (!url.pathname.startsWith('//')) throw new DbUriError('must give an absolute sqlite path (sqlite:////absolute/path)');
-    const file = path.posix.normalize(decodeURIComponent(url.pathname.slice(1)));
+    const file = path.posix.normalize(decode(url.pathname.slice(1)));
     if (opts.staging) return { engine, database: '', file: file.endsWith('/') ? file : `${file}/` };
     if (url.pathname.endsWith('/')) throw new DbUriError('names a folder, not a sqlite database file');
+    if (file !== decode(url.pathname.slice(1))) throw new DbUriError('must be a plain absolute path (no "." or ".." parts)');
     const database = path.posix.basename(file).replace(/\.[^.]*$/, '');
+    const problem = identifierProblem(database);
+    if (problem) throw new DbUriError(`names the database "${shown(database)}", which ${problem}`);
     return { engine, database, file };
   }
 
   if (!url.hostname) throw new DbUriError('must name a host (mysql://user:pass@host:port/name)');
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  const database = decode(url.pathname.replace(/^\//, ''));
   if (opts.staging) {
     if (database) throw new DbUriError('is a staging server URI and must not name a database (mysql://user:pass@host:port/)');
   } else {
     if (!database) throw new DbUriError('must name a database (mysql://user:pass@host:port/name)');
-    if (database.includes('/')) throw new DbUriError('has a database name containing "/"');
+    const problem = identifierProblem(database);
+    if (problem) throw new DbUriError(`names the database "${shown(database)}", which ${problem}`);
   }
   return {
     engine,
-    user: url.username ? decodeURIComponent(url.username) : undefined,
-    password: url.password ? decodeURIComponent(url.password) : undefined,
+    user: url.username ? decode(url.username) : undefined,
+    password: url.password ? decode(url.password) : undefined,
     host: url.hostname,
     port: url.port ? Number(url.port) : 3306,
     database,
@@ -102,4 +120,18 @@ export function redactText(text: string, secrets: Array<string | undefined> = []
     if (secret && secret.length >= 3) out = out.split(secret).join('***');
   }
   return out;
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new DbUriError('has a malformed %-escape');
+  }
+}
+
+/** A name as an error message may quote it: printable, and short. */
+function shown(name: string): string {
+  const printable = name.replace(/[^\x20-\x7e]/g, '?');
+  return printable.length > 80 ? `${printable.slice(0, 80)}…` : printable;
 }

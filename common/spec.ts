@@ -1,12 +1,16 @@
 /** The handover specification a submitter sends, validated with zod; shared by the API and its tests. */
 import { z } from 'zod';
-import { parseDbUri } from './db-uri';
+import { MAX_URI_LENGTH, parseDbUri } from './db-uri';
 
 /** A string field whose messages say "is required" when it is missing, rather than zod's type talk. */
 const text = () => z.string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a string') });
 
 const dbUri = (opts: { staging?: boolean } = {}) =>
-  text().min(1, 'is required').superRefine((value, ctx) => {
+  text()
+    .min(1, 'is required')
+    // (A huge value stops here, before the URI parser or any pattern reads it.)
+    .max(MAX_URI_LENGTH, { message: `is longer than ${MAX_URI_LENGTH} characters`, abort: true })
+    .superRefine((value, ctx) => {
     try {
       parseDbUri(value, opts);
     } catch (err) {
@@ -38,7 +42,10 @@ export function handoverSpecSchema(updateTypes: readonly string[] = DEFAULT_UPDA
       tgt_uri: dbUri()
         .optional()
         .describe('The target database on staging; defaults to HANDOVER_STAGING_URI + the source database name'),
-      contact: text().pipe(z.email({ message: 'must be an email address' })).describe('Who is told how the handover went'),
+      contact: text()
+        .max(320, { message: 'must be an email address (at most 320 characters)', abort: true })
+        .pipe(z.email({ message: 'must be an email address' }))
+        .describe('Who is told how the handover went'),
       type: updateType(updateTypes),
       comment: text().trim().min(1, 'is required').max(2000).describe('Why this database is handed over'),
       source: text().max(200).optional().describe('Which tool or person submitted it'),

@@ -5,6 +5,7 @@
  * SQLite history, a server already running, the demo database, the services' job stores).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { loadConfig } from '../common/config';
 import { ensureDemoDatabase } from './demo-database';
@@ -14,8 +15,8 @@ const config = loadConfig();
 const children: ChildProcess[] = [];
 
 /** Starts a part; its exit stops everything, unless `mayExitCleanly` and it exits 0. */
-function run(name: string, command: string, args: string[], opts: { mayExitCleanly?: boolean } = {}): ChildProcess {
-  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+function run(name: string, command: string, args: string[], opts: { mayExitCleanly?: boolean; env?: Record<string, string> } = {}): ChildProcess {
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   const prefix = (data: Buffer) => data.toString().split('\n').filter(Boolean).map((l) => `[${name}] ${l}`).join('\n') + '\n';
   child.stdout!.on('data', (d) => process.stdout.write(prefix(d)));
   child.stderr!.on('data', (d) => process.stderr.write(prefix(d)));
@@ -60,8 +61,10 @@ async function main(): Promise<void> {
   const demo = await ensureDemoDatabase();
   await waitForTemporal();
   const tsx = [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs')];
-  run('services', process.execPath, [...tsx, 'services/main.ts']);
-  run('worker', process.execPath, [...tsx, 'worker/main.ts']);
+  // The job services take requests only from this run's worker: a token made for it.
+  const serviceToken = process.env.HANDOVER_SERVICE_TOKEN ?? randomBytes(24).toString('hex');
+  run('services', process.execPath, [...tsx, 'services/main.ts'], { env: { LOCAL_STACK_TOKEN: serviceToken } });
+  run('worker', process.execPath, [...tsx, 'worker/main.ts'], { env: { HANDOVER_SERVICE_TOKEN: serviceToken } });
   run('api', process.execPath, [...tsx, 'api/main.ts']);
   console.log(`
 Handover is starting:

@@ -7,6 +7,8 @@ import type { ReportDeps } from '../activities/reports';
 import type { Config } from '../common/config';
 import { createSealer } from '../common/secrets';
 import { tlsFrom } from '../common/temporal';
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 
 export interface HandoverWorker {
   worker: Worker;
@@ -35,6 +37,8 @@ export async function createHandoverWorker(
     namespace: config.TEMPORAL_NAMESPACE,
     reportPublisher,
     reportLog: opts.reportLog,
+    serviceToken: config.HANDOVER_SERVICE_TOKEN,
+    requestTimeoutMs: msToNumber(config.HANDOVER_REQUEST_TIMEOUT as Duration),
   });
   const worker = await Worker.create({
     connection,

@@ -4,7 +4,7 @@
  * the contact gets one summary email.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { executeChild, setHandler } from '@temporalio/workflow';
+import { ParentClosePolicy, executeChild, isCancellation, log, setHandler } from '@temporalio/workflow';
 import { type BatchInput, type BatchProgress, batchProgressQuery } from './definitions';
 import { mail } from './handover';
 import { databaseLockWorkflow } from './lock';
@@ -18,17 +18,30 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchProgress> {
   };
   setHandler(batchProgressQuery, progress);
 
+  // Each item on its own: one that fails, is terminated or is refused never ends the others.
   await Promise.all(
     input.items.map(async (item, i) => {
       try {
-        handovers[i].status = await executeChild(databaseLockWorkflow, { workflowId: item.lockKey, args: [item] });
+        handovers[i].status = await executeChild(databaseLockWorkflow, {
+          workflowId: item.lockKey,
+          args: [item],
+          // A handover outlives its batch: terminating the batch leaves its handovers running.
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+        });
       } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        Object.assign(handovers[i], { status: 'refused', reason: 'a handover of this database is already running' });
+        if (err instanceof WorkflowExecutionAlreadyStartedError) {
+          Object.assign(handovers[i], { status: 'refused', reason: 'a handover of this database is already running' });
+        } else {
+          Object.assign(handovers[i], { status: isCancellation(err) ? 'cancelled' : 'failed', reason: (err as Error).message });
+        }
       }
     }),
   );
   const summary = progress();
-  await mail.sendBatchSummary({ to: input.contact, summary }).catch(() => undefined);
+  try {
+    await mail.sendBatchSummary({ to: input.contact, summary });
+  } catch (err) {
+    log.error('could not email the batch summary', { batchId: input.batchId, error: (err as Error).message });
+  }
   return summary;
 }

@@ -25,6 +25,8 @@ export const failureTypes = {
   jobRejected: 'JobRejected',
   /** The source database does not exist or refuses us. */
   sourceMissing: 'SourceMissing',
+  /** Sealed credentials that do not open for this handover (moved from another, or another key). */
+  credentialsRefused: 'CredentialsRefused',
   /** The handover ended as failed; details[0] is a HandoverFailure. */
   handoverFailed: 'HandoverFailed',
 } as const;
@@ -103,8 +105,13 @@ export interface RestartOf {
 export interface HandoverInput {
   token: string;
   restart?: RestartOf;
-  /** Refused by the admission rules at submission: recorded (visible in the list), nothing runs. */
+  /**
+   * Refused by the admission rules at submission, in handovers recorded before refusals were kept by
+   * the refusals workflow: recorded (visible in the list), nothing runs.
+   */
   rejected?: { field: string; reason: string };
+  /** Who submitted it: the API key's name (absent in open mode and in older handovers). */
+  submittedBy?: string;
   /** The release being handed over: the source's meta.schema_version must equal it. */
   release?: string;
   spec: RecordedSpec;
@@ -124,6 +131,23 @@ export interface LockInput {
 }
 
 export const BATCH_WORKFLOW = 'batchWorkflow';
+
+export const REFUSALS_WORKFLOW = 'refusalsWorkflow';
+/** The one workflow that keeps refused submissions (per namespace and task queue). */
+export const refusalsWorkflowId = (taskQueue: string) => `handover-refusals:${taskQueue}`;
+
+/** A submission the admission rules refused: answered 422/403, kept (not run) so the list shows it. */
+export interface Refusal {
+  token: string;
+  submitted_at: string;
+  submitted_by?: string;
+  database: string;
+  database_type: string;
+  update_type: string;
+  spec: RecordedSpec;
+  field: string;
+  reason: string;
+}
 
 /** Many handovers submitted together: each runs under its own database lock. */
 export interface BatchInput {
@@ -197,6 +221,8 @@ export interface HandoverProgress {
   update_type?: string;
   /** The kind of database, from its name. */
   database_type: string;
+  /** Who submitted it: the API key's name (absent in open mode). */
+  submitted_by?: string;
   submitted_at: string;
   ended_at?: string;
   timeline: TimelineEntry[];
@@ -243,5 +269,7 @@ export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
 /** To the lock workflow, from its handover: cancel me through Temporal (a workflow cannot cancel itself). */
 export const cancelChildSignal = defineSignal('cancelHandover');
 export const batchProgressQuery = defineQuery<BatchProgress>('progress');
+export const recordRefusalSignal = defineSignal<[Refusal]>('recordRefusal');
+export const refusalsQuery = defineQuery<Refusal[]>('refusals');
 /** The lock workflow answers which handover holds the database. */
 export const holderQuery = defineQuery<string>('holder');

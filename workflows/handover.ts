@@ -96,8 +96,8 @@ async function superviseHandover(input: HandoverInput, progress: ProgressTracker
 /** The flow itself: steps 2 to 9 (step 1, the specification, is checked by the API before the start). */
 async function handOver(input: HandoverInput, progress: ProgressTracker): Promise<void> {
   const { token, spec, timings } = input;
-  const source: DbRef = { uri: spec.src_uri, sealed: input.sealed.src_uri };
-  const target: DbRef = { uri: spec.tgt_uri, sealed: input.sealed.tgt_uri };
+  const source: DbRef = { uri: spec.src_uri, sealed: input.sealed.src_uri, token };
+  const target: DbRef = { uri: spec.tgt_uri, sealed: input.sealed.tgt_uri, token };
   const step = stepRunner(progress, timings, input.restart);
 
   // 2. The source database exists (a real connection to it), and is of the release being handed over.

@@ -29,7 +29,7 @@ export async function databaseLockWorkflow({ handover }: LockInput): Promise<Exc
       // If the lock is terminated by hand, the handover is cancelled (cleanly), not left running unlocked.
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       // Shown in lists (the web page) without a query per row.
-      memo: { comment: handover.spec.comment, source_uri: handover.spec.src_uri },
+      memo: { comment: handover.spec.comment, source_uri: handover.spec.src_uri, ...(handover.submittedBy ? { submitted_by: handover.submittedBy } : {}) },
       typedSearchAttributes: initialSearchAttributes(handover),
     }));
     return done.status === 'completed' ? 'completed' : 'failed';

@@ -87,6 +87,7 @@ export class ProgressTracker {
       spec: this.input.spec,
       update_type: handoverTypes(this.input).updateType,
       database_type: handoverTypes(this.input).databaseType,
+      submitted_by: this.input.submittedBy,
       submitted_at: this.input.submittedAt,
       ended_at: this.endedAt,
       timeline: this.timeline,

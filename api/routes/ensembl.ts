@@ -22,7 +22,7 @@ export const ensemblRoutes =
     const ensemblSpecSchema = spec.extend({ type: spec.shape.type.optional() });
 
     app.post('/jobs', { schema: { summary: "Submit a handover, Ensembl's way: returns the token as a JSON string", tags, body: ensemblSpecSchema } }, async (request, reply) => {
-      const token = await handovers.submit({ ...request.body, type: request.body.type ?? 'other' });
+      const token = await handovers.submit({ ...request.body, type: request.body.type ?? 'other' }, request.caller);
       return reply.type('application/json').send(JSON.stringify(token));
     });
 

@@ -23,7 +23,7 @@ export const handoverRoutes =
         },
       },
       async (request, reply) => {
-        const submitted = await handovers.submit(request.body);
+        const submitted = await handovers.submit(request.body, request.caller);
         return reply.code(201).send({ token: submitted, status_url: `${publicUrl}/handovers/${submitted}` });
       },
     );
@@ -40,7 +40,7 @@ export const handoverRoutes =
             type: keyword.describe('The kind of database (core, variation...)'),
             update_type: keyword.describe('The kind of update (new_assembly, new_genebuild, patch, other)'),
             limit: z.coerce.number().int().min(1).max(1000).default(100),
-          }),
+          }).strict(),
         },
       },
       async (request) => ({ handovers: await handovers.list(request.query) }),
@@ -68,7 +68,7 @@ export const handoverRoutes =
         },
       },
       async (request, reply) => {
-        await handovers.cancel(request.params.token, { by: request.body?.by ?? 'api', reason: request.body?.reason });
+        await handovers.cancel(request.params.token, { by: request.body?.by ?? 'api', reason: request.body?.reason }, request.caller);
         return reply.code(202).send({ token: request.params.token, status: 'cancelling' });
       },
     );
@@ -84,7 +84,7 @@ export const handoverRoutes =
         },
       },
       async (request, reply) => {
-        const restarted = await handovers.restart(request.params.token, request.body?.from);
+        const restarted = await handovers.restart(request.params.token, request.body?.from ?? undefined, request.caller);
         return reply.code(201).send({ token: restarted, status_url: `${publicUrl}/handovers/${restarted}`, restarted_from: request.params.token });
       },
     );
@@ -105,7 +105,7 @@ export const handoverRoutes =
       },
       async (request, reply) => {
         const { contact, handovers: items } = request.body;
-        const { batchId, tokens } = await handovers.submitBatch(contact, items.map((item) => ({ ...item, contact: item.contact ?? contact })));
+        const { batchId, tokens } = await handovers.submitBatch(contact, items.map((item) => ({ ...item, contact: item.contact ?? contact })), request.caller);
         return reply.code(201).send({ batch_id: batchId, status_url: `${publicUrl}/batches/${batchId}`, tokens });
       },
     );

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { SCREENSHOTS, launchBrowser } from '../helpers/browser';
+import { REFUSALS_WORKFLOW, recordRefusalSignal, refusalsWorkflowId } from '../../workflows/definitions';
 import { type Harness, spec, startHarness } from '../helpers/harness';
 
 let h: Harness;
@@ -179,12 +180,30 @@ test('when handover is closed the submit page says so, and a refusal shows as re
 });
 
 test('the list stays inside the window with a 300-character database name, a long comment and a long contact', async () => {
-  // An Ensembl-shaped name (admitted; its source does not exist, so it fails at the checking step).
+  // Names are at most 64 characters now; a longer one can only come from a record made before that
+  // limit: a refusal is written into the refusals log as the API once recorded it.
   const name = `${'verylongspecies_'.repeat(20).slice(0, 288)}x_core_110_1`;
   expect(name).toHaveLength(300);
   const longContact = `${'someone.with.a.long.address.'.repeat(5)}x@example.org`;
-  const { statusCode, json } = await h.submit(spec(`sqlite:///${h.dir}/missing/${name}.sqlite`, { contact: longContact, comment: 'why '.repeat(300) }));
-  expect(statusCode).toBe(201);
+  const token = `long-name-${Date.now()}`;
+  const refusal = {
+    token,
+    submitted_at: new Date().toISOString(),
+    database: name,
+    database_type: 'core',
+    update_type: 'patch',
+    spec: { src_uri: `sqlite:////data/${name}.sqlite`, tgt_uri: '', contact: longContact, type: 'patch', comment: 'why '.repeat(300) },
+    field: 'src_uri',
+    reason: 'recorded before names were limited',
+  };
+  await h.client.workflow.signalWithStart(REFUSALS_WORKFLOW, {
+    workflowId: refusalsWorkflowId(h.config.HANDOVER_TASK_QUEUE),
+    taskQueue: h.config.HANDOVER_TASK_QUEUE,
+    args: [[]],
+    signal: recordRefusalSignal,
+    signalArgs: [refusal],
+  });
+  const json = { token };
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto(`${base}/ui/index.html`);
   const row = page.locator(`tr[data-token="${json.token}"]`);

@@ -1,4 +1,6 @@
 /** One handover per target database at a time: a real lock, not a list query. */
+import { copyFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { type Harness, spec, startHarness } from '../helpers/harness';
 
 let h: Harness;
@@ -20,8 +22,11 @@ test('a second handover of a database being handed over is refused with the runn
   const list = await h.app.inject({ method: 'GET', url: '/handovers?database=dup_core_110_1' });
   expect(list.json().handovers.map((r: { token: string }) => r.token)).toEqual([first.json.token]);
 
-  // Same target reached through an explicit tgt_uri: the same lock.
-  const third = await h.submit(spec(h.sqliteSource('dup_other_core_110_1'), { tgt_uri: (await h.progress(first.json.token)).spec.tgt_uri }));
+  // Same target reached through an explicit tgt_uri, from another copy of the source: the same lock.
+  const elsewhere = path.join(h.dir, 'elsewhere');
+  mkdirSync(elsewhere, { recursive: true });
+  copyFileSync(src.replace('sqlite:///', ''), path.join(elsewhere, 'dup_core_110_1.sqlite'));
+  const third = await h.submit(spec(`sqlite:///${elsewhere}/dup_core_110_1.sqlite`, { tgt_uri: (await h.progress(first.json.token)).spec.tgt_uri }));
   expect(third.statusCode).toBe(409);
 
   // Once the first has ended, the database can be handed over again.

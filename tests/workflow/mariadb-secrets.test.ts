@@ -7,8 +7,9 @@ import { type Harness, mariadbQuery, mariadbSettings, spec, startHarness } from 
 let h: Harness;
 const m = mariadbSettings();
 const server = `mysql://${m.user}:${encodeURIComponent(m.password)}@${m.host}:${m.port}`;
-// The staging server, with the same password (the fake copy service never connects to it).
-const staging = `mysql://${m.user}:${encodeURIComponent(m.password)}@localhost:${m.port}`;
+// The staging server (another server: a target is never the source; the fake copy service never connects to it).
+const st = mariadbSettings('staging');
+const staging = `mysql://${st.user}:${encodeURIComponent(st.password)}@${st.host}:${st.port}`;
 
 beforeAll(async () => {
   await mariadbQuery(`
@@ -47,7 +48,7 @@ test('the password is used for the work but never recorded', async () => {
   // The failure reason survives, with the password taken out.
   expect(done.failure!.reason).toContain(`could not write mysql://${m.user}:***@${m.host}:${m.port}/secret_fail_core_110_1 (password ***)`);
   expect(done.spec.src_uri).toBe(`mysql://${m.user}@${m.host}:${m.port}/secret_core_110_1`);
-  expect(done.spec.tgt_uri).toBe(`mysql://${m.user}@localhost:${m.port}/secret_core_110_1`);
+  expect(done.spec.tgt_uri).toBe(`mysql://${st.user}@${st.host}:${st.port}/secret_core_110_1`);
 
   // The services got the real URIs: the password went where it is needed.
   const copyJob = h.jobs.jobsOf('copy')[0];
@@ -65,7 +66,7 @@ test('the password is used for the work but never recorded', async () => {
   ];
   // The reports are searched for real: they name the failure.
   expect(JSON.stringify(h.reportLines)).toContain('could not write');
-  const lockId = `handover-lock:mysql:localhost:${m.port}/secret_core_110_1`;
+  const lockId = `handover-lock:mysql:${st.host}:${st.port}/secret_core_110_1`;
   const recorded = await everythingRecorded(ok.json.token, lockId);
   // The search is real: the history holds the database name, in decoded payloads.
   expect(recorded).toContain('secret_core_110_1');
@@ -73,6 +74,7 @@ test('the password is used for the work but never recorded', async () => {
   for (const text of [recorded, mail.text ?? '', String(mail.html), ...api]) {
     expect(text).not.toContain(m.password);
     expect(text).not.toContain(encodeURIComponent(m.password));
+    expect(text).not.toContain(st.password);
   }
 });
 
@@ -85,10 +87,10 @@ test('a MariaDB source that does not exist fails at the checking step, on the re
 });
 
 test('a wrong password is refused at the checking step, and is not recorded either', async () => {
-  const { json } = await h.submit(spec(`mysql://${m.user}:WrongPass123@${m.host}:${m.port}/secret_core_110_1`, { tgt_uri: `${server}/secret_copy_core_110_1` }));
+  const { json } = await h.submit(spec(`mysql://${m.user}:WrongPass123@${m.host}:${m.port}/secret_core_110_1`, { tgt_uri: `${staging}/secret_core_110_1` }));
   const done = await h.waitForStatus(json.token, 'failed');
   expect(done.failure).toMatchObject({ step: 'checking', kind: 'error' });
   expect(done.failure!.reason).toContain('refused the login');
-  const recorded = await everythingRecorded(json.token, `handover-lock:mysql:${m.host}:${m.port}/secret_copy_core_110_1`);
+  const recorded = await everythingRecorded(json.token, `handover-lock:mysql:${st.host}:${st.port}/secret_core_110_1`);
   expect(recorded).not.toContain('WrongPass123');
 });
