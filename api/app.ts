@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import { type Config, updateTypesFrom } from '../common/config';
 import type { Sealer } from '../common/secrets';
 import { acceptEmptyBodies } from './bodies';
+import { registerAuth } from './auth';
 import { ANONYMOUS } from './caller';
 import { errorHandler } from './errors';
 import { createHandoverService } from './handovers';
@@ -32,6 +33,7 @@ export async function buildApp(deps: AppDeps) {
   app.addHook('onRequest', async (request) => {
     request.caller = ANONYMOUS;
   });
+  await registerAuth(app, deps.config);
 
   await app.register(swagger, {
     openapi: { info: { title: 'Handover API', version: '0.1.0', description: 'Hand a database over to staging.' } },

@@ -2,16 +2,19 @@
 import { ConfigError, loadConfig } from '../common/config';
 import { createSealer } from '../common/secrets';
 import { buildApp } from './app';
+import { accessAtStart } from './keys';
 import { apiClient } from './temporal';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Without HANDOVER_API_KEYS the API is open: refuse anything but loopback (throws a ConfigError saying so).
+  const access = accessAtStart(config);
   const client = apiClient(config);
   const app = await buildApp({
     client,
     config,
     sealer: createSealer(config.HANDOVER_SECRET_KEY),
-    logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] },
+    logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
   });
   const close = async () => {
     await app.close();
@@ -21,6 +24,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', close);
   process.once('SIGTERM', close);
   await app.listen({ host: config.HOST, port: config.PORT });
+  console.log(access);
   console.log(`Handover API on ${config.HANDOVER_PUBLIC_URL} (OpenAPI: ${config.HANDOVER_PUBLIC_URL}/docs)`);
 }
 

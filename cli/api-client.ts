@@ -53,7 +53,10 @@ export class ApiClient {
     }
     const answer = await res.json().catch(() => ({}));
     if (res.status >= 400) {
-      const extra = res.status === 409 && answer.token ? ` (running: ${answer.token})` : '';
+      const extra =
+        res.status === 409 && answer.token ? ` (running: ${answer.token})`
+        : res.status === 401 ? `; give the key with --api-key or HANDOVER_API_KEY${this.key ? ' (the one given was refused)' : ''}`
+        : '';
       throw new ApiError(res.status, `${answer.error ?? `the API answered ${res.status}`}${extra}`, answer.issues);
     }
     return answer as T;

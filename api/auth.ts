@@ -1,0 +1,117 @@
+/**
+ * Who may call what (HANDOVER_API_KEYS), and how often (@fastify/rate-limit).
+ *
+ * Without keys the API is open: every caller is ANONYMOUS (every right) and api/main.ts listens on
+ * loopback only. With keys, every route but GET /health and the page files needs
+ * `Authorization: Bearer <key>`: 401 without a key or with an unknown one, 403 when the key's role
+ * is below what the route needs (roleNeeded). The caller (the key's name and role) is then
+ * `request.caller`; whose handover it is, is the service's business.
+ *
+ * Order on each request: onRequest (app.ts: ANONYMOUS) → onRequest here: who is it, and may they? →
+ * the rate limit (a route-level onRequest hook, so after ours: it counts per key name, or per
+ * address without a valid key, so guessing keys is limited too) → preParsing here: the 401/403,
+ * before any body is read.
+ */
+import rateLimit, { normalizeIP } from '@fastify/rate-limit';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../common/config';
+import { type Caller, type Role, hasRole } from './caller';
+import { parseApiKeys } from './keys';
+
+/** A request on a keyed API that has not shown a valid key (it only reaches the public routes). */
+export const UNAUTHENTICATED: Caller = { name: 'unauthenticated', role: 'read', authenticated: false };
+
+/** What a route needs: a role, nothing (`public`), or for a URL that is no route, any valid key (then 404). */
+export type Need = Role | 'public' | 'key';
+
+/** Served to anyone, so the page can load and ask for a key; /health for load balancers. */
+const PUBLIC = new Set(['GET /', 'GET /ui/:file', 'GET /health']);
+/** Start work: a submit key may do these (cancel and restart only on its own handovers: the service checks). */
+const SUBMIT = new Set(['POST /handovers', 'POST /batches', 'POST /jobs', 'POST /handovers/:token/cancel', 'POST /handovers/:token/restart']);
+/** Reading: GET (and HEAD) under these. */
+const READ_PREFIXES = ['/handovers', '/batches', '/admission', '/jobs', '/docs'];
+const READ = new Set(['GET /ui/config.json']);
+
+/** The role a request needs, from its method and route pattern (`request.routeOptions.url`). Anything not listed: admin. */
+export function roleNeeded(method: string, url: string | undefined): Need {
+  if (url === undefined) return 'key';
+  const m = method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase();
+  const route = `${m} ${url}`;
+  if (PUBLIC.has(route)) return 'public';
+  if (SUBMIT.has(route)) return 'submit';
+  if (READ.has(route) || (m === 'GET' && READ_PREFIXES.some((p) => url === p || url.startsWith(`${p}/`)))) return 'read';
+  return 'admin';
+}
+
+interface Denial {
+  status: 401 | 403;
+  error: string;
+}
+
+/** The bearer token of an Authorization header, or undefined. */
+function bearer(header: string | undefined): string | undefined {
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+function judge(request: FastifyRequest, lookup: (key: string) => Caller | undefined): Denial | undefined {
+  const need = roleNeeded(request.method, request.routeOptions.url);
+  if (need === 'public') return undefined;
+  const header = request.headers.authorization;
+  const presented = bearer(header);
+  if (presented === undefined) {
+    const how = 'send it as "Authorization: Bearer <key>"';
+    if (header) return { status: 401, error: `this API needs an API key: ${how} (the Authorization header given is not a bearer token)` };
+    if (request.headers['x-api-key']) return { status: 401, error: `this API needs an API key: ${how} (X-API-Key is not read)` };
+    return { status: 401, error: `this API needs an API key: ${how}` };
+  }
+  const caller = lookup(presented);
+  if (!caller) {
+    request.log.warn({ address: request.ip, url: request.url }, 'unknown API key');
+    return { status: 401, error: 'this API key is not valid (ask for one, or check that it was copied whole)' };
+  }
+  request.caller = caller;
+  if (need !== 'key' && !hasRole(caller.role, need)) {
+    return { status: 403, error: `${request.method} ${request.routeOptions.url} needs the ${need} role; the key "${caller.name}" has the ${caller.role} role` };
+  }
+  return undefined;
+}
+
+/** Adds the key check and the rate limit to `app`. Call it before any route is declared (the limit attaches to each route). */
+export async function registerAuth(app: FastifyInstance, config: Config): Promise<void> {
+  const keys = parseApiKeys(config.HANDOVER_API_KEYS);
+  const denials = new WeakMap<FastifyRequest, Denial>();
+
+  if (keys) {
+    app.addHook('onRequest', async (request) => {
+      request.caller = UNAUTHENTICATED;
+      const denial = judge(request, keys.lookup);
+      if (denial) denials.set(request, denial);
+    });
+    app.addHook('preParsing', async (request, reply) => {
+      const denial = denials.get(request);
+      if (!denial) return;
+      if (denial.status === 401) reply.header('www-authenticate', 'Bearer realm="handover"');
+      // Through the API's error handler: {error}, like every other refusal.
+      throw Object.assign(new Error(denial.error), { statusCode: denial.status });
+    });
+  }
+
+  const window = config.HANDOVER_RATE_LIMIT_WINDOW;
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'onRequest',
+    max: config.HANDOVER_RATE_LIMIT_MAX,
+    timeWindow: msToNumber(window as never),
+    allowList: (request) => request.routeOptions.url === '/health',
+    keyGenerator: (request) => (request.caller?.authenticated ? `key:${request.caller.name}` : `address:${normalizeIP(request.ip)}`),
+    errorResponseBuilder: (request, context) =>
+      Object.assign(
+        new Error(
+          `too many requests: please slow down. At most ${context.max} requests per ${window} ${request.caller?.authenticated ? `for the key "${request.caller.name}"` : 'from one address'}; retry in ${context.after}`,
+        ),
+        { statusCode: context.statusCode },
+      ),
+  });
+}
