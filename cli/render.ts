@@ -25,6 +25,7 @@ export function renderProgress(p: HandoverProgress): string {
     `  target   ${p.spec.tgt_uri}`,
     `  contact  ${p.spec.contact}    update ${p.update_type ?? '(not recorded)'}    database ${p.database_type ?? p.spec.type}`,
     `  comment  ${p.spec.comment}`,
+    ...(p.submitted_by ? [`  submitted by ${p.submitted_by}`] : []),
   ].join('\n');
 }
 
