@@ -29,6 +29,7 @@ export async function confineTarget(targetUri: string, sourceUri: string, places
   if (target.database !== source.database) {
     throw new TargetRefused(`must name the source's database ${source.database}, not ${target.database}`);
   }
+  if (target.engine !== source.engine) throw new TargetRefused(`is a ${target.engine} database, but the source is ${source.engine}: a copy stays on one engine`);
   if (await sameDatabase(target, source)) throw new TargetRefused('is the source database itself');
   const staging = places.stagingUris.map((uri) => parseDbUri(uri, { staging: true })).filter((s) => s.engine === target.engine);
   if (target.engine === 'sqlite') return confineFile(target.file!, staging, places.protectedPaths);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createDemoDatabase } from '../../services/demo';
 import { type LocalStack, startLocalStack } from '../../services/stack';
 import { manyTables } from '../helpers/databases';
-import { type Harness, mariadbQuery, mariadbSettings, startHarness } from '../helpers/harness';
+import { type Harness, mariadbQuery, mariadbSettings, mariadbUri, startHarness } from '../helpers/harness';
 import { ensemblClient, ensemblPython } from '../helpers/python';
 import { waitFor } from '../helpers/wait';
 
@@ -28,7 +28,8 @@ beforeAll(async () => {
     CREATE DATABASE IF NOT EXISTS bos_taurus_core_110_3; CREATE DATABASE IF NOT EXISTS sus_scrofa_core_110_4;
     CREATE TABLE IF NOT EXISTS bos_taurus_core_110_3.meta (meta_id INT PRIMARY KEY, meta_key VARCHAR(64), meta_value VARCHAR(255));
     CREATE TABLE IF NOT EXISTS sus_scrofa_core_110_4.meta (meta_id INT PRIMARY KEY, meta_key VARCHAR(64), meta_value VARCHAR(255));`);
-  h = await startHarness();
+  // MariaDB sources go to a MariaDB staging server (a copy stays on one engine).
+  h = await startHarness({ HANDOVER_STAGING_URI: mariadbUri(mariadbSettings('staging')) });
   await h.app.listen({ host: '127.0.0.1', port: 0 });
   api = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}/`;
 }, 600_000);

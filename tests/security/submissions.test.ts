@@ -6,13 +6,16 @@
  */
 import path from 'node:path';
 import { ConfigError, PROJECT_ROOT, loadConfig } from '../../common/config';
-import { type Harness, mariadbQuery, mariadbSettings, spec, startHarness } from '../helpers/harness';
+import { type Harness, mariadbQuery, mariadbSettings, mariadbUri, spec, startHarness } from '../helpers/harness';
 import { waitFor } from '../helpers/wait';
 import { hostileCorpus } from './corpus';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ HANDOVER_RATE_LIMIT_MAX: '100000' });
+  h = await startHarness({
+    HANDOVER_RATE_LIMIT_MAX: '100000',
+    HANDOVER_STAGING_RULES: JSON.stringify([{ pattern: '^sealed_', staging_uri: mariadbUri(mariadbSettings('staging')) }]),
+  });
 });
 afterAll(async () => h?.stop());
 
@@ -78,7 +81,7 @@ test('sealed credentials open only for their own handover: a blob moved into ano
   await mariadbQuery('CREATE DATABASE IF NOT EXISTS sealed_core_110_1');
   const src = `mysql://${m.user}:${encodeURIComponent(m.password)}@${m.host}:${m.port}/sealed_core_110_1`;
   h.jobs.scripts.healthcheck.runningPolls = 100_000;
-  const { json } = await h.submit(spec(src, { tgt_uri: `sqlite:///${h.dir}/staging/sealed_core_110_1.sqlite` }));
+  const { json } = await h.submit(spec(src));
   await waitFor(async () => (await h.progress(json.token)).step === 'healthcheck', 30_000, 'the healthcheck step');
   const history = await h.client.workflow.getHandle(json.token).fetchHistory();
   const { defaultPayloadConverter } = await import('@temporalio/common');

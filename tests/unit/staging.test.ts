@@ -38,6 +38,7 @@ test('refuses a target that is a symlink, and the project state even inside stag
 });
 
 test('MySQL: the staging server whatever it is called; not another server; never the source itself', async () => {
+  await expect(confineTarget(`sqlite:///${staging}/a_core_1_1.sqlite`, 'mysql://ro@db.example.org:3306/a_core_1_1', places)).rejects.toThrow('a copy stays on one engine');
   await expect(confineTarget('mysql://rw:pw@localhost:3306/a_core_1_1', 'mysql://ro@db.example.org:3306/a_core_1_1', places)).resolves.toBeUndefined();
   await expect(confineTarget('mysql://rw@127.0.0.2:3306/a_core_1_1', 'mysql://ro@db.example.org:3306/a_core_1_1', places)).resolves.toBeUndefined();
   await expect(confineTarget('mysql://rw@127.0.0.1:3307/a_core_1_1', 'mysql://ro@db.example.org:3306/a_core_1_1', places)).rejects.toThrow('is not on a staging server');
