@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { copyDatabase } from '../services/copy/copy';
+import { parseTargetRoots } from '../services/copy/targets';
 import { dropDatabase } from '../services/db/database';
 import { type MariaDb, startMariaDb } from '../tests/helpers/mariadb';
 
@@ -75,7 +76,9 @@ async function main(): Promise<void> {
           ),
         );
       };
-      const ours = () => timed(() => copyDatabase({ source_db_uri: srcUri, target_db_uri: staging.uri(NAME), drop: true }, { streams: Number(values.streams) }));
+      // The copy writes only to its target roots: here the staging server.
+      const policy = { roots: parseTargetRoots(`mysql://${staging.host}:${staging.port}/`), protectedDirs: [] };
+      const ours = () => timed(() => copyDatabase({ source_db_uri: srcUri, target_db_uri: staging.uri(NAME), drop: true }, { streams: Number(values.streams), policy }));
       let b: number, o: number;
       if (round % 2) {
         b = await baseline();

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { dropDatabase, serverConnection } from './db/database';
+import { quoteIdent } from './db/names';
 import { locate } from './db/uri';
 
 export interface DemoOptions {
@@ -74,7 +75,7 @@ export async function createDemoDatabase(uri: string, options: DemoOptions = {})
       db.exec('BEGIN');
       for (const ddl of SCHEMA) db.exec(ddl);
       for (const [table, list] of batches) {
-        const insert = db.prepare(`INSERT INTO ${table} VALUES (${list[0].map(() => '?').join(', ')})`);
+        const insert = db.prepare(`INSERT INTO ${quoteIdent('sqlite', table)} VALUES (${list[0].map(() => '?').join(', ')})`);
         for (const row of list) insert.run(...(row as Array<string | number | null>));
       }
       db.exec('COMMIT');
@@ -86,11 +87,11 @@ export async function createDemoDatabase(uri: string, options: DemoOptions = {})
 
   const conn = await serverConnection(location);
   try {
-    await conn.query(`CREATE DATABASE \`${location.name}\``);
+    await conn.query(`CREATE DATABASE ${quoteIdent('mysql', location.name)}`);
     await conn.changeUser({ database: location.name });
     for (const ddl of SCHEMA) await conn.query(`${ddl} ENGINE=InnoDB`);
     for (const [table, list] of batches) {
-      for (let i = 0; i < list.length; i += 1000) await conn.query(`INSERT INTO ${table} VALUES ?`, [list.slice(i, i + 1000)]);
+      for (let i = 0; i < list.length; i += 1000) await conn.query(`INSERT INTO ${quoteIdent('mysql', table)} VALUES ?`, [list.slice(i, i + 1000)]);
     }
   } finally {
     await conn.end();

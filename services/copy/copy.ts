@@ -1,14 +1,25 @@
 /**
- * Copies a database: schema and data, honouring only_tables / skip_tables, verified by row counts.
- * SQLite: ATTACH and INSERT ... SELECT, table by table. MySQL/MariaDB: the server's own dump tool
- * piped into its client, several tables at once. A killed or failed copy leaves no partial target.
+ * Copies a database: schema and data, honouring only_tables / skip_tables, verified by row counts,
+ * and swapped into place atomically, so the previous staging copy stays exactly as it was until the
+ * new one is complete and verified (and stays so when a copy fails, is killed or times out).
+ *   SQLite: ATTACH the source read-only, INSERT ... SELECT table by table into a temporary file in the
+ *     target's folder (.<name>.sqlite.copying), verify, fsync, rename over the target.
+ *   MySQL/MariaDB: the server's own dump tool piped into its client, several tables at once, into a
+ *     temporary schema (handover_tmp_<hash>); verify; then ONE `RENAME TABLE` moves the target's
+ *     tables into a backup schema (handover_old_<hash>) and the new ones into the target (created if
+ *     missing); the backup and temporary schemas are dropped.
+ * Targets are checked against the target roots (targets.ts) before anything is written; table names
+ * read from the source must be identifiers; names reach SQL quoted and command lines after `--`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { databaseExists, dropDatabase, openDatabase, serverConnection } from '../db/database';
-import { type DbLocation, locate, safe } from '../db/uri';
+import { identifier, quoteIdent, resolveUnder } from '../db/names';
+import { type DbLocation, type MysqlLocation, type SqliteLocation, locate, safe } from '../db/uri';
+import { type TargetPolicy, checkTarget } from './targets';
 
 export interface CopyInput {
   source_db_uri: string;
@@ -19,48 +30,52 @@ export interface CopyInput {
 }
 
 export interface CopyOptions {
+  /** Where targets may be (the copy service's target roots): checked before anything is written. */
+  policy: TargetPolicy;
   signal?: AbortSignal;
-  progress?: (p: { tables_done: number; tables: number }) => void;
+  progress?: (p: { tables_done: number; tables: number } | { waiting: string }) => void;
   /** Parallel dump streams for MySQL. */
   streams?: number;
+  /** One copy per target: resolves, once the target is free, to the function that frees it again. */
+  lock?: (key: string, signal?: AbortSignal) => Promise<() => void>;
 }
 
 const pause = () => new Promise((r) => setImmediate(r));
 
-export async function copyDatabase(input: CopyInput, opts: CopyOptions = {}) {
+export async function copyDatabase(input: CopyInput, opts: CopyOptions) {
   const started = Date.now();
   const source = locate(input.source_db_uri);
-  const target = locate(input.target_db_uri);
-  if (source.engine !== target.engine) throw new Error(`cannot copy ${source.engine} to ${target.engine}: both must be the same engine`);
-  if (!(await databaseExists(input.source_db_uri))) throw new Error(`source database ${source.name} does not exist`);
-  if (await databaseExists(input.target_db_uri)) {
-    if (!input.drop) throw new Error(`target database ${target.name} exists; submit with drop to replace it`);
-    await dropDatabase(input.target_db_uri);
-  }
-
-  const src = await openDatabase(input.source_db_uri);
-  let tables: string[];
+  const { location: target, key } = await checkTarget(input.source_db_uri, input.target_db_uri, opts.policy);
+  const release = opts.lock ? await opts.lock(key, opts.signal) : () => undefined;
   try {
-    tables = (await src.tables()).filter((t) => (!input.only_tables?.length || input.only_tables.includes(t)) && !input.skip_tables?.includes(t));
+    opts.signal?.throwIfAborted();
+    if (!(await databaseExists(source))) throw new Error(`source database ${source.name} does not exist`);
+    if (!input.drop && (await databaseExists(target))) throw new Error(`target database ${target.name} exists; submit with drop to replace it`);
+    const tables = await sourceTables(source, input);
+    const rows =
+      source.engine === 'sqlite'
+        ? await copySqlite(source, target as SqliteLocation, tables, opts)
+        : await copyMysql(source, target as MysqlLocation, tables, opts);
+    return { source_db_uri: safe(input.source_db_uri), target_db_uri: safe(input.target_db_uri), runtime: `${((Date.now() - started) / 1000).toFixed(1)} seconds`, tables: rows };
+  } finally {
+    release();
+  }
+}
+
+/** The source's tables to copy. Every table name must be an identifier: a source with any other name is refused. */
+async function sourceTables(source: DbLocation, input: CopyInput): Promise<string[]> {
+  const src = await openDatabase(source);
+  try {
+    const all = (await src.tables()).map((t) => identifier(t, 'table name'));
+    return all.filter((t) => (!input.only_tables?.length || input.only_tables.includes(t)) && !input.skip_tables?.includes(t));
   } finally {
     await src.close();
-  }
-
-  try {
-    if (source.engine === 'sqlite' && target.engine === 'sqlite') await copySqlite(source.file, target.file, tables, opts);
-    else if (source.engine === 'mysql' && target.engine === 'mysql') await copyMysql(source, target, tables, opts);
-    opts.signal?.throwIfAborted();
-    const rows = await verify(input, tables);
-    return { source_db_uri: safe(input.source_db_uri), target_db_uri: safe(input.target_db_uri), runtime: `${((Date.now() - started) / 1000).toFixed(1)} seconds`, tables: rows };
-  } catch (err) {
-    await dropDatabase(input.target_db_uri).catch(() => undefined);
-    throw err;
   }
 }
 
 /** Row counts per table, equal on both sides, or the copy fails. */
-async function verify(input: CopyInput, tables: string[]): Promise<Record<string, number>> {
-  const [src, tgt] = [await openDatabase(input.source_db_uri), await openDatabase(input.target_db_uri)];
+async function verify(source: DbLocation, copy: DbLocation, tables: string[]): Promise<Record<string, number>> {
+  const [src, tgt] = [await openDatabase(source), await openDatabase(copy)];
   try {
     const counts: Record<string, number> = {};
     for (const table of tables) {
@@ -74,49 +89,153 @@ async function verify(input: CopyInput, tables: string[]): Promise<Record<string
   }
 }
 
-async function copySqlite(sourceFile: string, targetFile: string, tables: string[], opts: CopyOptions): Promise<void> {
-  mkdirSync(path.dirname(targetFile), { recursive: true });
-  const db = new DatabaseSync(targetFile);
+// ---------------------------------------------------------------- SQLite
+
+const removeSqlite = (file: string) => {
+  for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+};
+
+const fsyncPath = (p: string) => {
+  const fd = openSync(p, 'r');
   try {
-    db.exec(`ATTACH DATABASE '${sourceFile.replace(/'/g, "''")}' AS src`);
-    const objects = db
-      .prepare("SELECT type, name, tbl_name AS tbl, sql FROM src.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'")
-      .all() as Array<{ type: string; name: string; tbl: string; sql: string }>;
-    db.exec('BEGIN');
-    for (const [i, table] of tables.entries()) {
-      opts.signal?.throwIfAborted();
-      db.exec(objects.find((o) => o.type === 'table' && o.name === table)!.sql);
-      db.exec(`INSERT INTO main."${table}" SELECT * FROM src."${table}"`);
-      opts.progress?.({ tables_done: i + 1, tables: tables.length });
-      await pause(); // lets a kill arrive between tables
-    }
-    for (const o of objects.filter((o) => o.type !== 'table' && tables.includes(o.tbl))) db.exec(o.sql);
-    db.exec('COMMIT');
-    db.exec('DETACH DATABASE src');
+    fsyncSync(fd);
   } finally {
-    if (db.isTransaction) db.exec('ROLLBACK');
-    db.close();
+    closeSync(fd);
+  }
+};
+
+/** A read-only SQLite URI for ATTACH: the source can never be written through the copy's connection. */
+const readOnlyUri = (file: string) => `file:${file.replace(/[%?#]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)}?mode=ro`;
+
+/** The schema's SQL is the source's data: it runs only as the one CREATE statement its type says (prepare() compiles no second statement). */
+function schemaStatement(db: DatabaseSync, o: { type: string; name: string; sql: string }): void {
+  const shape: Record<string, RegExp> = { table: /^\s*CREATE\s+TABLE\s/i, index: /^\s*CREATE\s+(UNIQUE\s+)?INDEX\s/i, trigger: /^\s*CREATE\s+TRIGGER\s/i, view: /^\s*CREATE\s+VIEW\s/i };
+  if (!shape[o.type]?.test(o.sql)) throw new Error(`the source's ${o.type} ${o.name} has a definition that is not a CREATE ${o.type.toUpperCase()} statement`);
+  db.prepare(o.sql).run();
+}
+
+async function copySqlite(source: SqliteLocation, target: SqliteLocation, tables: string[], opts: CopyOptions): Promise<Record<string, number>> {
+  const folder = path.dirname(target.file);
+  const temp = resolveUnder(folder, `.${path.basename(target.file)}.copying`);
+  removeSqlite(temp); // what a crashed copy of this target left
+  try {
+    const db = new DatabaseSync(temp);
+    try {
+      db.exec('PRAGMA trusted_schema = OFF');
+      db.prepare('ATTACH DATABASE ? AS src').run(readOnlyUri(source.file));
+      const objects = db
+        .prepare("SELECT type, name, tbl_name AS tbl, sql FROM src.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'")
+        .all() as Array<{ type: string; name: string; tbl: string; sql: string }>;
+      db.exec('BEGIN');
+      for (const [i, table] of tables.entries()) {
+        opts.signal?.throwIfAborted();
+        schemaStatement(db, objects.find((o) => o.type === 'table' && o.name === table)!);
+        db.exec(`INSERT INTO main.${quoteIdent('sqlite', table)} SELECT * FROM src.${quoteIdent('sqlite', table)}`);
+        opts.progress?.({ tables_done: i + 1, tables: tables.length });
+        await pause(); // lets a kill arrive between tables
+      }
+      for (const o of objects.filter((o) => o.type !== 'table' && tables.includes(o.tbl))) schemaStatement(db, o);
+      db.exec('COMMIT');
+      db.exec('DETACH DATABASE src');
+    } finally {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      db.close();
+    }
+    opts.signal?.throwIfAborted();
+    const counts = await verify(source, { ...target, file: temp }, tables);
+    fsyncPath(temp);
+    // The point of no return: a kill before it leaves the target as it was; after it the copy is complete.
+    opts.signal?.throwIfAborted();
+    rmSync(`${target.file}-journal`, { force: true }); // a hot journal of the old file would be played onto the new one
+    renameSync(temp, target.file);
+    for (const suffix of ['-wal', '-shm']) rmSync(target.file + suffix, { force: true });
+    fsyncPath(folder);
+    return counts;
+  } catch (err) {
+    removeSqlite(temp);
+    throw err;
   }
 }
 
-type MysqlLocation = Extract<DbLocation, { engine: 'mysql' }>;
+// ---------------------------------------------------------------- MySQL / MariaDB
 
 function binary(names: string[]): string {
   for (const name of names) for (const dir of ['/usr/bin', '/usr/local/bin', '/usr/sbin']) if (existsSync(path.join(dir, name))) return path.join(dir, name);
   throw new Error(`none of ${names.join(', ')} is installed (apt-get install mariadb-client)`);
 }
 
-const clientArgs = (l: MysqlLocation) => ['-h', l.host, '-P', String(l.port), ...(l.user ? ['-u', l.user] : [])];
+// Options as --name=value (one argument each, whatever the value), TCP always (a `localhost` must not
+// mean a socket, which could be another server than the one checked).
+const clientArgs = (l: MysqlLocation) => ['--protocol=TCP', `--host=${l.host}`, `--port=${l.port}`, ...(l.user ? [`--user=${l.user}`] : [])];
 // Passwords go through the environment, never the command line (where ps would show them).
 const clientEnv = (l: MysqlLocation) => ({ ...process.env, MYSQL_PWD: l.password ?? '' });
 
-async function copyMysql(source: MysqlLocation, target: MysqlLocation, tables: string[], opts: CopyOptions): Promise<void> {
+/** The copy's own schemas for a target: deterministic, so a crashed copy's leftovers are found and dropped by the next one. */
+export function workSchemas(target: MysqlLocation): { temp: MysqlLocation; backup: MysqlLocation } {
+  const hash = createHash('sha256').update(target.name).digest('hex').slice(0, 16);
+  return { temp: { ...target, name: `handover_tmp_${hash}` }, backup: { ...target, name: `handover_old_${hash}` } };
+}
+
+async function copyMysql(source: MysqlLocation, target: MysqlLocation, tables: string[], opts: CopyOptions): Promise<Record<string, number>> {
+  const q = (name: string) => quoteIdent('mysql', name);
+  const { temp, backup } = workSchemas(target);
   const conn = await serverConnection(target);
   try {
-    await conn.query(`CREATE DATABASE \`${target.name}\``);
+    await conn.query(`DROP DATABASE IF EXISTS ${q(temp.name)}`);
+    await conn.query(`DROP DATABASE IF EXISTS ${q(backup.name)}`);
+    await conn.query(`CREATE DATABASE ${q(temp.name)}`);
   } finally {
     await conn.end();
   }
+  let counts: Record<string, number>;
+  try {
+    await loadInto(source, temp, tables, opts);
+    opts.signal?.throwIfAborted();
+    counts = await verify(source, temp, tables);
+    // The point of no return: a kill before it leaves the target as it was; after it the copy is complete.
+    opts.signal?.throwIfAborted();
+    await swap(target, temp, backup);
+  } catch (err) {
+    await dropDatabase(temp).catch(() => undefined);
+    await dropDatabase(backup).catch(() => undefined);
+    throw err;
+  }
+  await dropDatabase(backup).catch(() => undefined);
+  await dropDatabase(temp).catch(() => undefined);
+  return counts;
+}
+
+/** One RENAME TABLE statement (atomic): the target's tables to the backup schema, the new ones to the target. */
+async function swap(target: MysqlLocation, temp: MysqlLocation, backup: MysqlLocation): Promise<void> {
+  const q = (name: string) => quoteIdent('mysql', name);
+  const conn = await serverConnection(target);
+  const tablesOf = async (schema: string, type: string) =>
+    ((await conn.query('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = ?', [schema, type]))[0] as Array<{ name: string }>).map((r) => r.name);
+  try {
+    const [existing] = await conn.query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [target.name]);
+    const created = (existing as unknown[]).length === 0;
+    if (created) await conn.query(`CREATE DATABASE ${q(target.name)}`);
+    await conn.query(`CREATE DATABASE ${q(backup.name)}`);
+    const old = await tablesOf(target.name, 'BASE TABLE');
+    const fresh = await tablesOf(temp.name, 'BASE TABLE');
+    const moves = [
+      ...old.map((t) => `${q(target.name)}.${q(t)} TO ${q(backup.name)}.${q(t)}`),
+      ...fresh.map((t) => `${q(temp.name)}.${q(t)} TO ${q(target.name)}.${q(t)}`),
+    ];
+    try {
+      if (moves.length) await conn.query(`RENAME TABLE ${moves.join(', ')}`);
+    } catch (err) {
+      if (created) await conn.query(`DROP DATABASE IF EXISTS ${q(target.name)}`).catch(() => undefined);
+      throw new Error(`could not swap the new copy into ${target.name} (the previous copy is unchanged): ${(err as Error).message}`);
+    }
+    // Views cannot move between schemas: the old copy's views go (the copy itself only makes tables).
+    for (const view of await tablesOf(target.name, 'VIEW')) await conn.query(`DROP VIEW IF EXISTS ${q(target.name)}.${q(view)}`);
+  } finally {
+    await conn.end();
+  }
+}
+
+async function loadInto(source: MysqlLocation, target: MysqlLocation, tables: string[], opts: CopyOptions): Promise<void> {
   // Largest tables first, dealt round-robin across the streams so they finish together.
   const srcConn = await serverConnection(source);
   let sizes: Array<{ name: string; size: number }>;
@@ -132,6 +251,7 @@ async function copyMysql(source: MysqlLocation, target: MysqlLocation, tables: s
   let done = 0;
   await Promise.all(
     groups.map(async (group) => {
+      if (!group.length) return;
       await pipeDump(source, target, group, opts.signal);
       done += group.length;
       opts.progress?.({ tables_done: done, tables: tables.length });
@@ -139,11 +259,21 @@ async function copyMysql(source: MysqlLocation, target: MysqlLocation, tables: s
   );
 }
 
+/** Command lines for one dump stream: options first, then `--` (mariadb-dump and mariadb end their options there), then names. */
+export function dumpCommands(source: MysqlLocation, target: MysqlLocation, tables: string[]): { dump: string[]; load: string[] } {
+  for (const name of [source.name, target.name, ...tables]) identifier(name, 'name');
+  return {
+    dump: [...clientArgs(source), '--single-transaction', '--quick', '--skip-lock-tables', '--no-tablespaces', '--skip-triggers', '--', source.name, ...tables],
+    // --sandbox: the client refuses \! (shell), source and other file commands, whatever the stream holds.
+    load: [...clientArgs(target), '--sandbox', '--', target.name],
+  };
+}
+
 function pipeDump(source: MysqlLocation, target: MysqlLocation, tables: string[], signal?: AbortSignal): Promise<void> {
   signal?.throwIfAborted();
-  const dumpArgs = [...clientArgs(source), '--single-transaction', '--quick', '--skip-lock-tables', '--no-tablespaces', '--skip-triggers', source.name, ...tables];
-  const dump = spawn(binary(['mariadb-dump', 'mysqldump']), dumpArgs, { env: clientEnv(source), stdio: ['ignore', 'pipe', 'pipe'] });
-  const load = spawn(binary(['mariadb', 'mysql']), [...clientArgs(target), target.name], { env: clientEnv(target), stdio: ['pipe', 'ignore', 'pipe'] });
+  const args = dumpCommands(source, target, tables);
+  const dump = spawn(binary(['mariadb-dump', 'mysqldump']), args.dump, { env: clientEnv(source), stdio: ['ignore', 'pipe', 'pipe'] });
+  const load = spawn(binary(['mariadb', 'mysql']), args.load, { env: clientEnv(target), stdio: ['pipe', 'ignore', 'pipe'] });
   dump.stdout.pipe(load.stdin);
   const errors: string[] = [];
   // A killed or failing client closes the pipe under the dump: its exit code tells, not an EPIPE.

@@ -2,11 +2,12 @@
  * The one database-access module of the local stack: SQLite files (node:sqlite) and MySQL/MariaDB
  * (mysql2), behind the few operations the services need.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import mysql from 'mysql2/promise';
-import { type DbLocation, locate } from './uri';
+import { quoteIdent } from './names';
+import { type DbLocation, type MysqlLocation, locate } from './uri';
 
 export interface ForeignKey {
   table: string;
@@ -30,10 +31,14 @@ export interface Database {
   close(): Promise<void>;
 }
 
-const q = (location: DbLocation, name: string) => (location.engine === 'mysql' ? `\`${name.replace(/`/g, '``')}\`` : `"${name.replace(/"/g, '""')}"`);
+const q = (location: DbLocation, name: string) => quoteIdent(location.engine, name);
 
-export async function databaseExists(uri: string): Promise<boolean> {
-  const location = locate(uri);
+/** A URI, or a location already checked (the copy service's targets: real paths, resolved addresses). */
+export type DbRef = string | DbLocation;
+const where = (ref: DbRef): DbLocation => (typeof ref === 'string' ? locate(ref) : ref);
+
+export async function databaseExists(ref: DbRef): Promise<boolean> {
+  const location = where(ref);
   if (location.engine === 'sqlite') return existsSync(location.file);
   const conn = await serverConnection(location);
   try {
@@ -44,8 +49,8 @@ export async function databaseExists(uri: string): Promise<boolean> {
   }
 }
 
-export async function dropDatabase(uri: string): Promise<void> {
-  const location = locate(uri);
+export async function dropDatabase(ref: DbRef): Promise<void> {
+  const location = where(ref);
   if (location.engine === 'sqlite') {
     for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(location.file + suffix, { force: true });
     return;
@@ -58,18 +63,20 @@ export async function dropDatabase(uri: string): Promise<void> {
   }
 }
 
-export async function openDatabase(uri: string): Promise<Database> {
-  const location = locate(uri);
+export async function openDatabase(ref: DbRef): Promise<Database> {
+  const location = where(ref);
   return location.engine === 'sqlite' ? openSqlite(location) : openMysql(location);
 }
 
-export function serverConnection(location: Extract<DbLocation, { engine: 'mysql' }>, database?: string) {
-  return mysql.createConnection({ host: location.host, port: location.port, user: location.user, password: location.password, database, multipleStatements: true, connectTimeout: 10_000 });
+/** One connection to the server of `location`. One statement per query: multipleStatements stays off. */
+export function serverConnection(location: MysqlLocation, database?: string) {
+  return mysql.createConnection({ host: location.host, port: location.port, user: location.user, password: location.password, database, multipleStatements: false, connectTimeout: 10_000 });
 }
 
 function openSqlite(location: Extract<DbLocation, { engine: 'sqlite' }>): Database {
   if (!existsSync(location.file)) throw new Error(`database ${location.name} does not exist (no file ${location.file})`);
   const db = new DatabaseSync(location.file, { readOnly: true });
+  db.exec('PRAGMA trusted_schema = OFF'); // views and triggers of an upstream file call no functions with side effects
   const all = <T>(sql: string, params: Array<string | number | null> = []) => db.prepare(sql).all(...params) as T[];
   return {
     location,
@@ -156,10 +163,18 @@ function orphanSql(location: DbLocation, fk: ForeignKey): string {
   return `SELECT count(*) AS n FROM ${c} WHERE ${c}.${cc} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${p} WHERE ${p}.${pc} = ${c}.${cc})`;
 }
 
-/** A service's own SQLite store file (jobs, metadata): made with its folder on first use, WAL for safe restarts. */
+/**
+ * A service's own SQLite store file (jobs, metadata): made with its folder (0700) on first use, the
+ * file and its -wal/-shm/-journal 0600 (SQLite gives those the main file's mode), WAL for safe
+ * restarts, secure_delete so overwritten rows leave no old bytes behind.
+ */
 export function openStoreFile(file: string, schema: string): DatabaseSync {
-  mkdirSync(path.dirname(file), { recursive: true });
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+  for (const suffix of ['', '-wal', '-shm', '-journal']) if (existsSync(file + suffix)) chmodSync(file + suffix, 0o600);
   const db = new DatabaseSync(file);
-  db.exec(`PRAGMA journal_mode = WAL; ${schema}`);
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA secure_delete = ON');
+  db.exec(schema);
   return db;
 }

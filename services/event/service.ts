@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { locate } from '../db/uri';
-import { createJobService, redact } from '../jobs/service';
+import type { Sealer } from '../jobs/secrets';
+import { bodyProblem, createJobService, idempotencyKey, redact } from '../jobs/service';
 import { dumpDatabase } from './dump';
 
 export interface EventServiceOptions {
@@ -14,6 +15,29 @@ export interface EventServiceOptions {
   processesFile?: string;
   /** Passwords for databases named in events (events carry URIs without them): "user@host:port" -> password. */
   passwords?: Record<string, string>;
+  token?: string;
+  sealer?: Sealer;
+}
+
+/** What is wrong with an event, or undefined. A database the event names must be a database URI with an identifier name. */
+function eventProblem(event: Record<string, unknown>): string | undefined {
+  const problem = bodyProblem(event);
+  if (problem) return problem;
+  for (const field of ['type', 'genome']) {
+    if (typeof event[field] !== 'string' || !event[field]) return 'type and genome are required';
+    if ((event[field] as string).length > 256) return `${field} is longer than 256 characters`;
+  }
+  if (event.details === undefined) return undefined;
+  if (!event.details || typeof event.details !== 'object' || Array.isArray(event.details)) return 'details must be an object';
+  const uri = (event.details as Record<string, unknown>).database_uri;
+  if (uri === undefined) return undefined;
+  if (typeof uri !== 'string') return 'details.database_uri must be a string';
+  try {
+    locate(uri);
+  } catch (err) {
+    return `details.database_uri: ${(err as Error).message}`;
+  }
+  return undefined;
 }
 
 export function createEventService(opts: EventServiceOptions) {
@@ -33,7 +57,9 @@ export function createEventService(opts: EventServiceOptions) {
   return createJobService({
     name: 'event',
     dataDir: opts.dataDir,
-    validate: () => undefined,
+    token: opts.token,
+    sealer: opts.sealer,
+    validate: (input) => eventProblem(input),
     async work(input, { job, signal }) {
       if (job.kind !== 'dump') throw new Error(`no process named ${job.kind}`);
       const details = (input.details ?? {}) as { database_uri?: string };
@@ -43,13 +69,17 @@ export function createEventService(opts: EventServiceOptions) {
     routes(app, service) {
       app.post<{ Body: Record<string, unknown> }>('/jobs', async (request, reply) => {
         const event = request.body ?? {};
-        if (typeof event.type !== 'string' || typeof event.genome !== 'string') return reply.code(400).send({ error: 'type and genome are required' });
-        const key = request.headers['idempotency-key'] as string | undefined;
-        const started = (processes[event.type] ?? []).map((process) => ({ process, job: service.submit(process, event, key && `${key}:${process}`).id }));
+        const problem = eventProblem(event);
+        if (problem) return reply.code(400).send({ error: problem });
+        const key = idempotencyKey(request.headers['idempotency-key']);
+        const type = event.type as string;
+        // Only the configured lists: a type such as `constructor` or `_comment` starts nothing.
+        const configured = Object.hasOwn(processes, type) && Array.isArray(processes[type]) ? processes[type] : [];
+        const started = configured.map((process) => ({ process, job: service.submit(process, event, key && `${key}:${process}`).id }));
         return reply.code(200).send({ event: redact(event), processes: started });
       });
       const find = (process: string, id: string) => {
-        const job = /^\d+$/.test(id) ? service.store.get(Number(id)) : undefined;
+        const job = /^\d{1,15}$/.test(id) ? service.store.get(Number(id)) : undefined;
         return job && job.kind === process ? job : undefined;
       };
       app.get<{ Params: { process: string; id: string } }>('/jobs/:process/:id', async (request, reply) => {

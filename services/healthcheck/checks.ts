@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Database, type ForeignKey, openDatabase } from '../db/database';
+import { identifier, isIdentifier } from '../db/names';
 import { locate } from '../db/uri';
 
 export interface CheckResult {
@@ -33,7 +34,12 @@ const CHECKS: Check[] = [
     group: 'integrity',
     async run(db) {
       const problems: string[] = [];
-      for (const table of await db.tables()) for (const p of await db.checkTable(table)) problems.push(`${table}: ${p}`);
+      for (const table of await db.tables()) {
+        // A table name that is not an identifier is a problem found; the name is never used.
+        const bad = nameProblem(table, 'table name');
+        if (bad) problems.push(bad);
+        else for (const p of await db.checkTable(table)) problems.push(`${table}: ${p}`);
+      }
       return problems;
     },
   },
@@ -81,6 +87,11 @@ const CHECKS: Check[] = [
       for (const fk of rules.relations.map(parseRelation)) if ((await relationGaps(schema, fk)).length === 0) configured.push(fk);
       const problems: string[] = [];
       for (const fk of [...(await db.declaredForeignKeys()), ...configured]) {
+        const bad = [fk.table, fk.column, fk.refTable, fk.refColumn].map((n) => nameProblem(n, 'name')).find(Boolean);
+        if (bad) {
+          problems.push(`a foreign key of ${isIdentifier(fk.table) ? fk.table : 'a table'} is not checked: ${bad}`);
+          continue;
+        }
         const orphans = await db.orphans(fk);
         if (orphans > 0) problems.push(`${orphans} row(s) of ${fk.table}.${fk.column} point to no ${fk.refTable}.${fk.refColumn}`);
       }
@@ -91,6 +102,16 @@ const CHECKS: Check[] = [
 
 export const CHECK_NAMES = ['DatabaseOpens', ...CHECKS.map((c) => c.name)];
 export const CHECK_GROUPS = [...new Set(CHECKS.map((c) => c.group))];
+
+/** What is wrong with a name read from the database, or undefined when it is an identifier. */
+function nameProblem(name: string, what: string): string | undefined {
+  try {
+    identifier(name, what);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
 
 /** The database's tables and columns, each looked up once. */
 function schemaOf(db: Database) {

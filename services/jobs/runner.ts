@@ -67,12 +67,13 @@ export class JobRunner {
   private async run(job: JobRecord, controller: AbortController): Promise<void> {
     this.store.update(job.id, { status: 'running' });
     try {
-      const output = await this.work(job.input, {
+      const output = await this.work(this.store.inputOf(job), {
         job,
         signal: controller.signal,
         progress: (progress) => this.store.update(job.id, { progress }),
       });
-      controller.signal.throwIfAborted();
+      // Work that returns has done what it set out to do (a copy that swapped its target in is complete
+      // even if a kill came after the point of no return): the job says so.
       this.store.update(job.id, { status: 'complete', output });
     } catch (err) {
       const reason = controller.signal.reason;

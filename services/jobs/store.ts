@@ -1,6 +1,13 @@
-/** Each service keeps its jobs in its own SQLite file: a restart loses no job, a finished job stays readable. */
+/**
+ * Each service keeps its jobs in its own SQLite file: a restart loses no job, a finished job stays readable.
+ * No password reaches the file: inputs are kept with passwords replaced by ***, and the full input
+ * sealed with the stack key (secrets.ts) for the job to run or resume; outputs, failures and progress
+ * are redacted. Files are 0600 (see openStoreFile).
+ */
 import type { DatabaseSync } from 'node:sqlite';
 import { openStoreFile } from '../db/database';
+import { redact, safe } from '../db/uri';
+import type { Sealer } from './secrets';
 
 export type JobStatus = 'submitted' | 'running' | 'complete' | 'failed';
 
@@ -8,6 +15,7 @@ export interface JobRecord {
   id: number;
   key: string | null;
   kind: string;
+  /** The input as submitted, passwords replaced by ***. The full input: JobStore.inputOf(job). */
   input: Record<string, unknown>;
   status: JobStatus;
   output?: unknown;
@@ -15,6 +23,8 @@ export interface JobRecord {
   progress?: unknown;
   created_at: string;
   updated_at: string;
+  /** The full input, sealed (only when it held a password). */
+  sealed?: string;
 }
 
 interface Row {
@@ -22,6 +32,7 @@ interface Row {
   idem_key: string | null;
   kind: string;
   input: string;
+  sealed: string | null;
   status: JobStatus;
   output: string | null;
   failure: string | null;
@@ -41,18 +52,56 @@ const fromRow = (r: Row): JobRecord => ({
   progress: r.progress ? JSON.parse(r.progress) : undefined,
   created_at: r.created_at,
   updated_at: r.updated_at,
+  ...(r.sealed ? { sealed: r.sealed } : {}),
 });
 
 export class JobStore {
   private readonly db: DatabaseSync;
 
-  constructor(file: string) {
+  constructor(
+    file: string,
+    private readonly sealer: Sealer,
+  ) {
     this.db = openStoreFile(
       file,
       `CREATE TABLE IF NOT EXISTS jobs (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, idem_key TEXT UNIQUE, kind TEXT NOT NULL, input TEXT NOT NULL,
+        id INTEGER PRIMARY KEY AUTOINCREMENT, idem_key TEXT UNIQUE, kind TEXT NOT NULL, input TEXT NOT NULL, sealed TEXT,
         status TEXT NOT NULL, output TEXT, failure TEXT, progress TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`,
     );
+    this.upgrade();
+  }
+
+  /** Stores written before sealing: gain the column, and their passwords are sealed away now. */
+  private upgrade(): void {
+    const columns = (this.db.prepare('PRAGMA table_info(jobs)').all() as Array<{ name: string }>).map((c) => c.name);
+    if (!columns.includes('sealed')) this.db.exec('ALTER TABLE jobs ADD COLUMN sealed TEXT');
+    const rows = this.db.prepare('SELECT * FROM jobs WHERE sealed IS NULL').all() as unknown as Row[];
+    let changed = false;
+    this.db.exec('BEGIN');
+    try {
+      for (const r of rows) {
+        const [input, output, failure, progress] = [r.input, r.output, r.failure, r.progress];
+        const clean = {
+          input: JSON.stringify(redact(JSON.parse(input))),
+          output: output && JSON.stringify(redact(JSON.parse(output))),
+          failure: failure && safe(failure),
+          progress: progress && JSON.stringify(redact(JSON.parse(progress))),
+        };
+        if (clean.input === input && clean.output === output && clean.failure === failure && clean.progress === progress) continue;
+        this.db
+          .prepare('UPDATE jobs SET input = ?, sealed = ?, output = ?, failure = ?, progress = ? WHERE id = ?')
+          .run(clean.input, clean.input === input ? null : this.sealer.seal(input), clean.output, clean.failure, clean.progress, r.id);
+        changed = true;
+      }
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+    if (changed) {
+      this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+      this.db.exec('VACUUM');
+    }
   }
 
   /** Creates a job, or returns the one already made under the same idempotency key. */
@@ -62,13 +111,26 @@ export class JobStore {
       if (existing) return { job: fromRow(existing), created: false };
     }
     const now = new Date().toISOString();
+    const full = JSON.stringify(input);
+    const shown = JSON.stringify(redact(input));
     const { lastInsertRowid } = this.db
-      .prepare("INSERT INTO jobs (idem_key, kind, input, status, created_at, updated_at) VALUES (?, ?, ?, 'submitted', ?, ?)")
-      .run(key ?? null, kind, JSON.stringify(input), now, now);
+      .prepare("INSERT INTO jobs (idem_key, kind, input, sealed, status, created_at, updated_at) VALUES (?, ?, ?, ?, 'submitted', ?, ?)")
+      .run(key ?? null, kind, shown, shown === full ? null : this.sealer.seal(full), now, now);
     return { job: this.get(Number(lastInsertRowid))!, created: true };
   }
 
+  /** The job's full input, passwords included (only for running it). Throws when it cannot be unsealed. */
+  inputOf(job: JobRecord): Record<string, unknown> {
+    if (!job.sealed) return job.input;
+    try {
+      return JSON.parse(this.sealer.open(job.sealed));
+    } catch {
+      throw new Error("the job's sealed input cannot be opened: the stack's secret key is not the one it was sealed with");
+    }
+  }
+
   get(id: number): JobRecord | undefined {
+    if (!Number.isSafeInteger(id)) return undefined;
     const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
     return row && fromRow(row);
   }
@@ -77,9 +139,9 @@ export class JobStore {
     const sets: string[] = ['updated_at = ?'];
     const values: Array<string | null> = [new Date().toISOString()];
     if (patch.status) sets.push('status = ?'), values.push(patch.status);
-    if ('output' in patch) sets.push('output = ?'), values.push(JSON.stringify(patch.output ?? null));
-    if ('failure' in patch) sets.push('failure = ?'), values.push(patch.failure ?? null);
-    if ('progress' in patch) sets.push('progress = ?'), values.push(JSON.stringify(patch.progress ?? null));
+    if ('output' in patch) sets.push('output = ?'), values.push(JSON.stringify(redact(patch.output ?? null)));
+    if ('failure' in patch) sets.push('failure = ?'), values.push(patch.failure === undefined ? null : safe(patch.failure));
+    if ('progress' in patch) sets.push('progress = ?'), values.push(JSON.stringify(redact(patch.progress ?? null)));
     this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
   }
 

@@ -18,18 +18,27 @@ const source = mariadbSettings('source');
 const staging = mariadbSettings('staging');
 let stack: LocalStack;
 let h: Harness;
+/** The staging folder: the handover's HANDOVER_STAGING_URI, and one of the copy service's target roots. */
+let stagingDir: string;
 
 beforeAll(async () => {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'handover-stack-'));
+  stagingDir = path.join(base, 'staging');
   stack = await startLocalStack({
-    dataDir: mkdtempSync(path.join(os.tmpdir(), 'handover-stack-')),
+    dataDir: path.join(base, 'services'),
     ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 },
     passwords: { [`${staging.user}@${staging.host}:${staging.port}`]: staging.password },
+    // The copy service writes only here: the staging folder and the MariaDB staging server.
+    targetRoots: [`sqlite:///${stagingDir}/`, `mysql://${staging.host}:${staging.port}/`],
   });
   h = await startHarness({
     HANDOVER_HEALTHCHECK_URL: stack.urls.healthcheck,
     HANDOVER_COPY_URL: stack.urls.copy,
     HANDOVER_METADATA_URL: stack.urls.metadata,
     HANDOVER_EVENT_URL: stack.urls.event,
+    HANDOVER_STAGING_URI: `sqlite:///${stagingDir}/`,
+    // MariaDB databases go to the MariaDB staging server (a target must be on a configured staging place).
+    HANDOVER_STAGING_RULES: JSON.stringify([{ pattern: '^(danio_rerio|ovis_aries)_', staging_uri: mariadbUri(staging) }]),
   });
 });
 afterAll(async () => {
@@ -77,7 +86,7 @@ test('a SQLite database: checked, copied with identical row counts, recorded, du
   expect(statusCode).toBe(201);
   const done = await h.waitForStatus(json.token, 'completed', 120_000);
   expect(done.events).toEqual([expect.objectContaining({ type: 'new_assembly', genome: 'mus_musculus' })]);
-  expect(sqliteCounts(`${h.dir}/staging/mus_musculus_core_110_39.sqlite`)).toEqual(counts);
+  expect(sqliteCounts(`${stagingDir}/mus_musculus_core_110_39.sqlite`)).toEqual(counts);
   expect(counts.exon).toBe(9000);
   expectRecordedAndDumped('mus_musculus_core_110_39', json.token);
   await waitFor(() => existsSync(path.join(stack.dumpsDir, 'mus_musculus_core_110_39', 'CHECKSUMS')), 30_000, 'the dump');
@@ -112,7 +121,7 @@ test('a database that fails its checks: the email lists the failing checks and w
   expect(mail.subject).toBe('Handover of gallus_gallus_core_110_7 failed: healthchecks found problems');
   expect(mail.text).toContain('MetaKeys: meta key species.production_name is missing');
   expect(mail.text).toContain('ForeignKeys: 4 row(s) of transcript.gene_id point to no gene.gene_id');
-  expect(existsSync(`${h.dir}/staging/gallus_gallus_core_110_7.sqlite`)).toBe(false);
+  expect(existsSync(`${stagingDir}/gallus_gallus_core_110_7.sqlite`)).toBe(false);
 });
 
 test('a service restarted during the handover: no job lost, the handover completes', async () => {

@@ -1,9 +1,11 @@
 /** The local job services on their own: contracts, durability, kill, and the metadata store's events. */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { databaseExists } from '../../services/db/database';
+import mysql from 'mysql2/promise';
+import { databaseExists, openDatabase } from '../../services/db/database';
 import { createDemoDatabase } from '../../services/demo';
+import { stackSealer } from '../../services/jobs/secrets';
 import { JobStore } from '../../services/jobs/store';
 import { type LocalStack, startLocalStack } from '../../services/stack';
 import { manyTables } from '../helpers/databases';
@@ -14,7 +16,13 @@ let dir: string;
 let stack: LocalStack;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'handover-services-'));
-  stack = await startLocalStack({ dataDir: path.join(dir, 'stack'), ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 } });
+  const staging = mariadbSettings('staging');
+  stack = await startLocalStack({
+    dataDir: path.join(dir, 'stack'),
+    ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 },
+    // The default staging folder (<dir>/staging), and the MariaDB staging server.
+    targetRoots: [`sqlite:///${dir}/staging/`, `mysql://${staging.host}:${staging.port}/`],
+  });
 });
 afterAll(async () => stack?.close());
 
@@ -47,7 +55,7 @@ test('a job a crash left running resumes when the service starts again', async (
   const uri = `sqlite:///${dir}/ovis_aries_core_110_1.sqlite`;
   await createDemoDatabase(uri, { genes: 100 });
   const jobsDir = path.join(dir, 'crash');
-  const store = new JobStore(path.join(jobsDir, 'jobs', 'healthcheck-jobs.sqlite'));
+  const store = new JobStore(path.join(jobsDir, 'jobs', 'healthcheck-jobs.sqlite'), stackSealer({ dataDir: jobsDir }));
   const { job: crashed } = store.create('healthcheck', { db_uri: uri }, 'crashed-1');
   store.update(crashed.id, { status: 'running' });
   store.close();
@@ -60,7 +68,7 @@ test('a job a crash left running resumes when the service starts again', async (
   }
 });
 
-test('copy: a SQLite copy killed while it runs leaves no partial target', async () => {
+test('copy: a SQLite copy killed while it runs leaves no partial target (nor its temporary file)', async () => {
   const src = `${dir}/big_core_110_1.sqlite`;
   manyTables(src, 1500, 400); // about 300 ms of copying here; the kill follows the submission within milliseconds
   const target = `${dir}/staging/big_core_110_1.sqlite`;
@@ -72,9 +80,10 @@ test('copy: a SQLite copy killed while it runs leaves no partial target', async 
   expect(done.status).toBe('failed');
   expect(await (await fetch(`${stack.urls.copy}/jobs/${json.job_id}?format=failures`)).json()).toEqual({ msg: 'the job was killed' });
   expect(existsSync(target)).toBe(false);
+  expect(readdirSync(`${dir}/staging`).filter((f) => f.includes('big_core_110_1'))).toEqual([]);
 });
 
-test('copy: MariaDB to MariaDB, only_tables honoured, killed copies removed, existing targets kept unless drop', async () => {
+test('copy: MariaDB to MariaDB, only_tables honoured, a killed copy leaves the previous copy as it was, existing targets kept unless drop', async () => {
   const [source, staging] = [mariadbSettings('source'), mariadbSettings('staging')];
   const name = 'felis_catus_core_110_9';
   await createDemoDatabase(mariadbUri(source, name), { genes: 60_000 });
@@ -94,7 +103,22 @@ test('copy: MariaDB to MariaDB, only_tables honoured, killed copies removed, exi
   expect((await job(stack.urls.copy, killed.json.job_id)).status).toBe('running');
   expect((await fetch(`${stack.urls.copy}/jobs/${killed.json.job_id}?kill=1`, { method: 'DELETE' })).status).toBe(204);
   expect((await job(stack.urls.copy, killed.json.job_id)).status).toBe('failed');
-  expect(await databaseExists(body.target_db_uri)).toBe(false);
+  // The previous copy (meta and gene only) is untouched, and the killed copy's temporary schema is gone.
+  expect(await databaseExists(body.target_db_uri)).toBe(true);
+  const staged = await openDatabase(body.target_db_uri);
+  try {
+    expect(await staged.tables()).toEqual(['gene', 'meta']);
+    expect([await staged.count('gene'), await staged.count('meta')]).toEqual([60_000, 5]);
+  } finally {
+    await staged.close();
+  }
+  const conn = await mysql.createConnection({ host: staging.host, port: staging.port, user: staging.user, password: staging.password });
+  try {
+    const [schemas] = await conn.query("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'handover\\_%'");
+    expect(schemas).toEqual([]);
+  } finally {
+    await conn.end();
+  }
 });
 
 test('metadata: new_assembly, then new_genebuild superseding it, then other', async () => {

@@ -1,0 +1,182 @@
+/**
+ * Where the copy service may write: its target roots (LOCAL_STACK_TARGET_ROOTS, or the `targetRoots`
+ * option), a comma-separated list of staging URIs:
+ *   sqlite:////abs/folder/          a staging folder: targets are <identifier>.sqlite files directly inside it
+ *   mysql://[user@]host:port/       a staging server: targets are <identifier> databases on it
+ * The copy service checks every target against them at submission (400, no job) and again when the
+ * job runs; what it then writes to is the checked location (real path, resolved address), never the
+ * text of the request.
+ */
+import { lookup } from 'node:dns/promises';
+import { lstatSync, realpathSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { InputError, MAX_URI_LENGTH, isWithin, printable, resolveUnder } from '../db/names';
+import { type DbLocation, type MysqlLocation, type SqliteLocation, locate, safe } from '../db/uri';
+
+export type TargetRoot = { engine: 'sqlite'; folder: string; text: string } | { engine: 'mysql'; host: string; port: number; user?: string; text: string };
+
+/** Databases no copy may replace, whatever the roots say. */
+const SYSTEM_SCHEMAS = new Set(['mysql', 'information_schema', 'performance_schema', 'sys']);
+/** Prefixes of the copy's own temporary and backup schemas (see copy.ts). */
+export const RESERVED_PREFIXES = ['handover_tmp_', 'handover_old_'];
+
+/** Parses target roots; throws (a configuration error) on anything that is not a staging folder or server URI. */
+export function parseTargetRoots(roots: string | string[]): TargetRoot[] {
+  const list = (Array.isArray(roots) ? roots : roots.split(',')).map((r) => r.trim()).filter(Boolean);
+  return list.map((text) => {
+    const bad = (why: string) => new Error(`target root ${printable(safe(text))}: ${why} (expected sqlite:////abs/folder/ or mysql://[user@]host:port/)`);
+    if (text.length > MAX_URI_LENGTH) throw bad('too long');
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw bad('not a URI');
+    }
+    if (url.search || url.hash) throw bad('no query or fragment');
+    if (url.protocol === 'sqlite:') {
+      if (url.host || !url.pathname.startsWith('//')) throw bad('needs an absolute folder');
+      const folder = decodeURIComponent(url.pathname.slice(1));
+      if (folder.includes('\0')) throw bad('bad path');
+      return { engine: 'sqlite' as const, folder: path.resolve(folder), text };
+    }
+    if (url.protocol === 'mysql:' || url.protocol === 'mysql+pymysql:') {
+      if (url.pathname && url.pathname !== '/') throw bad('a staging server names no database');
+      if (url.password) throw bad('no password in a target root');
+      if (!url.hostname) throw bad('no host');
+      return {
+        engine: 'mysql' as const,
+        host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+        port: Number(url.port || 3306),
+        user: url.username ? decodeURIComponent(url.username) : undefined,
+        text,
+      };
+    }
+    throw bad(`unsupported scheme ${url.protocol}`);
+  });
+}
+
+export interface CheckedTarget {
+  /** What the copy writes to: for SQLite the real path, for MySQL the address of the configured staging server. */
+  location: DbLocation;
+  /** One copy per key at a time. */
+  key: string;
+}
+
+export interface TargetPolicy {
+  roots: TargetRoot[];
+  /** Folders no target or source may be in (the stack's own data: job stores, keys, dumps). */
+  protectedDirs: string[];
+}
+
+const real = (p: string) => {
+  try {
+    return realpathSync(p);
+  } catch {
+    return undefined;
+  }
+};
+const describe = (roots: TargetRoot[], engine: TargetRoot['engine']) =>
+  roots.filter((r) => r.engine === engine).map((r) => r.text).join(', ') || `none configured for ${engine} (LOCAL_STACK_TARGET_ROOTS)`;
+
+/** Checks a copy's target against the policy; throws InputError saying why it is refused. */
+export async function checkTarget(sourceUri: string, targetUri: string, policy: TargetPolicy): Promise<CheckedTarget> {
+  const source = locate(sourceUri);
+  const target = locate(targetUri);
+  if (source.engine !== target.engine) throw new InputError('source and target must be the same engine');
+  return target.engine === 'sqlite'
+    ? checkSqlite(source as SqliteLocation, target, policy)
+    : checkMysql(source as MysqlLocation, target, policy);
+}
+
+function checkSqlite(source: SqliteLocation, target: SqliteLocation, policy: TargetPolicy): CheckedTarget {
+  const base = path.basename(target.file);
+  if (!/^[A-Za-z0-9_]{1,64}\.sqlite$/.test(base)) throw new InputError(`target file name \`${printable(base)}\` must be an identifier followed by .sqlite`);
+  const roots = describe(policy.roots, 'sqlite');
+  const folder = real(path.dirname(target.file));
+  const rootFolders = policy.roots.flatMap((r) => (r.engine === 'sqlite' ? [real(r.folder)] : [])).filter((f): f is string => !!f);
+  if (!folder || !rootFolders.includes(folder)) throw new InputError(`target ${target.file} is not directly inside a staging folder (${roots})`);
+  for (const dir of policy.protectedDirs) {
+    const p = real(dir);
+    if (p && isWithin(p, folder)) throw new InputError(`target ${target.file} is inside the local stack's own data folder`);
+  }
+  const file = resolveUnder(folder, base);
+  const stat = (() => {
+    try {
+      return lstatSync(file);
+    } catch {
+      return undefined;
+    }
+  })();
+  if (stat?.isSymbolicLink()) throw new InputError(`target ${target.file} is a symbolic link`);
+  if (stat && !stat.isFile()) throw new InputError(`target ${target.file} is not a regular file`);
+  const sourceReal = real(source.file) ?? source.file;
+  const sourceStat = (() => {
+    try {
+      return statSync(sourceReal);
+    } catch {
+      return undefined;
+    }
+  })();
+  if (sourceReal === file || (stat && sourceStat && stat.ino === sourceStat.ino && stat.dev === sourceStat.dev)) {
+    throw new InputError('the target is the source itself');
+  }
+  for (const dir of policy.protectedDirs) {
+    const p = real(dir);
+    if (p && isWithin(p, sourceReal)) throw new InputError(`the source ${source.file} is a file of the local stack's own data`);
+  }
+  return { location: { engine: 'sqlite', name: target.name, file }, key: `sqlite:${file}` };
+}
+
+/** Loopback written any way is one address; IPv4-mapped IPv6 addresses are their IPv4 address. */
+function canonical(address: string): string {
+  let a = address.toLowerCase().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(a); // the URL parser writes ::ffff:127.0.0.1 as ::ffff:7f00:1
+  if (hex) a = [parseInt(hex[1], 16) >> 8, parseInt(hex[1], 16) & 255, parseInt(hex[2], 16) >> 8, parseInt(hex[2], 16) & 255].join('.');
+  if (a === '0:0:0:0:0:0:0:1') a = '::1';
+  return a === '127.0.0.1' || a === '::1' ? 'loopback' : a;
+}
+
+async function addresses(host: string): Promise<string[]> {
+  if (isIP(host)) return [host];
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const found = await Promise.race([
+      lookup(host, { all: true }),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), 5000))),
+    ]);
+    if (!found.length) throw new Error('no address');
+    return found.map((f) => f.address);
+  } catch {
+    throw new InputError(`cannot resolve the host ${printable(host)}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function checkMysql(source: MysqlLocation, target: MysqlLocation, policy: TargetPolicy): Promise<CheckedTarget> {
+  if (SYSTEM_SCHEMAS.has(target.name.toLowerCase())) throw new InputError(`target database ${target.name} is a system database`);
+  if (RESERVED_PREFIXES.some((p) => target.name.toLowerCase().startsWith(p))) throw new InputError(`target database ${target.name}: names starting with ${RESERVED_PREFIXES.join(' or ')} are the copy's own`);
+  const targetAddresses = await addresses(target.host);
+  const targetSet = new Set(targetAddresses.map(canonical));
+  let connectTo: string | undefined;
+  for (const root of policy.roots) {
+    if (root.engine !== 'mysql' || root.port !== target.port || (root.user && root.user !== target.user)) continue;
+    let rootAddresses: string[];
+    try {
+      rootAddresses = await addresses(root.host);
+    } catch {
+      continue;
+    }
+    const rootSet = new Set(rootAddresses.map(canonical));
+    // Every address the target's name may reach must be the staging server's.
+    if ([...targetSet].every((a) => rootSet.has(a))) {
+      connectTo = rootAddresses.find((a) => isIP(a) === 4) ?? rootAddresses[0];
+      break;
+    }
+  }
+  if (!connectTo) throw new InputError(`target server ${printable(target.host)}:${target.port} is not a staging server (${describe(policy.roots, 'mysql')})`);
+  const sourceSet = new Set((await addresses(source.host).catch(() => [source.host])).map(canonical));
+  if (source.port === target.port && source.name === target.name && [...targetSet].some((a) => sourceSet.has(a))) throw new InputError('the target is the source itself');
+  return { location: { ...target, host: connectTo }, key: `mysql:${canonical(connectTo)}:${target.port}/${target.name}` };
+}
