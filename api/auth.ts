@@ -83,15 +83,28 @@ export async function registerAuth(app: FastifyInstance, config: Config): Promis
   const keys = parseApiKeys(config.HANDOVER_API_KEYS);
   const denials = new WeakMap<FastifyRequest, Denial>();
 
+  app.addHook('onRequest', async (request) => {
+    const denial = (keys ? undefined : fromElsewhere(request)) ?? crossSite(request);
+    if (denial) denials.set(request, denial);
+  });
+  if (!keys) {
+    app.addHook('preParsing', async (request) => {
+      const denial = denials.get(request);
+      if (denial && request.routeOptions.url !== undefined) throw Object.assign(new Error(denial.error), { statusCode: denial.status });
+    });
+  }
+
   if (keys) {
     app.addHook('onRequest', async (request) => {
       request.caller = UNAUTHENTICATED;
+      if (denials.has(request)) return;
       const denial = judge(request, keys.lookup);
       if (denial) denials.set(request, denial);
     });
     app.addHook('preParsing', async (request, reply) => {
       const denial = denials.get(request);
-      if (!denial) return;
+      // An unknown URL is answered by the not-found handler, after its rate limit.
+      if (!denial || request.routeOptions.url === undefined) return;
       if (denial.status === 401) reply.header('www-authenticate', 'Bearer realm="handover"');
       // Through the API's error handler: {error}, like every other refusal.
       throw Object.assign(new Error(denial.error), { statusCode: denial.status });
@@ -114,4 +127,42 @@ export async function registerAuth(app: FastifyInstance, config: Config): Promis
         { statusCode: context.statusCode },
       ),
   });
+  // Unknown URLs count too: guessing keys against them is limited like anywhere else.
+  app.setNotFoundHandler({ preHandler: app.rateLimit() }, async (request, reply) => {
+    const denial = denials.get(request);
+    if (denial) {
+      if (denial.status === 401) reply.header('www-authenticate', 'Bearer realm="handover"');
+      return reply.code(denial.status).send({ error: denial.error });
+    }
+    return reply.code(404).send({ error: `no such route: ${request.method} ${request.url.slice(0, 200)}` });
+  });
+}
+
+/** Loopback host names and addresses, as a Host header gives them (port stripped). */
+const LOCAL_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/i;
+
+/**
+ * In open mode only local requests are served: a page elsewhere whose name was re-pointed at
+ * 127.0.0.1 (DNS rebinding) sends its own Host, and is refused.
+ */
+function fromElsewhere(request: FastifyRequest): Denial | undefined {
+  if (LOCAL_HOST.test(request.headers.host ?? '')) return undefined;
+  return { status: 403, error: 'this API is open (no HANDOVER_API_KEYS) and serves only requests addressed to localhost' };
+}
+
+/**
+ * A browser sends Origin with a cross-site POST: a page elsewhere must not cancel or submit on the
+ * user's behalf (a bodiless cancel needs no preflight). curl and the CLI send no Origin.
+ */
+function crossSite(request: FastifyRequest): Denial | undefined {
+  const origin = request.headers.origin;
+  if (!origin || request.method === 'GET' || request.method === 'HEAD') return undefined;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    host = '';
+  }
+  if (host && host === request.headers.host) return undefined;
+  return { status: 403, error: `requests from another site (${origin.slice(0, 100)}) may not change anything here` };
 }

@@ -140,7 +140,7 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
     async submit(spec: HandoverSpec, caller: Caller): Promise<string> {
       const prepared = await prepare(spec, caller);
       if (prepared.refusal) {
-        await recordRefusal(prepared.refusal);
+        await recordRefusals([prepared.refusal]);
         throw new HandoverRejected(prepared.refusal.token, [{ field: prepared.refusal.field, message: prepared.refusal.reason }], prepared.closed);
       }
       await startUnderLock(prepared.input!, prepared.targetUri);
@@ -160,8 +160,8 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
       }
       const refused = prepared.map((p, i) => ({ ...p, i })).filter((p) => p.refusal);
       if (refused.length) {
-        // Nothing of a batch starts while any of it is refused; each refusal is recorded.
-        for (const r of refused) await recordRefusal(r.refusal!);
+        // Nothing of a batch starts while any of it is refused; the refusals are recorded together.
+        await recordRefusals(refused.map((r) => r.refusal!));
         const issues = refused.map((r) => ({ field: `handovers.${r.i}.${r.refusal!.field}`, message: r.refusal!.reason }));
         throw new HandoverRejected(refused[0].refusal!.token, issues, refused.some((r) => r.closed));
       }
@@ -198,6 +198,13 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
         }
       }
       const recorded = upgraded(await originalInput(token));
+      // The staging places may have changed since (or the original predates the check): check again.
+      try {
+        await confineTarget(recorded.spec.tgt_uri, recorded.spec.src_uri, staging);
+      } catch (err) {
+        if (err instanceof TargetRefused) throw new HandoverRefused('token', `cannot be restarted: its target ${recorded.spec.tgt_uri} ${err.message}`);
+        throw err;
+      }
       const newToken = randomUUID();
       const input: HandoverInput = {
         ...recorded,
@@ -308,7 +315,16 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
     const sourceName = parseDbUri(spec.src_uri).database;
     const admission = admit(sourceName, rules);
     if (!admission.admitted) {
-      const recorded = { ...spec, src_uri: withoutPassword(spec.src_uri), tgt_uri: spec.tgt_uri ? withoutPassword(spec.tgt_uri) : '' };
+      // Kept short: the log holds many of them, and shows them to everyone who lists.
+      const clip = (text: string | undefined, max: number) => (text && text.length > max ? `${text.slice(0, max - 1)}…` : text);
+      const recorded = {
+        src_uri: clip(withoutPassword(spec.src_uri), 256)!,
+        tgt_uri: clip(spec.tgt_uri ? withoutPassword(spec.tgt_uri) : '', 256)!,
+        contact: spec.contact,
+        type: spec.type,
+        comment: clip(spec.comment, 200)!,
+        source: clip(spec.source, 100),
+      };
       const refusal: Refusal = {
         token,
         submitted_at: submittedAt,
@@ -322,12 +338,14 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
       };
       return { refusal, targetUri: spec.src_uri, closed: admission.closed };
     }
-    const targetUri = spec.tgt_uri ?? deriveTargetUri(admission.stagingUri, spec.src_uri);
-    if (databaseKey(targetUri) === databaseKey(spec.src_uri)) {
+    const given = spec.tgt_uri ?? deriveTargetUri(admission.stagingUri, spec.src_uri);
+    if (databaseKey(given) === databaseKey(spec.src_uri)) {
       throw new HandoverRefused('tgt_uri', 'is the same database as src_uri');
     }
+    // What was checked is what runs: the target in its canonical form (and the lock is keyed on it).
+    let targetUri: string;
     try {
-      await confineTarget(targetUri, spec.src_uri, staging);
+      targetUri = await confineTarget(given, spec.src_uri, staging);
     } catch (err) {
       if (err instanceof TargetRefused) throw new HandoverRefused(spec.tgt_uri ? 'tgt_uri' : 'src_uri', `${spec.tgt_uri ? '' : 'gives a target that '}${err.message}`);
       throw err;
@@ -350,18 +368,25 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
 
   /** The original's sealed URIs, opened with its binding and sealed again for the new token. */
   function resealed(original: HandoverInput, token: string): HandoverInput['sealed'] {
-    const again = (sealed: string | undefined, uri: string) => (sealed ? sealer.seal(sealer.unseal(sealed, { token: original.token, uri }), { token, uri }) : undefined);
+    const again = (sealed: string | undefined, uri: string) => {
+      if (!sealed) return undefined;
+      try {
+        return sealer.seal(sealer.unseal(sealed, { token: original.token, uri }), { token, uri });
+      } catch (err) {
+        throw new HandoverRefused('token', `cannot be restarted: ${(err as Error).message.replace(/; restart the handover.*$/, '')}; submit it again with its credentials`);
+      }
+    };
     return { src_uri: again(original.sealed.src_uri, original.spec.src_uri), tgt_uri: again(original.sealed.tgt_uri, original.spec.tgt_uri) };
   }
 
-  /** A refusal goes to the one refusals workflow as a signal: no workflow per refused request. */
-  async function recordRefusal(refusal: Refusal): Promise<void> {
+  /** Refusals go to the one refusals workflow as one signal: no workflow per refused request. */
+  async function recordRefusals(refusals: Refusal[]): Promise<void> {
     await client.workflow.signalWithStart(REFUSALS_WORKFLOW, {
       workflowId: refusalsId,
       taskQueue: config.HANDOVER_TASK_QUEUE,
       args: [[]],
       signal: recordRefusalSignal,
-      signalArgs: [refusal],
+      signalArgs: [refusals],
     });
   }
 

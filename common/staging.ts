@@ -2,16 +2,19 @@
  * Where a handover may write: only on a configured staging place, and only a database named as its
  * source. Handover drops and replaces its target, so a target anywhere else is refused at submission
  * (the copy service checks again on its own).
- *   MySQL:  a configured staging server, compared by address and port (not as text: `localhost`,
- *           `127.0.0.1` and `::1` are one host; a name is resolved), never the source server's database.
- *   SQLite: a file directly inside a configured staging folder (real paths: no `..`, no symlink out),
- *           never one of the project's own files (Temporal's history, job stores, the secret key).
+ *   MySQL:  a configured staging server: every address the target's host resolves to must be one of
+ *           the staging server's (`localhost`, `127.0.0.1` and `::1` are one host), on its port.
+ *   SQLite: a `.sqlite` file directly inside a configured staging folder (real paths: no `..`, no
+ *           symlink out, not a symlink itself), never one of the project's own files.
+ * What was checked is what is recorded: the target comes back in its canonical form (the configured
+ * server's host and port, the folder's real path), so a name that resolves elsewhere later, or a
+ * symlink re-pointed after the check, cannot move it, and the per-database lock sees one name.
  */
 import { lookup } from 'node:dns/promises';
 import { lstatSync, realpathSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { type DbUri, parseDbUri } from './db-uri';
+import { type DbUri, formatDbUri, parseDbUri } from './db-uri';
 
 export class TargetRefused extends Error {}
 
@@ -22,39 +25,61 @@ export interface StagingPlaces {
   protectedPaths: string[];
 }
 
-/** Refuses (TargetRefused, saying why) a target that is not on staging or not named as its source. */
-export async function confineTarget(targetUri: string, sourceUri: string, places: StagingPlaces): Promise<void> {
+/** How long one host name may take to resolve before the target is refused. */
+const LOOKUP_TIMEOUT_MS = 5000;
+
+/**
+ * Refuses (TargetRefused, saying why) a target that is not on staging, not named as its source, or
+ * the source itself; returns the target in its canonical form (credentials kept).
+ */
+export async function confineTarget(targetUri: string, sourceUri: string, places: StagingPlaces): Promise<string> {
   const target = parseDbUri(targetUri);
   const source = parseDbUri(sourceUri);
   if (target.database !== source.database) {
     throw new TargetRefused(`must name the source's database ${source.database}, not ${target.database}`);
   }
   if (target.engine !== source.engine) throw new TargetRefused(`is a ${target.engine} database, but the source is ${source.engine}: a copy stays on one engine`);
-  if (await sameDatabase(target, source)) throw new TargetRefused('is the source database itself');
   const staging = places.stagingUris.map((uri) => parseDbUri(uri, { staging: true })).filter((s) => s.engine === target.engine);
-  if (target.engine === 'sqlite') return confineFile(target.file!, staging, places.protectedPaths);
-  for (const server of staging) if (await sameServer(target, server)) return;
+  if (target.engine === 'sqlite') {
+    const file = confineFile(target.file!, staging, places.protectedPaths);
+    if (file === realFile(source.file!)) throw new TargetRefused('is the source database itself');
+    return formatDbUri({ ...target, file });
+  }
+  const addresses = new Map<string, Promise<string[]>>();
+  const resolved = (host: string) => addresses.get(host) ?? addresses.set(host, addressesOf(host)).get(host)!;
+  for (const server of staging) {
+    if (server.port !== target.port) continue;
+    const [mine, theirs] = await Promise.all([resolved(target.host!), resolved(server.host!)]);
+    // Every address: a name that also resolves elsewhere could be sent there.
+    if (mine.length && mine.every((a) => theirs.includes(a))) {
+      const canonical = { ...target, host: server.host, port: server.port };
+      const sourceAddresses = await resolved(source.host!);
+      if (source.port === server.port && sourceAddresses.some((a) => theirs.includes(a))) throw new TargetRefused('is the source database itself');
+      return formatDbUri(canonical);
+    }
+  }
   const known = staging.map((s) => `${s.host}:${s.port}`).join(', ') || 'none';
   throw new TargetRefused(`is not on a staging server (configured: ${known})`);
 }
 
-function confineFile(file: string, staging: DbUri[], protectedPaths: string[]): void {
+/** The target file by its real folder; refused unless directly inside a staging folder. */
+function confineFile(file: string, staging: DbUri[], protectedPaths: string[]): string {
   // Only database files are replaced: never a key, a log or another program's .db.
   if (path.extname(file) !== '.sqlite') throw new TargetRefused('must be a .sqlite file');
   const folder = realFolder(path.dirname(file));
-  const inside = staging.some((s) => realFolder(s.file!) === folder);
-  if (!inside) {
+  if (!staging.some((s) => realFolder(s.file!) === folder)) {
     throw new TargetRefused(`is not directly inside a staging folder (configured: ${staging.map((s) => s.file).join(', ') || 'none'})`);
   }
   const real = path.join(folder, path.basename(file));
   if (protectedPaths.some((p) => isWithin(real, realFolder(p)))) throw new TargetRefused("is one of Handover's own files");
   let isLink = false;
   try {
-    isLink = lstatSync(file).isSymbolicLink();
+    isLink = lstatSync(real).isSymbolicLink();
   } catch {
     // Not there yet: a new copy.
   }
   if (isLink) throw new TargetRefused('is a symbolic link; a target must be a plain file in the staging folder');
+  return real;
 }
 
 /** The folder's real path (symlinks resolved), or its absolute path when it does not exist yet. */
@@ -66,27 +91,23 @@ function realFolder(folder: string): string {
   }
 }
 
+const realFile = (file: string) => path.join(realFolder(path.dirname(file)), path.basename(file));
+
 const isWithin = (file: string, folder: string) => file === folder || file.startsWith(folder.endsWith(path.sep) ? folder : folder + path.sep);
 
-/** The same database however it is written (a host's other name, a path through a symlink). */
-async function sameDatabase(a: DbUri, b: DbUri): Promise<boolean> {
-  if (a.engine !== b.engine || a.database !== b.database) return false;
-  if (a.engine === 'sqlite') return path.join(realFolder(path.dirname(a.file!)), path.basename(a.file!)) === path.join(realFolder(path.dirname(b.file!)), path.basename(b.file!));
-  return sameServer(a, b);
-}
-
-/** One server whatever it is called: the same port, and a shared address (loopback counts as one). */
-async function sameServer(a: DbUri, b: DbUri): Promise<boolean> {
-  if (a.port !== b.port) return false;
-  const [x, y] = await Promise.all([addressesOf(a.host!), addressesOf(b.host!)]);
-  return x.some((address) => y.includes(address));
-}
-
+/** The host's addresses, loopback as one; none when it does not resolve in time. */
 async function addressesOf(host: string): Promise<string[]> {
   const bare = host.replace(/^\[|\]$/g, '');
   let addresses: string[];
   try {
-    addresses = isIP(bare) ? [bare] : (await lookup(bare, { all: true })).map((r) => r.address);
+    addresses = isIP(bare)
+      ? [bare]
+      : (
+          await Promise.race([
+            lookup(bare, { all: true }),
+            new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), LOOKUP_TIMEOUT_MS).unref()),
+          ])
+        ).map((r) => r.address);
   } catch {
     addresses = [];
   }

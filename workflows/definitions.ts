@@ -269,7 +269,7 @@ export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
 /** To the lock workflow, from its handover: cancel me through Temporal (a workflow cannot cancel itself). */
 export const cancelChildSignal = defineSignal('cancelHandover');
 export const batchProgressQuery = defineQuery<BatchProgress>('progress');
-export const recordRefusalSignal = defineSignal<[Refusal]>('recordRefusal');
+export const recordRefusalSignal = defineSignal<[Refusal[]]>('recordRefusals');
 export const refusalsQuery = defineQuery<Refusal[]>('refusals');
 /** The lock workflow answers which handover holds the database. */
 export const holderQuery = defineQuery<string>('holder');

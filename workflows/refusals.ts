@@ -8,17 +8,22 @@
 import { condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import { type Refusal, recordRefusalSignal, refusalsQuery } from './definitions';
 
-/** The newest refusals kept (older ones drop off, as a log rotates). */
-export const REFUSALS_KEPT = 2000;
+/**
+ * The newest refusals kept (older ones drop off, as a log rotates). Each is under 1 KB (the API clips
+ * its fields), so the log stays well inside Temporal's payload limits (continue-as-new input, query answer).
+ */
+export const REFUSALS_KEPT = 1000;
 /** Signals taken in one run before it continues as new (each is a history event). */
 const SIGNALS_PER_RUN = 1000;
 
 export async function refusalsWorkflow(kept: Refusal[] = []): Promise<void> {
   const refusals = [...kept];
   let taken = 0;
-  setHandler(recordRefusalSignal, (refusal) => {
-    if (refusals.some((r) => r.token === refusal.token)) return; // a retried signal
-    refusals.push(refusal);
+  setHandler(recordRefusalSignal, (batch) => {
+    for (const refusal of batch) {
+      if (refusals.some((r) => r.token === refusal.token)) continue; // a retried signal
+      refusals.push(refusal);
+    }
     if (refusals.length > REFUSALS_KEPT) refusals.splice(0, refusals.length - REFUSALS_KEPT);
     taken++;
   });

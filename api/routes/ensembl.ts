@@ -45,9 +45,10 @@ export const ensemblRoutes =
             return {
               id: row.token,
               handover_token: row.token,
+              // Ensembl's clients index every field: none may be missing, even on a row Temporal knows little of.
               src_uri: row.src_uri ?? '',
-              contact: row.contact,
-              comment: row.comment,
+              contact: row.contact ?? '',
+              comment: row.comment ?? '',
               message,
               current_message: message,
               report_time: row.ended_at ? reportTime(new Date(row.ended_at)) : now,

@@ -201,7 +201,7 @@ test('the list stays inside the window with a 300-character database name, a lon
     taskQueue: h.config.HANDOVER_TASK_QUEUE,
     args: [[]],
     signal: recordRefusalSignal,
-    signalArgs: [refusal],
+    signalArgs: [[refusal]],
   });
   const json = { token };
   await page.setViewportSize({ width: 1280, height: 800 });

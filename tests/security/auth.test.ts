@@ -393,3 +393,37 @@ test('not one answer, header or CLI message above carried a key (the wrong one i
   const all = seen.join('\n');
   for (const secret of SECRETS) expect(all).not.toContain(secret);
 });
+
+describe('open mode serves only local requests, and no site may change anything from a browser', () => {
+  test('a Host that is not localhost is refused (DNS rebinding); a cross-site POST is refused; curl and the CLI are not', async () => {
+    const open = await appWith({ HANDOVER_API_KEYS: undefined });
+    try {
+      const rebound = await open.inject({ method: 'GET', url: '/handovers', headers: { host: 'evil.example:8080' } });
+      expect(rebound.statusCode).toBe(403);
+      expect(rebound.json().error).toBe('this API is open (no HANDOVER_API_KEYS) and serves only requests addressed to localhost');
+      for (const host of ['localhost:8080', '127.0.0.1:8080', '[::1]:8080']) {
+        expect((await open.inject({ method: 'GET', url: '/admission', headers: { host } })).statusCode).toBe(200);
+      }
+      const crossSite = await open.inject({ method: 'POST', url: '/handovers/any/cancel', headers: { host: '127.0.0.1:8080', origin: 'http://evil.example' } });
+      expect(crossSite.statusCode).toBe(403);
+      expect(crossSite.json().error).toMatch(/^requests from another site \(http:\/\/evil.example\) may not change anything here/);
+      // The page itself (same origin), and tools that send no Origin, go through to the route (404: no such handover).
+      expect((await open.inject({ method: 'POST', url: '/handovers/any/cancel', headers: { host: '127.0.0.1:8080', origin: 'http://127.0.0.1:8080' } })).statusCode).toBe(404);
+      expect((await open.inject({ method: 'POST', url: '/handovers/any/cancel', headers: { host: '127.0.0.1:8080' } })).statusCode).toBe(404);
+    } finally {
+      await open.close();
+    }
+  });
+
+  test('unknown URLs are rate-limited like the routes (no unlimited key guessing against them)', async () => {
+    const limited = await appWith({ HANDOVER_RATE_LIMIT_MAX: '3' });
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 6; i++) codes.push((await limited.inject({ method: 'GET', url: '/nosuch', headers: { authorization: `Bearer ${WRONG_KEY}` }, remoteAddress: '10.9.9.9' })).statusCode);
+      expect(codes.slice(0, 3)).toEqual([401, 401, 401]);
+      expect(codes.slice(3)).toEqual([429, 429, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+});

@@ -35,7 +35,7 @@ async function canaryState(): Promise<Record<string, string>> {
   };
   walk(canaryDir);
   for (const [label, server, database] of [
-    ['source', source, 'canary_important_110_1'],
+    ['source', source, 'canary_core_110_2'],
     ['staging', staging, 'canary_core_110_1'],
     ['staging', staging, 'homo_sapiens_core_110_38'],
   ] as const) {
@@ -79,7 +79,7 @@ beforeAll(async () => {
   await createDemoDatabase(`sqlite:///${canaryDir}/homo_sapiens_core_110_38.sqlite`, { genes: 20 });
   symlinkSync(path.join(canaryDir, 'homo_sapiens_core_110_38.sqlite'), path.join(stagingDir, 'linked_core_110_1.sqlite'));
   symlinkSync(canaryDir, path.join(stagingDir, 'escape'));
-  await canaryDatabase(source, 'canary_important_110_1');
+  await canaryDatabase(source, 'canary_core_110_2');
   await canaryDatabase(staging, 'canary_core_110_1');
   await canaryDatabase(staging, 'homo_sapiens_core_110_38');
 
@@ -115,10 +115,10 @@ test('a volley of attacks through the API changes nothing outside staging, while
     ['target: the secret key', { tgt_uri: `sqlite:///${canaryDir}/secret.key` }],
     ['target: through a symlinked folder in staging', { tgt_uri: `sqlite:///${stagingDir}/escape/homo_sapiens_core_110_38.sqlite` }],
     ['target: up and out of staging', { tgt_uri: `sqlite:///${stagingDir}/../canary/homo_sapiens_core_110_38.sqlite` }],
-    ['target: the source server', { src_uri: mariadbUri(source, 'canary_important_110_1'), tgt_uri: mariadbUri(source, 'canary_important_110_1') }],
+    ['target: the source server', { src_uri: mariadbUri(source, 'canary_core_110_2'), tgt_uri: mariadbUri(source, 'canary_core_110_2') }],
     ['target: a canary on the staging server under another name', { tgt_uri: mariadbUri(staging, 'canary_core_110_1') }],
     ['target: the staging server for a SQLite source of the same name, not configured for it', { tgt_uri: mariadbUri(staging, 'homo_sapiens_core_110_38') }],
-    ['source name that closes a quote', { src_uri: mariadbUri(source, "x'; DROP DATABASE canary_important_110_1; --") }],
+    ['source name that closes a quote', { src_uri: mariadbUri(source, "x'; DROP DATABASE canary_core_110_2; --") }],
     ['source name that is an option', { src_uri: mariadbUri(source, '--all-databases') }],
     ['source name that is ..', { src_uri: `sqlite:///${canaryDir}/...sqlite` }],
   ];
@@ -132,12 +132,12 @@ test('a volley of attacks through the API changes nothing outside staging, while
   // The copy service itself, called directly with its token: refused on its own.
   for (const [name, target] of [
     ['direct: the canary file', `sqlite:///${canaryDir}/homo_sapiens_core_110_38.sqlite`],
-    ['direct: the canary database on the source server', mariadbUri(source, 'canary_important_110_1')],
+    ['direct: the canary database on the source server', mariadbUri(source, 'canary_core_110_2')],
   ] as const) {
     const res = await fetch(`${stack.urls.copy}/jobs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ source_db_uri: src.startsWith('sqlite') && target.startsWith('mysql') ? mariadbUri(source, 'canary_important_110_1') : src, target_db_uri: target, drop: true }),
+      body: JSON.stringify({ source_db_uri: src.startsWith('sqlite') && target.startsWith('mysql') ? mariadbUri(source, 'canary_core_110_2') : src, target_db_uri: target, drop: true }),
     });
     answers.push([name, res.status]);
   }

@@ -17,8 +17,11 @@ writeFileSync(path.join(root, 'elsewhere', 'x_core_1_1.sqlite'), 'canary');
 const places = { stagingUris: [`sqlite:///${staging}/`, 'mysql://admin@127.0.0.1:3306/'], protectedPaths: [state] };
 const src = (name: string) => `sqlite:////data/${name}.sqlite`;
 
-test('a SQLite target directly inside the staging folder, named as its source, is accepted', async () => {
-  await expect(confineTarget(`sqlite:///${staging}/a_core_1_1.sqlite`, src('a_core_1_1'), places)).resolves.toBeUndefined();
+test('a SQLite target directly inside the staging folder, named as its source, is accepted in its real form', async () => {
+  await expect(confineTarget(`sqlite:///${staging}/a_core_1_1.sqlite`, src('a_core_1_1'), places)).resolves.toBe(`sqlite:///${staging}/a_core_1_1.sqlite`);
+  // Reached through a symlink to the staging folder: what is recorded (and locked) is the real path.
+  symlinkSync(staging, path.join(root, 'staging-link'));
+  await expect(confineTarget(`sqlite:///${root}/staging-link/a_core_1_1.sqlite`, src('a_core_1_1'), places)).resolves.toBe(`sqlite:///${staging}/a_core_1_1.sqlite`);
 });
 
 test.each([
@@ -39,8 +42,9 @@ test('refuses a target that is a symlink, and the project state even inside stag
 
 test('MySQL: the staging server whatever it is called; not another server; never the source itself', async () => {
   await expect(confineTarget(`sqlite:///${staging}/a_core_1_1.sqlite`, 'mysql://ro@db.example.org:3306/a_core_1_1', places)).rejects.toThrow('a copy stays on one engine');
-  await expect(confineTarget('mysql://rw:pw@localhost:3306/a_core_1_1', 'mysql://ro@db.example.org:3306/a_core_1_1', places)).resolves.toBeUndefined();
-  await expect(confineTarget('mysql://rw@127.0.0.2:3306/a_core_1_1', 'mysql://ro@db.example.org:3306/a_core_1_1', places)).resolves.toBeUndefined();
+  // Accepted in the configured server's own form: another name for it is recorded (and locked) as one.
+  await expect(confineTarget('mysql://rw:pw@localhost:3306/a_core_1_1', 'mysql://ro@db.example.org:3306/a_core_1_1', places)).resolves.toBe('mysql://rw:pw@127.0.0.1:3306/a_core_1_1');
+  await expect(confineTarget('mysql://rw@127.0.0.2:3306/a_core_1_1', 'mysql://ro@db.example.org:3306/a_core_1_1', places)).resolves.toBe('mysql://rw@127.0.0.1:3306/a_core_1_1');
   await expect(confineTarget('mysql://rw@127.0.0.1:3307/a_core_1_1', 'mysql://ro@db.example.org:3306/a_core_1_1', places)).rejects.toThrow('is not on a staging server');
   await expect(confineTarget('mysql://rw@10.11.12.13:3306/a_core_1_1', 'mysql://ro@db.example.org:3306/a_core_1_1', places)).rejects.toThrow('is not on a staging server');
   // The source on the staging server under another name for the same host: the target would be the source.
