@@ -1,6 +1,6 @@
 /** The copy service: copy the source database to its target on staging. */
-import type { JobRef } from '../workflows/definitions';
-import type { Credentials, DbRef } from './credentials';
+import type { DbRef, JobRef } from '../vocabulary';
+import type { Credentials } from './credentials';
 import type { JobServiceClient } from './job-client';
 
 export function copyActivities(client: JobServiceClient, credentials: Credentials) {

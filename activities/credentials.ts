@@ -2,15 +2,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { parseDbUri, redactText, withoutPassword } from '../common/db-uri';
 import type { Sealer } from '../common/secrets';
-import { failureTypes } from '../workflows/definitions';
+import { type DbRef, failureTypes } from '../vocabulary';
 
-/** A database as the workflow passes it to activities: the recorded URI and, if it had one, its sealed original. */
-export interface DbRef {
-  uri: string;
-  sealed?: string;
-  /** The handover the sealed URI belongs to: unsealing checks it. */
-  token: string;
-}
 
 export interface Credentials {
   reveal(ref: DbRef): string;

@@ -4,7 +4,7 @@ import { DatabaseSync } from 'node:sqlite';
 import mysql from 'mysql2/promise';
 import { ApplicationFailure } from '@temporalio/common';
 import { parseDbUri } from '../common/db-uri';
-import { failureTypes } from '../workflows/definitions';
+import { failureTypes } from '../vocabulary';
 
 const SOURCE_MISSING = failureTypes.sourceMissing;
 const META_SQL = "SELECT meta_value FROM meta WHERE meta_key = 'schema_version' LIMIT 1";

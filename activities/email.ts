@@ -6,20 +6,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
-import type { BatchProgress, CancelRequest, HandoverFailure, RecordedSpec, TimelineEntry } from '../workflows/definitions';
+import type { HandoverNotice, BatchProgress, CancelRequest, HandoverFailure, RecordedSpec, TimelineEntry } from '../vocabulary';
 
-export interface HandoverNotice {
-  kind: 'completed' | 'failed' | 'cancelled';
-  token: string;
-  database: string;
-  /** The kind of update (absent for handovers recorded before it was asked for). */
-  updateType?: string;
-  databaseType: string;
-  spec: RecordedSpec;
-  timeline: TimelineEntry[];
-  failure?: HandoverFailure;
-  cancelled?: CancelRequest;
-}
+export type { HandoverNotice };
 
 export interface Links {
   /** The handover's web page (where a person looks), not the JSON. */
@@ -111,7 +100,7 @@ export function composeEmail(n: HandoverNotice, links: Links): Email {
 /** One email when every handover of a batch has ended: counts, then a line per database. */
 export function composeBatchSummary(to: string, summary: BatchProgress, pageUrl: (token: string) => string): Email {
   const { counts } = summary;
-  const subject = `Handover batch ${summary.batch_id}: ${counts.completed} completed, ${counts.failed} failed, ${counts.cancelled} cancelled, ${counts.rejected + counts.refused} refused`;
+  const subject = `Handover batch ${summary.batch_id}: ${counts.completed} completed, ${counts.failed} failed, ${counts.cancelled} cancelled, ${counts.rejected} rejected, ${counts.locked} locked (another handover of the database was running)`;
   const lines = summary.handovers.map((h) => `${h.database}: ${h.status}${h.reason ? ` (${h.reason})` : ''} ${pageUrl(h.token)}`);
   const text = [subject, '', ...lines].join('\n');
   const html = `<h2>${escapeHtml(subject)}</h2><ul>${lines.map((l) => `<li>${linkify(l)}</li>`).join('')}</ul>`;

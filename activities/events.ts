@@ -1,5 +1,5 @@
 /** The event service: pass one metadata event on; it answers with the processes it started. */
-import type { JobRef, MetadataEvent } from '../workflows/definitions';
+import type { JobRef, MetadataEvent } from '../vocabulary';
 import type { JobServiceClient } from './job-client';
 
 interface EventAnswer {

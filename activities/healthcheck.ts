@@ -1,6 +1,6 @@
 /** The healthcheck service: submit a database for checking, and read the report. */
-import type { CheckFailure, JobRef } from '../workflows/definitions';
-import type { Credentials, DbRef } from './credentials';
+import type { DbRef, HealthcheckReport, CheckFailure, JobRef } from '../vocabulary';
+import type { Credentials } from './credentials';
 import type { JobServiceClient } from './job-client';
 
 interface CheckResult {
@@ -12,12 +12,6 @@ interface HealthcheckOutput {
   db_name?: string;
   status: 'passed' | 'failed';
   results?: Record<string, CheckResult>;
-}
-
-/** Passed, or ran and found problems. (Checks that could not run fail the activity with JobFailed.) */
-export interface HealthcheckReport {
-  status: 'passed' | 'problems';
-  failures: CheckFailure[];
 }
 
 export function healthcheckActivities(client: JobServiceClient, credentials: Credentials) {

@@ -1,10 +1,10 @@
 /** All activities, built from their dependencies (so tests wire real servers in). */
 import type { Sealer } from '../common/secrets';
-import type { BatchProgress, JobRef, ServiceName } from '../workflows/definitions';
+import type { DbRef, HandoverActivities, HandoverNotice, BatchProgress, JobRef, ServiceName } from '../vocabulary';
 import { copyActivities } from './copy';
-import { type DbRef, createCredentials } from './credentials';
+import { createCredentials } from './credentials';
 import { checkDatabaseExists } from './databases';
-import { type HandoverNotice, type Mailer, composeBatchSummary, composeEmail } from './email';
+import { type Mailer, composeBatchSummary, composeEmail } from './email';
 import { eventActivities } from './events';
 import { healthcheckActivities } from './healthcheck';
 import { JobServiceClient } from './job-client';
@@ -31,7 +31,8 @@ export interface ActivityDeps {
   requestTimeoutMs?: number;
 }
 
-export function createActivities(deps: ActivityDeps) {
+/** Every activity, as the workflows' contract (vocabulary/activities.ts) says. */
+export function createActivities(deps: ActivityDeps): HandoverActivities {
   const credentials = createCredentials(deps.sealer);
   const client = (name: ServiceName, killQuery?: string) =>
     new JobServiceClient({
@@ -77,4 +78,3 @@ export function createActivities(deps: ActivityDeps) {
   };
 }
 
-export type HandoverActivities = ReturnType<typeof createActivities>;

@@ -4,7 +4,7 @@
  * (connection refused, 5xx) is retried; a request it refuses (4xx) is not.
  */
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import { type JobProgress, type JobRef, type ServiceName, failureTypes } from '../workflows/definitions';
+import { type JobProgress, type JobRef, type ServiceName, failureTypes } from '../vocabulary';
 
 export type JobState = 'submitted' | 'running' | 'incomplete' | 'complete' | 'failed';
 

@@ -1,6 +1,6 @@
 /** The metadata service: record the copied database, and collect the events it produces. */
-import type { JobRef, MetadataEvent } from '../workflows/definitions';
-import type { Credentials, DbRef } from './credentials';
+import type { DbRef, JobRef, MetadataEvent } from '../vocabulary';
+import type { Credentials } from './credentials';
 import type { JobServiceClient } from './job-client';
 
 export function metadataActivities(client: JobServiceClient, credentials: Credentials) {

@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { Context } from '@temporalio/activity';
 import pino, { type DestinationStream } from 'pino';
-import type { HandoverReport } from '../workflows/definitions';
+import type { HandoverReport } from '../vocabulary';
 import type { TopicPublisher } from './amqp';
 
 export interface ReportDeps {

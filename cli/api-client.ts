@@ -1,6 +1,5 @@
 /** The Handover API over HTTP, with errors a person can read. */
-import type { HandoverRow } from '../api/handovers';
-import type { BatchProgress, HandoverProgress, HandoverReport } from '../workflows/definitions';
+import type { BatchProgress, HandoverProgress, HandoverReport, HandoverRow } from '../api/types';
 
 export type ListRow = HandoverRow;
 

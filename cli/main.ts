@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { HANDOVER_STATUSES, RESTARTABLE_STEPS } from '../api/types';
 import { ApiClient, ApiError } from './api-client';
 import { renderList, renderProgress, renderReports, renderWatchFrame } from './render';
 
@@ -75,7 +76,7 @@ program
 program
   .command('list')
   .description('handovers, newest first')
-  .addOption(new Option('--status <status>').choices(['running', 'completed', 'failed', 'cancelled', 'rejected']))
+  .addOption(new Option('--status <status>').choices(HANDOVER_STATUSES))
   .option('--database <name>')
   .option('--contact <email>')
   .option('--type <database type>', 'the kind of database, e.g. core')
@@ -100,7 +101,7 @@ program
 program
   .command('restart <token>')
   .description('restart a failed or cancelled handover; prints the new token')
-  .addOption(new Option('--from <step>', 'step to restart from (default: the one that failed)').choices(['healthcheck', 'copy', 'metadata', 'event']))
+  .addOption(new Option('--from <step>', 'step to restart from (default: the one that failed)').choices(RESTARTABLE_STEPS))
   .action(async (token, o) => {
     const answer = await client().restart(token, o.from);
     console.log(answer.token);

@@ -1,5 +1,5 @@
 /** Text output of the CLI: tables, step lists and the watch view's progress bar. */
-import type { HandoverProgress, HandoverReport } from '../workflows/definitions';
+import { type HandoverProgress, type HandoverReport, cancelledSentence } from '../api/types';
 import type { ListRow } from './api-client';
 
 const bar = (done: number, total: number, width = 30) => `[${'#'.repeat(Math.round((done / total) * width)).padEnd(width, '.')}] ${done}/${total}`;
@@ -14,7 +14,7 @@ export function renderWatchFrame(p: HandoverProgress): string {
     lines.push(`  ${p.job.service} job ${p.job.id} ${p.job.status}  ${bar(p.job.complete ?? 0, p.job.total, 20)}${p.job.unit ? ` ${p.job.unit}` : ''}`);
   } else if (p.job_progress && p.status === 'running') lines.push(`  ${p.job_progress}`);
   if (p.failure) lines.push(`failed at ${p.failure.step}: ${p.failure.reason}`, ...(p.failure.checks ?? []).map((c) => `  ${c.check}: ${c.messages.join('; ')}`));
-  if (p.cancelled) lines.push(`cancelled${p.cancelled.by ? ` by ${p.cancelled.by}` : ''}${p.cancelled.reason ? `: ${p.cancelled.reason}` : ''}`);
+  if (p.cancelled) lines.push(cancelledSentence(p.cancelled));
   return lines.join('\n');
 }
 

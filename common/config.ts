@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Duration } from '@temporalio/common';
-import type { HandoverTimings } from '../workflows/definitions';
+import type { HandoverTimings } from '../vocabulary';
 import type { AdmissionRules } from './admission';
 import { parseDbUri } from './db-uri';
 import { DEFAULT_UPDATE_TYPES } from './spec';

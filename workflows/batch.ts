@@ -1,18 +1,18 @@
 /**
  * A batch: many databases submitted together. Each gets its own handover under its own database lock
- * (a database already being handed over is refused, the rest go on); when every handover has ended,
+ * (a database already being handed over is `locked`, the rest go on); when every handover has ended,
  * the contact gets one summary email.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, executeChild, isCancellation, log, setHandler } from '@temporalio/workflow';
-import { type BatchInput, type BatchProgress, batchProgressQuery } from './definitions';
-import { mail } from './handover';
+import { BATCH_ITEM_STATUSES, type BatchInput, type BatchProgress, batchProgressQuery } from '../vocabulary';
+import { mail } from './steps';
 import { databaseLockWorkflow } from './lock';
 
 export async function batchWorkflow(input: BatchInput): Promise<BatchProgress> {
   const handovers: BatchProgress['handovers'] = input.items.map((i) => ({ token: i.handover.token, database: i.handover.database, status: 'running' }));
   const progress = (): BatchProgress => {
-    const counts = { running: 0, completed: 0, failed: 0, cancelled: 0, rejected: 0, refused: 0 };
+    const counts = Object.fromEntries(BATCH_ITEM_STATUSES.map((s) => [s, 0])) as BatchProgress['counts'];
     for (const h of handovers) counts[h.status]++;
     return { batch_id: input.batchId, status: counts.running ? 'running' : 'ended', total: handovers.length, counts, handovers };
   };
@@ -30,7 +30,7 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchProgress> {
         });
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {
-          Object.assign(handovers[i], { status: 'refused', reason: 'a handover of this database is already running' });
+          Object.assign(handovers[i], { status: 'locked', reason: 'a handover of this database is already running' });
         } else {
           Object.assign(handovers[i], { status: isCancellation(err) ? 'cancelled' : 'failed', reason: (err as Error).message });
         }

@@ -14,14 +14,14 @@ import {
   log,
   setHandler,
 } from '@temporalio/workflow';
-import { type HandoverFailure, type HandoverStatus, type LockInput, cancelChildSignal, holderQuery, initialSearchAttributes } from './definitions';
+import { type HandoverFailure, type HandoverStatus, type LockInput, cancelHandoverSignal, holderQuery, initialSearchAttributes } from '../vocabulary';
 import { handoverWorkflow } from './handover';
 
 /** Returns how the handover ended. */
 export async function databaseLockWorkflow({ handover }: LockInput): Promise<Exclude<HandoverStatus, 'running'>> {
   setHandler(holderQuery, () => handover.token);
   const child = new CancellationScope();
-  setHandler(cancelChildSignal, () => child.cancel());
+  setHandler(cancelHandoverSignal, () => child.cancel());
   try {
     const done = await child.run(() => executeChild(handoverWorkflow, {
       workflowId: handover.token,

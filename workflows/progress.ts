@@ -16,10 +16,13 @@ import {
   type Step,
   type TimelineEntry,
   STEPS,
+  beginMessage,
+  endMessage,
+  finishMessage,
   handoverTypes,
   searchAttributes,
-} from './definitions';
-import { Reporter, beginMessage, endMessage, finishMessage } from './reports';
+} from '../vocabulary';
+import { Reporter } from './reports';
 
 const now = () => new Date().toISOString();
 

@@ -6,7 +6,7 @@
  * its history grows long.
  */
 import { condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
-import { type Refusal, recordRefusalSignal, refusalsQuery } from './definitions';
+import { type Refusal, recordRefusalsSignal, refusalsQuery } from '../vocabulary';
 
 /**
  * The newest refusals kept (older ones drop off, as a log rotates). Each is under 1 KB (the API clips
@@ -19,7 +19,7 @@ const SIGNALS_PER_RUN = 1000;
 export async function refusalsWorkflow(kept: Refusal[] = []): Promise<void> {
   const refusals = [...kept];
   let taken = 0;
-  setHandler(recordRefusalSignal, (batch) => {
+  setHandler(recordRefusalsSignal, (batch) => {
     for (const refusal of batch) {
       if (refusals.some((r) => r.token === refusal.token)) continue; // a retried signal
       refusals.push(refusal);

@@ -5,74 +5,7 @@
  * AMQP; the workflow keeps what was sent, for the `reports` query.
  */
 import { CancellationScope, condition, log, proxyLocalActivities } from '@temporalio/workflow';
-import type { HandoverActivities } from '../activities';
-import { type CancelRequest, type CurrentStep, type HandoverFailure, type HandoverInput, type HandoverReport, type HandoverStatus, type Outcome, type Step, handoverTypes } from './definitions';
-
-const BEGUN: Record<Step, string> = {
-  checking: 'Checking the source database',
-  healthcheck: 'Healthchecks in progress',
-  copy: 'Copying in progress',
-  metadata: 'Loading into metadata database',
-  event: 'Submitting events for further processing',
-};
-
-const PASSED: Record<Step, string> = {
-  checking: 'Source database found',
-  healthcheck: 'Healthchecks successful, starting copy',
-  copy: 'Copying complete, submitting metadata job',
-  metadata: 'Metadata load complete, submitting events',
-  event: 'Events submitted',
-};
-
-export const beginMessage = (step: Step) => BEGUN[step];
-
-export function endMessage(step: Step, outcome: Outcome, detail?: string): string {
-  const why = detail ? `: ${detail}` : '';
-  switch (outcome) {
-    case 'passed':
-      return PASSED[step];
-    case 'skipped':
-      return `${BEGUN[step].replace(/ in progress$/, '')} skipped${why}`;
-    case 'problems':
-      return `Healthchecks found problems, Handover failed${why}`;
-    case 'cancelled':
-      return `The ${step} step was cancelled${why}`;
-    default:
-      return `The ${step} step ${outcome === 'timed out' ? 'timed out' : 'failed'}, Handover failed${why}`;
-  }
-}
-
-export function finishMessage(status: Exclude<HandoverStatus, 'running'>, input: HandoverInput, failure?: HandoverFailure, cancelled?: CancelRequest): string {
-  switch (status) {
-    case 'completed':
-      return `Handover successful: ${input.database} is on staging at ${input.spec.tgt_uri}`;
-    case 'cancelled':
-      return `Handover failed, cancelled${cancelled?.by ? ` by ${cancelled.by}` : ''}${cancelled?.reason ? `: ${cancelled.reason}` : ''}`;
-    case 'rejected':
-      return `Handover failed, refused: ${failure?.reason ?? 'by the admission rules'}`;
-    default:
-      return `Handover failed at the ${failure?.step ?? 'checking'} step: ${failure?.reason ?? 'unknown error'}`;
-  }
-}
-
-/** The last message a list row can show without asking the workflow (status and step only). */
-export function statusMessage(status: HandoverStatus, step: CurrentStep): string {
-  switch (status) {
-    case 'running':
-      return step === 'done' ? 'Finishing' : BEGUN[step];
-    case 'completed':
-      return 'Handover successful';
-    case 'cancelled':
-      return 'Handover failed, cancelled';
-    case 'rejected':
-      return 'Handover failed, refused by the admission rules';
-    default:
-      return `Handover failed at the ${step} step`;
-  }
-}
-
-/** Ensembl's report time: UTC, milliseconds, no zone (their clients parse it with %Y-%m-%dT%H:%M:%S.%f). */
-export const reportTime = (date: Date) => date.toISOString().slice(0, 23);
+import { type CurrentStep, type HandoverActivities, type HandoverInput, type HandoverReport, type HandoverStatus, handoverTypes, reportTime } from '../vocabulary';
 
 const reporting = proxyLocalActivities<HandoverActivities>({
   startToCloseTimeout: '15s',

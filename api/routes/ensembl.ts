@@ -10,7 +10,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { parseEnsemblName } from '../../common/admission';
 import { handoverSpecSchema } from '../../common/spec';
-import { reportTime, statusMessage } from '../../workflows/reports';
+import { reportTime, statusMessage } from '../../vocabulary';
 import type { HandoverService } from '../handovers';
 import { token as tokenParams } from './handovers';
 

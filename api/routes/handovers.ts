@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { handoverSpecSchema } from '../../common/spec';
-import { RESTARTABLE_STEPS } from '../../workflows/definitions';
+import { HANDOVER_STATUSES, RESTARTABLE_STEPS } from '../../vocabulary';
 import type { HandoverService } from '../handovers';
 
 export const token = z.object({ token: z.string().regex(/^[^\s'"\\]{1,300}$/, 'is not a handover token') });
@@ -34,7 +34,7 @@ export const handoverRoutes =
         schema: {
           summary: 'List handovers, newest first',
           querystring: z.object({
-            status: z.enum(['running', 'completed', 'failed', 'cancelled', 'rejected']).optional(),
+            status: z.enum(HANDOVER_STATUSES).optional(),
             database: keyword,
             contact: keyword,
             type: keyword.describe('The kind of database (core, variation...)'),

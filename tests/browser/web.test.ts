@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { SCREENSHOTS, launchBrowser } from '../helpers/browser';
-import { REFUSALS_WORKFLOW, recordRefusalSignal, refusalsWorkflowId } from '../../workflows/definitions';
+import { REFUSALS_WORKFLOW, recordRefusalsSignal, refusalsWorkflowId } from '../../vocabulary';
 import { type Harness, spec, startHarness } from '../helpers/harness';
 
 let h: Harness;
@@ -200,7 +200,7 @@ test('the list stays inside the window with a 300-character database name, a lon
     workflowId: refusalsWorkflowId(h.config.HANDOVER_TASK_QUEUE),
     taskQueue: h.config.HANDOVER_TASK_QUEUE,
     args: [[]],
-    signal: recordRefusalSignal,
+    signal: recordRefusalsSignal,
     signalArgs: [[refusal]],
   });
   const json = { token };

@@ -76,7 +76,7 @@ test('batch from a file of source URIs, followed to the counts', async () => {
   expect(run.code).toBe(0);
   expect(run.stdout).toMatch(/^batch batch-[0-9a-f-]{36}: 2 handover\(s\)$/m);
   expect(run.stdout).toMatch(/cli_batch_a_core_110_1 +completed/);
-  expect(run.stdout).toContain('2 completed, 0 failed, 0 cancelled, 0 rejected, 0 refused');
+  expect(run.stdout).toContain('2 completed, 0 failed, 0 cancelled, 0 rejected, 0 locked');
 });
 
 test('errors: a clear message, field by field, and a non-zero exit', async () => {

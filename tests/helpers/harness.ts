@@ -12,7 +12,7 @@ import mysql from 'mysql2/promise';
 import { buildApp } from '../../api/app';
 import { type Config, loadConfig } from '../../common/config';
 import { createSealer } from '../../common/secrets';
-import type { HandoverProgress, HandoverReport } from '../../workflows/definitions';
+import type { HandoverProgress, HandoverReport } from '../../vocabulary';
 import { createHandoverWorker } from '../../worker/worker';
 import { FakeJobServices } from './job-services';
 import { SmtpCatcher } from './smtp';

@@ -4,7 +4,7 @@
  * back in outputs and failure messages, as real services do, so redaction is tested for real.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { ServiceName } from '../../workflows/definitions';
+import type { ServiceName } from '../../vocabulary';
 
 export interface ServiceScript {
   /** How the job ends. 'problems' (healthcheck only): complete, with output.status "failed". */

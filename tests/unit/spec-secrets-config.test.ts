@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig, updateTypesFrom } from '../../common/config';
 import { createSealer } from '../../common/secrets';
 import { fieldIssues, handoverSpecSchema } from '../../common/spec';
-import { searchAttributes } from '../../workflows/definitions';
+import { searchAttributes } from '../../vocabulary';
 import { registeredSearchAttributes } from '../helpers/search-attributes';
 
 test('spec: one issue per field, unknown fields named', () => {

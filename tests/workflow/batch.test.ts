@@ -12,7 +12,7 @@ test('a batch of 20 databases, some failing their checks, one listed twice: righ
   h.jobs.scripts.healthcheck.outcomeFor = (input) => (String(input.db_uri).includes('_bad_') ? 'problems' : undefined);
   const names = Array.from({ length: 20 }, (_, i) => (i % 4 === 3 ? `batch_bad_${i}_core_110_1` : `batch_ok_${i}_core_110_1`));
   const items = names.map((name) => ({ src_uri: h.sqliteSource(name), type: 'new_genebuild', comment: `batch item ${name}` }));
-  items.push({ ...items[0], comment: 'listed twice' }); // the same database again: refused by its lock
+  items.push({ ...items[0], comment: 'listed twice' }); // the same database again: held off by its lock
   const res = await h.app.inject({ method: 'POST', url: '/batches', payload: { contact: 'batcher@example.org', handovers: items } });
   expect(res.statusCode).toBe(201);
   const { batch_id, tokens, status_url } = res.json();
@@ -23,17 +23,17 @@ test('a batch of 20 databases, some failing their checks, one listed twice: righ
     const b = (await h.app.inject({ method: 'GET', url: `/batches/${batch_id}` })).json();
     return b.status === 'ended' ? b : undefined;
   }, 120_000, 'the batch to end');
-  expect(ended.counts).toEqual({ running: 0, completed: 15, failed: 5, cancelled: 0, rejected: 0, refused: 1 });
-  // The database listed twice: one of the two runs, the other is refused by the lock (which, the server decides).
+  expect(ended.counts).toEqual({ running: 0, completed: 15, failed: 5, cancelled: 0, rejected: 0, locked: 1 });
+  // The database listed twice: one of the two runs, the other is held off by the lock (which, the server decides).
   const pair = [ended.handovers[0], ended.handovers[20]];
-  expect(pair.map((p: { status: string }) => p.status).sort()).toEqual(['completed', 'refused']);
-  expect(pair.find((p: { status: string }) => p.status === 'refused')).toMatchObject({ database: names[0], reason: 'a handover of this database is already running' });
+  expect(pair.map((p: { status: string }) => p.status).sort()).toEqual(['completed', 'locked']);
+  expect(pair.find((p: { status: string }) => p.status === 'locked')).toMatchObject({ database: names[0], reason: 'a handover of this database is already running' });
   for (const [i, name] of names.entries()) {
     if (i === 0) continue;
     expect(ended.handovers[i]).toMatchObject({ token: tokens[i], database: name, status: name.includes('_bad_') ? 'failed' : 'completed' });
   }
   const summary = await h.smtp.waitForSubject(`Handover batch ${batch_id}`);
-  expect(summary.subject).toBe(`Handover batch ${batch_id}: 15 completed, 5 failed, 0 cancelled, 1 refused`);
+  expect(summary.subject).toBe(`Handover batch ${batch_id}: 15 completed, 5 failed, 0 cancelled, 0 rejected, 1 locked (another handover of the database was running)`);
   expect(summary.text).toContain(`${names[3]}: failed http://handover.test/ui/handover.html?token=${tokens[3]}`);
   await new Promise((r) => setTimeout(r, 500));
   expect(h.smtp.messages.filter((m) => m.subject?.startsWith('Handover batch'))).toHaveLength(1);

@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import amqp, { type ChannelModel } from 'amqplib';
-import type { HandoverReport } from '../../workflows/definitions';
+import type { HandoverReport } from '../../vocabulary';
 import { type Harness, spec, startHarness } from '../helpers/harness';
 import { type RabbitMq, startRabbitMq } from '../helpers/rabbitmq';
 import { waitFor } from '../helpers/wait';

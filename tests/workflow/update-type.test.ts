@@ -4,7 +4,7 @@
  * the name. Also: cancel and restart as people type them (no body).
  */
 import { timingsFrom } from '../../common/config';
-import { type HandoverInput, searchAttributes } from '../../workflows/definitions';
+import { type HandoverInput, searchAttributes } from '../../vocabulary';
 import { type Harness, spec, startHarness } from '../helpers/harness';
 import { waitFor } from '../helpers/wait';
 

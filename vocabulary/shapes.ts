@@ -1,73 +1,6 @@
-/**
- * What the workflow and its callers (API, CLI, tests) share: message names, search attribute keys and
- * the shapes that cross the boundary. Pure definitions, safe in the workflow sandbox.
- */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import { type Duration, defineSearchAttributeKey } from '@temporalio/common';
-
-export const HANDOVER_WORKFLOW = 'handoverWorkflow';
-
-export const STEPS = ['checking', 'healthcheck', 'copy', 'metadata', 'event'] as const;
-export type Step = (typeof STEPS)[number];
-/** Steps a failed or cancelled handover can be restarted from (the source check always runs again). */
-export const RESTARTABLE_STEPS = ['healthcheck', 'copy', 'metadata', 'event'] as const;
-export type RestartableStep = (typeof RESTARTABLE_STEPS)[number];
-export type CurrentStep = Step | 'done';
-export type HandoverStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'rejected';
-
-/** Failure types that cross from activities to the workflow (the workflow imports no activity code). */
-export const failureTypes = {
-  /** A job is still going: a benign, retried failure that paces polling. */
-  jobStillRunning: 'JobStillRunning',
-  /** A job ended as failed (for the healthcheck: the checks could not run). */
-  jobFailed: 'JobFailed',
-  /** A service refused the request (4xx): retrying would not help. */
-  jobRejected: 'JobRejected',
-  /** The source database does not exist or refuses us. */
-  sourceMissing: 'SourceMissing',
-  /** Sealed credentials that do not open for this handover (moved from another, or another key). */
-  credentialsRefused: 'CredentialsRefused',
-  /** The handover ended as failed; details[0] is a HandoverFailure. */
-  handoverFailed: 'HandoverFailed',
-} as const;
-
-/** The four job services the handover is a client of. */
-export type ServiceName = 'healthcheck' | 'copy' | 'metadata' | 'event';
-
-/** Registered on the Temporal server (temporal-dev.sh does it for the dev server) so the Web UI can filter. */
-export const searchAttributes = {
-  database: defineSearchAttributeKey('HandoverDatabase', 'KEYWORD'),
-  contact: defineSearchAttributeKey('HandoverContact', 'KEYWORD'),
-  /** The kind of database (core, variation...), from its name. */
-  type: defineSearchAttributeKey('HandoverType', 'KEYWORD'),
-  /** The kind of update the submitter named (new_assembly, new_genebuild, patch, other). */
-  updateType: defineSearchAttributeKey('HandoverUpdateType', 'KEYWORD'),
-  status: defineSearchAttributeKey('HandoverStatus', 'KEYWORD'),
-  step: defineSearchAttributeKey('HandoverStep', 'KEYWORD'),
-} as const;
-
-/** The search attributes a handover starts with (the workflow keeps status and step current). */
-export function initialSearchAttributes(input: HandoverInput, status: HandoverStatus = 'running') {
-  const { updateType, databaseType } = handoverTypes(input);
-  return [
-    { key: searchAttributes.database, value: input.database },
-    { key: searchAttributes.contact, value: input.spec.contact },
-    { key: searchAttributes.type, value: databaseType },
-    // (Handovers recorded before `type` meant the update type have none: they start as they did.)
-    ...(updateType ? [{ key: searchAttributes.updateType, value: updateType }] : []),
-    { key: searchAttributes.status, value: status },
-    { key: searchAttributes.step, value: 'checking' },
-  ];
-}
-
-/**
- * A handover's two types. Since `type` means the kind of update, the input carries the database type
- * (from the name) beside it; an input without `databaseType` was recorded when `spec.type` was the
- * database type, and has no update type.
- */
-export function handoverTypes(input: Pick<HandoverInput, 'spec' | 'databaseType'>): { updateType?: string; databaseType: string } {
-  return input.databaseType === undefined ? { databaseType: input.spec.type } : { updateType: input.spec.type, databaseType: input.databaseType };
-}
+/** The shapes that cross between the API, the workflows, the activities and the CLI. Types only, and one pure helper. */
+import type { Duration } from '@temporalio/common';
+import type { BatchItemStatus, CurrentStep, HandoverStatus, Outcome, RestartableStep, ServiceName, Step } from './names';
 
 /** The submitted specification as the workflow records it: URIs carry no password. */
 export interface RecordedSpec {
@@ -130,12 +63,6 @@ export interface LockInput {
   handover: HandoverInput;
 }
 
-export const BATCH_WORKFLOW = 'batchWorkflow';
-
-export const REFUSALS_WORKFLOW = 'refusalsWorkflow';
-/** The one workflow that keeps refused submissions (per namespace and task queue). */
-export const refusalsWorkflowId = (taskQueue: string) => `handover-refusals:${taskQueue}`;
-
 /** A submission the admission rules refused: answered 422/403, kept (not run) so the list shows it. */
 export interface Refusal {
   token: string;
@@ -156,8 +83,6 @@ export interface BatchInput {
   items: LockInput[];
 }
 
-export type BatchItemStatus = HandoverStatus | 'refused';
-
 export interface BatchProgress {
   batch_id: string;
   status: 'running' | 'ended';
@@ -177,8 +102,6 @@ export interface CheckFailure {
   check: string;
   messages: string[];
 }
-
-export type Outcome = 'passed' | 'skipped' | 'failed' | 'problems' | 'cancelled' | 'timed out';
 
 export interface TimelineEntry {
   step: Step;
@@ -263,13 +186,11 @@ export interface HandoverReport {
   message: string;
 }
 
-export const progressQuery = defineQuery<HandoverProgress>('progress');
-export const reportsQuery = defineQuery<HandoverReport[]>('reports');
-export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
-/** To the lock workflow, from its handover: cancel me through Temporal (a workflow cannot cancel itself). */
-export const cancelChildSignal = defineSignal('cancelHandover');
-export const batchProgressQuery = defineQuery<BatchProgress>('progress');
-export const recordRefusalSignal = defineSignal<[Refusal[]]>('recordRefusals');
-export const refusalsQuery = defineQuery<Refusal[]>('refusals');
-/** The lock workflow answers which handover holds the database. */
-export const holderQuery = defineQuery<string>('holder');
+/**
+ * A handover's two types. Since `type` means the kind of update, the input carries the database type
+ * (from the name) beside it; an input without `databaseType` was recorded when `spec.type` was the
+ * database type, and has no update type.
+ */
+export function handoverTypes(input: Pick<HandoverInput, 'spec' | 'databaseType'>): { updateType?: string; databaseType: string } {
+  return input.databaseType === undefined ? { databaseType: input.spec.type } : { updateType: input.spec.type, databaseType: input.databaseType };
+}

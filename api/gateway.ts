@@ -1,0 +1,193 @@
+/**
+ * The API's side of Temporal: start a handover under its database's lock, keep refusals, read a
+ * handover's progress and reports, list handovers from visibility, signal a cancel. Everything
+ * Temporal-shaped the API does is here; the rules of a submission are in ./submission.
+ */
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { Config } from '../common/config';
+import {
+  BATCH_WORKFLOW,
+  type BatchInput,
+  type BatchProgress,
+  type CancelRequest,
+  HANDOVER_WORKFLOW,
+  type HandoverInput,
+  type HandoverProgress,
+  type HandoverReport,
+  type JobProgress,
+  REFUSALS_WORKFLOW,
+  type Refusal,
+  batchProgressQuery,
+  cancelSignal,
+  progressQuery,
+  recordRefusalsSignal,
+  refusalsQuery,
+  refusalsWorkflowId,
+  reportsQuery,
+  searchAttributes,
+} from '../vocabulary';
+import { batchWorkflow } from '../workflows/batch';
+import { databaseLockWorkflow } from '../workflows/lock';
+import { HandoverConflict, HandoverNotFound } from './errors';
+import type { HandoverRow, ListFilters } from './types';
+
+/** How long to keep trying something that will soon succeed (the lock's child appearing, a lock released). */
+const SOON = { attempts: 100, everyMs: 100 };
+
+export function temporalGateway(client: Client, config: Config) {
+  const handle = (id: string) => client.workflow.getHandle(id);
+  const taskQueue = config.HANDOVER_TASK_QUEUE;
+  const refusalsId = refusalsWorkflowId(taskQueue);
+
+  /** The workflow must be of the expected type: a token names nothing else (not a lock, not another app's workflow). */
+  async function describeAs(id: string, type: string) {
+    try {
+      const description = await handle(id).describe();
+      if (description.type !== type) throw new HandoverNotFound(id);
+      return description;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new HandoverNotFound(id);
+      throw err;
+    }
+  }
+
+  const gateway = {
+    describeHandover: (token: string) => describeAs(token, HANDOVER_WORKFLOW),
+
+    /** Starts a handover under its database's lock (HandoverConflict when another of it runs); resolves once the handover exists. */
+    async startUnderLock(input: HandoverInput, lockId: string): Promise<void> {
+      try {
+        await client.workflow.start(databaseLockWorkflow, {
+          workflowId: lockId,
+          taskQueue,
+          args: [{ lockKey: lockId, handover: input }],
+          workflowIdConflictPolicy: 'FAIL',
+          memo: { token: input.token },
+        });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) {
+          const holder = await handle(lockId).describe();
+          throw new HandoverConflict(String(holder.memo?.token ?? ''));
+        }
+        throw err;
+      }
+      // The lock workflow starts the handover as its child: its token answers once that exists.
+      await soon(
+        () => handle(input.token).describe(),
+        (err) => err instanceof WorkflowNotFoundError,
+      ).catch((err) => {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      });
+    },
+
+    async startBatch(batch: BatchInput): Promise<void> {
+      await client.workflow.start(batchWorkflow, { workflowId: batch.batchId, taskQueue, args: [batch] });
+    },
+
+    /** Refusals go to the one refusals workflow as one signal: no workflow per refused request. */
+    async recordRefusals(refusals: Refusal[]): Promise<void> {
+      await client.workflow.signalWithStart(REFUSALS_WORKFLOW, { workflowId: refusalsId, taskQueue, args: [[]], signal: recordRefusalsSignal, signalArgs: [refusals] });
+    },
+
+    async refusals(): Promise<Refusal[]> {
+      try {
+        return await handle(refusalsId).query(refusalsQuery);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return [];
+        throw err;
+      }
+    },
+
+    /** A handover's progress, with its running job's own progress, and Temporal's word if it was ended by hand. */
+    async progress(token: string): Promise<HandoverProgress> {
+      const description = await gateway.describeHandover(token);
+      const progress: HandoverProgress = await handle(token).query(progressQuery);
+      // While a job runs, its service's own progress is in the last answer of the poll activity.
+      const polling = description.raw.pendingActivities?.find((a) => a.activityType?.name?.startsWith('waitFor'));
+      if (polling?.lastFailure?.message) progress.job_progress = polling.lastFailure.message;
+      const details = polling?.lastFailure?.applicationFailureInfo?.details?.payloads?.[0];
+      if (details) progress.job = defaultPayloadConverter.fromPayload<JobProgress>(details);
+      // Terminated or timed out by hand: the workflow never recorded its end, Temporal did.
+      if (progress.status === 'running' && description.status.name !== 'RUNNING') {
+        return { ...progress, status: description.status.name === 'CANCELLED' ? 'cancelled' : 'failed', ended_at: description.closeTime?.toISOString() };
+      }
+      return progress;
+    },
+
+    async reports(token: string): Promise<HandoverReport[]> {
+      await gateway.describeHandover(token);
+      return handle(token).query(reportsQuery);
+    },
+
+    async batch(batchId: string): Promise<BatchProgress> {
+      await describeAs(batchId, BATCH_WORKFLOW);
+      return handle(batchId).query(batchProgressQuery);
+    },
+
+    /** Handovers from visibility, newest first (rows from the search attributes and memo: no query per row). */
+    async list(filters: ListFilters): Promise<HandoverRow[]> {
+      const rows: HandoverRow[] = [];
+      for await (const wf of client.workflow.list({ query: visibilityQuery(filters), pageSize: Math.min(filters.limit, 1000) })) {
+        const sa = wf.typedSearchAttributes;
+        rows.push({
+          token: wf.workflowId,
+          database: sa.get(searchAttributes.database),
+          contact: sa.get(searchAttributes.contact),
+          type: sa.get(searchAttributes.type),
+          update_type: sa.get(searchAttributes.updateType),
+          submitted_by: wf.memo?.submitted_by as string | undefined,
+          status: sa.get(searchAttributes.status),
+          step: sa.get(searchAttributes.step),
+          comment: wf.memo?.comment as string | undefined,
+          src_uri: wf.memo?.source_uri as string | undefined,
+          submitted_at: wf.startTime.toISOString(),
+          ended_at: wf.closeTime?.toISOString(),
+        });
+        if (rows.length >= filters.limit) break;
+      }
+      return rows;
+    },
+
+    /** A handover's input as it started (recorded URIs and sealed credentials), from its history. */
+    async originalInput(token: string): Promise<HandoverInput> {
+      const history = await handle(token).fetchHistory();
+      const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+      if (!payload) throw new Error(`handover ${token} has no recorded input`);
+      return defaultPayloadConverter.fromPayload<HandoverInput>(payload);
+    },
+
+    async cancel(token: string, request: CancelRequest): Promise<void> {
+      await handle(token).signal(cancelSignal, request);
+    },
+
+    soon,
+  };
+  return gateway;
+}
+
+/** Tries `attempt` every 100 ms, for up to 10 s, while it fails in a way `retryable` says will pass. */
+export async function soon<T>(attempt: () => Promise<T>, retryable: (err: unknown) => boolean): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!retryable(err) || i >= SOON.attempts) throw err;
+      await new Promise((r) => setTimeout(r, SOON.everyMs));
+    }
+  }
+}
+
+/** A visibility query for the list's filters (values quoted and escaped; the route also refuses quotes and backslashes). */
+export function visibilityQuery(filters: Omit<ListFilters, 'limit'>): string {
+  const clauses = [`WorkflowType = '${HANDOVER_WORKFLOW}'`];
+  const keyword = (name: string, value?: string) => value && clauses.push(`${name} = '${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
+  keyword(searchAttributes.status.name, filters.status);
+  keyword(searchAttributes.database.name, filters.database);
+  keyword(searchAttributes.contact.name, filters.contact);
+  keyword(searchAttributes.type.name, filters.type);
+  keyword(searchAttributes.updateType.name, filters.update_type);
+  return clauses.join(' AND ');
+}
+
+export type TemporalGateway = ReturnType<typeof temporalGateway>;
