@@ -10,6 +10,7 @@ import { acceptEmptyBodies } from './bodies';
 import { registerAuth } from './auth';
 import { ANONYMOUS } from './caller';
 import { errorHandler } from './errors';
+import { healthAnswer } from './schemas';
 import { createHandoverService } from './handovers';
 import { ensemblRoutes } from './routes/ensembl';
 import { handoverRoutes } from './routes/handovers';
@@ -48,12 +49,12 @@ export async function buildApp(deps: AppDeps) {
 
   webRoutes(app, { temporalWebUrl: deps.config.TEMPORAL_WEB_URL.replace(/\/+$/, ''), namespace: deps.config.TEMPORAL_NAMESPACE });
 
-  app.get('/health', { schema: { summary: 'Is the API up and Temporal reachable?' } }, async (_request, reply) => {
+  app.get('/health', { schema: { summary: 'Is the API up and Temporal reachable?', response: { 200: healthAnswer, 503: healthAnswer } } }, async (_request, reply) => {
     try {
       await deps.client.workflowService.getSystemInfo({});
-      return { status: 'ok', temporal: 'reachable' };
+      return { status: 'ok' as const, temporal: 'reachable' as const };
     } catch {
-      return reply.code(503).send({ status: 'degraded', temporal: 'unreachable' });
+      return reply.code(503).send({ status: 'degraded' as const, temporal: 'unreachable' as const });
     }
   });
   return app;

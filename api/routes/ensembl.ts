@@ -12,6 +12,7 @@ import { parseEnsemblName } from '../../common/admission';
 import { handoverSpecSchema } from '../../common/spec';
 import { reportTime, statusMessage } from '../../vocabulary';
 import type { HandoverService } from '../handovers';
+import { common, refusals } from '../schemas';
 import { token as tokenParams } from './handovers';
 
 export const ensemblRoutes =
@@ -21,10 +22,30 @@ export const ensemblRoutes =
     const spec = handoverSpecSchema(opts.updateTypes);
     const ensemblSpecSchema = spec.extend({ type: spec.shape.type.optional() });
 
-    app.post('/jobs', { schema: { summary: "Submit a handover, Ensembl's way: returns the token as a JSON string", tags, body: ensemblSpecSchema } }, async (request, reply) => {
-      const token = await handovers.submit({ ...request.body, type: request.body.type ?? 'other' }, request.caller);
-      return reply.type('application/json').send(JSON.stringify(token));
+    const row = z.object({
+      id: z.string(),
+      handover_token: z.string(),
+      src_uri: z.string(),
+      contact: z.string(),
+      comment: z.string(),
+      message: z.string(),
+      report_time: z.string(),
     });
+    app.post(
+      '/jobs',
+      {
+        schema: {
+          summary: "Submit a handover, Ensembl's way: returns the token as a JSON string",
+          tags,
+          body: ensemblSpecSchema,
+          response: { 200: z.string().describe('The token'), ...refusals(400, 403, 409, 413, 415, 422, ...common) },
+        },
+      },
+      async (request, reply) => {
+        const token = await handovers.submit({ ...request.body, type: request.body.type ?? 'other' }, request.caller);
+        return reply.type('application/json').send(JSON.stringify(token));
+      },
+    );
 
     app.get(
       '/jobs',
@@ -33,6 +54,7 @@ export const ensemblRoutes =
           summary: "Handovers as Ensembl's service listed them, newest first",
           tags,
           querystring: z.object({ release: z.coerce.number().int().positive().optional(), format: z.string().optional() }),
+          response: { 200: z.array(row.extend({ current_message: z.string() })), ...refusals(400, 403, ...common) },
         },
       },
       async (request) => {
@@ -60,7 +82,14 @@ export const ensemblRoutes =
 
     app.get(
       '/jobs/:token',
-      { schema: { summary: "One handover as Ensembl's service showed it (a list of one)", tags, params: tokenParams } },
+      {
+        schema: {
+          summary: "One handover as Ensembl's service showed it (a list of one)",
+          tags,
+          params: tokenParams,
+          response: { 200: z.array(row.extend({ tgt_uri: z.string(), progress_complete: z.number(), progress_total: z.number() })), ...refusals(400, 403, 404, ...common) },
+        },
+      },
       async (request) => {
         const { token } = request.params;
         const [progress, reports] = await Promise.all([handovers.progress(token), handovers.reports(token)]);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { handoverSpecSchema } from '../../common/spec';
 import { HANDOVER_STATUSES, RESTARTABLE_STEPS } from '../../vocabulary';
 import type { HandoverService } from '../handovers';
+import { admissionAnswer, batchAnswer, common, progressAnswer, refusals, reportAnswer, rowAnswer } from '../schemas';
 
 export const token = z.object({ token: z.string().regex(/^[^\s'"\\]{1,300}$/, 'is not a handover token') });
 const keyword = z.string().regex(/^[^'"\\]{1,200}$/, 'must not contain quotes or backslashes').optional();
@@ -19,7 +20,7 @@ export const handoverRoutes =
         schema: {
           summary: 'Submit a handover',
           body: spec,
-          response: { 201: z.object({ token: z.string(), status_url: z.string() }) },
+          response: { 201: z.object({ token: z.string(), status_url: z.string() }), ...refusals(400, 403, 409, 413, 415, 422, ...common) },
         },
       },
       async (request, reply) => {
@@ -41,6 +42,7 @@ export const handoverRoutes =
             update_type: keyword.describe('The kind of update (new_assembly, new_genebuild, patch, other)'),
             limit: z.coerce.number().int().min(1).max(1000).default(100),
           }).strict(),
+          response: { 200: z.object({ handovers: z.array(rowAnswer) }), ...refusals(400, 403, ...common) },
         },
       },
       async (request) => ({ handovers: await handovers.list(request.query) }),
@@ -48,13 +50,19 @@ export const handoverRoutes =
 
     app.get(
       '/handovers/:token',
-      { schema: { summary: "A handover's progress: status, step, timeline", params: token } },
+      { schema: { summary: "A handover's progress: status, step, timeline", params: token, response: { 200: progressAnswer, ...refusals(400, 403, 404, ...common) } } },
       async (request) => handovers.progress(request.params.token),
     );
 
     app.get(
       '/handovers/:token/reports',
-      { schema: { summary: "A handover's step reports (Ensembl's report shape), oldest first", params: token } },
+      {
+        schema: {
+          summary: "A handover's step reports (Ensembl's report shape), oldest first",
+          params: token,
+          response: { 200: z.object({ reports: z.array(reportAnswer) }), ...refusals(400, 403, 404, ...common) },
+        },
+      },
       async (request) => ({ reports: await handovers.reports(request.params.token) }),
     );
 
@@ -65,6 +73,7 @@ export const handoverRoutes =
           summary: 'Cancel a running handover (its running job is killed, the submitter emailed)',
           params: token,
           body: z.object({ by: z.string().max(200).optional(), reason: z.string().max(2000).optional() }).strict().nullish(),
+          response: { 202: z.object({ token: z.string(), status: z.literal('cancelling') }), ...refusals(400, 403, 404, 409, 415, ...common) },
         },
       },
       async (request, reply) => {
@@ -80,7 +89,7 @@ export const handoverRoutes =
           summary: 'Restart a failed or cancelled handover from a step, without repeating the steps that passed',
           params: token,
           body: z.object({ from: z.enum(RESTARTABLE_STEPS).optional() }).strict().nullish(),
-          response: { 201: z.object({ token: z.string(), status_url: z.string(), restarted_from: z.string() }) },
+          response: { 201: z.object({ token: z.string(), status_url: z.string(), restarted_from: z.string() }), ...refusals(400, 403, 404, 409, 415, ...common) },
         },
       },
       async (request, reply) => {
@@ -100,7 +109,7 @@ export const handoverRoutes =
               handovers: z.array(spec.partial({ contact: true })).min(1, 'must list at least one database').max(500),
             })
             .strict(),
-          response: { 201: z.object({ batch_id: z.string(), status_url: z.string(), tokens: z.array(z.string()) }) },
+          response: { 201: z.object({ batch_id: z.string(), status_url: z.string(), tokens: z.array(z.string()) }), ...refusals(400, 403, 409, 413, 415, 422, ...common) },
         },
       },
       async (request, reply) => {
@@ -112,9 +121,13 @@ export const handoverRoutes =
 
     app.get(
       '/batches/:token',
-      { schema: { summary: "A batch's handovers and their counts by status", params: token } },
+      { schema: { summary: "A batch's handovers and their counts by status", params: token, response: { 200: batchAnswer, ...refusals(400, 403, 404, ...common) } } },
       async (request) => handovers.batch(request.params.token),
     );
 
-    app.get('/admission', { schema: { summary: 'Is handover open, for which types and release?' } }, async () => handovers.admission());
+    app.get(
+      '/admission',
+      { schema: { summary: 'Is handover open, for which types and release?', response: { 200: admissionAnswer, ...refusals(403, 401, 429) } } },
+      async () => handovers.admission(),
+    );
   };
