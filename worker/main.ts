@@ -7,9 +7,10 @@ async function main(): Promise<void> {
   const worker = await createHandoverWorker(config);
   if (config.HANDOVER_REPORT_AMQP_URL) console.log(`Publishing step reports to the AMQP exchange "${config.HANDOVER_REPORT_EXCHANGE}"`);
   console.log(`Handover worker polling task queue "${config.HANDOVER_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (${config.TEMPORAL_NAMESPACE})`);
-  // The SDK's runtime turns SIGINT/SIGTERM into worker.shutdown(): running activities finish, then run() resolves.
+  // The SDK's runtime turns SIGINT/SIGTERM into worker.shutdown(): running activities finish, then run() closes the
+  // Temporal connection createHandoverWorker opened (nothing native is left to keep the process alive) and resolves.
   await worker.run();
-  console.log('Handover worker stopped');
+  console.log('Handover worker stopped, Temporal connection closed');
 }
 
 main().catch((err) => {

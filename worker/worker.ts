@@ -12,7 +12,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 
 export interface HandoverWorker {
   worker: Worker;
-  /** Runs until the worker is shut down (SIGINT/SIGTERM), then closes what the activities opened. */
+  /** Runs until the worker is shut down (SIGINT/SIGTERM), then closes what the activities opened and the Temporal connection, if createHandoverWorker opened it. */
   run(): Promise<void>;
 }
 
@@ -55,7 +55,12 @@ export async function createHandoverWorker(
       try {
         await worker.run();
       } finally {
-        await reportPublisher?.close();
+        try {
+          await reportPublisher?.close();
+        } finally {
+          // The connection this function opened is closed once the worker has stopped; one passed in (the tests') stays the caller's.
+          if (!opts.connection) await connection.close();
+        }
       }
     },
   };

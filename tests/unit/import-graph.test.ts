@@ -1,0 +1,107 @@
+/**
+ * The folders' boundaries (docs/ARCHITECTURE.md): data flows api → Temporal → workflows → activities → job
+ * services, workflows stay sandbox-safe, the CLI knows the API only by its published types, the local
+ * stack (services/) is a separate system, and vocabulary/ is the leaf every layer may share.
+ * The rules are data: change RULES to change the architecture. A failure lists every edge that breaks a rule.
+ */
+import path from 'node:path';
+import { type BoundaryRule, checkBoundaries, describeViolation, importGraph, readSourceTree, virtualTree } from './import-graph';
+
+const RULES: BoundaryRule[] = [
+  {
+    id: 'workflows-are-private',
+    description: 'nothing outside workflows/ imports from workflows/, except the worker (registers them), the Temporal gateway (typed handles) and tests',
+    from: ['**'],
+    exceptFrom: ['workflows/', 'worker/worker.ts', 'api/gateway.ts', 'tests/'],
+    forbid: ['workflows/'],
+  },
+  {
+    id: 'workflows-import-no-io-layers',
+    description: 'workflows/ imports nothing from activities/, api/, cli/, services/, worker/, not even types',
+    from: ['workflows/'],
+    forbid: ['activities/', 'api/', 'cli/', 'services/', 'worker/'],
+  },
+  {
+    id: 'activities-import-no-upper-layers',
+    description: 'activities/ imports nothing from api/, cli/, services/, workflows/',
+    from: ['activities/'],
+    forbid: ['api/', 'cli/', 'services/', 'workflows/'],
+  },
+  {
+    id: 'cli-knows-only-published-types',
+    description: "cli/ imports only from cli/ and api/types.ts (the API's published types), plus packages",
+    from: ['cli/'],
+    allowOnly: ['cli/', 'api/types.ts'],
+  },
+  {
+    id: 'services-are-separate',
+    description: "services/ (the local stack) imports nothing of the handover's code",
+    from: ['services/'],
+    forbid: ['api/', 'common/', 'workflows/', 'activities/', 'worker/', 'cli/', 'vocabulary/'],
+  },
+  {
+    id: 'vocabulary-is-a-sandbox-safe-leaf',
+    description: 'vocabulary/ imports nothing of the project but itself, and no Node.js module (it is loaded in the workflow sandbox)',
+    from: ['vocabulary/'],
+    allowOnly: ['vocabulary/'],
+    forbidPackages: ['node:*'],
+  },
+];
+
+const ROOT = path.resolve(__dirname, '../..');
+const tree = readSourceTree(ROOT);
+const edges = importGraph(tree);
+
+test('the graph covers the project: every top-level folder with code, and the edges the worker depends on', () => {
+  const folders = new Set([...tree.sources.keys()].map((f) => f.split('/')[0]));
+  for (const folder of ['activities', 'api', 'cli', 'common', 'services', 'worker', 'workflows', 'tests']) expect(folders).toContain(folder);
+  expect(edges.length).toBeGreaterThan(200);
+  // worker/worker.ts registers the workflows by path (require.resolve) and wires the activities.
+  expect(edges).toContainEqual(expect.objectContaining({ from: 'worker/worker.ts', to: 'workflows/index.ts', kind: 'require.resolve' }));
+  expect(edges).toContainEqual(expect.objectContaining({ from: 'worker/worker.ts', to: 'activities/index.ts' }));
+});
+
+test.each(RULES.map((rule) => [`${rule.id}: ${rule.description}`, rule] as const))('%s', (_name, rule) => {
+  // Each breaking edge on its own line: "file -> imported file  [rule]  (line N: 'specifier')".
+  expect(checkBoundaries(edges, [rule]).map(describeViolation)).toEqual([]);
+});
+
+describe('the check can fail: a virtual back-edge is reported with its file and rule', () => {
+  test('a workflow importing the activities, added to the real tree', () => {
+    const withBackEdge = { ...tree, sources: new Map(tree.sources).set('workflows/x.ts', "import { createActivities } from '../activities/index';\nexport const x = createActivities;\n") };
+    const found = checkBoundaries(importGraph(withBackEdge), RULES).filter((v) => v.from === 'workflows/x.ts');
+    expect(found.map(describeViolation)).toEqual(["workflows/x.ts -> activities/index.ts  [workflows-import-no-io-layers]  (line 1: '../activities/index')"]);
+  });
+
+  test('each rule, on a small virtual tree: what breaks it and what does not', () => {
+    const small = virtualTree({
+      'activities/index.ts': "import { x } from '../api/app';\nexport const a = x;\n",
+      'api/app.ts': 'export const x = 1;\n',
+      'api/types.ts': 'export type T = 1;\n',
+      'api/gateway.ts': "import type { w } from '../workflows';\nexport type G = typeof w;\n",
+      'api/handovers.ts': "import { w } from '../workflows/index';\nexport const h = w;\n",
+      'cli/main.ts':
+        "import type { T } from '../api/types';\nimport { x } from '../api/app';\nimport { program } from 'commander';\nimport './render';\nexport const c: [T, number, unknown] = [1, x, program];\n",
+      'cli/render.ts': 'export {};\n',
+      'services/stack.ts': "import { loadConfig } from '../common/config';\nimport { readFileSync } from 'node:fs';\nexport const s = [loadConfig, readFileSync];\n",
+      'common/config.ts': 'export const loadConfig = 1;\n',
+      'tests/a.test.ts': "import { w } from '../workflows';\nexport const t = w;\n",
+      'vocabulary/names.ts':
+        "import { readFileSync } from 'node:fs';\nimport { createHash } from 'crypto';\nimport { defineQuery } from '@temporalio/workflow';\nimport type { Config } from '../common/config';\nexport * from './shapes';\nexport const n = [readFileSync, createHash, defineQuery] as unknown as Config;\n",
+      'vocabulary/shapes.ts': 'export {};\n',
+      'worker/worker.ts': "import { createActivities } from '../activities';\nexport const path = require.resolve('../workflows');\nexport const a = createActivities;\n",
+      'workflows/index.ts':
+        "import type { HandoverActivities } from '../activities';\nimport { proxyActivities } from '@temporalio/workflow';\nexport const w = proxyActivities<HandoverActivities>;\n",
+    });
+    expect(checkBoundaries(importGraph(small), RULES).map(describeViolation)).toEqual([
+      "activities/index.ts -> api/app.ts  [activities-import-no-upper-layers]  (line 1: '../api/app')",
+      "api/handovers.ts -> workflows/index.ts  [workflows-are-private]  (line 1: '../workflows/index')",
+      "cli/main.ts -> api/app.ts  [cli-knows-only-published-types]  (line 2: '../api/app')",
+      "services/stack.ts -> common/config.ts  [services-are-separate]  (line 1: '../common/config')",
+      "vocabulary/names.ts -> node:fs  [vocabulary-is-a-sandbox-safe-leaf]  (line 1: 'node:fs')",
+      "vocabulary/names.ts -> crypto  [vocabulary-is-a-sandbox-safe-leaf]  (line 2: 'crypto')",
+      "vocabulary/names.ts -> common/config.ts  [vocabulary-is-a-sandbox-safe-leaf]  (line 4: '../common/config', type-only)",
+      "workflows/index.ts -> activities/index.ts  [workflows-import-no-io-layers]  (line 1: '../activities', type-only)",
+    ]);
+  });
+});
