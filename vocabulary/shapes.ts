@@ -126,7 +126,8 @@ export interface CancelRequest {
 }
 
 export interface MetadataEvent {
-  type: 'new_assembly' | 'new_genebuild' | 'other' | string;
+  /** new_assembly, new_genebuild or other from the local stack; any word from other metadata services. */
+  type: string;
   genome: string;
   source?: string;
   details?: Record<string, unknown>;

@@ -17,9 +17,9 @@ const RULES: BoundaryRule[] = [
   },
   {
     id: 'workflows-import-no-io-layers',
-    description: 'workflows/ imports nothing from activities/, api/, cli/, services/, worker/, not even types',
+    description: 'workflows/ imports only workflows/ and vocabulary/ (sandbox-safe): nothing from activities/, api/, common/ (Node APIs), cli/, services/, worker/, not even types',
     from: ['workflows/'],
-    forbid: ['activities/', 'api/', 'cli/', 'services/', 'worker/'],
+    allowOnly: ['workflows/', 'vocabulary/'],
   },
   {
     id: 'activities-import-no-upper-layers',
