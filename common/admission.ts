@@ -5,7 +5,7 @@
  * Unknown names are refused; the allowed types open and close the handover window (none: closed);
  * a configured release must match the source's meta.schema_version (checked by the workflow).
  */
-export const GENOME_TYPES = ['core', 'rnaseq', 'cdna', 'otherfeatures', 'variation', 'funcgen'] as const;
+import { GENOME_TYPES } from '../vocabulary/names';
 
 export interface DatabaseName {
   species: string;

@@ -11,7 +11,7 @@ import type { Duration } from '@temporalio/common';
 import type { HandoverTimings } from '../vocabulary';
 import type { AdmissionRules } from './admission';
 import { parseDbUri } from './db-uri';
-import { DEFAULT_UPDATE_TYPES } from './spec';
+import { DEFAULT_UPDATE_TYPES } from '../vocabulary/names';
 
 /** Where the local, git-ignored state lives (staging databases, mail, the dev secret key). */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');

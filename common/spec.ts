@@ -1,5 +1,6 @@
 /** The handover specification a submitter sends, validated with zod; shared by the API and its tests. */
 import { z } from 'zod';
+import { DEFAULT_UPDATE_TYPES } from '../vocabulary/names';
 import { MAX_URI_LENGTH, parseDbUri } from './db-uri';
 
 /** A string field whose messages say "is required" when it is missing, rather than zod's type talk. */
@@ -18,8 +19,6 @@ const dbUri = (opts: { staging?: boolean } = {}) =>
     }
   });
 
-/** The update types handover takes when HANDOVER_UPDATE_TYPES is not set. */
-export const DEFAULT_UPDATE_TYPES = ['new_assembly', 'new_genebuild', 'patch', 'other'] as const;
 
 /**
  * `type` is the kind of update (the seed: "a string describing the type of update"), one of the
