@@ -14,6 +14,7 @@ import { healthAnswer } from './schemas';
 import { createHandoverService } from './handovers';
 import { ensemblRoutes } from './routes/ensembl';
 import { handoverRoutes } from './routes/handovers';
+import { vocabularyRoutes } from './routes/vocabulary';
 import { webRoutes } from './routes/web';
 
 export interface AppDeps {
@@ -46,6 +47,7 @@ export async function buildApp(deps: AppDeps) {
   const updateTypes = updateTypesFrom(deps.config);
   await app.register(handoverRoutes(handovers, { publicUrl: deps.config.HANDOVER_PUBLIC_URL.replace(/\/+$/, ''), updateTypes }));
   await app.register(ensemblRoutes(handovers, { updateTypes }));
+  await app.register(vocabularyRoutes({ updateTypes }));
 
   webRoutes(app, { temporalWebUrl: deps.config.TEMPORAL_WEB_URL.replace(/\/+$/, ''), namespace: deps.config.TEMPORAL_NAMESPACE });
 

@@ -30,7 +30,7 @@ const PUBLIC = new Set(['GET /', 'GET /ui/:file', 'GET /health']);
 /** Start work: a submit key may do these (cancel and restart only on its own handovers: the service checks). */
 const SUBMIT = new Set(['POST /handovers', 'POST /batches', 'POST /jobs', 'POST /handovers/:token/cancel', 'POST /handovers/:token/restart']);
 /** Reading: GET (and HEAD) under these. */
-const READ_PREFIXES = ['/handovers', '/batches', '/admission', '/jobs', '/docs'];
+const READ_PREFIXES = ['/handovers', '/batches', '/admission', '/vocabulary', '/jobs', '/docs'];
 const READ = new Set(['GET /ui/config.json']);
 
 /** The role a request needs, from its method and route pattern (`request.routeOptions.url`). Anything not listed: admin. */

@@ -1,7 +1,8 @@
 /**
  * The web pages against an API with keys (HANDOVER_API_KEYS), in Debian's Chromium: the page asks for
  * the key once, keeps it for the tab across pages, and shows a refusal of the key's role. Without
- * keys there is no prompt at all (web.test.ts drives every page that way).
+ * keys there is no prompt at all (web.test.ts drives every page that way). The key prompt, too, keeps
+ * to the pages' Content-Security-Policy: a violation fails the test (csp.ts).
  */
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -10,6 +11,7 @@ import { loadConfig } from '../../common/config';
 import { createSealer } from '../../common/secrets';
 import { SCREENSHOTS, launchBrowser } from '../helpers/browser';
 import { type Harness, startHarness } from '../helpers/harness';
+import { type CspViolation, EXPECTED_CSP, isTemporalUi, watchCsp } from './csp';
 
 const SUBMIT_KEY = 'web-submit-key-7c1e9a2b4d6f8a0c';
 const READ_KEY = 'web-read-key-3b5d7f9a1c2e4a6b';
@@ -22,6 +24,8 @@ let context: BrowserContext;
 let page: Page;
 /** Every API answer the page got: status and path. */
 let answers: Array<{ status: number; path: string }>;
+/** Content-Security-Policy violations on the Handover pages during the current test. */
+let violations: CspViolation[];
 
 beforeAll(async () => {
   h = await startHarness({ HANDOVER_API_KEYS: JSON.stringify(KEYS), TEMPORAL_WEB_URL: process.env.TEST_TEMPORAL_UI! });
@@ -35,6 +39,7 @@ afterAll(async () => {
 beforeEach(async () => {
   h.jobs.reset();
   context = await browser.newContext();
+  violations = await watchCsp(context, isTemporalUi);
   page = await context.newPage();
   answers = [];
   page.on('response', (res) => {
@@ -42,7 +47,13 @@ beforeEach(async () => {
     if (!url.pathname.startsWith('/ui/') || url.pathname === '/ui/config.json') answers.push({ status: res.status(), path: url.pathname });
   });
 });
-afterEach(async () => context?.close());
+afterEach(async () => {
+  try {
+    expect(violations).toEqual([]);
+  } finally {
+    await context?.close();
+  }
+});
 
 const keyForm = () => page.locator('#key-form');
 
@@ -52,7 +63,8 @@ async function enterKey(key: string) {
 }
 
 test('the page asks for the key once, then lists, submits and follows the handover, the key kept across pages', async () => {
-  await page.goto(`${base}/ui/index.html`);
+  const response = await page.goto(`${base}/ui/index.html`);
+  expect(response?.headers()['content-security-policy']).toBe(EXPECTED_CSP); // the page itself needs no key
   // Asked once, however many requests the page made (list, admission, the 2-second refresh).
   await page.getByRole('heading', { name: 'This Handover API needs a key' }).waitFor();
   const input = page.getByLabel('API key');
@@ -68,7 +80,10 @@ test('the page asks for the key once, then lists, submits and follows the handov
   expect(await keyForm().count()).toBe(1);
 
   await enterKey(SUBMIT_KEY);
-  await page.locator('#summary').getByText(/^\d+ handover\(s\)$/).waitFor();
+  await page
+    .locator('#summary')
+    .getByText(/^\d+ handover\(s\)$/)
+    .waitFor();
   expect(await keyForm().count()).toBe(0);
   // The requests that waited were sent again with the key; the polls did not pile up meanwhile.
   expect(answers.filter((a) => a.status === 401).length).toBeLessThanOrEqual(8);
@@ -109,7 +124,10 @@ test('a read key: the list works, a submission shows the 403 and offers another 
   const submissions = h.jobs.submissions.length;
   await page.goto(`${base}/ui/index.html`);
   await enterKey(READ_KEY);
-  await page.locator('#summary').getByText(/^\d+ handover\(s\)$/).waitFor();
+  await page
+    .locator('#summary')
+    .getByText(/^\d+ handover\(s\)$/)
+    .waitFor();
   expect(await page.locator('#another-key').count()).toBe(0);
   await page.getByRole('link', { name: 'Submit' }).click();
   await page.locator('#type option[value="patch"]').waitFor({ state: 'attached' });
@@ -141,7 +159,10 @@ test('an open API (no keys): no prompt, the pages work as before', async () => {
   try {
     const openBase = await open.listen({ host: '127.0.0.1', port: 0 });
     await page.goto(`${openBase}/ui/index.html`);
-    await page.locator('#summary').getByText(/^\d+ handover\(s\)$/).waitFor();
+    await page
+      .locator('#summary')
+      .getByText(/^\d+ handover\(s\)$/)
+      .waitFor();
     await page.goto(`${openBase}/ui/submit.html`);
     await page.locator('#type option[value="patch"]').waitFor({ state: 'attached' });
     expect(await keyForm().count()).toBe(0);

@@ -1,17 +1,22 @@
 /**
  * The web pages in a real browser (Debian's Chromium), against the API on a real port and the real
- * Temporal server. Screenshots of the three pages go to tests/.artifacts/screenshots.
+ * Temporal server. Screenshots of the three pages go to tests/.artifacts/screenshots. The pages run
+ * under their strict Content-Security-Policy: any violation on them fails the test (csp.ts).
  */
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { SCREENSHOTS, launchBrowser } from '../helpers/browser';
-import { REFUSALS_WORKFLOW, recordRefusalsSignal, refusalsWorkflowId } from '../../vocabulary';
+import { BATCH_ITEM_STATUSES, DATABASE_TYPES, HANDOVER_STATUSES, OUTCOMES, REFUSALS_WORKFLOW, RESTARTABLE_STEPS, STEPS, recordRefusalsSignal, refusalsWorkflowId } from '../../vocabulary';
 import { type Harness, spec, startHarness } from '../helpers/harness';
+import { waitFor } from '../helpers/wait';
+import { type CspViolation, EXPECTED_CSP, isTemporalUi, watchCsp } from './csp';
 
 let h: Harness;
 let base: string;
 let browser: Browser;
 let page: Page;
+/** Content-Security-Policy violations on the Handover pages during the current test. */
+let violations: CspViolation[];
 
 beforeAll(async () => {
   h = await startHarness({ TEMPORAL_WEB_URL: process.env.TEST_TEMPORAL_UI! });
@@ -25,8 +30,15 @@ afterAll(async () => {
 beforeEach(async () => {
   h.jobs.reset();
   page = await browser.newPage();
+  violations = await watchCsp(page.context(), isTemporalUi);
 });
-afterEach(async () => page?.close());
+afterEach(async () => {
+  try {
+    expect(violations).toEqual([]);
+  } finally {
+    await page?.close();
+  }
+});
 
 const listCount = async () => (await h.app.inject({ method: 'GET', url: '/handovers?limit=1000' })).json().handovers.length;
 
@@ -34,7 +46,7 @@ async function fillSubmitForm(src: string, contact: string, updateType = 'new_ge
   await page.goto(`${base}/ui/submit.html`);
   await page.getByLabel('Source database URI').fill(src);
   await page.getByLabel('Contact email').fill(contact);
-  // The update types come from the API's list (GET /admission), not from the page.
+  // The update types come from the API's list (GET /vocabulary), not from the page.
   await page.locator(`#type option[value="${updateType}"]`).waitFor({ state: 'attached' });
   await page.getByLabel('Update type').selectOption(updateType);
   await page.getByLabel('Comment').fill('handed over from the browser');
@@ -69,7 +81,11 @@ test('a good handover: the token is shown, its page follows every step to comple
   await page.waitForURL(`**/ui/handover.html?token=${token}`);
   await page.locator('#status .badge.completed').waitFor({ timeout: 60_000 });
   expect(await page.locator('#timeline tr').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-step'), r.children[1].textContent]))).toEqual([
-    ['checking', 'passed'], ['healthcheck', 'passed'], ['copy', 'passed'], ['metadata', 'passed'], ['event', 'passed'],
+    ['checking', 'passed'],
+    ['healthcheck', 'passed'],
+    ['copy', 'passed'],
+    ['metadata', 'passed'],
+    ['event', 'passed'],
   ]);
   expect(await page.locator('#progress-text').textContent()).toBe('5 of 5');
   const facts = await page.locator('#facts').textContent();
@@ -100,6 +116,8 @@ test('restart from the page: a handover failed at the copy step goes on from the
   await page.goto(`${base}/ui/handover.html?token=${json.token}`);
   await page.locator('#status .badge.failed').waitFor({ timeout: 60_000 });
   h.jobs.scripts.copy.outcome = 'complete';
+  // The steps to restart from come from the API (GET /vocabulary).
+  expect(await page.locator('#from option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(['', ...RESTARTABLE_STEPS]);
   await page.getByRole('button', { name: 'Restart this handover' }).click();
   await page.waitForURL((url) => url.searchParams.get('token') !== json.token, { timeout: 30_000 });
   await page.locator('#status .badge.completed').waitFor({ timeout: 60_000 });
@@ -148,6 +166,8 @@ test('the list: newest first, filters, sorting, live updates', async () => {
   await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
   expect(await page.locator('tbody tr').getAttribute('data-token')).toBe(json.token);
   await page.getByLabel('Contact').fill('');
+  // The statuses to filter by come from the API (GET /vocabulary).
+  expect(await page.locator('#status option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(['', ...HANDOVER_STATUSES]);
   await page.getByLabel('Status').selectOption('failed');
   await page.waitForFunction(() => [...document.querySelectorAll('tbody tr .badge')].every((b) => b.textContent === 'failed'));
   await page.getByLabel('Status').selectOption('');
@@ -171,7 +191,10 @@ test('when handover is closed the submit page says so, and a refusal shows as re
     // With the window open, an unknown name is refused with its reason, and listed as rejected.
     await fillSubmitForm(h.sqliteSource('scratch_copy'), 'web@example.org');
     await page.getByRole('button', { name: 'Submit handover' }).click();
-    await page.locator('#src_uri-error').getByText(/is not an Ensembl name/).waitFor();
+    await page
+      .locator('#src_uri-error')
+      .getByText(/is not an Ensembl name/)
+      .waitFor();
     await page.getByRole('link', { name: 'rejected' }).click();
     await page.locator('#status .badge.rejected').waitFor({ timeout: 30_000 });
   } finally {
@@ -225,4 +248,74 @@ test('the list stays inside the window with a 300-character database name, a lon
   expect(await row.locator('td').nth(2).textContent()).toBe(name);
   expect(await row.locator('td').nth(3).getAttribute('title')).toBe(longContact);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'list-long-names.png'), fullPage: true });
+});
+
+test('GET /vocabulary: the lists the pages choose from, from the shared vocabulary and the update types in force', async () => {
+  const res = await h.app.inject({ method: 'GET', url: '/vocabulary' });
+  expect(res.statusCode).toBe(200);
+  expect(res.json()).toEqual({
+    steps: [...STEPS],
+    restartable_steps: [...RESTARTABLE_STEPS],
+    statuses: [...HANDOVER_STATUSES],
+    batch_item_statuses: [...BATCH_ITEM_STATUSES],
+    update_types: ['new_assembly', 'new_genebuild', 'patch', 'other'],
+    database_types: [...DATABASE_TYPES],
+    outcomes: [...OUTCOMES],
+  });
+  const openapi = (await h.app.inject({ method: 'GET', url: '/docs/json' })).json();
+  expect(openapi.paths['/vocabulary'].get.summary).toMatch(/lists to choose from/);
+  // The list page offers the database types from it as suggestions, and keeps filters given in the address.
+  await page.goto(`${base}/ui/index.html?status=failed&update_type=patch`);
+  await page
+    .locator('#summary')
+    .getByText(/^\d+ handover\(s\)$/)
+    .waitFor();
+  expect(await page.locator('#database-types option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual([...DATABASE_TYPES]);
+  expect(await page.getByLabel('Status').inputValue()).toBe('failed');
+  expect(await page.getByLabel('Update type').inputValue()).toBe('patch');
+});
+
+test('the pages carry a strict Content-Security-Policy, break none of it, and the policy is enforced', async () => {
+  for (const url of ['/', '/ui/index.html', '/ui/submit.html', '/ui/handover.html?token=x', '/ui/app.js', '/ui/list.js', '/ui/app.css', '/ui/config.json']) {
+    const res = await h.app.inject({ method: 'GET', url });
+    expect([url, res.headers['content-security-policy'], res.headers['x-content-type-options'], res.headers['referrer-policy']]).toEqual([url, EXPECTED_CSP, 'nosniff', 'no-referrer']);
+  }
+  // Only the page files are served: the type check's files are not.
+  for (const file of ['types.d.ts', 'tsconfig.json']) expect((await h.app.inject({ method: 'GET', url: `/ui/${file}` })).statusCode).toBe(404);
+  // Each page's script is an ES module file: no inline script, style or event handler.
+  for (const file of ['index.html', 'submit.html', 'handover.html']) {
+    const html = (await h.app.inject({ method: 'GET', url: `/ui/${file}` })).body;
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i);
+    expect(html).not.toMatch(/<[^>]+\son[a-z]+\s*=/i);
+    expect(html).not.toMatch(/<style|<[^>]+\sstyle\s*=/i);
+    expect(html).toMatch(/<script type="module" src="\/ui\/[a-z]+\.js"><\/script>/);
+  }
+
+  // In the browser: the header arrives with the page, which works under it.
+  const response = await page.goto(`${base}/`);
+  expect(response?.url()).toBe(`${base}/ui/index.html`);
+  expect(response?.headers()['content-security-policy']).toBe(EXPECTED_CSP);
+  await page
+    .locator('#summary')
+    .getByText(/^\d+ handover\(s\)$/)
+    .waitFor();
+  expect(violations).toEqual([]);
+
+  // The policy holds, and the watcher sees a breach: an inline script and an inline style injected into the page are refused.
+  const ran = await page.evaluate(() => {
+    const script = document.createElement('script');
+    script.textContent = 'window.inlineScriptRan = true';
+    document.body.append(script);
+    const styled = document.createElement('p');
+    styled.setAttribute('style', 'color: red');
+    document.body.append(styled);
+    return (window as unknown as { inlineScriptRan?: boolean }).inlineScriptRan === true;
+  });
+  expect(ran).toBe(false);
+  await waitFor(
+    () => ['script-src-elem', 'style-src-attr'].every((d) => violations.some((v) => v.directive === d)),
+    10_000,
+    () => `both violations, seen: ${JSON.stringify(violations)}`,
+  );
+  violations.length = 0; // made on purpose
 });

@@ -80,7 +80,7 @@ function expectedNeed(method: Method, url: string): Need {
   if (['/', '/ui/:file', '/health'].includes(url) && (method === 'GET' || method === 'HEAD')) return 'public';
   const submit = ['/handovers', '/batches', '/jobs', '/handovers/:token/cancel', '/handovers/:token/restart'];
   if (method === 'POST' && submit.includes(url)) return 'submit';
-  const read = ['/handovers', '/handovers/:token', '/handovers/:token/reports', '/batches/:token', '/admission', '/jobs', '/jobs/:token', '/ui/config.json'];
+  const read = ['/handovers', '/handovers/:token', '/handovers/:token/reports', '/batches/:token', '/admission', '/vocabulary', '/jobs', '/jobs/:token', '/ui/config.json'];
   if ((method === 'GET' || method === 'HEAD') && (read.includes(url) || url === '/docs' || url.startsWith('/docs/'))) return 'read';
   return 'admin';
 }
