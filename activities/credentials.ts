@@ -8,7 +8,7 @@ import { type DbRef, failureTypes } from '../vocabulary';
 export interface Credentials {
   reveal(ref: DbRef): string;
   /** Removes passwords (any URI's, and every password revealed so far) from text bound for history. */
-  redact(text: string): string;
+  redact: (text: string) => string;
 }
 
 export function createCredentials(sealer: Sealer): Credentials {

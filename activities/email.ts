@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
-import type { HandoverNotice, BatchProgress, CancelRequest, HandoverFailure, RecordedSpec, TimelineEntry } from '../vocabulary';
+import type { HandoverNotice, BatchProgress } from '../vocabulary';
 
 export type { HandoverNotice };
 

@@ -1,5 +1,5 @@
 /** The healthcheck service: submit a database for checking, and read the report. */
-import type { DbRef, HealthcheckReport, CheckFailure, JobRef } from '../vocabulary';
+import type { DbRef, HealthcheckReport, JobRef } from '../vocabulary';
 import type { Credentials } from './credentials';
 import type { JobServiceClient } from './job-client';
 

@@ -13,7 +13,7 @@ export interface ReportDeps {
   /** Where report lines go (stdout by default). */
   log?: DestinationStream;
   publisher?: TopicPublisher;
-  redact(text: string): string;
+  redact: (text: string) => string;
 }
 
 export function reportActivities({ log, publisher, redact }: ReportDeps) {

@@ -32,8 +32,9 @@ export async function buildApp(deps: AppDeps) {
   acceptEmptyBodies(app);
   // Who is asking (api/auth.ts replaces this default when API keys are configured).
   app.decorateRequest('caller', null as never);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     request.caller = ANONYMOUS;
+    done();
   });
   await registerAuth(app, deps.config);
 

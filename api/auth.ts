@@ -83,31 +83,34 @@ export async function registerAuth(app: FastifyInstance, config: Config): Promis
   const keys = parseApiKeys(config.HANDOVER_API_KEYS);
   const denials = new WeakMap<FastifyRequest, Denial>();
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const denial = (keys ? undefined : fromElsewhere(request)) ?? crossSite(request);
     if (denial) denials.set(request, denial);
+    done();
   });
   if (!keys) {
-    app.addHook('preParsing', async (request) => {
+    app.addHook('preParsing', (request, _reply, _payload, done) => {
       const denial = denials.get(request);
-      if (denial && request.routeOptions.url !== undefined) throw Object.assign(new Error(denial.error), { statusCode: denial.status });
+      if (denial && request.routeOptions.url !== undefined) return done(Object.assign(new Error(denial.error), { statusCode: denial.status }));
+      done();
     });
   }
 
   if (keys) {
-    app.addHook('onRequest', async (request) => {
+    app.addHook('onRequest', (request, _reply, done) => {
       request.caller = UNAUTHENTICATED;
-      if (denials.has(request)) return;
+      if (denials.has(request)) return done();
       const denial = judge(request, keys.lookup);
       if (denial) denials.set(request, denial);
+      done();
     });
-    app.addHook('preParsing', async (request, reply) => {
+    app.addHook('preParsing', (request, reply, _payload, done) => {
       const denial = denials.get(request);
       // An unknown URL is answered by the not-found handler, after its rate limit.
-      if (!denial || request.routeOptions.url === undefined) return;
+      if (!denial || request.routeOptions.url === undefined) return done();
       if (denial.status === 401) reply.header('www-authenticate', 'Bearer realm="handover"');
       // Through the API's error handler: {error}, like every other refusal.
-      throw Object.assign(new Error(denial.error), { statusCode: denial.status });
+      done(Object.assign(new Error(denial.error), { statusCode: denial.status }));
     });
   }
 

@@ -68,7 +68,8 @@ export function temporalGateway(client: Client, config: Config) {
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {
           const holder = await handle(lockId).describe();
-          throw new HandoverConflict(String(holder.memo?.token ?? ''));
+          // The lock's memo holds the running handover's token, a string (memo: { token } above).
+          throw new HandoverConflict(String((holder.memo?.token as string | undefined) ?? ''));
         }
         throw err;
       }

@@ -25,7 +25,7 @@ export interface ApiKeys {
   /** How many keys, and their names and roles (never the keys), for the start-up log. */
   readonly entries: ReadonlyArray<{ name: string; role: Role }>;
   /** The caller a presented key belongs to, or undefined. Takes the same time whatever is presented. */
-  lookup(presented: string): Caller | undefined;
+  lookup: (presented: string) => Caller | undefined;
 }
 
 const fail = (reason: string): never => {

@@ -21,8 +21,9 @@ async function main(): Promise<void> {
     await client.connection.close();
     process.exit(0);
   };
-  process.once('SIGINT', close);
-  process.once('SIGTERM', close);
+  // A signal handler's return value is ignored: close() ends the process itself.
+  process.once('SIGINT', () => void close());
+  process.once('SIGTERM', () => void close());
   await app.listen({ host: config.HOST, port: config.PORT });
   console.log(access);
   console.log(`Handover API on ${config.HANDOVER_PUBLIC_URL} (OpenAPI: ${config.HANDOVER_PUBLIC_URL}/docs)`);

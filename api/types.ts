@@ -29,6 +29,16 @@ export interface HandoverRow {
   ended_at?: string;
 }
 
+/** Every refusal (4xx/5xx): `{error}`, with the fields to blame, the token it concerns or the status that stopped it (see api/schemas.ts errorAnswer). */
+export interface ErrorAnswer {
+  error: string;
+  issues?: Array<{ field: string; message: string }>;
+  /** The handover concerned: the running one (409) or the refusal kept (422/403). */
+  token?: string;
+  /** The status that stopped the request (409). */
+  status?: string;
+}
+
 /** The filters of `GET /handovers`. */
 export interface ListFilters {
   status?: HandoverStatus;

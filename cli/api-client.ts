@@ -1,5 +1,5 @@
 /** The Handover API over HTTP, with errors a person can read. */
-import type { BatchProgress, HandoverProgress, HandoverReport, HandoverRow } from '../api/types';
+import type { BatchProgress, ErrorAnswer, HandoverProgress, HandoverReport, HandoverRow } from '../api/types';
 
 export type ListRow = HandoverRow;
 
@@ -50,13 +50,15 @@ export class ApiClient {
     } catch (err) {
       throw new Error(`cannot reach the Handover API at ${this.base} (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}); set --api or HANDOVER_API_URL`);
     }
-    const answer = await res.json().catch(() => ({}));
+    const answer: unknown = await res.json().catch(() => ({}));
     if (res.status >= 400) {
+      // The API's refusals have this shape; anything else in front of it (a proxy) may answer without some fields.
+      const refusal = answer as Partial<ErrorAnswer>;
       const extra =
-        res.status === 409 && answer.token ? ` (running: ${answer.token})`
+        res.status === 409 && refusal.token ? ` (running: ${refusal.token})`
         : res.status === 401 ? `; give the key with --api-key or HANDOVER_API_KEY${this.key ? ' (the one given was refused)' : ''}`
         : '';
-      throw new ApiError(res.status, `${answer.error ?? `the API answered ${res.status}`}${extra}`, answer.issues);
+      throw new ApiError(res.status, `${refusal.error ?? `the API answered ${res.status}`}${extra}`, refusal.issues);
     }
     return answer as T;
   }

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { HANDOVER_STATUSES, RESTARTABLE_STEPS } from '../api/types';
+import { HANDOVER_STATUSES, type HandoverStatus, RESTARTABLE_STEPS, type RestartableStep } from '../api/types';
 import { ApiClient, ApiError } from './api-client';
 import { renderList, renderProgress, renderReports, renderWatchFrame } from './render';
 
@@ -14,8 +14,20 @@ const program = new Command('handover')
   .addOption(new Option('--api-key <key>', 'API key, sent as a bearer token').env('HANDOVER_API_KEY'))
   .showHelpAfterError();
 
-const client = () => new ApiClient(program.opts().api, program.opts().apiKey);
-const print = (value: unknown, json: boolean, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
+/** The options each command declares, as commander hands them to its action (a flag not given is undefined). */
+interface GlobalOptions {
+  api: string;
+  apiKey?: string;
+}
+interface JsonOption {
+  json?: boolean;
+}
+type BatchItem = Record<string, string>;
+/** A batch file in JSON: the items, or `{handovers: [...]}` as POST /batches takes them. */
+type BatchFile = BatchItem[] | { handovers: BatchItem[] };
+
+const client = () => new ApiClient(program.opts<GlobalOptions>().api, program.opts<GlobalOptions>().apiKey);
+const print = (value: unknown, json: boolean | undefined, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
 
 program
   .command('submit')
@@ -26,7 +38,7 @@ program
   .requiredOption('--type <update type>', 'the kind of update: new_assembly, new_genebuild, patch or other (GET /admission lists them)')
   .requiredOption('--comment <text>', 'why it is handed over')
   .option('--json', 'print the API answer as JSON')
-  .action(async (o) => {
+  .action(async (o: { src: string; tgt?: string; contact: string; type: string; comment: string } & JsonOption) => {
     const answer = await client().submit({ src_uri: o.src, tgt_uri: o.tgt, contact: o.contact, type: o.type, comment: o.comment, source: 'handover CLI' });
     print(answer, o.json, () => answer.token);
   });
@@ -35,7 +47,7 @@ program
   .command('status <token>')
   .description("a handover's status, steps and failure")
   .option('--json', 'print the progress as JSON')
-  .action(async (token, o) => {
+  .action(async (token: string, o: JsonOption) => {
     const progress = await client().progress(token);
     print(progress, o.json, () => renderProgress(progress));
     process.exitCode = progress.status === 'failed' ? 3 : 0;
@@ -45,7 +57,7 @@ program
   .command('reports <token>')
   .description("a handover's step reports: time, level and message (--json: the whole reports)")
   .option('--json', 'print the reports as JSON')
-  .action(async (token, o) => {
+  .action(async (token: string, o: JsonOption) => {
     const reports = await client().reports(token);
     print(reports, o.json, () => renderReports(reports));
   });
@@ -54,7 +66,7 @@ program
   .command('watch <token>')
   .description('follow a handover with a progress bar until it ends (exit 0 when it completes)')
   .option('--interval <seconds>', 'seconds between updates', '1')
-  .action(async (token, o) => {
+  .action(async (token: string, o: { interval: string }) => {
     const api = client();
     let last = '';
     for (;;) {
@@ -83,7 +95,7 @@ program
   .option('--update-type <update type>', 'the kind of update, e.g. new_genebuild')
   .option('--limit <n>', 'at most this many', '50')
   .option('--json', 'print JSON')
-  .action(async (o) => {
+  .action(async (o: { status?: HandoverStatus; database?: string; contact?: string; type?: string; updateType?: string; limit: string } & JsonOption) => {
     const rows = await client().list({ status: o.status, database: o.database, contact: o.contact, type: o.type, update_type: o.updateType, limit: o.limit });
     print(rows, o.json, () => renderList(rows));
   });
@@ -93,7 +105,7 @@ program
   .description('cancel a running handover (its running job is killed)')
   .option('--reason <text>')
   .option('--by <name>', 'who cancels', process.env.USER ?? 'handover CLI')
-  .action(async (token, o) => {
+  .action(async (token: string, o: { by: string; reason?: string }) => {
     await client().cancel(token, { by: o.by, reason: o.reason });
     console.log(`cancelling ${token}`);
   });
@@ -102,7 +114,7 @@ program
   .command('restart <token>')
   .description('restart a failed or cancelled handover; prints the new token')
   .addOption(new Option('--from <step>', 'step to restart from (default: the one that failed)').choices(RESTARTABLE_STEPS))
-  .action(async (token, o) => {
+  .action(async (token: string, o: { from?: RestartableStep }) => {
     const answer = await client().restart(token, o.from);
     console.log(answer.token);
   });
@@ -114,10 +126,10 @@ program
   .option('--type <update type>', 'the kind of update, for items without one: new_assembly, new_genebuild, patch or other')
   .option('--comment <text>', 'comment for lines without one', 'batch handover')
   .option('--wait', 'follow the batch until every handover has ended, then print the counts')
-  .action(async (file, o) => {
+  .action(async (file: string, o: { contact: string; type?: string; comment: string; wait?: boolean }) => {
     const text = readFileSync(file, 'utf8');
-    const parsed = text.trim().startsWith('{') || text.trim().startsWith('[') ? JSON.parse(text) : undefined;
-    const items: Array<Record<string, string>> = parsed
+    const parsed = text.trim().startsWith('{') || text.trim().startsWith('[') ? (JSON.parse(text) as BatchFile) : undefined;
+    const items: BatchItem[] = parsed
       ? (Array.isArray(parsed) ? parsed : parsed.handovers)
       : text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((src_uri) => ({ src_uri }));
     if (!o.type && items.some((i) => !i.type)) throw new Error('--type <update type> is required (new_assembly, new_genebuild, patch or other) for items that name none');

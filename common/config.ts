@@ -65,9 +65,10 @@ const schema = z.object({
     .default('[]')
     .superRefine((v, ctx) => {
       try {
-        const rules = JSON.parse(v);
+        const rules: unknown = JSON.parse(v);
         if (!Array.isArray(rules)) throw new Error('not a list');
-        for (const r of rules) {
+        // Each rule is checked by using it as admission will: a missing or malformed field throws here.
+        for (const r of rules as AdmissionRules['staging']) {
           new RegExp(r.pattern);
           parseDbUri(r.staging_uri, { staging: true });
         }
@@ -116,7 +117,8 @@ export function admissionRulesFrom(c: Config): AdmissionRules {
   return {
     allowedTypes: c.HANDOVER_ALLOWED_TYPES.split(',').map((t) => t.trim()).filter(Boolean),
     release: c.HANDOVER_RELEASE,
-    staging: JSON.parse(c.HANDOVER_STAGING_RULES),
+    // Checked when the configuration was read (HANDOVER_STAGING_RULES's superRefine).
+    staging: JSON.parse(c.HANDOVER_STAGING_RULES) as AdmissionRules['staging'],
     defaultStaging: c.HANDOVER_STAGING_URI,
   };
 }

@@ -18,8 +18,8 @@ const children: ChildProcess[] = [];
 function run(name: string, command: string, args: string[], opts: { mayExitCleanly?: boolean; env?: Record<string, string> } = {}): ChildProcess {
   const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   const prefix = (data: Buffer) => data.toString().split('\n').filter(Boolean).map((l) => `[${name}] ${l}`).join('\n') + '\n';
-  child.stdout!.on('data', (d) => process.stdout.write(prefix(d)));
-  child.stderr!.on('data', (d) => process.stderr.write(prefix(d)));
+  child.stdout.on('data', (d: Buffer) => process.stdout.write(prefix(d)));
+  child.stderr.on('data', (d: Buffer) => process.stderr.write(prefix(d)));
   child.on('exit', (code, signal) => {
     if (!stopping && !(opts.mayExitCleanly && code === 0)) {
       console.error(`[${name}] exited (${signal ?? code}); stopping everything`);
@@ -50,7 +50,8 @@ function stop(code = 0): void {
   stopping = true;
   for (const child of children.reverse()) child.kill('SIGTERM');
   setTimeout(() => process.exit(code), 5000).unref();
-  Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))))).then(() => process.exit(code));
+  // Not awaited: stop() runs from signal and exit handlers; the 5 s timer above exits anyway if a child hangs.
+  void Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))))).then(() => process.exit(code));
 }
 process.once('SIGINT', () => stop(0));
 process.once('SIGTERM', () => stop(0));

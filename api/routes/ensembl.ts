@@ -6,7 +6,7 @@
  *   GET  /jobs/{token}                                         -> [one row: ... message, progress_complete, progress_total]
  * Ensembl's clients send no `type` (the kind of update): such a handover is recorded as `other`.
  */
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { parseEnsemblName } from '../../common/admission';
 import { handoverSpecSchema } from '../../common/spec';
@@ -16,8 +16,8 @@ import { common, refusals } from '../schemas';
 import { token as tokenParams } from './handovers';
 
 export const ensemblRoutes =
-  (handovers: HandoverService, opts: { updateTypes: readonly string[] }): FastifyPluginAsyncZod =>
-  async (app) => {
+  (handovers: HandoverService, opts: { updateTypes: readonly string[] }): FastifyPluginCallbackZod =>
+  (app, _opts, done) => {
     const tags = ['Ensembl compatibility'];
     const spec = handoverSpecSchema(opts.updateTypes);
     const ensemblSpecSchema = spec.extend({ type: spec.shape.type.optional() });
@@ -111,4 +111,5 @@ export const ensemblRoutes =
         ];
       },
     );
+    done();
   };

@@ -1,5 +1,5 @@
 /** /handovers: submit, read, list and cancel handovers. */
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { handoverSpecSchema } from '../../common/spec';
 import { HANDOVER_STATUSES, RESTARTABLE_STEPS } from '../../vocabulary';
@@ -10,8 +10,8 @@ export const token = z.object({ token: z.string().regex(/^[^\s'"\\]{1,300}$/, 'i
 const keyword = z.string().regex(/^[^'"\\]{1,200}$/, 'must not contain quotes or backslashes').optional();
 
 export const handoverRoutes =
-  (handovers: HandoverService, opts: { publicUrl: string; updateTypes: readonly string[] }): FastifyPluginAsyncZod =>
-  async (app) => {
+  (handovers: HandoverService, opts: { publicUrl: string; updateTypes: readonly string[] }): FastifyPluginCallbackZod =>
+  (app, _opts, done) => {
     const { publicUrl } = opts;
     const spec = handoverSpecSchema(opts.updateTypes);
     app.post(
@@ -125,9 +125,8 @@ export const handoverRoutes =
       async (request) => handovers.batch(request.params.token),
     );
 
-    app.get(
-      '/admission',
-      { schema: { summary: 'Is handover open, for which types and release?', response: { 200: admissionAnswer, ...refusals(403, 401, 429) } } },
-      async () => handovers.admission(),
+    app.get('/admission', { schema: { summary: 'Is handover open, for which types and release?', response: { 200: admissionAnswer, ...refusals(403, 401, 429) } } }, () =>
+      handovers.admission(),
     );
+    done();
   };

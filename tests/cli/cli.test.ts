@@ -1,5 +1,6 @@
 /** The `handover` command, run as a child process (bin/handover.cjs) against the API on a real port. */
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Harness, spec, startHarness } from '../helpers/harness';
 
@@ -45,8 +46,8 @@ test('submit, then watch to the end; status and list show it', async () => {
   expect(JSON.parse((await cli('list', '--json', '--database', 'cli_core_110_1')).stdout)).toEqual([expect.objectContaining({ token })]);
 
   const reports = (await cli('reports', token)).stdout.trim().split('\n');
-  expect(reports[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}  INFO   Checking the source database$/);
-  expect(reports.at(-1)).toMatch(/  INFO   Handover successful: cli_core_110_1 is on staging at /);
+  expect(reports[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} {2}INFO {3}Checking the source database$/);
+  expect(reports.at(-1)).toMatch(/ {2}INFO {3}Handover successful: cli_core_110_1 is on staging at /);
   expect(JSON.parse((await cli('reports', token, '--json')).stdout)).toHaveLength(reports.length);
 });
 
@@ -68,7 +69,7 @@ test('cancel and restart', async () => {
 
 test('batch from a file of source URIs, followed to the counts', async () => {
   const file = `${h.dir}/batch.txt`;
-  require('node:fs').writeFileSync(file, ['# databases for release 110', h.sqliteSource('cli_batch_a_core_110_1'), h.sqliteSource('cli_batch_b_core_110_1'), ''].join('\n'));
+  writeFileSync(file, ['# databases for release 110', h.sqliteSource('cli_batch_a_core_110_1'), h.sqliteSource('cli_batch_b_core_110_1'), ''].join('\n'));
   const untyped = await cli('batch', file, '--contact', 'batch-cli@example.org');
   expect(untyped.code).toBe(1);
   expect(untyped.stderr).toContain('--type <update type> is required');

@@ -35,24 +35,25 @@ beforeAll(async () => {
 }, 600_000);
 afterAll(async () => h?.stop());
 
-const client = (command: string, args: Record<string, unknown> = {}) => ensemblClient(python, command, { api, ...args });
+const client = <T = unknown>(command: string, args: Record<string, unknown> = {}) => ensemblClient<T>(python, command, { api, ...args });
 const ensemblSpec = (db: string) => ({ src_uri: `${server}/${db}`, contact, comment: 'moved from Ensembl', source: 'Handover' });
 
 test("HandoverClient: submit, list, retrieve, print details and the summary email, on Ensembl's routes", async () => {
-  const ok = await client('submit', { spec: ensemblSpec('bos_taurus_core_110_3') });
+  const ok = await client<string>('submit', { spec: ensemblSpec('bos_taurus_core_110_3') });
   expect(ok).toMatchObject({ code: 0, result: expect.stringMatching(/^[0-9a-f-]{36}$/) });
-  const token: string = ok.result;
+  const token: string = ok.result!;
   // No type in Ensembl's submission: recorded as the update type `other`; the database type comes from the name.
   const done = await h.waitForStatus(token, 'completed');
   expect(done).toMatchObject({ update_type: 'other', database_type: 'core', spec: { type: 'other', src_uri: recorded('bos_taurus_core_110_3') } });
 
   h.jobs.scripts.healthcheck.outcome = 'problems';
-  const bad = await client('submit', { spec: ensemblSpec('sus_scrofa_core_110_4') });
-  await h.waitForStatus(bad.result, 'failed');
+  const bad = await client<string>('submit', { spec: ensemblSpec('sus_scrofa_core_110_4') });
+  await h.waitForStatus(bad.result!, 'failed');
 
-  const list = await client('list');
+  // Ensembl's rows (api/routes/ensembl.ts): the fields read here.
+  const list = await client<Array<{ contact: string; report_time: string }>>('list');
   expect(list.code).toBe(0);
-  const mine = list.result.filter((row: any) => row.contact === contact);
+  const mine = list.result!.filter((row) => row.contact === contact);
   expect(mine).toEqual([
     expect.objectContaining({ handover_token: bad.result, src_uri: recorded('sus_scrofa_core_110_4'), comment: 'moved from Ensembl', current_message: 'Handover failed at the healthcheck step' }),
     expect.objectContaining({ handover_token: token, src_uri: recorded('bos_taurus_core_110_3'), comment: 'moved from Ensembl', current_message: 'Handover successful' }),
@@ -106,20 +107,27 @@ describe("RestClient against the local stack's job services", () => {
     await createDemoDatabase(uri, { genes: 200 });
     const submitted = await ensemblClient(python, 'job-submit', { service: service('healthcheck'), payload: { db_uri: uri, hc_groups: ['meta'] } });
     expect(submitted).toMatchObject({ code: 0, result: expect.any(Number) });
-    await waitFor(async () => (await ensemblClient(python, 'job-retrieve', { service: service('healthcheck'), job_id: submitted.result })).result?.status === 'complete', 30_000, 'the healthcheck job');
+    await waitFor(
+      async () => (await ensemblClient<{ status: string }>(python, 'job-retrieve', { service: service('healthcheck'), job_id: submitted.result })).result?.status === 'complete',
+      30_000,
+      'the healthcheck job',
+    );
     const job = await ensemblClient(python, 'job-retrieve', { service: service('healthcheck'), job_id: submitted.result });
     expect(job.result).toMatchObject({ id: submitted.result, status: 'complete', output: { status: 'passed', results: { MetaKeys: { status: 'passed' } } } });
-    const listed = await ensemblClient(python, 'job-list', { service: service('healthcheck') });
-    expect(listed.result.map((j: any) => j.id)).toContain(submitted.result);
+    const listed = await ensemblClient<Array<{ id: number }>>(python, 'job-list', { service: service('healthcheck') });
+    expect(listed.result!.map((j) => j.id)).toContain(submitted.result);
   });
 
   test('kill a running copy and read its failure', async () => {
     const src = `${dir}/big_core_110_2.sqlite`;
     manyTables(src, 1500, 400);
     const target = `${dir}/staging/big_core_110_2.sqlite`;
-    const killed = await ensemblClient(python, 'job-submit-kill', { service: service('copy'), payload: { source_db_uri: `sqlite:///${src}`, target_db_uri: `sqlite:///${target}` } });
+    const killed = await ensemblClient<{ job_id: number }>(python, 'job-submit-kill', {
+      service: service('copy'),
+      payload: { source_db_uri: `sqlite:///${src}`, target_db_uri: `sqlite:///${target}` },
+    });
     expect(killed).toMatchObject({ code: 0, result: { status: 'running', killed: true } });
-    const failures = await ensemblClient(python, 'job-failures', { service: service('copy'), job_id: killed.result.job_id });
+    const failures = await ensemblClient(python, 'job-failures', { service: service('copy'), job_id: killed.result!.job_id });
     expect(failures.result).toEqual({ msg: 'the job was killed' });
     expect(existsSync(target)).toBe(false);
   });

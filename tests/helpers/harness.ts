@@ -12,11 +12,21 @@ import mysql from 'mysql2/promise';
 import { buildApp } from '../../api/app';
 import { type Config, loadConfig } from '../../common/config';
 import { createSealer } from '../../common/secrets';
+import type { ErrorAnswer } from '../../api/types';
 import type { HandoverProgress, HandoverReport } from '../../vocabulary';
 import { createHandoverWorker } from '../../worker/worker';
 import { FakeJobServices } from './job-services';
 import { SmtpCatcher } from './smtp';
 import { FinalAnswer, waitFor } from './wait';
+
+/**
+ * What POST /handovers answers: 201 `{token, status_url}` (and `restarted_from` on a restart), or a refusal
+ * `{error, issues?, token?}` (the running handover's token on 409, the kept refusal's on 422/403).
+ */
+export type SubmitAnswer = { token: string; status_url?: string; restarted_from?: string } & Partial<ErrorAnswer>;
+
+/** A report as the worker logs it: the report, plus the log level by name (activities/reports.ts). */
+export type LoggedReport = HandoverReport & { level: string };
 
 export interface Harness {
   config: Config;
@@ -28,11 +38,11 @@ export interface Harness {
   dir: string;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
-  /** The report lines the worker logged (each a JSON report). */
-  reportLines: HandoverReport[];
+  /** The report lines the worker logged (each a JSON report, with pino's level by name). */
+  reportLines: LoggedReport[];
   /** A real SQLite source database, Ensembl-style, with a meta table. */
   sqliteSource(name: string): string;
-  submit(body: Record<string, unknown>): Promise<{ statusCode: number; json: any }>;
+  submit(body: Record<string, unknown>): Promise<{ statusCode: number; json: SubmitAnswer }>;
   progress(token: string): Promise<HandoverProgress>;
   waitForStatus(token: string, status: HandoverProgress['status'], timeoutMs?: number): Promise<HandoverProgress>;
   stop(): Promise<void>;
@@ -90,7 +100,7 @@ export async function startHarness(overrides: Record<string, string> = {}, opts:
   const app = await buildApp({ client, config, sealer: createSealer(config.HANDOVER_SECRET_KEY) });
 
   let worker: Worker | undefined;
-  const reportLines: HandoverReport[] = [];
+  const reportLines: LoggedReport[] = [];
   const reportLog = { write: (line: string) => void reportLines.push(JSON.parse(line)) };
   let running: Promise<void> | undefined;
 

@@ -141,7 +141,9 @@ export class FakeJobServices {
   }
 
   private failureMessage(job: Job): string {
-    const uri = job.input.db_uri ?? job.input.source_db_uri ?? job.input.database_uri;
+    // The services' database fields are URIs (strings); each service names its own.
+    const input = job.input as Record<string, string | undefined>;
+    const uri = input.db_uri ?? input.source_db_uri ?? input.database_uri;
     return `${this.scripts[job.service].failureMessage} (while working on ${uri})`;
   }
 

@@ -37,19 +37,20 @@ function succeeds(command: string, args: string[]): boolean {
   }
 }
 
-export interface DriverResult {
+/** `T`: the shape of the command's JSON result, as the caller expects it. */
+export interface DriverResult<T = unknown> {
   code: number;
   /** The command's JSON result (undefined when it failed). */
-  result: any;
+  result: T | undefined;
   /** The clients' logging, and a traceback when the command failed. */
   log: string;
 }
 
 /** Runs one command of tests/ensembl/ensembl_clients.py with Ensembl's clients. */
-export async function ensemblClient(python: string, command: string, args: Record<string, unknown>): Promise<DriverResult> {
+export async function ensemblClient<T = unknown>(python: string, command: string, args: Record<string, unknown>): Promise<DriverResult<T>> {
   try {
     const { stdout, stderr } = await promisify(execFile)(python, [DRIVER, command, JSON.stringify(args)], { timeout: 60_000 });
-    return { code: 0, result: JSON.parse(stdout.trim().split('\n').pop()!), log: stderr };
+    return { code: 0, result: JSON.parse(stdout.trim().split('\n').pop()!) as T, log: stderr };
   } catch (err) {
     const e = err as { code?: number; stderr?: string; message: string };
     return { code: typeof e.code === 'number' ? e.code : 1, result: undefined, log: e.stderr ?? e.message };

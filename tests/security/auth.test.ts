@@ -52,7 +52,7 @@ async function call(app: App, method: Method, url: string, key?: string, extra: 
 
 /** Another app on the harness's Temporal client, with other settings (no worker needed). */
 const appWith = (env: Record<string, string | undefined>) => {
-  const config = loadConfig(Object.fromEntries(Object.entries({ ...h.env, ...env }).filter(([, v]) => v !== undefined)) as Record<string, string>);
+  const config = loadConfig(Object.fromEntries(Object.entries({ ...h.env, ...env }).filter(([, v]) => v !== undefined)));
   return buildApp({ client: h.client, config, sealer: createSealer(config.HANDOVER_SECRET_KEY) });
 };
 
@@ -101,7 +101,7 @@ describe('every route, every role', () => {
       'GET /handovers/:token', 'POST /handovers/:token/cancel', 'POST /handovers/:token/restart', 'POST /batches', 'GET /batches/:token', 'POST /jobs', 'GET /jobs/:token', 'GET /admission']) {
       expect(keys).toContain(known);
     }
-    const openapi = (await call(h.app, 'GET', '/docs/json', KEYS.read)).json() as { paths: Record<string, Record<string, unknown>> };
+    const openapi = (await call(h.app, 'GET', '/docs/json', KEYS.read)).json<{ paths: Record<string, Record<string, unknown>> }>();
     for (const [p, methods] of Object.entries(openapi.paths)) {
       for (const method of Object.keys(methods)) expect(keys).toContain(`${method.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`);
     }
@@ -188,12 +188,12 @@ test('a submit key hands a database over and reads it back; a read key may read 
 
 test('request.caller is the key\'s name and role; in open mode it stays anonymous', async () => {
   const keyed = await appWith({});
-  keyed.get('/test/whoami', async (request) => request.caller);
+  keyed.get('/test/whoami', (request) => request.caller);
   expect((await call(keyed, 'GET', '/test/whoami', KEYS.admin)).json()).toEqual({ name: NAMES.admin, role: 'admin', authenticated: true });
   expect((await call(keyed, 'GET', '/test/whoami', KEYS.operate)).statusCode).toBe(403); // a route not in the table: admin
   await keyed.close();
   const open = await appWith({ HANDOVER_API_KEYS: undefined });
-  open.get('/test/whoami', async (request) => request.caller);
+  open.get('/test/whoami', (request) => request.caller);
   expect((await call(open, 'GET', '/test/whoami')).json()).toEqual(ANONYMOUS);
   await open.close();
 });

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { ConfigError, PROJECT_ROOT, loadConfig } from '../../common/config';
+import type { HandoverInput } from '../../vocabulary';
 import { type Harness, mariadbQuery, mariadbSettings, mariadbUri, spec, startHarness } from '../helpers/harness';
 import { waitFor } from '../helpers/wait';
 import { hostileCorpus } from './corpus';
@@ -61,7 +62,7 @@ test('a burst of 1,000 refused submissions is answered and recorded without a wo
   const answers = await Promise.all(
     Array.from({ length: 1000 }, (_, i) => h.submit(spec(h.sqliteSource(i === 0 ? 'scratch_db' : 'scratch_db'), { comment: `burst ${i}` }))),
   );
-  expect(answers.every((a) => a.statusCode === 422 && /is not an Ensembl name/.test(a.json.issues[0].message))).toBe(true);
+  expect(answers.every((a) => a.statusCode === 422 && /is not an Ensembl name/.test(a.json.issues![0].message))).toBe(true);
   const tokens = new Set(answers.map((a) => a.json.token));
   expect(tokens.size).toBe(1000);
   // Recorded: each shows as rejected (the log keeps the newest 1,000 refusals of all, so nearly all of these).
@@ -84,7 +85,7 @@ test('sealed credentials open only for their own handover: a blob moved into ano
   await waitFor(async () => (await h.progress(json.token)).step === 'healthcheck', 30_000, 'the healthcheck step');
   const history = await h.client.workflow.getHandle(json.token).fetchHistory();
   const { defaultPayloadConverter } = await import('@temporalio/common');
-  const input = defaultPayloadConverter.fromPayload<any>(history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0]);
+  const input = defaultPayloadConverter.fromPayload<HandoverInput>(history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0]);
   expect(input.sealed.src_uri).toMatch(/^sealed:v2:/);
   await h.app.inject({ method: 'POST', url: `/handovers/${json.token}/cancel` });
   await h.waitForStatus(json.token, 'cancelled');

@@ -21,7 +21,7 @@ async function handoverInCopy(name: string) {
   const { json } = await h.submit(spec(h.sqliteSource(name)));
   const copyJob = await waitFor(() => h.jobs.jobs.find((j) => j.service === 'copy' && (j.input as { source_db_uri: string }).source_db_uri.includes(name)), 30_000, 'the copy job');
   await waitFor(async () => (await h.progress(json.token)).step === 'copy', 10_000, 'the copy step');
-  return { token: json.token as string, copyJob };
+  return { token: json.token, copyJob };
 }
 
 async function expectCancelled(token: string, copyJobId: string) {

@@ -14,7 +14,7 @@ async function failedHandover(name: string) {
   const done = await h.waitForStatus(json.token, 'failed');
   const mail = await h.smtp.waitForSubject(name);
   expect(mail.to).toMatchObject({ text: 'curator@example.org' });
-  return { token: json.token as string, done, mail };
+  return { token: json.token, done, mail };
 }
 
 const jobsFor = (h: Harness, service: 'healthcheck' | 'copy' | 'metadata' | 'event', name: string) =>

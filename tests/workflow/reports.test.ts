@@ -64,7 +64,7 @@ test('a completed handover: a report per transition, in order, logged, readable 
   expect(reports.at(-1)!.params).toMatchObject({ status: 'completed', progress_complete: 5, progress_total: 5 });
 
   // The same reports went to the log, one JSON line each, and to the exchange, in the same order.
-  expect(h.reportLines.filter((l) => l.params.handover_token === json.token).map(({ level, ...r }: any) => ({ ...r, level }))).toEqual(reports.map((r) => ({ ...r, level: 'info' })));
+  expect(h.reportLines.filter((l) => l.params.handover_token === json.token).map(({ level, ...r }) => ({ ...r, level }))).toEqual(reports.map((r) => ({ ...r, level: 'info' })));
   await waitFor(() => publishedFor(json.token).length === reports.length, 10_000, 'every report on the exchange');
   expect(publishedFor(json.token).map((p) => p.report)).toEqual(reports);
   expect(new Set(publishedFor(json.token).map((p) => p.routingKey))).toEqual(new Set(['report.info']));

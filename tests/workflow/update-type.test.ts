@@ -24,7 +24,7 @@ test('each default update type completes, reaches the metadata service as update
       // Case-insensitive, recorded in lower case.
       const res = await h.submit(spec(h.sqliteSource(`update_${i}_core_110_1`), { type: i === 1 ? 'NEW_GENEBUILD' : type, contact: 'updates@example.org' }));
       expect(res.statusCode).toBe(201);
-      return res.json.token as string;
+      return res.json.token;
     }),
   );
   for (const [i, token] of submitted.entries()) {

@@ -23,8 +23,8 @@ async function startWorkerProcess(): Promise<{ child: ChildProcess; output: () =
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
   await waitFor(() => output.includes('Handover worker polling') || (child.exitCode !== null && Promise.reject(new Error(output))), 90_000, 'the worker process to start');
   return { child, output: () => output };
 }
