@@ -2,11 +2,12 @@
  * `npm run services`: the four local job services (healthcheck 4001, copy 4002, metadata 4003, event 4004).
  * Environment:
  *   LOCAL_STACK_DIR           data folder (default .handover/services): job stores, the key file, dumps
- *   LOCAL_STACK_HOST          address to listen on (default 127.0.0.1)
+ *   LOCAL_STACK_HOST          address to listen on (default 127.0.0.1); any other than a loopback address needs LOCAL_STACK_TOKEN
  *   LOCAL_STACK_DB_PASSWORDS  JSON {"user@host:port": "password"} for databases that events name without a password
  *   LOCAL_STACK_TARGET_ROOTS  comma-separated staging folders and servers copies may write to:
  *                             sqlite:////abs/folder/,mysql://[user@]host:port/ (default: <LOCAL_STACK_DIR>/../staging/)
- *   LOCAL_STACK_TOKEN         when set (16+ characters), every request needs Authorization: Bearer <token>
+ *   LOCAL_STACK_TOKEN         when set (16+ characters), every request needs Authorization: Bearer <token>; when not,
+ *                             only requests to localhost / 127.x.x.x / [::1] (their Host header) are answered
  *   LOCAL_STACK_SECRET_KEY    key sealing the passwords kept in job stores (default: a key in <LOCAL_STACK_DIR>/secret.key)
  */
 import path from 'node:path';

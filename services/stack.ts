@@ -24,7 +24,11 @@ export interface StackOptions {
    * default, which is the one folder `sqlite:///<dataDir>/../staging/` (no MySQL server).
    */
   targetRoots?: string | string[];
-  /** When set (LOCAL_STACK_TOKEN, 16 characters or more), every route wants `Authorization: Bearer <token>`. */
+  /**
+   * When set (LOCAL_STACK_TOKEN, 16 characters or more), every route wants `Authorization: Bearer <token>`.
+   * Required when `host` is not a loopback address. Without it the services answer only requests whose
+   * Host header names the loopback (localhost, 127.x.x.x, [::1]): a web page cannot drive them through DNS rebinding.
+   */
   token?: string;
   /** Seals the passwords of job inputs in the job stores (LOCAL_STACK_SECRET_KEY); default: <dataDir>/secret.key. */
   secretKey?: string;
@@ -44,9 +48,19 @@ export interface LocalStack {
 /** The default staging folder of a stack: `.handover/staging/` for the default `.handover/services`. */
 export const defaultStagingFolder = (dataDir: string) => path.resolve(dataDir, '..', 'staging');
 
+/** Whether a listening address is this machine's loopback (localhost, 127.x.x.x, ::1). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(h) || /^::ffff:127(?:\.\d{1,3}){3}$/.test(h);
+}
+
 export async function startLocalStack(opts: StackOptions): Promise<LocalStack> {
   const host = opts.host ?? '127.0.0.1';
   if (opts.token !== undefined && opts.token.length < 16) throw new Error('LOCAL_STACK_TOKEN must be at least 16 characters');
+  // Open services (they run copies and read databases for whoever asks) only on this machine's loopback.
+  if (opts.token === undefined && !isLoopbackHost(host)) {
+    throw new Error(`LOCAL_STACK_HOST ${host} is not a loopback address (127.0.0.1, localhost, ::1): set LOCAL_STACK_TOKEN (16+ characters) to serve other hosts`);
+  }
   const dataDir = path.resolve(opts.dataDir);
   const jobsDir = path.join(dataDir, 'jobs');
   const dumpsDir = path.join(dataDir, 'dumps');

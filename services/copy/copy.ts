@@ -2,23 +2,30 @@
  * Copies a database: schema and data, honouring only_tables / skip_tables, verified by row counts,
  * and swapped into place atomically, so the previous staging copy stays exactly as it was until the
  * new one is complete and verified (and stays so when a copy fails, is killed or times out).
- *   SQLite: ATTACH the source read-only, INSERT ... SELECT table by table into a temporary file in the
- *     target's folder (.<name>.sqlite.copying), verify, fsync, rename over the target.
- *   MySQL/MariaDB: the server's own dump tool piped into its client, several tables at once, into a
- *     temporary schema (handover_tmp_<hash>); verify; then ONE `RENAME TABLE` moves the target's
- *     tables into a backup schema (handover_old_<hash>) and the new ones into the target (created if
- *     missing); the backup and temporary schemas are dropped.
+ *   SQLite: ATTACH the source read-only, INSERT ... SELECT table by table into a temporary file in a
+ *     private folder (mkdtemp, 0700) inside the target's folder (.<name>.sqlite.copying-XXXXXX/), verify,
+ *     fsync, rename over the target, remove the private folder.
+ *   MySQL/MariaDB: into a temporary schema (handover_tmp_<hash>): each table made from the source's
+ *     `SHOW CREATE TABLE`, read and run through mysql2 one statement at a time, only when it is one plain
+ *     CREATE TABLE for that table (guard.ts); then the rows, the server's own dump tool with
+ *     --no-create-info piped into its client, several tables at once, every byte of the dump checked on
+ *     the way (guard.ts: only the dump's own SET/LOCK/ALTER ... KEYS lines and INSERTs of literals into
+ *     the stream's tables reach the loader); verify; then ONE `RENAME TABLE` moves the target's tables
+ *     into a backup schema (handover_old_<hash>) and the new ones into the target (created if missing);
+ *     the backup and temporary schemas are dropped. The source server may be the submitter's own: no
+ *     text from it reaches the staging server as code (DDL or otherwise) unchecked.
  * Targets are checked against the target roots (targets.ts) before anything is written; table names
  * read from the source must be identifiers; names reach SQL quoted and command lines after `--`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, fstatSync, fsyncSync, lstatSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { databaseExists, dropDatabase, openDatabase, serverConnection } from '../db/database';
 import { identifier, quoteIdent, resolveUnder } from '../db/names';
 import { type DbLocation, type MysqlLocation, type SqliteLocation, locate, safe } from '../db/uri';
+import { DumpGuard, checkCreateTable } from './guard';
 import { type TargetPolicy, checkTarget } from './targets';
 
 export interface CopyInput {
@@ -91,10 +98,6 @@ async function verify(source: DbLocation, copy: DbLocation, tables: string[]): P
 
 // ---------------------------------------------------------------- SQLite
 
-const removeSqlite = (file: string) => {
-  for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(file + suffix, { force: true });
-};
-
 const fsyncPath = (p: string) => {
   const fd = openSync(p, 'r');
   try {
@@ -114,13 +117,42 @@ function schemaStatement(db: DatabaseSync, o: { type: string; name: string; sql:
   db.prepare(o.sql).run();
 }
 
+/**
+ * The copy's private folder in the target's folder: `.<name>.sqlite.copying-XXXXXX`, made by mkdtemp (a new
+ * name, mode 0700), so nobody else who can write in the staging folder can plant a symbolic link where
+ * SQLite opens the copy or its journal. Leftovers of a crashed copy of this target (such folders, and
+ * the plain `.<name>.sqlite.copying` files older versions wrote) are removed first; rm removes a link,
+ * never what it points to.
+ */
+function privateFolder(folder: string, base: string): string {
+  const prefix = `.${base}.copying`;
+  for (const entry of readdirSync(folder)) {
+    if (entry === prefix || entry.startsWith(`${prefix}-`)) rmSync(resolveUnder(folder, entry), { recursive: true, force: true });
+  }
+  const dir = mkdtempSync(path.join(folder, `${prefix}-`));
+  chmodSync(dir, 0o700);
+  return dir;
+}
+
 async function copySqlite(source: SqliteLocation, target: SqliteLocation, tables: string[], opts: CopyOptions): Promise<Record<string, number>> {
   const folder = path.dirname(target.file);
-  const temp = resolveUnder(folder, `.${path.basename(target.file)}.copying`);
-  removeSqlite(temp); // what a crashed copy of this target left
+  const work = privateFolder(folder, path.basename(target.file));
+  const temp = resolveUnder(work, path.basename(target.file));
   try {
+    // The file made here first (a new file, never through a link), and the folder and file still the
+    // ones made when SQLite has opened it and before it is renamed into place.
+    const fd = openSync(temp, constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | constants.O_RDWR, 0o600);
+    const made = { dir: lstatSync(work), file: fstatSync(fd) };
+    closeSync(fd);
+    const unchanged = () => {
+      const [dir, file] = [lstatSync(work), lstatSync(temp)];
+      if (!dir.isDirectory() || dir.ino !== made.dir.ino || dir.dev !== made.dir.dev || !file.isFile() || file.ino !== made.file.ino || file.dev !== made.file.dev) {
+        throw new Error(`the copy's private folder ${work} was changed by someone else while the copy ran`);
+      }
+    };
     const db = new DatabaseSync(temp);
     try {
+      unchanged();
       db.exec('PRAGMA trusted_schema = OFF');
       db.prepare('ATTACH DATABASE ? AS src').run(readOnlyUri(source.file));
       const objects = db
@@ -146,14 +178,14 @@ async function copySqlite(source: SqliteLocation, target: SqliteLocation, tables
     fsyncPath(temp);
     // The point of no return: a kill before it leaves the target as it was; after it the copy is complete.
     opts.signal?.throwIfAborted();
+    unchanged();
     rmSync(`${target.file}-journal`, { force: true }); // a hot journal of the old file would be played onto the new one
-    renameSync(temp, target.file);
+    renameSync(temp, target.file); // same folder's file system: atomic
     for (const suffix of ['-wal', '-shm']) rmSync(target.file + suffix, { force: true });
     fsyncPath(folder);
     return counts;
-  } catch (err) {
-    removeSqlite(temp);
-    throw err;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
 }
 
@@ -189,6 +221,7 @@ async function copyMysql(source: MysqlLocation, target: MysqlLocation, tables: s
   }
   let counts: Record<string, number>;
   try {
+    await createTables(source, temp, tables, opts.signal);
     await loadInto(source, temp, tables, opts);
     opts.signal?.throwIfAborted();
     counts = await verify(source, temp, tables);
@@ -235,6 +268,38 @@ async function swap(target: MysqlLocation, temp: MysqlLocation, backup: MysqlLoc
   }
 }
 
+/** Sessions that run a source's table definitions: the dump's own settings (no ANSI_QUOTES, no NO_BACKSLASH_ESCAPES: guard.ts reads quotes so). */
+const DEFINITION_SESSION = ["SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'", 'SET SESSION foreign_key_checks = 0', 'SET NAMES utf8mb4'];
+
+/**
+ * Makes each table in the temporary schema from the source's definition: `SHOW CREATE TABLE` read with
+ * mysql2, checked to be one plain CREATE TABLE of that table (checkCreateTable), and executed as it is,
+ * unqualified, on a connection whose default database is the temporary schema (one statement per query).
+ */
+async function createTables(source: MysqlLocation, temp: MysqlLocation, tables: string[], signal?: AbortSignal): Promise<void> {
+  const q = (name: string) => quoteIdent('mysql', name);
+  const src = await serverConnection(source, source.name);
+  try {
+    // As mariadb-dump asks: names in backquotes, strings in single quotes.
+    await src.query("SET SESSION sql_mode = ''");
+    await src.query('SET SESSION sql_quote_show_create = 1');
+    const tgt = await serverConnection(temp, temp.name);
+    try {
+      for (const statement of DEFINITION_SESSION) await tgt.query(statement);
+      for (const table of tables) {
+        signal?.throwIfAborted();
+        const [rows] = await src.query(`SHOW CREATE TABLE ${q(identifier(table, 'table name'))}`);
+        const definition = Array.isArray(rows) ? (rows[0] as Record<string, unknown> | undefined)?.['Create Table'] : undefined;
+        await tgt.query(checkCreateTable(definition, table));
+      }
+    } finally {
+      await tgt.end();
+    }
+  } finally {
+    await src.end();
+  }
+}
+
 async function loadInto(source: MysqlLocation, target: MysqlLocation, tables: string[], opts: CopyOptions): Promise<void> {
   // Largest tables first, dealt round-robin across the streams so they finish together.
   const srcConn = await serverConnection(source);
@@ -259,13 +324,32 @@ async function loadInto(source: MysqlLocation, target: MysqlLocation, tables: st
   );
 }
 
-/** Command lines for one dump stream: options first, then `--` (mariadb-dump and mariadb end their options there), then names. */
+/**
+ * Command lines for one dump stream: options first, then `--` (mariadb-dump and mariadb end their options there), then names.
+ * The dump writes rows only (--no-create-info: the tables are made by createTables), no triggers, no
+ * CREATE DATABASE/USE, no comments (they would carry the server's version text); utf8mb4 on both sides,
+ * a character set in which no byte of a character is a quote or a backslash.
+ */
 export function dumpCommands(source: MysqlLocation, target: MysqlLocation, tables: string[]): { dump: string[]; load: string[] } {
   for (const name of [source.name, target.name, ...tables]) identifier(name, 'name');
   return {
-    dump: [...clientArgs(source), '--single-transaction', '--quick', '--skip-lock-tables', '--no-tablespaces', '--skip-triggers', '--', source.name, ...tables],
+    dump: [
+      ...clientArgs(source),
+      '--default-character-set=utf8mb4',
+      '--single-transaction',
+      '--quick',
+      '--skip-lock-tables',
+      '--no-tablespaces',
+      '--no-create-info',
+      '--no-create-db',
+      '--skip-triggers',
+      '--skip-comments',
+      '--',
+      source.name,
+      ...tables,
+    ],
     // --sandbox: the client refuses \! (shell), source and other file commands, whatever the stream holds.
-    load: [...clientArgs(target), '--sandbox', '--', target.name],
+    load: [...clientArgs(target), '--default-character-set=utf8mb4', '--sandbox', '--', target.name],
   };
 }
 
@@ -274,14 +358,47 @@ function pipeDump(source: MysqlLocation, target: MysqlLocation, tables: string[]
   const args = dumpCommands(source, target, tables);
   const dump = spawn(binary(['mariadb-dump', 'mysqldump']), args.dump, { env: clientEnv(source), stdio: ['ignore', 'pipe', 'pipe'] });
   const load = spawn(binary(['mariadb', 'mysql']), args.load, { env: clientEnv(target), stdio: ['pipe', 'ignore', 'pipe'] });
-  dump.stdout.pipe(load.stdin);
   const errors: string[] = [];
+  let killed = false;
+  const kill = () => {
+    killed = true;
+    [dump, load].forEach((p) => p.exitCode === null && p.signalCode === null && p.kill('SIGKILL'));
+  };
+  // Every byte is checked before it is passed on (a line only once it is whole); at the first byte the guard
+  // refuses, both clients are killed with the loader's input still open (an unfinished statement is never
+  // run), and nothing more is passed on.
+  const guard = new DumpGuard(tables);
+  let refused: Error | undefined; // a statement the guard refused: the job says so, whatever else happened
+  let unfinished: Error | undefined; // the dump ended inside a statement
+  dump.stdout.on('data', (chunk: Buffer) => {
+    if (refused || killed || load.stdin.destroyed) return;
+    let checked: Buffer[];
+    try {
+      checked = guard.write(chunk);
+    } catch (err) {
+      refused = err as Error;
+      return kill();
+    }
+    let full = false;
+    for (const part of checked) full = !load.stdin.write(part) || full;
+    if (full) dump.stdout.pause();
+  });
+  load.stdin.on('drain', () => dump.stdout.resume());
+  dump.stdout.once('end', () => {
+    if (refused || killed) return;
+    try {
+      guard.end();
+    } catch (err) {
+      unfinished = err as Error;
+      return kill();
+    }
+    load.stdin.end();
+  });
   // A killed or failing client closes the pipe under the dump: its exit code tells, not an EPIPE.
   load.stdin.on('error', (err) => errors.push(err.message));
   dump.stdout.on('error', (err) => errors.push(err.message));
   dump.stderr.on('data', (d) => errors.push(String(d)));
   load.stderr.on('data', (d) => errors.push(String(d)));
-  const kill = () => [dump, load].forEach((p) => p.exitCode === null && p.signalCode === null && p.kill('SIGKILL'));
   if (signal?.aborted) kill();
   else signal?.addEventListener('abort', kill, { once: true });
   // One side failing stops the other: a dump whose reader is gone would block on a full pipe for ever.
@@ -291,6 +408,9 @@ function pipeDump(source: MysqlLocation, target: MysqlLocation, tables: string[]
   return Promise.all([exit(dump), exit(load)]).then(([a, b]) => {
     signal?.removeEventListener('abort', kill);
     signal?.throwIfAborted();
-    if (a !== 0 || b !== 0) throw new Error(`dump of ${tables.join(', ')} failed: ${errors.join(' ').trim().slice(0, 500)}`);
+    if (refused) throw refused;
+    if (a !== 0) throw new Error(`dump of ${tables.join(', ')} failed: ${errors.join(' ').trim().slice(0, 500)}`);
+    if (unfinished) throw unfinished;
+    if (b !== 0) throw new Error(`dump of ${tables.join(', ')} failed: ${errors.join(' ').trim().slice(0, 500)}`);
   });
 }

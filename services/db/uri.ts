@@ -57,9 +57,33 @@ export function locate(uri: string): DbLocation {
   throw new InputError(`${printable(safe(uri))}: unsupported database scheme ${printable(url.protocol)}`);
 }
 
+/**
+ * The user information of an authority runs to its LAST @ (the URL parser splits there:
+ * `mysql://u:hunter@2secret@host/db` is user u, password hunter@2secret, host host), and an authority
+ * ends at the first / ? or # (spaces do not end it: the parser takes `u:a b@host`). Greedy, so a password
+ * holding @ or spaces is hidden whole; in free text this may hide a little more than the password, the safe side.
+ */
+const USERINFO = /(\/\/[^:/?#@]*):[^/?#]*@/g;
+const USERINFO_ANYWHERE = /(\/\/[^:/?#@]*):.*@/g;
+
 /** The URI (or any text holding URIs) with every password replaced, for messages and logs. */
 export function safe(text: string): string {
-  return text.replace(/(\/\/[^:/@\s]*):[^@/\s]*@/g, '$1:***@');
+  if (typeof text !== 'string') return text;
+  // One URI (a job's input, a target root): parsed as locate() parses it, and rebuilt without its password.
+  if (!/\s/.test(text)) {
+    try {
+      const url = new URL(text);
+      if (url.password) {
+        url.password = '***';
+        return url.href;
+      }
+    } catch {
+      // Not a URI the parser takes (an unencoded / ? or # in the password): up to the last @ of it.
+      if (text.length <= MAX_URI_LENGTH) return text.replace(USERINFO_ANYWHERE, '$1:***@');
+    }
+  }
+  // Text holding URIs, or one the parser refuses: every user:password@, up to the last @ of its authority.
+  return text.replace(USERINFO, '$1:***@');
 }
 
 /** Replaces passwords in every URI-looking string of a value. */

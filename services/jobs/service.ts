@@ -3,7 +3,9 @@
  * (POST /jobs, GET /jobs/:id[?format=failures], DELETE /jobs/:id?kill=1, GET /jobs), a job store and a runner.
  * Hardened for hostile callers: bodies limited to BODY_LIMIT bytes and MAX_DEPTH levels, URIs and
  * lists bounded, every refusal a 4xx `{error}` (never a 500), and with a token every route wants
- * `Authorization: Bearer <token>` (401 otherwise).
+ * `Authorization: Bearer <token>` (401 otherwise). Without a token only requests whose Host header is
+ * a loopback name or address (localhost, 127.x.x.x, [::1], any port) are answered (421 otherwise): a
+ * web page that rebinds its own name to 127.0.0.1 cannot drive the open local services.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
@@ -32,7 +34,7 @@ export interface JobServiceOptions {
   work: JobWork;
   /** Services with their own submit/poll shapes (the event service) add routes here instead. */
   routes?: (app: FastifyInstance, service: JobService) => void;
-  /** When set, every route wants `Authorization: Bearer <token>`. */
+  /** When set, every route wants `Authorization: Bearer <token>`; when not, only requests to a loopback Host are answered. */
   token?: string;
   /** Seals job inputs' passwords; default: the key file in dataDir. */
   sealer?: Sealer;
@@ -86,12 +88,28 @@ export function idempotencyKey(header: unknown): string | undefined {
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
+/** Whether a Host header names this machine's loopback: localhost, 127.x.x.x or [::1], with any port (or none). */
+export function isLoopbackHostHeader(header: unknown): boolean {
+  if (typeof header !== 'string') return false;
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+))(?::\d{1,5})?$/.exec(header.trim());
+  if (!m) return false;
+  const host = (m[1] ?? m[2]).toLowerCase().replace(/\.$/, '');
+  if (m[1] !== undefined) return host === '::1' || /^(?:0{1,4}:){7}0{0,3}1$/.test(host);
+  return host === 'localhost' || /^127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(host);
+}
+
 export function createJobService(opts: JobServiceOptions): JobService {
   const store = new JobStore(path.join(opts.dataDir, `${opts.name}-jobs.sqlite`), opts.sealer ?? stackSealer({ dataDir: opts.dataDir }));
   const runner = new JobRunner(store, opts.work);
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT });
 
-  if (opts.token !== undefined) {
+  if (opts.token === undefined) {
+    app.addHook('onRequest', async (request, reply) => {
+      if (!isLoopbackHostHeader(request.headers.host)) {
+        return reply.code(421).send({ error: `this service answers only requests to localhost, 127.0.0.1 or [::1] (Host: ${printable(String(request.headers.host ?? ''), 100)}); set LOCAL_STACK_TOKEN to serve others` });
+      }
+    });
+  } else {
     const expected = digest(opts.token);
     app.addHook('onRequest', async (request, reply) => {
       const header = request.headers.authorization;

@@ -169,7 +169,11 @@ test('a replacement cancelled mid-copy leaves the previous staging copy exactly 
   const previous = await tableChecksums(staging, name);
   expect(Object.keys(previous).length).toBeGreaterThan(3);
 
-  const again = await h.submit(spec(mariadbUri(source, name), { comment: 'again' }));
+  // (The first's lock closes a moment after its last step: until then a second submission is a 409.)
+  const again = await waitFor(async () => {
+    const res = await h.submit(spec(mariadbUri(source, name), { comment: 'again' }));
+    return res.statusCode === 409 ? undefined : res;
+  }, 30_000, 'the lock to be released');
   await waitFor(async () => (await h.progress(again.json.token)).step === 'copy' || undefined, 120_000, 'the copy step');
   await h.app.inject({ method: 'POST', url: `/handovers/${again.json.token}/cancel`, payload: { reason: 'mid-copy' } });
   const cancelled = await h.waitForStatus(again.json.token, 'cancelled', 120_000);

@@ -5,23 +5,27 @@
  * before the attacks and again at the end: it must not have changed. Every attack is counted; the
  * tally is printed at the end.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import mysql from 'mysql2/promise';
-import { dumpCommands, workSchemas } from '../../services/copy/copy';
+import { copyDatabase, dumpCommands, workSchemas } from '../../services/copy/copy';
+import { DumpGuard, checkCreateTable, createTableProblem } from '../../services/copy/guard';
 import { createCopyService } from '../../services/copy/service';
 import { checkTarget, parseTargetRoots } from '../../services/copy/targets';
 import { openDatabase, serverConnection } from '../../services/db/database';
 import { identifier, quoteIdent, resolveUnder } from '../../services/db/names';
-import { locate } from '../../services/db/uri';
+import { locate, redact, safe } from '../../services/db/uri';
 import { createDemoDatabase } from '../../services/demo';
 import { dumpDatabase } from '../../services/event/dump';
 import { stackSealer } from '../../services/jobs/secrets';
 import { JobStore } from '../../services/jobs/store';
-import { type LocalStack, type StackService, startLocalStack } from '../../services/stack';
+import { isLoopbackHostHeader } from '../../services/jobs/service';
+import { type LocalStack, type StackService, isLoopbackHost, startLocalStack } from '../../services/stack';
 import { manyTables } from '../helpers/databases';
 import { type MariaDbSettings, mariadbSettings, mariadbUri } from '../helpers/harness';
 import { waitFor } from '../helpers/wait';
@@ -163,6 +167,40 @@ function sqliteWith(file: string, statements: string[]): void {
   db.close();
 }
 
+/** types_core_110_1 on the source: every kind of column, values with quotes, backslashes, ; and control bytes, a foreign key, generated and invisible columns. */
+async function createEverything(): Promise<void> {
+  const db = 'types_core_110_1';
+  await sql(source, `DROP DATABASE IF EXISTS ${db}`);
+  await sql(source, `CREATE DATABASE ${db}`);
+  await sql(
+    source,
+    `CREATE TABLE ${db}.everything (
+      id INT(6) UNSIGNED ZEROFILL NOT NULL PRIMARY KEY, i BIGINT, u BIGINT UNSIGNED, d DECIMAL(30,10), f FLOAT, g DOUBLE, b BIT(7),
+      s VARCHAR(200) DEFAULT 'a;b' COMMENT 'x''); DROP DATABASE canary_keep; --', t TEXT, bl BLOB, bin VARBINARY(300), dt DATETIME(6), da DATE,
+      tm TIME, y YEAR, e ENUM('a','b;c'), st SET('x','y'), j JSON, geo GEOMETRY, u8 VARCHAR(50) CHARACTER SET utf8mb4, l1 VARCHAR(50) CHARACTER SET latin1
+    ) ENGINE=InnoDB COMMENT='a table; with a comment'`,
+  );
+  await sql(
+    source,
+    `CREATE TABLE ${db}.child (id INT NOT NULL PRIMARY KEY, parent INT(6) UNSIGNED ZEROFILL, twice INT AS (id * 2) VIRTUAL, hidden VARCHAR(10) INVISIBLE DEFAULT 'h;',
+      CONSTRAINT child_parent FOREIGN KEY (parent) REFERENCES ${db}.everything (id)) ENGINE=InnoDB`,
+  );
+  await sql(
+    source,
+    `INSERT INTO ${db}.everything (id, i, u, d, f, g, b, s, t, bl, bin, dt, da, tm, y, e, st, j, geo, u8, l1)
+     VALUES (?, ?, ?, ?, ?, ?, b'1010101', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ST_GeomFromText(?), ?, ?)`,
+    [
+      1, '-9223372036854775808', '18446744073709551615', '-12345678901234567890.0123456789', 1.5, -2.5e-300,
+      "x'); DROP DATABASE canary_keep; -- \\'", 'line\nbreak\r\\ back\\slash "dq" `bt` \0nul \x1a; DROP DATABASE canary_keep;',
+      Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from("'\\;\n\0`\""), '2020-02-29 23:59:59.123456', '1000-01-01',
+      '-838:59:59', 2155, 'b;c', 'x,y', '{"a": "b;c\'"}', 'POINT(1 2)', '😀 ünïcödé; ok', 'café',
+    ],
+  );
+  await sql(source, `INSERT INTO ${db}.everything (id) VALUES (2)`);
+  await sql(source, `INSERT INTO ${db}.everything (id, i, bl, s) SELECT seq + 10, -seq, UNHEX(SHA2(seq, 512)), CONCAT('row ', seq, ' \\'); DROP') FROM ${db}.seq_1_to_3000`);
+  await sql(source, `INSERT INTO ${db}.child (id, parent, hidden) VALUES (1, 1, 'x'';y'), (2, 2, DEFAULT)`);
+}
+
 // ------------------------------------------------------------------ the scene
 
 beforeAll(async () => {
@@ -219,6 +257,21 @@ beforeAll(async () => {
     await sql(source, `INSERT INTO ${q(db)}.canary VALUES (1)`);
     await sql(source, `CREATE TABLE ${q(db)}.${q(name)} (id INT)`);
   }
+
+  // A source server of the submitter's own may define its tables any way it likes. Here: a MERGE table
+  // whose rows go into a database of the same name on whichever server it is made (merge_victim, also on
+  // staging), and a database with every kind of value, strings that look like SQL included.
+  for (const m of [source, staging]) {
+    await sql(m, 'DROP DATABASE IF EXISTS merge_victim');
+    await sql(m, 'CREATE DATABASE merge_victim');
+    await sql(m, 'CREATE TABLE merge_victim.gene (id INT NOT NULL, v VARCHAR(40), KEY (id)) ENGINE=MyISAM');
+  }
+  await sql(staging, "INSERT INTO merge_victim.gene VALUES (1, 'kept'), (2, 'kept')");
+  await sql(source, 'DROP DATABASE IF EXISTS merge_core_110_1');
+  await sql(source, 'CREATE DATABASE merge_core_110_1');
+  await sql(source, 'CREATE TABLE merge_core_110_1.t (id INT NOT NULL, v VARCHAR(40), KEY (id)) ENGINE=MRG_MyISAM UNION=(`merge_victim`.`gene`) INSERT_METHOD=LAST');
+  await sql(source, "INSERT INTO merge_core_110_1.t VALUES (7, 'planted'), (8, 'planted')");
+  await createEverything();
 
   stack = await startLocalStack({
     dataDir,
@@ -445,6 +498,164 @@ describe('names are data, never code', () => {
   });
 });
 
+// ------------------------------------------------------------------ 2b. the source server may be the submitter's own
+
+describe("a source server of the submitter's own runs nothing on staging", () => {
+  const T = 'CREATE TABLE `t` (\n  `a` int(11) DEFAULT NULL\n) ENGINE=InnoDB DEFAULT CHARSET=latin1';
+  const NOT_SINGLE = /^the source's definition of table t is not a single CREATE TABLE statement/;
+
+  test('the definition check: one CREATE TABLE of that table, run as it is, or the copy fails', () => {
+    const hostile: Array<[string, unknown, RegExp]> = [
+      ['a second statement after ;', 'CREATE TABLE `t`(a int); DROP DATABASE other_core_110_1', NOT_SINGLE],
+      ['; DROP DATABASE x at the end', `${T}; DROP DATABASE x`, NOT_SINGLE],
+      ['a ; with no space', `${T};DROP DATABASE x`, NOT_SINGLE],
+      ['a lone ; at the end', `${T};`, NOT_SINGLE],
+      ['a second CREATE TABLE', `${T}; CREATE TABLE \`u\` (a int)`, NOT_SINGLE],
+      ['a statement hidden in an executable comment', 'CREATE TABLE `t` (a int) /*!; DROP DATABASE x */', NOT_SINGLE],
+      ['a statement hidden in a versioned MariaDB comment', 'CREATE TABLE `t` (a int) /*M!100100 ; DROP DATABASE x */', NOT_SINGLE],
+      ['a statement after a # comment line', 'CREATE TABLE `t` (a int) # a comment\n; DROP DATABASE x', NOT_SINGLE],
+      ['1--1 is no comment', 'CREATE TABLE `t` (a int DEFAULT 1--1); DROP DATABASE x', NOT_SINGLE],
+      ["a string closed by \\\\'", "CREATE TABLE `t` (a varchar(9) DEFAULT 'a\\\\'; DROP DATABASE x; -- ')", NOT_SINGLE],
+      ['a double-quoted text', 'CREATE TABLE `t` (a varchar(3) DEFAULT "x;")', NOT_SINGLE],
+      ['an unterminated string', "CREATE TABLE `t` (a varchar(3) DEFAULT 'x)", NOT_SINGLE],
+      ['an unterminated executable comment', 'CREATE TABLE `t` (a int) /*! DROP DATABASE x', NOT_SINGLE],
+      ['another table name', 'CREATE TABLE `u` (a int)', NOT_SINGLE],
+      ['a name qualified with another database', 'CREATE TABLE `other_core_110_1`.`t` (a int)', NOT_SINGLE],
+      ['the name with a suffix', 'CREATE TABLE `t2` (a int)', NOT_SINGLE],
+      ['another statement altogether', 'DROP DATABASE other_core_110_1', NOT_SINGLE],
+      ['a view', 'CREATE VIEW `t` AS SELECT 1', NOT_SINGLE],
+      ['CREATE OR REPLACE', 'CREATE OR REPLACE TABLE `t` (a int)', NOT_SINGLE],
+      ['leading space', ' CREATE TABLE `t` (a int)', NOT_SINGLE],
+      ['no text at all', undefined, NOT_SINGLE],
+      ['CREATE TABLE ... SELECT reading a file', "CREATE TABLE `t` (a longtext) SELECT LOAD_FILE('/etc/passwd') AS a", /has SELECT outside quotes/],
+      ['a default reading a file', "CREATE TABLE `t` (a longtext DEFAULT (LOAD_FILE('/etc/passwd')))", /has LOAD_FILE outside quotes/],
+      ['a MERGE table over another database', 'CREATE TABLE `t` (a int) ENGINE=MRG_MyISAM INSERT_METHOD=LAST UNION=(`canary_keep`.`canary`)', /uses ENGINE=MRG_MyISAM/],
+      ['a FEDERATED table', "CREATE TABLE `t` (a int) ENGINE=FEDERATED CONNECTION='mysql://u@elsewhere/db/t'", /uses ENGINE=FEDERATED/],
+      ['a CONNECT table on a file', "CREATE TABLE `t` (a int) ENGINE=CONNECT TABLE_TYPE=CSV FILE_NAME='/etc/passwd'", /uses ENGINE=CONNECT/],
+      ['an engine in a partition', 'CREATE TABLE `t` (a int) ENGINE=InnoDB PARTITION BY HASH (a) (PARTITION p0 ENGINE = SPIDER)', /uses ENGINE=SPIDER/],
+      ['files in another folder', "CREATE TABLE `t` (a int) ENGINE=InnoDB DATA DIRECTORY='/var/lib/mysql-other'", /has DIRECTORY outside quotes/],
+      ['a foreign key into another database', 'CREATE TABLE `t` (a int, CONSTRAINT f FOREIGN KEY (a) REFERENCES `other_core_110_1`.`gene` (`gene_id`)) ENGINE=InnoDB', /foreign key to a table of another database/],
+    ];
+    for (const [name, text, message] of hostile) {
+      expect({ name, problem: createTableProblem(text, 't') }).toEqual({ name, problem: expect.any(String) });
+      expect(() => checkCreateTable(text, 't')).toThrow(message);
+    }
+    const fine: Array<[string, string]> = [
+      ['the server’s own text', T],
+      ['strings holding ; and quotes', "CREATE TABLE `t` (\n  `a` varchar(9) DEFAULT 'a;b' COMMENT 'it\\'s; fine',\n  `b` int(11) COMMENT 'x'';y'\n) ENGINE=InnoDB"],
+      ['names holding ; and backquotes', 'CREATE TABLE `t` (\n  `a;b` int(11),\n  `c``;d` int(11)\n) ENGINE=MyISAM'],
+      ['a comment holding ;', 'CREATE TABLE `t` (\n  `a` datetime /* mariadb-5.3; old */ DEFAULT NULL\n) ENGINE=Aria'],
+      ['partitions in a versioned comment', 'CREATE TABLE `t` (\n  `a` int(11) NOT NULL\n) ENGINE=InnoDB\n/*!50100 PARTITION BY RANGE (`a`)\n(PARTITION p0 VALUES LESS THAN (10) ENGINE = InnoDB) */'],
+      ['a foreign key in the same database', 'CREATE TABLE `t` (\n  `a` int(11),\n  CONSTRAINT `f` FOREIGN KEY (`a`) REFERENCES `gene` (`gene_id`)\n) ENGINE=InnoDB'],
+      ['a check and a generated column', 'CREATE TABLE `t` (\n  `j` longtext CHECK (json_valid(`j`)),\n  `n` int(11) GENERATED ALWAYS AS (`a` * 2) VIRTUAL\n) ENGINE=InnoDB'],
+    ];
+    for (const [name, text] of fine) expect({ name, problem: createTableProblem(text, 't') }).toEqual({ name, problem: undefined });
+    expect(checkCreateTable(T, 't')).toBe(T); // run exactly as the server wrote it
+  });
+
+  /** Feeds `text` to a guard in chunks of `size` as the copy does: returns what would have reached the loader, and the refusal. */
+  const through = (tables: string[], text: string | Buffer, size: number) => {
+    const guard = new DumpGuard(tables);
+    const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
+    const passed: Buffer[] = [];
+    try {
+      for (let i = 0; i < bytes.length; i += size) passed.push(...guard.write(bytes.subarray(i, i + size)));
+      guard.end();
+      return { passed: Buffer.concat(passed).toString('latin1'), refused: undefined };
+    } catch (err) {
+      return { passed: Buffer.concat(passed).toString('latin1'), refused: (err as Error).message };
+    }
+  };
+
+  test('the dump guard passes what mariadb-dump writes, split anywhere, and nothing a server could add', async () => {
+    // The real dump of the every-kind-of-value database, as the copy runs it.
+    const args = dumpCommands(locate(sourceUri('types_core_110_1')) as never, locate(stagingUri('types_core_110_1')) as never, ['child', 'everything']);
+    const dump = spawnSync(['/usr/bin/mariadb-dump', '/usr/bin/mysqldump'].find((b) => existsSync(b))!, args.dump, { env: { ...process.env, MYSQL_PWD: source.password }, maxBuffer: 1 << 28 });
+    expect(dump.status).toBe(0);
+    const text = dump.stdout as Buffer;
+    expect(text.includes('INSERT INTO `child` (`id`, `parent`, `twice`, `hidden`) VALUES')).toBe(true); // the column-list form
+    for (const size of [1, 2, 3, 7, 100, 4096, text.length]) {
+      const { passed, refused } = through(['child', 'everything'], text, size);
+      expect({ size, refused, same: passed === text.toString('latin1') }).toEqual({ size, refused: undefined, same: true }); // passed on byte for byte
+    }
+    // The same dump for a stream that copies only `everything`: the rows of `child` are refused.
+    expect(through(['everything'], text, 65536).refused).toMatch(/a statement on `child`, which this dump does not copy/);
+
+    const rows = "INSERT INTO `t` VALUES\n(1,'a;b',NULL,-2.5e-300,0x1F,b'101',_binary 'x'),\n(2,'it\\'s',00042,12.50,'',1.,'x''y');\n";
+    const header = "/*M!999999\\- enable the sandbox mode */ \n/*!40101 SET NAMES utf8mb4 */;\n/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;\n\nLOCK TABLES `t` WRITE;\n/*!40000 ALTER TABLE `t` DISABLE KEYS */;\n";
+    const footer = '/*!40000 ALTER TABLE `t` ENABLE KEYS */;\nUNLOCK TABLES;\n/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;\n';
+    for (const size of [1, 3, 1000]) expect(through(['t'], header + rows + footer, size)).toEqual({ passed: header + rows + footer, refused: undefined });
+    const hostile: Array<[string, string]> = [
+      ['a number column whose value closes the INSERT', "INSERT INTO `t` VALUES\n(1); DROP DATABASE canary_keep; -- ,'x');\n"],
+      ['a decimal written in quotes unescaped', "INSERT INTO `t` VALUES\n('1'); DROP DATABASE canary_keep; -- ');\n"],
+      ['a statement after the rows', "INSERT INTO `t` VALUES\n(1),\n(2);\nDROP DATABASE canary_keep;\n"],
+      ['a statement between rows', "INSERT INTO `t` VALUES\n(1),\nDROP DATABASE canary_keep;\n"],
+      ['rows into another table', "INSERT INTO `canary` VALUES\n(1);\n"],
+      ['rows into another database', "INSERT INTO `canary_keep`.`canary` VALUES\n(1);\n"],
+      ['a lock on another table', 'LOCK TABLES `canary` WRITE;\n'],
+      ['a comment line carrying a statement', '-- Server version\t10.11\nDROP DATABASE canary_keep;\n'],
+      ['a version comment carrying a statement', '/*!40000 DROP DATABASE canary_keep */;\n'],
+      ['USE of another database', 'USE `canary_keep`;\n'],
+      ['a session setting that changes how quotes are read', "/*!40101 SET SQL_MODE='NO_BACKSLASH_ESCAPES' */;\n"],
+      ['a client command', '\\! touch /tmp/owned\n'],
+      ['a function in a value', "INSERT INTO `t` VALUES\n(LOAD_FILE('/etc/passwd'));\n"],
+      ['a raw newline in a string', "INSERT INTO `t` VALUES\n('a\n'); DROP DATABASE canary_keep; -- ');\n"],
+      ['an INSERT ... SELECT', 'INSERT INTO `t` SELECT * FROM canary_keep.canary;\n'],
+      ['a dump that stops inside a statement', "INSERT INTO `t` VALUES\n(1,'abc"],
+    ];
+    for (const [name, text] of hostile) {
+      await attack(`dump stream: ${name}`, () => {
+        for (const size of [1, 5, 4096]) {
+          const { passed, refused } = through(['t'], header + text, size);
+          expect({ name, size, refused }).toEqual({ name, size, refused: expect.stringMatching(/^the source's dump holds something the copy does not load/) });
+          // What reached the loader is a prefix of allowed statements: the loader is killed before it ends.
+          expect(passed.includes('DROP')).toBe(false);
+          expect(passed.includes('canary')).toBe(false);
+          expect(passed.includes('LOAD_FILE')).toBe(false);
+        }
+        return Promise.resolve();
+      });
+    }
+  });
+
+  test('the dump writes rows only: no CREATE, no USE, no comments; utf8mb4 on both sides', () => {
+    const { dump, load } = dumpCommands(locate(sourceUri('felis_catus_core_110_5')) as never, locate(stagingUri('felis_catus_core_110_5')) as never, ['gene']);
+    expect(dump).toEqual(expect.arrayContaining(['--no-create-info', '--no-create-db', '--skip-triggers', '--skip-comments', '--default-character-set=utf8mb4']));
+    expect(dump.indexOf('--no-create-info')).toBeLessThan(dump.indexOf('--'));
+    expect(load).toEqual(expect.arrayContaining(['--sandbox', '--default-character-set=utf8mb4']));
+  });
+
+  test('a MERGE table whose rows would go into another staging database: the copy fails, that database is untouched, no schema is made', async () => {
+    await attack('source table defined as a MERGE table over another database', async () => {
+      const before = await tableDigest(staging, 'merge_victim');
+      expect(before).toEqual({ gene: [expect.any(Number), 2] });
+      const res = await post('copy', { source_db_uri: sourceUri('merge_core_110_1'), target_db_uri: stagingUri('merge_core_110_1') });
+      expect(res.status).toBe(201);
+      expect(await finished('copy', res.json.job_id)).toMatchObject({ status: 'failed' });
+      expect(await failure('copy', res.json.job_id)).toMatch(/^the source's definition of table t uses ENGINE=MRG_MyISAM; a copy makes only InnoDB, MyISAM/);
+      expect(await tableDigest(staging, 'merge_victim')).toEqual(before);
+      expect(await schemasLike(staging, 'merge\\_core%')).toEqual([]);
+      expect(await schemasLike(staging, 'handover\\_%')).toEqual([]);
+    });
+  });
+
+  test('a database with every kind of value, strings that look like SQL included, is copied exactly', async () => {
+    const name = 'types_core_110_1';
+    const res = await post('copy', { source_db_uri: sourceUri(name), target_db_uri: stagingUri(name) });
+    expect(await finished('copy', res.json.job_id)).toMatchObject({ status: 'complete', output: { tables: { child: 2, everything: 3002 } } });
+    expect(await tableDigest(staging, name)).toEqual(await tableDigest(source, name));
+    for (const table of ['everything', 'child']) {
+      const [a] = await sql<Array<Record<string, string>>>(source, `SHOW CREATE TABLE ${q(name)}.${q(table)}`);
+      const [b] = await sql<Array<Record<string, string>>>(staging, `SHOW CREATE TABLE ${q(name)}.${q(table)}`);
+      expect(b['Create Table']).toBe(a['Create Table']);
+    }
+    const row = async (m: MariaDbSettings) =>
+      (await sql<Array<Record<string, unknown>>>(m, `SELECT HEX(bl) AS bl, HEX(bin) AS bin, t, s, u, i, d, u8, l1, ST_AsText(geo) AS geo, j FROM ${q(name)}.everything WHERE id = 1`))[0];
+    expect(await row(staging)).toEqual(await row(source));
+    expect(await schemasLike(staging, 'handover\\_%')).toEqual([]);
+  });
+});
+
 // ------------------------------------------------------------------ 3. atomic replace
 
 describe('replace atomically', () => {
@@ -508,6 +719,57 @@ describe('replace atomically', () => {
     expect(await schemasLike(staging, 'handover\\_%')).toEqual([]);
   });
 
+  test('symbolic links planted at the temporary names are never written through: the copy works in a private 0700 folder', async () => {
+    await attack('SQLite temporary file or journal replaced by a symbolic link while the copy runs', async () => {
+      const base = 'planted_core_110_1.sqlite';
+      const target = path.join(stagingDir, base);
+      const notes = path.join(elsewhere, 'notes.txt');
+      const notesBefore = sha(notes);
+      // Links where older copies wrote their temporary file and its journal: to a file outside staging and to a new name there.
+      const plant = () => {
+        for (const [name, to] of [[`.${base}.copying`, notes], [`.${base}.copying-journal`, path.join(elsewhere, 'planted-journal')], [`.${base}.copying-wal`, path.join(elsewhere, 'planted-wal')]]) {
+          rmSync(path.join(stagingDir, name), { force: true });
+          symlinkSync(to, path.join(stagingDir, name));
+        }
+      };
+      plant();
+      const seen: string[] = [];
+      const policy = { roots: parseTargetRoots(`sqlite:///${stagingDir}/`), protectedDirs: [dataDir] };
+      const out = await copyDatabase(
+        { source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')), target_db_uri: sqliteUri(target) },
+        {
+          policy,
+          progress: () => {
+            // Planted again between the copy's start and its first write, as a racing attacker would.
+            plant();
+            for (const f of readdirSync(stagingDir).filter((f) => f.startsWith(`.${base}.copying-`) && lstatSync(path.join(stagingDir, f)).isDirectory())) {
+              seen.push(`${f.replace(/-[^-]+$/, '-XXXXXX')} ${(statSync(path.join(stagingDir, f)).mode & 0o777).toString(8)} ${readdirSync(path.join(stagingDir, f)).sort().join(',')}`);
+            }
+          },
+        },
+      );
+      expect(out.tables).toMatchObject({ gene: 200 });
+      expect(new Set(seen)).toEqual(new Set([`.${base}.copying-XXXXXX 700 ${base},${base}-journal`]));
+      expect(sha(notes)).toBe(notesBefore);
+      expect(existsSync(path.join(elsewhere, 'planted-journal'))).toBe(false);
+      expect(existsSync(path.join(elsewhere, 'planted-wal'))).toBe(false);
+      expect(lstatSync(target).isFile()).toBe(true);
+      const db = new DatabaseSync(target, { readOnly: true });
+      try {
+        expect(db.prepare('SELECT count(*) AS n FROM gene').get()).toMatchObject({ n: 200 });
+      } finally {
+        db.close();
+      }
+      // The private folder is gone; the planted links are still links (nothing was written through them), and the next copy clears them.
+      const left = readdirSync(stagingDir).filter((f) => f.startsWith(`.${base}`));
+      expect(left.sort()).toEqual([`.${base}.copying`, `.${base}.copying-journal`, `.${base}.copying-wal`]);
+      for (const f of left) expect(lstatSync(path.join(stagingDir, f)).isSymbolicLink()).toBe(true);
+      await copyDatabase({ source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')), target_db_uri: sqliteUri(target), drop: true }, { policy });
+      expect(readdirSync(stagingDir).filter((f) => f.startsWith(`.${base}`))).toEqual([]);
+      expect(sha(notes)).toBe(notesBefore);
+    });
+  });
+
   test('one copy per target: a second job for the same target waits for the first, then runs', async () => {
     const target = sqliteUri(path.join(stagingDir, 'mutex_core_110_1.sqlite'));
     const body = { source_db_uri: sqliteUri(path.join(upstream, 'big_core_110_1.sqlite')), target_db_uri: target, drop: true };
@@ -561,6 +823,33 @@ describe('no password at rest', () => {
       expect(text).not.toContain(source.password);
       expect(text).not.toContain(staging.password);
     }
+  });
+
+  test('a password holding @ (or spaces) is hidden whole: in messages, job views, lists, failures and files', async () => {
+    await attack('password with @ half shown', async () => {
+      expect(safe('mysql://u:hunter@2secret@host/db')).toBe('mysql://u:***@host/db');
+      expect(safe('mysql://u:hunter@2secret@host:3306/db_core_1')).toBe('mysql://u:***@host:3306/db_core_1');
+      expect(safe('mysql://u:a b@c@host/db')).toBe('mysql://u:***@host/db');
+      expect(safe('mysql://u:p/w@d@host/db')).toBe('mysql://u:***@host/db'); // the parser refuses it: up to the last @
+      expect(safe('could not reach mysql://u:hunter@2secret@h:1/a_core_1: refused; also mysql+pymysql://v:x@y@z/b')).toBe(
+        'could not reach mysql://u:***@h:1/a_core_1: refused; also mysql+pymysql://v:***@z/b',
+      );
+      expect(safe('mysql://u@host/db')).toBe('mysql://u@host/db');
+      expect(safe('sqlite:////data/x@y.sqlite')).toBe('sqlite:////data/x@y.sqlite');
+      expect(redact({ a: ['mysql://u:p@q@h/db'], b: { c: 'mysql://u:p@h/db' } })).toEqual({ a: ['mysql://u:***@h/db'], b: { c: 'mysql://u:***@h/db' } });
+      expect(locate('mysql://u:hunter@2secret@host/db')).toMatchObject({ user: 'u', password: 'hunter@2secret', host: 'host' });
+
+      // Through a service: a healthcheck of a database with such a password (the server refuses the login).
+      const uri = `mysql://${staging.user}:hunter@2secret@${staging.host}:${staging.port}/canary_keep`;
+      const res = await post('healthcheck', { db_uri: uri, hc_groups: ['meta'] });
+      expect(res.status).toBe(201);
+      const done = await finished('healthcheck', res.json.job_id);
+      expect(done.input.db_uri).toBe(`mysql://${staging.user}:***@${staging.host}:${staging.port}/canary_keep`);
+      const shown = JSON.stringify([done, (await call('healthcheck', 'GET', '/jobs')).json, await failure('healthcheck', res.json.job_id)]);
+      expect(shown).not.toContain('2secret');
+      expect(shown).not.toContain('hunter');
+      for (const [file, bytes] of rawFiles(dataDir)) expect({ file, holds: bytes.includes('2secret') || bytes.includes('hunter') }).toEqual({ file, holds: false });
+    });
   });
 
   test('a job with a sealed password resumes after a restart; with another key it fails, saying why', async () => {
@@ -667,6 +956,96 @@ describe('a token, when configured, is required on every route', () => {
     expect((await call('healthcheck', 'GET', `/jobs/${ok.json.job_id}`, undefined, { authorization: `bearer ${TOKEN}` }, guarded)).status).toBe(200);
     expect((await call('event', 'POST', '/jobs', { type: 'nothing', genome: 'x' }, { authorization: `Bearer ${TOKEN}` }, guarded)).status).toBe(200);
     await expect(startLocalStack({ dataDir: path.join(dir, 'short'), ports: PORTS, token: 'short' })).rejects.toThrow(/at least 16 characters/);
+  });
+});
+
+// ------------------------------------------------------------------ 5b. open services: loopback only
+
+/** A request with a Host header of our choosing (fetch sets its own), or with none. */
+function withHost(url: string, method: string, host: string | undefined, body?: unknown): Promise<{ status: number; json: Record<string, unknown> | undefined }> {
+  const u = new URL(url);
+  const text = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        hostname: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method,
+        setHost: false,
+        headers: { ...(host !== undefined ? { host } : {}), ...(text ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } : {}) },
+      },
+      (res) => {
+        let data = '';
+        res.on('data', (d) => (data += d));
+        res.on('end', () => resolve({ status: res.statusCode!, json: data ? (JSON.parse(data) as Record<string, unknown>) : undefined }));
+      },
+    );
+    req.on('error', reject);
+    req.end(text);
+  });
+}
+
+describe('open services (no token) answer only requests to a loopback name; other hosts need a token', () => {
+  test('a Host that is not localhost, 127.x.x.x or [::1]: 421 and no job, on every service (DNS rebinding)', async () => {
+    const refusedHosts = ['evil.example', 'evil.example:4002', '127.0.0.1.nip.io', 'localhost.evil.example', 'evil-localhost', '10.0.0.5', '192.168.1.20:4001', '0.0.0.0', '[::2]', '[::ffff:10.0.0.1]', '127.0.0.1:4002@evil.example', '', undefined];
+    const routes: Array<[StackService, string, string, unknown?]> = [
+      ['healthcheck', 'POST', '/jobs', { db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')) }],
+      ['copy', 'POST', '/jobs', { source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')), target_db_uri: sqliteUri(path.join(stagingDir, 'rebound_core_1.sqlite')) }],
+      ['copy', 'GET', '/jobs'],
+      ['copy', 'DELETE', '/jobs/1'],
+      ['metadata', 'GET', '/jobs/1'],
+      ['event', 'POST', '/jobs', { type: 'other', genome: 'x' }],
+      ['event', 'GET', '/health'],
+      ['healthcheck', 'GET', '/no/such/route'],
+    ];
+    for (const host of refusedHosts) {
+      for (const [service, method, route, body] of routes) {
+        await attack(`${method} ${service}${route} with Host ${JSON.stringify(host)}`, async () => {
+          const before = jobs(service);
+          const res = await withHost(`${stack.urls[service]}${route}`, method, host, body);
+          // No Host header at all: Node's HTTP server answers 400 itself.
+          if (host === undefined) expect(res.status).toBe(400);
+          else expect({ status: res.status, error: typeof res.json?.error }).toEqual({ status: 421, error: 'string' });
+          expect(jobs(service)).toBe(before);
+        });
+      }
+    }
+    for (const host of ['localhost', 'LOCALHOST:4002', 'localhost.', '127.0.0.1', '127.0.0.1:80', '127.1.2.3:9', '[::1]', '[::1]:4003']) {
+      expect({ host, status: (await withHost(`${stack.urls.copy}/jobs`, 'GET', host)).status }).toEqual({ host, status: 200 });
+    }
+    expect(isLoopbackHostHeader('[0:0:0:0:0:0:0:1]:1')).toBe(true);
+    expect(isLoopbackHostHeader('127.256.0.1')).toBe(false);
+  });
+
+  test('listening on another address than the loopback needs a token; with one, any Host is served to the bearer', async () => {
+    for (const host of ['0.0.0.0', '::', '192.168.1.20', 'example.org']) {
+      expect(isLoopbackHost(host)).toBe(false);
+      await attack(`services listening on ${host} with no token`, async () => {
+        await expect(startLocalStack({ dataDir: path.join(dir, 'exposed'), ports: PORTS, host })).rejects.toThrow(/LOCAL_STACK_HOST .* is not a loopback address.*set LOCAL_STACK_TOKEN/);
+      });
+    }
+    for (const host of ['127.0.0.1', 'localhost', '::1', '[::1]', '127.0.0.2']) expect(isLoopbackHost(host)).toBe(true);
+    const TOKEN = 'local-stack-token-abcdef0123456789';
+    const exposed = await startLocalStack({ dataDir: path.join(dir, 'exposed'), ports: PORTS, host: '0.0.0.0', token: TOKEN });
+    try {
+      const url = exposed.urls.copy.replace('0.0.0.0', '127.0.0.1');
+      const u = new URL(url);
+      const get = (host: string, auth?: string) =>
+        new Promise<number>((resolve, reject) => {
+          const req = http.request({ hostname: u.hostname, port: u.port, path: '/jobs', headers: { host, ...(auth ? { authorization: auth } : {}) } }, (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      expect(await get('services.example.org:4002', `Bearer ${TOKEN}`)).toBe(200);
+      expect(await get('services.example.org:4002')).toBe(401);
+      expect(await get('localhost')).toBe(401);
+    } finally {
+      await exposed.close();
+    }
   });
 });
 
