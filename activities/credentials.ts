@@ -4,7 +4,6 @@ import { parseDbUri, redactText, withoutPassword } from '../common/db-uri';
 import type { Sealer } from '../common/secrets';
 import { type DbRef, failureTypes } from '../vocabulary';
 
-
 export interface Credentials {
   reveal(ref: DbRef): string;
   /** Removes passwords (any URI's, and every password revealed so far) from text bound for history. */

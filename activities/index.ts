@@ -77,4 +77,3 @@ export function createActivities(deps: ActivityDeps): HandoverActivities {
     },
   };
 }
-

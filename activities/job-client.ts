@@ -102,11 +102,7 @@ export class JobServiceClient {
     }
   }
 
-  private async request<T>(
-    method: string,
-    path: string,
-    opts: { body?: object; headers?: Record<string, string>; allow404?: boolean } = {},
-  ): Promise<T> {
+  private async request<T>(method: string, path: string, opts: { body?: object; headers?: Record<string, string>; allow404?: boolean } = {}): Promise<T> {
     const url = `${this.base}${path}`;
     let res: Response;
     try {
@@ -131,10 +127,7 @@ export class JobServiceClient {
       throw new Error(`${this.opts.name} service answered ${res.status} to ${method} ${path}: ${this.opts.redact(text.slice(0, 300))}`);
     }
     if (res.status >= 400) {
-      throw ApplicationFailure.nonRetryable(
-        `${this.opts.name} service refused ${method} ${path} (${res.status}): ${this.opts.redact(text.slice(0, 500))}`,
-        JOB_REJECTED,
-      );
+      throw ApplicationFailure.nonRetryable(`${this.opts.name} service refused ${method} ${path} (${res.status}): ${this.opts.redact(text.slice(0, 500))}`, JOB_REJECTED);
     }
     if (!text) return undefined as T;
     try {

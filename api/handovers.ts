@@ -65,7 +65,11 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
         // Nothing of a batch starts while any of it is refused; the refusals are kept together.
         await temporal.recordRefusals(refused.map((r) => r.refusal));
         const issues = refused.map((r) => ({ field: `handovers.${r.i}.${r.refusal.field}`, message: r.refusal.reason }));
-        throw new HandoverRejected(refused[0].refusal.token, issues, refused.some((r) => r.closed));
+        throw new HandoverRejected(
+          refused[0].refusal.token,
+          issues,
+          refused.some((r) => r.closed),
+        );
       }
       const batchId = `batch-${randomUUID()}`;
       const items = prepared.flatMap((p) => (p.input ? [{ lockKey: p.lockId, handover: p.input }] : []));
@@ -100,7 +104,12 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
     progress: (token: string): Promise<HandoverProgress> => handoverOrRefusal(token, () => temporal.progress(token), refusalProgress),
 
     /** The handover's step reports, oldest first (none for handovers from before reports existed, nor for refusals). */
-    reports: (token: string): Promise<HandoverReport[]> => handoverOrRefusal(token, () => temporal.reports(token), () => []),
+    reports: (token: string): Promise<HandoverReport[]> =>
+      handoverOrRefusal(
+        token,
+        () => temporal.reports(token),
+        () => [],
+      ),
 
     /** Handovers and kept refusals, newest first. */
     async list(filters: ListFilters): Promise<HandoverRow[]> {
@@ -115,9 +124,13 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
     },
 
     async cancel(token: string, request: CancelRequest, caller: Caller): Promise<void> {
-      const description = await handoverOrRefusal(token, () => temporal.describeHandover(token), () => {
-        throw new HandoverEnded('rejected');
-      });
+      const description = await handoverOrRefusal(
+        token,
+        () => temporal.describeHandover(token),
+        () => {
+          throw new HandoverEnded('rejected');
+        },
+      );
       rules.mayActOn(caller, description.memo?.submitted_by as string | undefined, token);
       if (description.status.name !== 'RUNNING') throw new HandoverEnded(description.status.name.toLowerCase());
       // With keys, who cancelled is the key's name, not what the body says.

@@ -11,15 +11,18 @@ import { type Caller, ROLES, type Role } from './caller';
 
 export const MIN_KEY_LENGTH = 16;
 
-const entrySchema = z.strictObject({
-  name: z
-    .string({ error: 'needs a "name" (who this key is, recorded as the submitter)' })
-    .trim()
-    .min(1, 'needs a non-empty "name"')
-    .max(100, 'has a "name" longer than 100 characters')
-    .regex(/^[^\p{Cc}]*$/u, 'has control characters in its "name"'),
-  role: z.enum(ROLES, { error: `needs a "role": one of ${ROLES.join(', ')}` }),
-}, { error: 'must be {"name": "...", "role": "read|submit|operate|admin"}' });
+const entrySchema = z.strictObject(
+  {
+    name: z
+      .string({ error: 'needs a "name" (who this key is, recorded as the submitter)' })
+      .trim()
+      .min(1, 'needs a non-empty "name"')
+      .max(100, 'has a "name" longer than 100 characters')
+      .regex(/^[^\p{Cc}]*$/u, 'has control characters in its "name"'),
+    role: z.enum(ROLES, { error: `needs a "role": one of ${ROLES.join(', ')}` }),
+  },
+  { error: 'must be {"name": "...", "role": "read|submit|operate|admin"}' },
+);
 
 export interface ApiKeys {
   /** How many keys, and their names and roles (never the keys), for the start-up log. */
@@ -67,7 +70,10 @@ export function parseApiKeys(value: string | undefined): ApiKeys | undefined {
   entries.forEach(([key, raw], i) => {
     const label = `entry ${i + 1}${raw && typeof raw === 'object' && typeof (raw as { name?: unknown }).name === 'string' ? ` ("${(raw as { name: string }).name}")` : ''}${where}`;
     const entry = entrySchema.safeParse(raw);
-    if (!entry.success) fail(`${label} ${entry.error.issues.map((issue) => (issue.code === 'unrecognized_keys' ? `has unknown fields (${issue.keys.join(', ')}): only "name" and "role"` : issue.message)).join('; ')}`);
+    if (!entry.success)
+      fail(
+        `${label} ${entry.error.issues.map((issue) => (issue.code === 'unrecognized_keys' ? `has unknown fields (${issue.keys.join(', ')}): only "name" and "role"` : issue.message)).join('; ')}`,
+      );
     const { name, role } = entry.data!;
     if (key.length < MIN_KEY_LENGTH) fail(`the key of ${label} is shorter than ${MIN_KEY_LENGTH} characters`);
     if (!/^[\x21-\x7e]+$/.test(key)) fail(`the key of ${label} must be printable ASCII without spaces (it travels in an HTTP header)`);
@@ -89,7 +95,10 @@ const digest = (key: string) => createHash('sha256').update(key, 'utf8').digest(
 
 /** 127.0.0.0/8, ::1 (also as ::ffff:127.x.x.x or [::1]) and `localhost`. */
 export function isLoopback(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   if (isIP(h) === 4) return h.startsWith('127.');
   if (isIP(h) === 6) return h === '::1' || /^(0{0,4}:){7}0{0,3}1$/.test(h) || /^::ffff:127\./.test(h);

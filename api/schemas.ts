@@ -52,16 +52,14 @@ export const progressAnswer = z.object({
   timeline: z.array(
     z.object({ step: z.enum(STEPS), started_at: z.string(), ended_at: z.string().optional(), outcome: z.enum(OUTCOMES).optional(), message: z.string().optional(), jobs: z.array(job) }),
   ),
-  failure: z
-    .object({ step: z.enum(STEPS), kind: z.string(), reason: z.string(), checks: z.array(z.object({ check: z.string(), messages: z.array(z.string()) })).optional() })
-    .optional(),
+  failure: z.object({ step: z.enum(STEPS), kind: z.string(), reason: z.string(), checks: z.array(z.object({ check: z.string(), messages: z.array(z.string()) })).optional() }).optional(),
   cancelled: z.object({ by: z.string().optional(), reason: z.string().optional() }).optional(),
   events: z.array(z.object({ type: z.string(), genome: z.string(), source: z.string().optional(), details: z.record(z.string(), z.unknown()).optional() })).optional(),
   job_progress: z.string().optional().describe("While a job runs: its service's last word"),
   job: z
     .object({ service: z.string(), id: z.string(), status: z.string(), complete: z.number().optional(), total: z.number().optional(), unit: z.string().optional() })
     .optional()
-    .describe("While a job runs: its own progress, as numbers when its service counts"),
+    .describe('While a job runs: its own progress, as numbers when its service counts'),
 });
 
 export const rowAnswer = z.object({

@@ -28,7 +28,8 @@ async function generate(server: MariaDb): Promise<number> {
       hit_name VARCHAR(64) NOT NULL, score DOUBLE, cigar TEXT, KEY (seq_region_id, start)) ENGINE=InnoDB`);
     await conn.query(`INSERT INTO ${table} (seq_region_id, start, end, hit_name, score, cigar) VALUES (1, 1, 2, 'seed', 1, 'M')`);
   }
-  const size = async () => Number(((await conn.query(`SELECT SUM(DATA_LENGTH + INDEX_LENGTH) AS b FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${NAME}'`))[0] as Array<{ b: number }>)[0].b);
+  const size = async () =>
+    Number(((await conn.query(`SELECT SUM(DATA_LENGTH + INDEX_LENGTH) AS b FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${NAME}'`))[0] as Array<{ b: number }>)[0].b);
   for (const [table, share] of Object.entries(shares)) {
     for (;;) {
       await conn.query('ANALYZE TABLE ' + table);
@@ -91,7 +92,9 @@ async function main(): Promise<void> {
       console.log(`round ${round}: mysqldump | mysql ${b.toFixed(1)} s, copy service ${o.toFixed(1)} s (incl. row-count verification), ratio ${(b / o).toFixed(2)}`);
     }
     const sum = (k: 'baseline' | 'ours') => results.reduce((s, r) => s + r[k], 0);
-    console.log(`\nRESULT: ${(bytes / 1024 ** 3).toFixed(2)} GB, ${results.length} rounds, speed ratio (mysqldump|mysql time / copy service time) = ${(sum('baseline') / sum('ours')).toFixed(2)} (target >= 0.90)`);
+    console.log(
+      `\nRESULT: ${(bytes / 1024 ** 3).toFixed(2)} GB, ${results.length} rounds, speed ratio (mysqldump|mysql time / copy service time) = ${(sum('baseline') / sum('ours')).toFixed(2)} (target >= 0.90)`,
+    );
   } finally {
     await Promise.all([source.stop(), staging.stop()]);
   }

@@ -4,13 +4,20 @@ import type { BatchProgress, ErrorAnswer, HandoverProgress, HandoverReport, Hand
 export type ListRow = HandoverRow;
 
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string, readonly issues: Array<{ field: string; message: string }> = []) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly issues: Array<{ field: string; message: string }> = [],
+  ) {
     super(message);
   }
 }
 
 export class ApiClient {
-  constructor(private readonly base: string, private readonly key?: string) {}
+  constructor(
+    private readonly base: string,
+    private readonly key?: string,
+  ) {}
 
   submit(body: Record<string, string | undefined>) {
     return this.call<{ token: string; status_url: string }>('POST', '/handovers', body);
@@ -55,9 +62,11 @@ export class ApiClient {
       // The API's refusals have this shape; anything else in front of it (a proxy) may answer without some fields.
       const refusal = answer as Partial<ErrorAnswer>;
       const extra =
-        res.status === 409 && refusal.token ? ` (running: ${refusal.token})`
-        : res.status === 401 ? `; give the key with --api-key or HANDOVER_API_KEY${this.key ? ' (the one given was refused)' : ''}`
-        : '';
+        res.status === 409 && refusal.token
+          ? ` (running: ${refusal.token})`
+          : res.status === 401
+            ? `; give the key with --api-key or HANDOVER_API_KEY${this.key ? ' (the one given was refused)' : ''}`
+            : '';
       throw new ApiError(res.status, `${refusal.error ?? `the API answered ${res.status}`}${extra}`, refusal.issues);
     }
     return answer as T;

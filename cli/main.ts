@@ -130,8 +130,14 @@ program
     const text = readFileSync(file, 'utf8');
     const parsed = text.trim().startsWith('{') || text.trim().startsWith('[') ? (JSON.parse(text) as BatchFile) : undefined;
     const items: BatchItem[] = parsed
-      ? (Array.isArray(parsed) ? parsed : parsed.handovers)
-      : text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((src_uri) => ({ src_uri }));
+      ? Array.isArray(parsed)
+        ? parsed
+        : parsed.handovers
+      : text
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l && !l.startsWith('#'))
+          .map((src_uri) => ({ src_uri }));
     if (!o.type && items.some((i) => !i.type)) throw new Error('--type <update type> is required (new_assembly, new_genebuild, patch or other) for items that name none');
     const api = client();
     const answer = await api.batch({ contact: o.contact, handovers: items.map((i) => ({ type: o.type, comment: o.comment, source: 'handover CLI', ...i })) });
@@ -141,7 +147,12 @@ program
       const batch = await api.batchStatus(answer.batch_id);
       if (batch.status === 'ended') {
         for (const h of batch.handovers) console.log(`  ${h.database.padEnd(40)} ${h.status}${h.reason ? ` (${h.reason})` : ''}  ${h.token}`);
-        console.log(Object.entries(batch.counts).filter(([k]) => k !== 'running').map(([k, v]) => `${v} ${k}`).join(', '));
+        console.log(
+          Object.entries(batch.counts)
+            .filter(([k]) => k !== 'running')
+            .map(([k, v]) => `${v} ${k}`)
+            .join(', '),
+        );
         process.exitCode = batch.counts.completed === batch.total ? 0 : 3;
         return;
       }

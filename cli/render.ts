@@ -42,7 +42,14 @@ export function renderList(rows: ListRow[]): string {
     r.step ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...data.map((d) => d[i].length)));
-  return [header, ...data].map((line) => line.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return [header, ...data]
+    .map((line) =>
+      line
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** A line per report: time, level, message. */

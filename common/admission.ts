@@ -30,16 +30,19 @@ export interface AdmissionRules {
   defaultStaging: string;
 }
 
-export type Admission =
-  | { admitted: true; name: DatabaseName; stagingUri: string }
-  | { admitted: false; closed: boolean; field: 'src_uri'; reason: string };
+export type Admission = { admitted: true; name: DatabaseName; stagingUri: string } | { admitted: false; closed: boolean; field: 'src_uri'; reason: string };
 
 /** Whether a database may be handed over now. Its type comes from its name, never from the submitter. */
 export function admit(databaseName: string, rules: AdmissionRules): Admission {
   if (rules.allowedTypes.length === 0) return { admitted: false, closed: true, field: 'src_uri', reason: 'handover is closed' };
   const name = parseEnsemblName(databaseName);
   if (!name) {
-    return { admitted: false, closed: false, field: 'src_uri', reason: `database name ${databaseName} is not an Ensembl name (<species>_<type>_<release>_<assembly>, ensembl_compara_<release> or ensembl_ancestral_<release>)` };
+    return {
+      admitted: false,
+      closed: false,
+      field: 'src_uri',
+      reason: `database name ${databaseName} is not an Ensembl name (<species>_<type>_<release>_<assembly>, ensembl_compara_<release> or ensembl_ancestral_<release>)`,
+    };
   }
   if (!rules.allowedTypes.includes(name.type)) {
     return { admitted: false, closed: false, field: 'src_uri', reason: `${name.type} databases are not being handed over now (open: ${rules.allowedTypes.join(', ')})` };

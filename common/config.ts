@@ -90,7 +90,10 @@ const schema = z.object({
     .default(`file://${path.join(LOCAL_STATE_DIR, 'mail')}`),
   HANDOVER_MAIL_FROM: z.string().default('Handover <handover@localhost>'),
   /** Step reports are also published here when set (may carry the broker's password: never logged). */
-  HANDOVER_REPORT_AMQP_URL: z.string().regex(/^amqps?:\/\//, 'must be amqp://[user:pass@]host:port[/vhost] or amqps://...').optional(),
+  HANDOVER_REPORT_AMQP_URL: z
+    .string()
+    .regex(/^amqps?:\/\//, 'must be amqp://[user:pass@]host:port[/vhost] or amqps://...')
+    .optional(),
   HANDOVER_REPORT_EXCHANGE: z.string().min(1).default('handover_reports'),
   HANDOVER_PUBLIC_URL: url.optional(),
   /**
@@ -115,7 +118,9 @@ export class ConfigError extends Error {}
 /** The admission rules in force. */
 export function admissionRulesFrom(c: Config): AdmissionRules {
   return {
-    allowedTypes: c.HANDOVER_ALLOWED_TYPES.split(',').map((t) => t.trim()).filter(Boolean),
+    allowedTypes: c.HANDOVER_ALLOWED_TYPES.split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
     release: c.HANDOVER_RELEASE,
     // Checked when the configuration was read (HANDOVER_STAGING_RULES's superRefine).
     staging: JSON.parse(c.HANDOVER_STAGING_RULES) as AdmissionRules['staging'],
@@ -125,7 +130,13 @@ export function admissionRulesFrom(c: Config): AdmissionRules {
 
 /** The update types a submission's `type` may name (lower case, as recorded). */
 export function updateTypesFrom(c: Config): string[] {
-  return [...new Set(c.HANDOVER_UPDATE_TYPES.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean))];
+  return [
+    ...new Set(
+      c.HANDOVER_UPDATE_TYPES.split(',')
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /** The per-step deadlines and polling pace a new handover gets. */
@@ -152,9 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!c.HANDOVER_SECRET_KEY && !onLocalStack(c)) {
     // A key made on this machine would differ from the other machines' (workers, API): sealed
     // credentials would not open there. Fail at start, not at the first handover.
-    throw new ConfigError(
-      'Invalid configuration:\n  HANDOVER_SECRET_KEY: is required when Temporal or the job services are not on this machine (the API and every worker must share it)',
-    );
+    throw new ConfigError('Invalid configuration:\n  HANDOVER_SECRET_KEY: is required when Temporal or the job services are not on this machine (the API and every worker must share it)');
   }
   return {
     ...c,

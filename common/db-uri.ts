@@ -85,9 +85,7 @@ export function parseDbUri(uri: string, opts: { staging?: boolean } = {}): DbUri
 /** Writes a DbUri back as a URI string (the password included when present). */
 export function formatDbUri(db: DbUri): string {
   if (db.engine === 'sqlite') return `sqlite:///${db.file}`;
-  const auth = db.user
-    ? `${encodeURIComponent(db.user)}${db.password !== undefined ? `:${encodeURIComponent(db.password)}` : ''}@`
-    : '';
+  const auth = db.user ? `${encodeURIComponent(db.user)}${db.password !== undefined ? `:${encodeURIComponent(db.password)}` : ''}@` : '';
   return `mysql://${auth}${db.host}:${db.port}/${encodeURIComponent(db.database)}`;
 }
 

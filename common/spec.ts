@@ -12,13 +12,12 @@ const dbUri = (opts: { staging?: boolean } = {}) =>
     // (A huge value stops here, before the URI parser or any pattern reads it.)
     .max(MAX_URI_LENGTH, { message: `is longer than ${MAX_URI_LENGTH} characters`, abort: true })
     .superRefine((value, ctx) => {
-    try {
-      parseDbUri(value, opts);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    }
-  });
-
+      try {
+        parseDbUri(value, opts);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    });
 
 /**
  * `type` is the kind of update (the seed: "a string describing the type of update"), one of the
@@ -38,9 +37,7 @@ export function handoverSpecSchema(updateTypes: readonly string[] = DEFAULT_UPDA
   return z
     .object({
       src_uri: dbUri().describe('The source database, e.g. mysql://user:pass@host:3306/homo_sapiens_core_110_38'),
-      tgt_uri: dbUri()
-        .optional()
-        .describe('The target database on staging; defaults to HANDOVER_STAGING_URI + the source database name'),
+      tgt_uri: dbUri().optional().describe('The target database on staging; defaults to HANDOVER_STAGING_URI + the source database name'),
       contact: text()
         .max(320, { message: 'must be an email address (at most 320 characters)', abort: true })
         .pipe(z.email({ message: 'must be an email address' }))

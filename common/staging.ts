@@ -102,12 +102,9 @@ async function addressesOf(host: string): Promise<string[]> {
   try {
     addresses = isIP(bare)
       ? [bare]
-      : (
-          await Promise.race([
-            lookup(bare, { all: true }),
-            new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), LOOKUP_TIMEOUT_MS).unref()),
-          ])
-        ).map((r) => r.address);
+      : (await Promise.race([lookup(bare, { all: true }), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), LOOKUP_TIMEOUT_MS).unref())])).map(
+          (r) => r.address,
+        );
   } catch {
     addresses = [];
   }

@@ -17,7 +17,13 @@ const children: ChildProcess[] = [];
 /** Starts a part; its exit stops everything, unless `mayExitCleanly` and it exits 0. */
 function run(name: string, command: string, args: string[], opts: { mayExitCleanly?: boolean; env?: Record<string, string> } = {}): ChildProcess {
   const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
-  const prefix = (data: Buffer) => data.toString().split('\n').filter(Boolean).map((l) => `[${name}] ${l}`).join('\n') + '\n';
+  const prefix = (data: Buffer) =>
+    data
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => `[${name}] ${l}`)
+      .join('\n') + '\n';
   child.stdout.on('data', (d: Buffer) => process.stdout.write(prefix(d)));
   child.stderr.on('data', (d: Buffer) => process.stderr.write(prefix(d)));
   child.on('exit', (code, signal) => {

@@ -20,8 +20,7 @@ export async function createHandoverWorker(
   config: Config,
   opts: { connection?: NativeConnection; workflowBundlePath?: string; reportLog?: ReportDeps['log'] } = {},
 ): Promise<HandoverWorker> {
-  const connection =
-    opts.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, tls: tlsFrom(config) }));
+  const connection = opts.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, tls: tlsFrom(config) }));
   const reportPublisher = config.HANDOVER_REPORT_AMQP_URL ? amqpTopicPublisher(config.HANDOVER_REPORT_AMQP_URL, config.HANDOVER_REPORT_EXCHANGE) : undefined;
   const activities = createActivities({
     serviceUrls: {
@@ -44,9 +43,7 @@ export async function createHandoverWorker(
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.HANDOVER_TASK_QUEUE,
-    ...(opts.workflowBundlePath
-      ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-      : { workflowsPath: require.resolve('../workflows') }),
+    ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: require.resolve('../workflows') }),
     activities,
   });
   return {

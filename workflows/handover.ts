@@ -5,17 +5,7 @@
  * (deadlines, submit and poll, failure descriptions) is in ./steps.
  */
 import { ApplicationFailure, CancellationScope, getExternalWorkflowHandle, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
-import {
-  type DbRef,
-  type HandoverInput,
-  type HandoverProgress,
-  cancelHandoverSignal,
-  cancelSignal,
-  failureTypes,
-  handoverTypes,
-  progressQuery,
-  reportsQuery,
-} from '../vocabulary';
+import { type DbRef, type HandoverInput, type HandoverProgress, cancelHandoverSignal, cancelSignal, failureTypes, handoverTypes, progressQuery, reportsQuery } from '../vocabulary';
 import { ProgressTracker } from './progress';
 import { checksFoundProblems, describeFailure, killRunningJobs, mail, quick, stepFailure, stepRunner } from './steps';
 

@@ -4,16 +4,7 @@
  * same database cannot start (409). It runs the handover as its child, under the handover's token,
  * and so holds the lock exactly as long as the handover runs.
  */
-import {
-  ApplicationFailure,
-  CancellationScope,
-  ChildWorkflowFailure,
-  ParentClosePolicy,
-  executeChild,
-  isCancellation,
-  log,
-  setHandler,
-} from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, ChildWorkflowFailure, ParentClosePolicy, executeChild, isCancellation, log, setHandler } from '@temporalio/workflow';
 import { type HandoverFailure, type HandoverStatus, type LockInput, cancelHandoverSignal, holderQuery, initialSearchAttributes } from '../vocabulary';
 import { handoverWorkflow } from './handover';
 
@@ -23,15 +14,17 @@ export async function databaseLockWorkflow({ handover }: LockInput): Promise<Exc
   const child = new CancellationScope();
   setHandler(cancelHandoverSignal, () => child.cancel());
   try {
-    const done = await child.run(() => executeChild(handoverWorkflow, {
-      workflowId: handover.token,
-      args: [handover],
-      // If the lock is terminated by hand, the handover is cancelled (cleanly), not left running unlocked.
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      // Shown in lists (the web page) without a query per row.
-      memo: { comment: handover.spec.comment, source_uri: handover.spec.src_uri, ...(handover.submittedBy ? { submitted_by: handover.submittedBy } : {}) },
-      typedSearchAttributes: initialSearchAttributes(handover),
-    }));
+    const done = await child.run(() =>
+      executeChild(handoverWorkflow, {
+        workflowId: handover.token,
+        args: [handover],
+        // If the lock is terminated by hand, the handover is cancelled (cleanly), not left running unlocked.
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        // Shown in lists (the web page) without a query per row.
+        memo: { comment: handover.spec.comment, source_uri: handover.spec.src_uri, ...(handover.submittedBy ? { submitted_by: handover.submittedBy } : {}) },
+        typedSearchAttributes: initialSearchAttributes(handover),
+      }),
+    );
     return done.status === 'completed' ? 'completed' : 'failed';
   } catch (err) {
     // The handover's outcome is its own (and recorded there); the lock is released either way.

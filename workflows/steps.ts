@@ -154,4 +154,3 @@ export async function killRunningJobs(progress: ProgressTracker): Promise<string
   }
   return killed;
 }
-

@@ -7,7 +7,10 @@ import type { HandoverService } from '../handovers';
 import { admissionAnswer, batchAnswer, common, progressAnswer, refusals, reportAnswer, rowAnswer } from '../schemas';
 
 export const token = z.object({ token: z.string().regex(/^[^\s'"\\]{1,300}$/, 'is not a handover token') });
-const keyword = z.string().regex(/^[^'"\\]{1,200}$/, 'must not contain quotes or backslashes').optional();
+const keyword = z
+  .string()
+  .regex(/^[^'"\\]{1,200}$/, 'must not contain quotes or backslashes')
+  .optional();
 
 export const handoverRoutes =
   (handovers: HandoverService, opts: { publicUrl: string; updateTypes: readonly string[] }): FastifyPluginCallbackZod =>
@@ -34,14 +37,16 @@ export const handoverRoutes =
       {
         schema: {
           summary: 'List handovers, newest first',
-          querystring: z.object({
-            status: z.enum(HANDOVER_STATUSES).optional(),
-            database: keyword,
-            contact: keyword,
-            type: keyword.describe('The kind of database (core, variation...)'),
-            update_type: keyword.describe('The kind of update (new_assembly, new_genebuild, patch, other)'),
-            limit: z.coerce.number().int().min(1).max(1000).default(100),
-          }).strict(),
+          querystring: z
+            .object({
+              status: z.enum(HANDOVER_STATUSES).optional(),
+              database: keyword,
+              contact: keyword,
+              type: keyword.describe('The kind of database (core, variation...)'),
+              update_type: keyword.describe('The kind of update (new_assembly, new_genebuild, patch, other)'),
+              limit: z.coerce.number().int().min(1).max(1000).default(100),
+            })
+            .strict(),
           response: { 200: z.object({ handovers: z.array(rowAnswer) }), ...refusals(400, 403, ...common) },
         },
       },
@@ -72,7 +77,10 @@ export const handoverRoutes =
         schema: {
           summary: 'Cancel a running handover (its running job is killed, the submitter emailed)',
           params: token,
-          body: z.object({ by: z.string().max(200).optional(), reason: z.string().max(2000).optional() }).strict().nullish(),
+          body: z
+            .object({ by: z.string().max(200).optional(), reason: z.string().max(2000).optional() })
+            .strict()
+            .nullish(),
           response: { 202: z.object({ token: z.string(), status: z.literal('cancelling') }), ...refusals(400, 403, 404, 409, 415, ...common) },
         },
       },
@@ -88,7 +96,10 @@ export const handoverRoutes =
         schema: {
           summary: 'Restart a failed or cancelled handover from a step, without repeating the steps that passed',
           params: token,
-          body: z.object({ from: z.enum(RESTARTABLE_STEPS).optional() }).strict().nullish(),
+          body: z
+            .object({ from: z.enum(RESTARTABLE_STEPS).optional() })
+            .strict()
+            .nullish(),
           response: { 201: z.object({ token: z.string(), status_url: z.string(), restarted_from: z.string() }), ...refusals(400, 403, 404, 409, 415, ...common) },
         },
       },
@@ -106,7 +117,10 @@ export const handoverRoutes =
           body: z
             .object({
               contact: spec.shape.contact.describe('Who gets the summary (and, unless an item says otherwise, each email)'),
-              handovers: z.array(spec.partial({ contact: true })).min(1, 'must list at least one database').max(500),
+              handovers: z
+                .array(spec.partial({ contact: true }))
+                .min(1, 'must list at least one database')
+                .max(500),
             })
             .strict(),
           response: { 201: z.object({ batch_id: z.string(), status_url: z.string(), tokens: z.array(z.string()) }), ...refusals(400, 403, 409, 413, 415, 422, ...common) },
@@ -114,7 +128,11 @@ export const handoverRoutes =
       },
       async (request, reply) => {
         const { contact, handovers: items } = request.body;
-        const { batchId, tokens } = await handovers.submitBatch(contact, items.map((item) => ({ ...item, contact: item.contact ?? contact })), request.caller);
+        const { batchId, tokens } = await handovers.submitBatch(
+          contact,
+          items.map((item) => ({ ...item, contact: item.contact ?? contact })),
+          request.caller,
+        );
         return reply.code(201).send({ batch_id: batchId, status_url: `${publicUrl}/batches/${batchId}`, tokens });
       },
     );

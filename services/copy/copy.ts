@@ -59,10 +59,7 @@ export async function copyDatabase(input: CopyInput, opts: CopyOptions) {
     if (!(await databaseExists(source))) throw new Error(`source database ${source.name} does not exist`);
     if (!input.drop && (await databaseExists(target))) throw new Error(`target database ${target.name} exists; submit with drop to replace it`);
     const tables = await sourceTables(source, input);
-    const rows =
-      source.engine === 'sqlite'
-        ? await copySqlite(source, target as SqliteLocation, tables, opts)
-        : await copyMysql(source, target as MysqlLocation, tables, opts);
+    const rows = source.engine === 'sqlite' ? await copySqlite(source, target as SqliteLocation, tables, opts) : await copyMysql(source, target as MysqlLocation, tables, opts);
     return { source_db_uri: safe(input.source_db_uri), target_db_uri: safe(input.target_db_uri), runtime: `${((Date.now() - started) / 1000).toFixed(1)} seconds`, tables: rows };
   } finally {
     release();
@@ -155,13 +152,19 @@ async function copySqlite(source: SqliteLocation, target: SqliteLocation, tables
       unchanged();
       db.exec('PRAGMA trusted_schema = OFF');
       db.prepare('ATTACH DATABASE ? AS src').run(readOnlyUri(source.file));
-      const objects = db
-        .prepare("SELECT type, name, tbl_name AS tbl, sql FROM src.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'")
-        .all() as Array<{ type: string; name: string; tbl: string; sql: string }>;
+      const objects = db.prepare("SELECT type, name, tbl_name AS tbl, sql FROM src.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'").all() as Array<{
+        type: string;
+        name: string;
+        tbl: string;
+        sql: string;
+      }>;
       db.exec('BEGIN');
       for (const [i, table] of tables.entries()) {
         opts.signal?.throwIfAborted();
-        schemaStatement(db, objects.find((o) => o.type === 'table' && o.name === table)!);
+        schemaStatement(
+          db,
+          objects.find((o) => o.type === 'table' && o.name === table)!,
+        );
         db.exec(`INSERT INTO main.${quoteIdent('sqlite', table)} SELECT * FROM src.${quoteIdent('sqlite', table)}`);
         opts.progress?.({ tables_done: i + 1, tables: tables.length });
         await pause(); // lets a kill arrive between tables
@@ -243,7 +246,9 @@ async function swap(target: MysqlLocation, temp: MysqlLocation, backup: MysqlLoc
   const q = (name: string) => quoteIdent('mysql', name);
   const conn = await serverConnection(target);
   const tablesOf = async (schema: string, type: string) =>
-    ((await conn.query('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = ?', [schema, type]))[0] as Array<{ name: string }>).map((r) => r.name);
+    ((await conn.query('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = ?', [schema, type]))[0] as Array<{ name: string }>).map(
+      (r) => r.name,
+    );
   try {
     const [existing] = await conn.query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [target.name]);
     const created = (existing as unknown[]).length === 0;
@@ -251,10 +256,7 @@ async function swap(target: MysqlLocation, temp: MysqlLocation, backup: MysqlLoc
     await conn.query(`CREATE DATABASE ${q(backup.name)}`);
     const old = await tablesOf(target.name, 'BASE TABLE');
     const fresh = await tablesOf(temp.name, 'BASE TABLE');
-    const moves = [
-      ...old.map((t) => `${q(target.name)}.${q(t)} TO ${q(backup.name)}.${q(t)}`),
-      ...fresh.map((t) => `${q(temp.name)}.${q(t)} TO ${q(target.name)}.${q(t)}`),
-    ];
+    const moves = [...old.map((t) => `${q(target.name)}.${q(t)} TO ${q(backup.name)}.${q(t)}`), ...fresh.map((t) => `${q(temp.name)}.${q(t)} TO ${q(target.name)}.${q(t)}`)];
     try {
       if (moves.length) await conn.query(`RENAME TABLE ${moves.join(', ')}`);
     } catch (err) {

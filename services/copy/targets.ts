@@ -77,16 +77,17 @@ const real = (p: string) => {
   }
 };
 const describe = (roots: TargetRoot[], engine: TargetRoot['engine']) =>
-  roots.filter((r) => r.engine === engine).map((r) => r.text).join(', ') || `none configured for ${engine} (LOCAL_STACK_TARGET_ROOTS)`;
+  roots
+    .filter((r) => r.engine === engine)
+    .map((r) => r.text)
+    .join(', ') || `none configured for ${engine} (LOCAL_STACK_TARGET_ROOTS)`;
 
 /** Checks a copy's target against the policy; throws InputError saying why it is refused. */
 export async function checkTarget(sourceUri: string, targetUri: string, policy: TargetPolicy): Promise<CheckedTarget> {
   const source = locate(sourceUri);
   const target = locate(targetUri);
   if (source.engine !== target.engine) throw new InputError('source and target must be the same engine');
-  return target.engine === 'sqlite'
-    ? checkSqlite(source as SqliteLocation, target, policy)
-    : checkMysql(source as MysqlLocation, target, policy);
+  return target.engine === 'sqlite' ? checkSqlite(source as SqliteLocation, target, policy) : checkMysql(source as MysqlLocation, target, policy);
 }
 
 function checkSqlite(source: SqliteLocation, target: SqliteLocation, policy: TargetPolicy): CheckedTarget {
@@ -141,10 +142,7 @@ async function addresses(host: string): Promise<string[]> {
   if (isIP(host)) return [host];
   let timer: NodeJS.Timeout | undefined;
   try {
-    const found = await Promise.race([
-      lookup(host, { all: true }),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), 5000))),
-    ]);
+    const found = await Promise.race([lookup(host, { all: true }), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), 5000)))]);
     if (!found.length) throw new Error('no address');
     return found.map((f) => f.address);
   } catch {
@@ -156,7 +154,8 @@ async function addresses(host: string): Promise<string[]> {
 
 async function checkMysql(source: MysqlLocation, target: MysqlLocation, policy: TargetPolicy): Promise<CheckedTarget> {
   if (SYSTEM_SCHEMAS.has(target.name.toLowerCase())) throw new InputError(`target database ${target.name} is a system database`);
-  if (RESERVED_PREFIXES.some((p) => target.name.toLowerCase().startsWith(p))) throw new InputError(`target database ${target.name}: names starting with ${RESERVED_PREFIXES.join(' or ')} are the copy's own`);
+  if (RESERVED_PREFIXES.some((p) => target.name.toLowerCase().startsWith(p)))
+    throw new InputError(`target database ${target.name}: names starting with ${RESERVED_PREFIXES.join(' or ')} are the copy's own`);
   const targetAddresses = await addresses(target.host);
   const targetSet = new Set(targetAddresses.map(canonical));
   let connectTo: string | undefined;

@@ -126,10 +126,14 @@ async function openMysql(location: Extract<DbLocation, { engine: 'mysql' }>): Pr
   return {
     location,
     async tables() {
-      return (await all<{ name: string }>("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME", [location.name])).map((r) => r.name);
+      return (
+        await all<{ name: string }>("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME", [location.name])
+      ).map((r) => r.name);
     },
     async columns(table) {
-      return (await all<{ name: string }>('SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [location.name, table])).map((r) => r.name);
+      return (
+        await all<{ name: string }>('SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [location.name, table])
+      ).map((r) => r.name);
     },
     async count(table) {
       return Number((await all<{ n: number }>(`SELECT count(*) AS n FROM ${q(location, table)}`))[0].n);

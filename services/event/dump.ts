@@ -34,7 +34,12 @@ export async function dumpDatabase(uri: string, dumpsDir: string, signal?: Abort
   } finally {
     await db.close();
   }
-  const sums = files.map((f) => `${createHash('sha256').update(readFileSync(resolveUnder(folder, f))).digest('hex')}  ${f}`);
+  const sums = files.map(
+    (f) =>
+      `${createHash('sha256')
+        .update(readFileSync(resolveUnder(folder, f)))
+        .digest('hex')}  ${f}`,
+  );
   writeFileSync(resolveUnder(folder, 'CHECKSUMS'), sums.join('\n') + '\n');
   return { folder, files: [...files, 'CHECKSUMS'] };
 }

@@ -132,7 +132,10 @@ function schemaOf(db: Database) {
 /** What a relation names that the database lacks, either side: the table, or else its column. */
 async function relationGaps(schema: ReturnType<typeof schemaOf>, fk: ForeignKey): Promise<string[]> {
   const gaps: string[] = [];
-  for (const [table, column] of [[fk.table, fk.column], [fk.refTable, fk.refColumn]]) {
+  for (const [table, column] of [
+    [fk.table, fk.column],
+    [fk.refTable, fk.refColumn],
+  ]) {
     if (!(await schema.hasTable(table))) gaps.push(`table ${table} is missing`);
     else if (!(await schema.hasColumn(table, column))) gaps.push(`${table}.${column} is missing`);
   }
@@ -168,9 +171,7 @@ export interface HealthcheckInput {
 export async function runHealthchecks(input: HealthcheckInput, opts: { schemasFile?: string; signal?: AbortSignal } = {}) {
   const location = locate(input.db_uri);
   const rules = rulesFor(schemaType(location.name), opts.schemasFile ?? path.join(__dirname, 'schemas.json'));
-  const selected = CHECKS.filter(
-    (c) => (!input.hc_groups?.length || input.hc_groups.includes(c.group)) && (!input.hc_names?.length || input.hc_names.includes(c.name)),
-  );
+  const selected = CHECKS.filter((c) => (!input.hc_groups?.length || input.hc_groups.includes(c.group)) && (!input.hc_names?.length || input.hc_names.includes(c.name)));
   const results: Record<string, CheckResult> = {};
   let db: Database;
   try {

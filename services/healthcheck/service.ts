@@ -14,13 +14,20 @@ export function createHealthcheckService(opts: { dataDir: string; schemasFile?: 
     validate(input) {
       const uriProblem = uriFieldProblem(input, 'db_uri');
       if (uriProblem) return uriProblem;
-      for (const [field, known] of [['hc_groups', CHECK_GROUPS], ['hc_names', CHECK_NAMES]] as const) {
+      for (const [field, known] of [
+        ['hc_groups', CHECK_GROUPS],
+        ['hc_names', CHECK_NAMES],
+      ] as const) {
         const value = input[field];
         if (value === undefined) continue;
         const listed = listProblem(input, field);
         if (listed) return listed;
         const unknown = (value as string[]).filter((v) => !(known as readonly string[]).includes(String(v)));
-        if (unknown.length) return `${field}: unknown ${unknown.slice(0, 10).map((u) => printable(u, 40)).join(', ')} (known: ${known.join(', ')})`;
+        if (unknown.length)
+          return `${field}: unknown ${unknown
+            .slice(0, 10)
+            .map((u) => printable(u, 40))
+            .join(', ')} (known: ${known.join(', ')})`;
       }
       return undefined;
     },

@@ -78,7 +78,7 @@ export class JobRunner {
     } catch (err) {
       const reason = controller.signal.reason;
       if (controller.signal.aborted && !(reason instanceof KilledError)) return; // stopping: left to resume
-      const message = reason instanceof KilledError ? reason.message : (err as Error)?.message ?? String(err);
+      const message = reason instanceof KilledError ? reason.message : ((err as Error)?.message ?? String(err));
       this.store.update(job.id, { status: 'failed', failure: message });
     }
   }

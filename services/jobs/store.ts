@@ -138,10 +138,10 @@ export class JobStore {
   update(id: number, patch: { status?: JobStatus; output?: unknown; failure?: string; progress?: unknown }): void {
     const sets: string[] = ['updated_at = ?'];
     const values: Array<string | null> = [new Date().toISOString()];
-    if (patch.status) sets.push('status = ?'), values.push(patch.status);
-    if ('output' in patch) sets.push('output = ?'), values.push(JSON.stringify(redact(patch.output ?? null)));
-    if ('failure' in patch) sets.push('failure = ?'), values.push(patch.failure === undefined ? null : safe(patch.failure));
-    if ('progress' in patch) sets.push('progress = ?'), values.push(JSON.stringify(redact(patch.progress ?? null)));
+    if (patch.status) (sets.push('status = ?'), values.push(patch.status));
+    if ('output' in patch) (sets.push('output = ?'), values.push(JSON.stringify(redact(patch.output ?? null))));
+    if ('failure' in patch) (sets.push('failure = ?'), values.push(patch.failure === undefined ? null : safe(patch.failure)));
+    if ('progress' in patch) (sets.push('progress = ?'), values.push(JSON.stringify(redact(patch.progress ?? null))));
     this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
   }
 

@@ -41,9 +41,11 @@ export class MetadataStore {
 
   /** Records the database as current, retiring the current ones of the same species and type. */
   record(r: DatabaseRecord): Decision {
-    const current = this.db
-      .prepare('SELECT name, assembly, genebuild FROM databases WHERE species = ? AND type = ? AND current = 1')
-      .all(r.species, r.type) as Array<{ name: string; assembly: string | null; genebuild: string | null }>;
+    const current = this.db.prepare('SELECT name, assembly, genebuild FROM databases WHERE species = ? AND type = ? AND current = 1').all(r.species, r.type) as Array<{
+      name: string;
+      assembly: string | null;
+      genebuild: string | null;
+    }>;
     let type: Decision['type'] = 'other';
     if (r.species !== 'multi' && r.type !== 'other') {
       const sameAssembly = current.filter((c) => (c.assembly ?? null) === (r.assembly ?? null));
@@ -55,9 +57,24 @@ export class MetadataStore {
     try {
       this.db.prepare('UPDATE databases SET current = 0 WHERE species = ? AND type = ? AND current = 1').run(r.species, r.type);
       this.db
-        .prepare(`INSERT INTO databases (name, uri, type, species, release, assembly, genebuild, update_type, token, contact, comment, handed_over_at)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(r.name, r.uri, r.type, r.species, r.release ?? null, r.assembly ?? null, r.genebuild ?? null, r.updateType ?? null, r.token ?? null, r.contact ?? null, r.comment ?? null, new Date().toISOString());
+        .prepare(
+          `INSERT INTO databases (name, uri, type, species, release, assembly, genebuild, update_type, token, contact, comment, handed_over_at)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          r.name,
+          r.uri,
+          r.type,
+          r.species,
+          r.release ?? null,
+          r.assembly ?? null,
+          r.genebuild ?? null,
+          r.updateType ?? null,
+          r.token ?? null,
+          r.contact ?? null,
+          r.comment ?? null,
+          new Date().toISOString(),
+        );
       this.db.exec('COMMIT');
     } catch (err) {
       this.db.exec('ROLLBACK');

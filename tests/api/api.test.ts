@@ -14,27 +14,39 @@ const handoverCount = async () => (await h.app.inject({ method: 'GET', url: '/ha
 
 describe('bad input: 400 naming each bad field, nothing started', () => {
   const cases: Array<[string, Record<string, unknown>, Array<{ field: string; message: string }>]> = [
-    ['an empty body', {}, [
-      { field: 'src_uri', message: 'is required' },
-      { field: 'contact', message: 'is required' },
-      { field: 'type', message: 'is required' },
-      { field: 'comment', message: 'is required' },
-    ]],
-    ['a bad email and an unknown scheme', { ...spec('postgres://h/db'), contact: 'not-an-email' }, [
-      { field: 'src_uri', message: 'has unsupported scheme "postgres" (use mysql or sqlite)' },
-      { field: 'contact', message: 'must be an email address' },
-    ]],
+    [
+      'an empty body',
+      {},
+      [
+        { field: 'src_uri', message: 'is required' },
+        { field: 'contact', message: 'is required' },
+        { field: 'type', message: 'is required' },
+        { field: 'comment', message: 'is required' },
+      ],
+    ],
+    [
+      'a bad email and an unknown scheme',
+      { ...spec('postgres://h/db'), contact: 'not-an-email' },
+      [
+        { field: 'src_uri', message: 'has unsupported scheme "postgres" (use mysql or sqlite)' },
+        { field: 'contact', message: 'must be an email address' },
+      ],
+    ],
     ['an unknown field', { ...spec('sqlite:////data/x_core_1_1.sqlite'), priority: 'high' }, [{ field: 'priority', message: 'is not a known field' }]],
-    ['a relative sqlite path and a blank comment', { ...spec('sqlite:///rel/x.sqlite'), comment: '   ' }, [
-      { field: 'src_uri', message: 'must give an absolute sqlite path (sqlite:////absolute/path)' },
-      { field: 'comment', message: 'is required' },
-    ]],
-    ['a mysql URI without a database', spec('mysql://u:p@db.example.org:3306/'), [
-      { field: 'src_uri', message: 'must name a database (mysql://user:pass@host:port/name)' },
-    ]],
-    ['a target that is the source', spec('sqlite:////data/same_core_1_1.sqlite', { tgt_uri: 'sqlite:////data/same_core_1_1.sqlite' }), [
-      { field: 'tgt_uri', message: 'is the same database as src_uri' },
-    ]],
+    [
+      'a relative sqlite path and a blank comment',
+      { ...spec('sqlite:///rel/x.sqlite'), comment: '   ' },
+      [
+        { field: 'src_uri', message: 'must give an absolute sqlite path (sqlite:////absolute/path)' },
+        { field: 'comment', message: 'is required' },
+      ],
+    ],
+    ['a mysql URI without a database', spec('mysql://u:p@db.example.org:3306/'), [{ field: 'src_uri', message: 'must name a database (mysql://user:pass@host:port/name)' }]],
+    [
+      'a target that is the source',
+      spec('sqlite:////data/same_core_1_1.sqlite', { tgt_uri: 'sqlite:////data/same_core_1_1.sqlite' }),
+      [{ field: 'tgt_uri', message: 'is the same database as src_uri' }],
+    ],
   ];
 
   test.each(cases)('%s', async (_name, body, issues) => {
@@ -54,7 +66,10 @@ describe('bad input: 400 naming each bad field, nothing started', () => {
 });
 
 test('an unknown token is a 404, for reading and for cancelling; so is a lock workflow id', async () => {
-  for (const [method, url] of [['GET', '/handovers/no-such-token'], ['POST', '/handovers/no-such-token/cancel']] as const) {
+  for (const [method, url] of [
+    ['GET', '/handovers/no-such-token'],
+    ['POST', '/handovers/no-such-token/cancel'],
+  ] as const) {
     const res = await h.app.inject({ method, url, payload: method === 'POST' ? {} : undefined });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ error: 'no handover with token no-such-token' });

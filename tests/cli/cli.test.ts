@@ -18,7 +18,7 @@ beforeEach(() => h.jobs.reset());
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, [BIN, ...args], { env: { ...process.env, HANDOVER_API_URL: api } }, (err, stdout, stderr) =>
-      resolve({ code: err ? (err as { code?: number }).code ?? 1 : 0, stdout, stderr }),
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }

@@ -55,7 +55,12 @@ test("HandoverClient: submit, list, retrieve, print details and the summary emai
   expect(list.code).toBe(0);
   const mine = list.result!.filter((row) => row.contact === contact);
   expect(mine).toEqual([
-    expect.objectContaining({ handover_token: bad.result, src_uri: recorded('sus_scrofa_core_110_4'), comment: 'moved from Ensembl', current_message: 'Handover failed at the healthcheck step' }),
+    expect.objectContaining({
+      handover_token: bad.result,
+      src_uri: recorded('sus_scrofa_core_110_4'),
+      comment: 'moved from Ensembl',
+      current_message: 'Handover failed at the healthcheck step',
+    }),
     expect.objectContaining({ handover_token: token, src_uri: recorded('bos_taurus_core_110_3'), comment: 'moved from Ensembl', current_message: 'Handover successful' }),
   ]);
   for (const row of mine) expect(row.report_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/);
@@ -74,7 +79,12 @@ test("HandoverClient: submit, list, retrieve, print details and the summary emai
 
   // Their client prints a handover (parsing our report_time) and the summary email (matching our messages).
   const details = await client('details', { token });
-  expect(details.log).toMatch(new RegExp(`^Handover ${api}jobs/${token} \\(${recorded('bos_taurus_core_110_3')}\\) submitted by \\(${contact}\\) - Handover successful: .* on \\d\\d-\\d\\d-\\d{4} \\d\\d:\\d\\d\\.$`, 'm'));
+  expect(details.log).toMatch(
+    new RegExp(
+      `^Handover ${api}jobs/${token} \\(${recorded('bos_taurus_core_110_3')}\\) submitted by \\(${contact}\\) - Handover successful: .* on \\d\\d-\\d\\d-\\d{4} \\d\\d:\\d\\d\\.$`,
+      'm',
+    ),
+  );
   const summary = await client('summary', { contact });
   expect(summary.code).toBe(0);
   expect(summary.log).toContain(`Handover ${token} - bos_taurus_core_110_3 : success`);

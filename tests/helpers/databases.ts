@@ -4,7 +4,9 @@ import { DatabaseSync } from 'node:sqlite';
 export function manyTables(file: string, tables = 300, rows = 3000): void {
   const db = new DatabaseSync(file);
   db.exec('BEGIN');
-  db.exec("CREATE TABLE meta (meta_id INTEGER PRIMARY KEY, species_id INT, meta_key TEXT, meta_value TEXT); INSERT INTO meta VALUES (1, NULL, 'schema_version', '110'), (2, 1, 'species.production_name', 'big');");
+  db.exec(
+    "CREATE TABLE meta (meta_id INTEGER PRIMARY KEY, species_id INT, meta_key TEXT, meta_value TEXT); INSERT INTO meta VALUES (1, NULL, 'schema_version', '110'), (2, 1, 'species.production_name', 'big');",
+  );
   for (let t = 0; t < tables; t++) {
     db.exec(`CREATE TABLE t${t} (id INTEGER PRIMARY KEY, v TEXT)`);
     db.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows}) INSERT INTO t${t} SELECT i, hex(randomblob(16)) FROM n`);

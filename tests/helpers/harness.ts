@@ -56,8 +56,7 @@ export interface MariaDbSettings {
 }
 
 /** The source server, or with 'staging' the staging server, started by the global setup. */
-export const mariadbSettings = (which: 'source' | 'staging' = 'source') =>
-  JSON.parse(process.env[which === 'source' ? 'TEST_MARIADB' : 'TEST_MARIADB_STAGING'] ?? 'null') as MariaDbSettings;
+export const mariadbSettings = (which: 'source' | 'staging' = 'source') => JSON.parse(process.env[which === 'source' ? 'TEST_MARIADB' : 'TEST_MARIADB_STAGING'] ?? 'null') as MariaDbSettings;
 
 export const mariadbUri = (m: MariaDbSettings, database = '') => `mysql://${m.user}:${encodeURIComponent(m.password)}@${m.host}:${m.port}/${database}`;
 

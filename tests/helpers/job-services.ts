@@ -128,9 +128,7 @@ export class FakeJobServices {
     app.delete<{ Params: { service: ServiceName; id: string } }>('/:service/jobs/:id', async (request, reply) =>
       reply.code(kill(request.params.service, request.params.id) ? 204 : 404).send(),
     );
-    app.delete<{ Params: { process: string; id: string } }>('/event/jobs/:process/:id', async (request, reply) =>
-      reply.code(kill('event', request.params.id) ? 204 : 404).send(),
-    );
+    app.delete<{ Params: { process: string; id: string } }>('/event/jobs/:process/:id', async (request, reply) => reply.code(kill('event', request.params.id) ? 204 : 404).send());
 
     this.base = await app.listen({ host: '127.0.0.1', port: 0 });
     this.app = app;
@@ -157,9 +155,7 @@ export class FakeJobServices {
           db_uri: input.db_uri,
           status: problems ? 'failed' : 'passed',
           results: {
-            MetaKeys: problems
-              ? { status: 'failed', messages: ['meta key species.production_name is missing', `checked ${input.db_uri}`] }
-              : { status: 'passed', messages: [] },
+            MetaKeys: problems ? { status: 'failed', messages: ['meta key species.production_name is missing', `checked ${input.db_uri}`] } : { status: 'passed', messages: [] },
             ForeignKeys: { status: 'passed', messages: [] },
           },
         };

@@ -44,7 +44,17 @@ async function startServer(): Promise<MariaDb> {
   execFileSync(installDb, [`--datadir=${datadir}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'], { stdio: 'ignore' });
   const child: ChildProcess = spawn(
     server,
-    ['--no-defaults', `--datadir=${datadir}`, `--socket=${socket}`, `--port=${port}`, '--bind-address=127.0.0.1', '--user=root', `--pid-file=${dir}/mysqld.pid`, '--skip-log-bin', '--innodb-buffer-pool-size=256M'],
+    [
+      '--no-defaults',
+      `--datadir=${datadir}`,
+      `--socket=${socket}`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      '--user=root',
+      `--pid-file=${dir}/mysqld.pid`,
+      '--skip-log-bin',
+      '--innodb-buffer-pool-size=256M',
+    ],
     { stdio: 'ignore' },
   );
   const rootConn = await waitFor(

@@ -70,7 +70,11 @@ function routesOf(app: App): Array<{ method: Method; url: string }> {
     stack.length = depth;
     stack.push(match[2]);
     const url = stack.join('');
-    for (const method of (match[3] ?? '').split(',').map((m) => m.trim()).filter(Boolean)) routes.push({ method: method as Method, url });
+    for (const method of (match[3] ?? '')
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean))
+      routes.push({ method: method as Method, url });
   }
   return routes;
 }
@@ -86,7 +90,11 @@ function expectedNeed(method: Method, url: string): Need {
 }
 
 /** A URL for a route pattern: unknown tokens (so nothing is touched), a real file for the wildcard. */
-const concrete = (url: string) => url.replace(/:token/g, 'no-such-token').replace(/:file/, 'index.html').replace(/\*$/, 'static/swagger-ui.css');
+const concrete = (url: string) =>
+  url
+    .replace(/:token/g, 'no-such-token')
+    .replace(/:file/, 'index.html')
+    .replace(/\*$/, 'static/swagger-ui.css');
 
 describe('every route, every role', () => {
   let routes: Array<{ method: Method; url: string }>;
@@ -97,8 +105,24 @@ describe('every route, every role', () => {
 
   test('the route list is complete: it holds every OpenAPI path and the pages', async () => {
     const keys = routes.map((r) => `${r.method} ${r.url}`);
-    for (const known of ['GET /', 'GET /ui/:file', 'GET /ui/config.json', 'GET /health', 'GET /docs', 'GET /docs/json', 'GET /docs/*', 'POST /handovers',
-      'GET /handovers/:token', 'POST /handovers/:token/cancel', 'POST /handovers/:token/restart', 'POST /batches', 'GET /batches/:token', 'POST /jobs', 'GET /jobs/:token', 'GET /admission']) {
+    for (const known of [
+      'GET /',
+      'GET /ui/:file',
+      'GET /ui/config.json',
+      'GET /health',
+      'GET /docs',
+      'GET /docs/json',
+      'GET /docs/*',
+      'POST /handovers',
+      'GET /handovers/:token',
+      'POST /handovers/:token/cancel',
+      'POST /handovers/:token/restart',
+      'POST /batches',
+      'GET /batches/:token',
+      'POST /jobs',
+      'GET /jobs/:token',
+      'GET /admission',
+    ]) {
       expect(keys).toContain(known);
     }
     const openapi = (await call(h.app, 'GET', '/docs/json', KEYS.read)).json<{ paths: Record<string, Record<string, unknown>> }>();
@@ -132,7 +156,10 @@ describe('every route, every role', () => {
         }
         expect([method, url, what, res.statusCode]).toEqual([method, url, what, 401]);
         expect(res.headers['www-authenticate']).toBe('Bearer realm="handover"');
-        if (method !== 'HEAD') expect(res.json()).toEqual({ error: expect.stringMatching(what === 'a wrong key' ? /^this API key is not valid/ : /^this API needs an API key: send it as "Authorization: Bearer <key>"/) });
+        if (method !== 'HEAD')
+          expect(res.json()).toEqual({
+            error: expect.stringMatching(what === 'a wrong key' ? /^this API key is not valid/ : /^this API needs an API key: send it as "Authorization: Bearer <key>"/),
+          });
       }
     }
   });
@@ -186,7 +213,7 @@ test('a submit key hands a database over and reads it back; a read key may read 
   expect(listed.json().handovers.map((r: { token: string }) => r.token)).toContain(token);
 });
 
-test('request.caller is the key\'s name and role; in open mode it stays anonymous', async () => {
+test("request.caller is the key's name and role; in open mode it stays anonymous", async () => {
   const keyed = await appWith({});
   keyed.get('/test/whoami', (request) => request.caller);
   expect((await call(keyed, 'GET', '/test/whoami', KEYS.admin)).json()).toEqual({ name: NAMES.admin, role: 'admin', authenticated: true });
@@ -218,7 +245,9 @@ describe('rate limit (HANDOVER_RATE_LIMIT_MAX per HANDOVER_RATE_LIMIT_WINDOW)', 
     const limited = await call(app, 'GET', '/admission', KEYS.read);
     expect(limited.statusCode).toBe(429);
     expect(limited.headers['content-type']).toMatch(/^application\/json/);
-    expect(limited.json()).toEqual({ error: expect.stringMatching(/^too many requests: please slow down\. At most 3 requests per 1m for the key "dashboard"; retry in \d+ (second|minute)s?$/) });
+    expect(limited.json()).toEqual({
+      error: expect.stringMatching(/^too many requests: please slow down\. At most 3 requests per 1m for the key "dashboard"; retry in \d+ (second|minute)s?$/),
+    });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
     // The limit is the key's: any route, any address.
@@ -282,7 +311,11 @@ describe('HANDOVER_API_KEYS', () => {
     ['a bare key', KEYS.admin, /HANDOVER_API_KEYS: is neither inline JSON \(starting with "\{"\) nor the path of a readable file \(ENOENT\)$/],
     ['empty', ' ', /HANDOVER_API_KEYS: is set but empty/],
     ['no keys', '{}', /HANDOVER_API_KEYS: has no keys/],
-    ['a short key', `{"${KEYS.admin}": {"name": "ok", "role": "admin"}, "short-key-1234": {"name": "alice", "role": "read"}}`, /HANDOVER_API_KEYS: the key of entry 2 \("alice"\) is shorter than 16 characters/],
+    [
+      'a short key',
+      `{"${KEYS.admin}": {"name": "ok", "role": "admin"}, "short-key-1234": {"name": "alice", "role": "read"}}`,
+      /HANDOVER_API_KEYS: the key of entry 2 \("alice"\) is shorter than 16 characters/,
+    ],
     ['a key with a space', '{"a key with spaces in it": {"name": "bob", "role": "read"}}', /HANDOVER_API_KEYS: the key of entry 1 \("bob"\) must be printable ASCII without spaces/],
     ['an unknown role', `{"${KEYS.admin}": {"name": "carol", "role": "root"}}`, /HANDOVER_API_KEYS: entry 1 \("carol"\) needs a "role": one of read, submit, operate, admin/],
     ['no name', `{"${KEYS.admin}": {"role": "read"}}`, /HANDOVER_API_KEYS: entry 1 needs a "name"/],
@@ -419,7 +452,8 @@ describe('open mode serves only local requests, and no site may change anything 
     const limited = await appWith({ HANDOVER_RATE_LIMIT_MAX: '3' });
     try {
       const codes: number[] = [];
-      for (let i = 0; i < 6; i++) codes.push((await limited.inject({ method: 'GET', url: '/nosuch', headers: { authorization: `Bearer ${WRONG_KEY}` }, remoteAddress: '10.9.9.9' })).statusCode);
+      for (let i = 0; i < 6; i++)
+        codes.push((await limited.inject({ method: 'GET', url: '/nosuch', headers: { authorization: `Bearer ${WRONG_KEY}` }, remoteAddress: '10.9.9.9' })).statusCode);
       expect(codes.slice(0, 3)).toEqual([401, 401, 401]);
       expect(codes.slice(3)).toEqual([429, 429, 429]);
     } finally {

@@ -128,7 +128,10 @@ test('a volley of attacks through the API changes nothing outside staging, while
     answers.push([name, res.statusCode]);
   }
   // A symlink in staging posing as a target file.
-  answers.push(['target: a symlink in staging', (await h.submit(spec(`sqlite:///${canaryDir}/homo_sapiens_core_110_38.sqlite`, { tgt_uri: `sqlite:///${stagingDir}/linked_core_110_1.sqlite` }))).statusCode]);
+  answers.push([
+    'target: a symlink in staging',
+    (await h.submit(spec(`sqlite:///${canaryDir}/homo_sapiens_core_110_38.sqlite`, { tgt_uri: `sqlite:///${stagingDir}/linked_core_110_1.sqlite` }))).statusCode,
+  ]);
   // The copy service itself, called directly with its token: refused on its own.
   for (const [name, target] of [
     ['direct: the canary file', `sqlite:///${canaryDir}/homo_sapiens_core_110_38.sqlite`],
@@ -145,7 +148,9 @@ test('a volley of attacks through the API changes nothing outside staging, while
   answers.push(['direct: no token', direct.status]);
 
   const stopped = answers.filter(([, status]) => status >= 400 && status < 500);
-  console.log(`canary attacks: ${answers.length} tried, ${stopped.length} stopped, ${answers.filter(([, s]) => s >= 500).length} answered 5xx\n${answers.map(([n, s]) => `  ${s}  ${n}`).join('\n')}`);
+  console.log(
+    `canary attacks: ${answers.length} tried, ${stopped.length} stopped, ${answers.filter(([, s]) => s >= 500).length} answered 5xx\n${answers.map(([n, s]) => `  ${s}  ${n}`).join('\n')}`,
+  );
   expect(stopped).toHaveLength(answers.length);
 
   // A real handover beside the attacks: the system works, and writes only into staging.
@@ -170,10 +175,14 @@ test('a replacement cancelled mid-copy leaves the previous staging copy exactly 
   expect(Object.keys(previous).length).toBeGreaterThan(3);
 
   // (The first's lock closes a moment after its last step: until then a second submission is a 409.)
-  const again = await waitFor(async () => {
-    const res = await h.submit(spec(mariadbUri(source, name), { comment: 'again' }));
-    return res.statusCode === 409 ? undefined : res;
-  }, 30_000, 'the lock to be released');
+  const again = await waitFor(
+    async () => {
+      const res = await h.submit(spec(mariadbUri(source, name), { comment: 'again' }));
+      return res.statusCode === 409 ? undefined : res;
+    },
+    30_000,
+    'the lock to be released',
+  );
   await waitFor(async () => (await h.progress(again.json.token)).step === 'copy' || undefined, 120_000, 'the copy step');
   await h.app.inject({ method: 'POST', url: `/handovers/${again.json.token}/cancel`, payload: { reason: 'mid-copy' } });
   const cancelled = await h.waitForStatus(again.json.token, 'cancelled', 120_000);

@@ -211,7 +211,13 @@ export function hostileCorpus(places: { staging: string; project: string }): Hos
   batch('items not a list', { contact: 'a@example.org', handovers: { 0: good } });
   batch('no contact', { handovers: [good] });
   out.push({ kind: 'hostile Ensembl submission', name: 'quote in name', method: 'POST', url: '/jobs', payload: { ...good, type: undefined, src_uri: "mysql://h:3306/a'b" } });
-  out.push({ kind: 'hostile Ensembl submission', name: 'target outside staging', method: 'POST', url: '/jobs', payload: { ...good, type: undefined, tgt_uri: 'sqlite:////etc/homo_sapiens_core_110_38.sqlite' } });
+  out.push({
+    kind: 'hostile Ensembl submission',
+    name: 'target outside staging',
+    method: 'POST',
+    url: '/jobs',
+    payload: { ...good, type: undefined, tgt_uri: 'sqlite:////etc/homo_sapiens_core_110_38.sqlite' },
+  });
   out.push({ kind: 'hostile Ensembl submission', name: 'release not a number', method: 'GET', url: '/jobs?release=abc' });
   out.push({ kind: 'hostile Ensembl submission', name: 'token path escape', method: 'GET', url: '/jobs/..%2f..%2fetc' });
   return out;

@@ -33,10 +33,14 @@ async function submitAs(key: string, name: string): Promise<string> {
 
 const progressAs = async (key: string, token: string) => (await h.app.inject({ method: 'GET', url: `/handovers/${token}`, headers: as(key) })).json();
 const waitForStatus = (token: string, status: string) =>
-  waitFor(async () => {
-    const p = await progressAs(KEYS.ops, token);
-    return p.status === status && p;
-  }, 60_000, `handover ${token} to be ${status}`);
+  waitFor(
+    async () => {
+      const p = await progressAs(KEYS.ops, token);
+      return p.status === status && p;
+    },
+    60_000,
+    `handover ${token} to be ${status}`,
+  );
 
 test("a submit key cancels its own handover, not another's; operate cancels any; the key's name is who", async () => {
   h.jobs.scripts.copy.runningPolls = 100_000;
@@ -62,10 +66,14 @@ test("a submit key cancels its own handover, not another's; operate cancels any;
   // Restart: the same rule. Bob may not restart Alice's; she may; the restart is recorded as hers.
   h.jobs.scripts.copy.runningPolls = 1;
   expect((await h.app.inject({ method: 'POST', url: `/handovers/${mine}/restart`, headers: as(KEYS.bob) })).statusCode).toBe(403);
-  const restarted = await waitFor(async () => {
-    const res = await h.app.inject({ method: 'POST', url: `/handovers/${mine}/restart`, headers: as(KEYS.alice) });
-    return res.statusCode === 409 ? undefined : res;
-  }, 30_000, 'the restart');
+  const restarted = await waitFor(
+    async () => {
+      const res = await h.app.inject({ method: 'POST', url: `/handovers/${mine}/restart`, headers: as(KEYS.alice) });
+      return res.statusCode === 409 ? undefined : res;
+    },
+    30_000,
+    'the restart',
+  );
   expect(restarted.statusCode).toBe(201);
   const done = await waitForStatus(restarted.json().token, 'completed');
   expect(done.submitted_by).toBe('alice');

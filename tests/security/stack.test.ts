@@ -99,7 +99,7 @@ function treeDigest(root: string): string[] {
 }
 
 async function tableDigest(m: MariaDbSettings, database: string): Promise<unknown> {
-  const tables = await sql<Array<{ name: string }>>(m, "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME", [database]);
+  const tables = await sql<Array<{ name: string }>>(m, 'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME', [database]);
   const out: Record<string, unknown> = {};
   for (const { name } of tables) {
     const [sum] = await sql<Array<{ Checksum: number }>>(m, `CHECKSUM TABLE ${q(database)}.${q(name)} EXTENDED`);
@@ -114,7 +114,9 @@ async function canaryDigest(): Promise<string> {
   return JSON.stringify({
     files: treeDigest(elsewhere),
     upstream: treeDigest(upstream),
-    jobStores: readdirSync(path.join(dataDir, 'jobs')).filter((f) => f.endsWith('.sqlite')).sort(),
+    jobStores: readdirSync(path.join(dataDir, 'jobs'))
+      .filter((f) => f.endsWith('.sqlite'))
+      .sort(),
     sourceSchemas,
     sourceCanary: await tableDigest(source, 'canary_db'),
     stagingCanary: await tableDigest(staging, 'canary_keep'),
@@ -190,10 +192,26 @@ async function createEverything(): Promise<void> {
     `INSERT INTO ${db}.everything (id, i, u, d, f, g, b, s, t, bl, bin, dt, da, tm, y, e, st, j, geo, u8, l1)
      VALUES (?, ?, ?, ?, ?, ?, b'1010101', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ST_GeomFromText(?), ?, ?)`,
     [
-      1, '-9223372036854775808', '18446744073709551615', '-12345678901234567890.0123456789', 1.5, -2.5e-300,
-      "x'); DROP DATABASE canary_keep; -- \\'", 'line\nbreak\r\\ back\\slash "dq" `bt` \0nul \x1a; DROP DATABASE canary_keep;',
-      Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from("'\\;\n\0`\""), '2020-02-29 23:59:59.123456', '1000-01-01',
-      '-838:59:59', 2155, 'b;c', 'x,y', '{"a": "b;c\'"}', 'POINT(1 2)', '😀 ünïcödé; ok', 'café',
+      1,
+      '-9223372036854775808',
+      '18446744073709551615',
+      '-12345678901234567890.0123456789',
+      1.5,
+      -2.5e-300,
+      "x'); DROP DATABASE canary_keep; -- \\'",
+      'line\nbreak\r\\ back\\slash "dq" `bt` \0nul \x1a; DROP DATABASE canary_keep;',
+      Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
+      Buffer.from('\'\\;\n\0`"'),
+      '2020-02-29 23:59:59.123456',
+      '1000-01-01',
+      '-838:59:59',
+      2155,
+      'b;c',
+      'x,y',
+      '{"a": "b;c\'"}',
+      'POINT(1 2)',
+      '😀 ünïcödé; ok',
+      'café',
     ],
   );
   await sql(source, `INSERT INTO ${db}.everything (id) VALUES (2)`);
@@ -209,7 +227,8 @@ beforeAll(async () => {
   stagingDir = path.join(dir, 'staging');
   elsewhere = path.join(dir, 'elsewhere');
   upstream = path.join(dir, 'upstream');
-  for (const d of [stagingDir, elsewhere, upstream, path.join(elsewhere, 'sub'), path.join(stagingDir, 'nested'), path.join(stagingDir, 'dir_core_110_1.sqlite')]) mkdirSync(d, { recursive: true });
+  for (const d of [stagingDir, elsewhere, upstream, path.join(elsewhere, 'sub'), path.join(stagingDir, 'nested'), path.join(stagingDir, 'dir_core_110_1.sqlite')])
+    mkdirSync(d, { recursive: true });
 
   // The canary files: a database, a "Temporal history file", notes.
   sqliteWith(path.join(elsewhere, 'canary.sqlite'), ['CREATE TABLE canary (id INTEGER PRIMARY KEY, v TEXT)', "INSERT INTO canary VALUES (1, 'alive'), (2, 'still alive')"]);
@@ -234,14 +253,17 @@ beforeAll(async () => {
   );
   // A source whose stored schema SQL carries a second statement (crafted with writable_schema).
   const crafted = new DatabaseSync(path.join(upstream, 'crafted_core_110_1.sqlite'), { defensive: false } as never);
-  crafted.exec("CREATE TABLE t (a, b); INSERT INTO t VALUES (1, 2), (3, 4); CREATE INDEX t_a ON t (a)");
+  crafted.exec('CREATE TABLE t (a, b); INSERT INTO t VALUES (1, 2), (3, 4); CREATE INDEX t_a ON t (a)');
   crafted.exec('PRAGMA writable_schema = ON');
   crafted.prepare("UPDATE sqlite_master SET sql = ? WHERE name = 't'").run(`CREATE TABLE t (a, b); ATTACH '${path.join(elsewhere, 'canary.sqlite')}' AS e; DROP TABLE e.canary`);
   crafted.exec('PRAGMA writable_schema = OFF');
   crafted.close();
 
   // MariaDB: a canary database on each server, demo sources, hostile sources.
-  for (const [m, db] of [[source, 'canary_db'], [staging, 'canary_keep']] as const) {
+  for (const [m, db] of [
+    [source, 'canary_db'],
+    [staging, 'canary_keep'],
+  ] as const) {
     await sql(m, `DROP DATABASE IF EXISTS ${q(db)}`);
     await sql(m, `CREATE DATABASE ${q(db)}`);
     await sql(m, `CREATE TABLE ${q(db)}.canary (id INT PRIMARY KEY, v VARCHAR(40))`);
@@ -285,14 +307,26 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
   const stopped = attacks.filter((a) => a.stopped).length;
-  console.log(`local stack security: ${attacks.length} attacks tried, ${stopped} stopped${stopped < attacks.length ? `; NOT stopped: ${attacks.filter((a) => !a.stopped).map((a) => a.name).join('; ')}` : ''}`);
+  console.log(
+    `local stack security: ${attacks.length} attacks tried, ${stopped} stopped${
+      stopped < attacks.length
+        ? `; NOT stopped: ${attacks
+            .filter((a) => !a.stopped)
+            .map((a) => a.name)
+            .join('; ')}`
+        : ''
+    }`,
+  );
 });
 
 // ------------------------------------------------------------------ 1. targets only on staging
 
 describe('targets only on staging', () => {
   test('a legitimate SQLite copy into the staging folder works', async () => {
-    const res = await post('copy', { source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')), target_db_uri: sqliteUri(path.join(stagingDir, 'homo_sapiens_core_110_1.sqlite')) });
+    const res = await post('copy', {
+      source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')),
+      target_db_uri: sqliteUri(path.join(stagingDir, 'homo_sapiens_core_110_1.sqlite')),
+    });
     expect(res.status).toBe(201);
     expect(await finished('copy', res.json.job_id)).toMatchObject({ status: 'complete', output: { tables: { gene: 200 } } });
   });
@@ -450,14 +484,22 @@ describe('names are data, never code', () => {
     });
   });
 
-  test("a source whose stored schema SQL carries a second statement: copied faithfully, the second statement never runs", async () => {
+  test('a source whose stored schema SQL carries a second statement: copied faithfully, the second statement never runs', async () => {
     await attack('schema SQL with an ATTACH and DROP appended', async () => {
       const target = path.join(stagingDir, 'crafted_core_110_1.sqlite');
       const res = await post('copy', { source_db_uri: sqliteUri(path.join(upstream, 'crafted_core_110_1.sqlite')), target_db_uri: sqliteUri(target) });
       expect(await finished('copy', res.json.job_id)).toMatchObject({ status: 'complete', output: { tables: { t: 2 } } });
       const db = new DatabaseSync(target, { readOnly: true });
       try {
-        expect(db.prepare('SELECT a, b FROM t ORDER BY a').all().map((r) => ({ ...r }))).toEqual([{ a: 1, b: 2 }, { a: 3, b: 4 }]);
+        expect(
+          db
+            .prepare('SELECT a, b FROM t ORDER BY a')
+            .all()
+            .map((r) => ({ ...r })),
+        ).toEqual([
+          { a: 1, b: 2 },
+          { a: 3, b: 4 },
+        ]);
         expect((db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as Array<{ name: string }>).map((r) => r.name)).toEqual(['t_a']);
       } finally {
         db.close();
@@ -472,13 +514,19 @@ describe('names are data, never code', () => {
   });
 
   test('the healthcheck reports a hostile table name as a failed check, and never uses it', async () => {
-    for (const [uri, what] of [[sqliteUri(path.join(upstream, 'hostile_0.sqlite')), 'SQLite'], [sourceUri('hostile_m1'), 'MariaDB']] as const) {
+    for (const [uri, what] of [
+      [sqliteUri(path.join(upstream, 'hostile_0.sqlite')), 'SQLite'],
+      [sourceUri('hostile_m1'), 'MariaDB'],
+    ] as const) {
       await attack(`healthcheck of a ${what} database with a hostile table name`, async () => {
         const res = await post('healthcheck', { db_uri: uri });
         const done = await finished('healthcheck', res.json.job_id);
         expect(done.status).toBe('complete');
         expect(done.output.status).toBe('failed');
-        expect(done.output.results.TableIntegrity).toEqual({ status: 'failed', messages: [expect.stringMatching(/^table name `x.; DROP TABLE canary; --` is not an identifier: letters, digits and _ only$/)] });
+        expect(done.output.results.TableIntegrity).toEqual({
+          status: 'failed',
+          messages: [expect.stringMatching(/^table name `x.; DROP TABLE canary; --` is not an identifier: letters, digits and _ only$/)],
+        });
       });
     }
   });
@@ -534,7 +582,11 @@ describe("a source server of the submitter's own runs nothing on staging", () =>
       ['a CONNECT table on a file', "CREATE TABLE `t` (a int) ENGINE=CONNECT TABLE_TYPE=CSV FILE_NAME='/etc/passwd'", /uses ENGINE=CONNECT/],
       ['an engine in a partition', 'CREATE TABLE `t` (a int) ENGINE=InnoDB PARTITION BY HASH (a) (PARTITION p0 ENGINE = SPIDER)', /uses ENGINE=SPIDER/],
       ['files in another folder', "CREATE TABLE `t` (a int) ENGINE=InnoDB DATA DIRECTORY='/var/lib/mysql-other'", /has DIRECTORY outside quotes/],
-      ['a foreign key into another database', 'CREATE TABLE `t` (a int, CONSTRAINT f FOREIGN KEY (a) REFERENCES `other_core_110_1`.`gene` (`gene_id`)) ENGINE=InnoDB', /foreign key to a table of another database/],
+      [
+        'a foreign key into another database',
+        'CREATE TABLE `t` (a int, CONSTRAINT f FOREIGN KEY (a) REFERENCES `other_core_110_1`.`gene` (`gene_id`)) ENGINE=InnoDB',
+        /foreign key to a table of another database/,
+      ],
     ];
     for (const [name, text, message] of hostile) {
       expect({ name, problem: createTableProblem(text, 't') }).toEqual({ name, problem: expect.any(String) });
@@ -545,7 +597,10 @@ describe("a source server of the submitter's own runs nothing on staging", () =>
       ['strings holding ; and quotes', "CREATE TABLE `t` (\n  `a` varchar(9) DEFAULT 'a;b' COMMENT 'it\\'s; fine',\n  `b` int(11) COMMENT 'x'';y'\n) ENGINE=InnoDB"],
       ['names holding ; and backquotes', 'CREATE TABLE `t` (\n  `a;b` int(11),\n  `c``;d` int(11)\n) ENGINE=MyISAM'],
       ['a comment holding ;', 'CREATE TABLE `t` (\n  `a` datetime /* mariadb-5.3; old */ DEFAULT NULL\n) ENGINE=Aria'],
-      ['partitions in a versioned comment', 'CREATE TABLE `t` (\n  `a` int(11) NOT NULL\n) ENGINE=InnoDB\n/*!50100 PARTITION BY RANGE (`a`)\n(PARTITION p0 VALUES LESS THAN (10) ENGINE = InnoDB) */'],
+      [
+        'partitions in a versioned comment',
+        'CREATE TABLE `t` (\n  `a` int(11) NOT NULL\n) ENGINE=InnoDB\n/*!50100 PARTITION BY RANGE (`a`)\n(PARTITION p0 VALUES LESS THAN (10) ENGINE = InnoDB) */',
+      ],
       ['a foreign key in the same database', 'CREATE TABLE `t` (\n  `a` int(11),\n  CONSTRAINT `f` FOREIGN KEY (`a`) REFERENCES `gene` (`gene_id`)\n) ENGINE=InnoDB'],
       ['a check and a generated column', 'CREATE TABLE `t` (\n  `j` longtext CHECK (json_valid(`j`)),\n  `n` int(11) GENERATED ALWAYS AS (`a` * 2) VIRTUAL\n) ENGINE=InnoDB'],
     ];
@@ -570,7 +625,11 @@ describe("a source server of the submitter's own runs nothing on staging", () =>
   test('the dump guard passes what mariadb-dump writes, split anywhere, and nothing a server could add', async () => {
     // The real dump of the every-kind-of-value database, as the copy runs it.
     const args = dumpCommands(locate(sourceUri('types_core_110_1')) as never, locate(stagingUri('types_core_110_1')) as never, ['child', 'everything']);
-    const dump = spawnSync(['/usr/bin/mariadb-dump', '/usr/bin/mysqldump'].find((b) => existsSync(b))!, args.dump, { env: { ...process.env, MYSQL_PWD: source.password }, maxBuffer: 1 << 28 });
+    const dump = spawnSync(
+      ['/usr/bin/mariadb-dump', '/usr/bin/mysqldump'].find((b) => existsSync(b))!,
+      args.dump,
+      { env: { ...process.env, MYSQL_PWD: source.password }, maxBuffer: 1 << 28 },
+    );
     expect(dump.status).toBe(0);
     const text = dump.stdout as Buffer;
     expect(text.includes('INSERT INTO `child` (`id`, `parent`, `twice`, `hidden`) VALUES')).toBe(true); // the column-list form
@@ -582,16 +641,17 @@ describe("a source server of the submitter's own runs nothing on staging", () =>
     expect(through(['everything'], text, 65536).refused).toMatch(/a statement on `child`, which this dump does not copy/);
 
     const rows = "INSERT INTO `t` VALUES\n(1,'a;b',NULL,-2.5e-300,0x1F,b'101',_binary 'x'),\n(2,'it\\'s',00042,12.50,'',1.,'x''y');\n";
-    const header = "/*M!999999\\- enable the sandbox mode */ \n/*!40101 SET NAMES utf8mb4 */;\n/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;\n\nLOCK TABLES `t` WRITE;\n/*!40000 ALTER TABLE `t` DISABLE KEYS */;\n";
+    const header =
+      "/*M!999999\\- enable the sandbox mode */ \n/*!40101 SET NAMES utf8mb4 */;\n/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;\n\nLOCK TABLES `t` WRITE;\n/*!40000 ALTER TABLE `t` DISABLE KEYS */;\n";
     const footer = '/*!40000 ALTER TABLE `t` ENABLE KEYS */;\nUNLOCK TABLES;\n/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;\n';
     for (const size of [1, 3, 1000]) expect(through(['t'], header + rows + footer, size)).toEqual({ passed: header + rows + footer, refused: undefined });
     const hostile: Array<[string, string]> = [
       ['a number column whose value closes the INSERT', "INSERT INTO `t` VALUES\n(1); DROP DATABASE canary_keep; -- ,'x');\n"],
       ['a decimal written in quotes unescaped', "INSERT INTO `t` VALUES\n('1'); DROP DATABASE canary_keep; -- ');\n"],
-      ['a statement after the rows', "INSERT INTO `t` VALUES\n(1),\n(2);\nDROP DATABASE canary_keep;\n"],
-      ['a statement between rows', "INSERT INTO `t` VALUES\n(1),\nDROP DATABASE canary_keep;\n"],
-      ['rows into another table', "INSERT INTO `canary` VALUES\n(1);\n"],
-      ['rows into another database', "INSERT INTO `canary_keep`.`canary` VALUES\n(1);\n"],
+      ['a statement after the rows', 'INSERT INTO `t` VALUES\n(1),\n(2);\nDROP DATABASE canary_keep;\n'],
+      ['a statement between rows', 'INSERT INTO `t` VALUES\n(1),\nDROP DATABASE canary_keep;\n'],
+      ['rows into another table', 'INSERT INTO `canary` VALUES\n(1);\n'],
+      ['rows into another database', 'INSERT INTO `canary_keep`.`canary` VALUES\n(1);\n'],
       ['a lock on another table', 'LOCK TABLES `canary` WRITE;\n'],
       ['a comment line carrying a statement', '-- Server version\t10.11\nDROP DATABASE canary_keep;\n'],
       ['a version comment carrying a statement', '/*!40000 DROP DATABASE canary_keep */;\n'],
@@ -727,7 +787,11 @@ describe('replace atomically', () => {
       const notesBefore = sha(notes);
       // Links where older copies wrote their temporary file and its journal: to a file outside staging and to a new name there.
       const plant = () => {
-        for (const [name, to] of [[`.${base}.copying`, notes], [`.${base}.copying-journal`, path.join(elsewhere, 'planted-journal')], [`.${base}.copying-wal`, path.join(elsewhere, 'planted-wal')]]) {
+        for (const [name, to] of [
+          [`.${base}.copying`, notes],
+          [`.${base}.copying-journal`, path.join(elsewhere, 'planted-journal')],
+          [`.${base}.copying-wal`, path.join(elsewhere, 'planted-wal')],
+        ]) {
           rmSync(path.join(stagingDir, name), { force: true });
           symlinkSync(to, path.join(stagingDir, name));
         }
@@ -818,7 +882,11 @@ describe('no password at rest', () => {
       expect(stores.length).toBeGreaterThanOrEqual(10);
       for (const f of [...stores.map((s) => path.join(dataDir, 'jobs', s)), path.join(dataDir, 'secret.key')]) expect([f, (statSync(f).mode & 0o777).toString(8)]).toEqual([f, '600']);
     });
-    for (const [service, list] of [['healthcheck', '/jobs'], ['copy', '/jobs'], ['metadata', '/jobs']] as const) {
+    for (const [service, list] of [
+      ['healthcheck', '/jobs'],
+      ['copy', '/jobs'],
+      ['metadata', '/jobs'],
+    ] as const) {
       const text = JSON.stringify((await call(service, 'GET', list)).json);
       expect(text).not.toContain(source.password);
       expect(text).not.toContain(staging.password);
@@ -929,7 +997,12 @@ describe('a token, when configured, is required on every route', () => {
       ['healthcheck', 'GET', '/jobs/1'],
       ['healthcheck', 'DELETE', '/jobs/1'],
       ['healthcheck', 'GET', '/health'],
-      ['copy', 'POST', '/jobs', { source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')), target_db_uri: sqliteUri(path.join(stagingDir, 'guarded_core_1.sqlite')) }],
+      [
+        'copy',
+        'POST',
+        '/jobs',
+        { source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')), target_db_uri: sqliteUri(path.join(stagingDir, 'guarded_core_1.sqlite')) },
+      ],
       ['metadata', 'GET', '/jobs'],
       ['event', 'POST', '/jobs', { type: 'other', genome: 'x' }],
       ['event', 'GET', '/jobs/dump/1'],
@@ -988,10 +1061,29 @@ function withHost(url: string, method: string, host: string | undefined, body?: 
 
 describe('open services (no token) answer only requests to a loopback name; other hosts need a token', () => {
   test('a Host that is not localhost, 127.x.x.x or [::1]: 421 and no job, on every service (DNS rebinding)', async () => {
-    const refusedHosts = ['evil.example', 'evil.example:4002', '127.0.0.1.nip.io', 'localhost.evil.example', 'evil-localhost', '10.0.0.5', '192.168.1.20:4001', '0.0.0.0', '[::2]', '[::ffff:10.0.0.1]', '127.0.0.1:4002@evil.example', '', undefined];
+    const refusedHosts = [
+      'evil.example',
+      'evil.example:4002',
+      '127.0.0.1.nip.io',
+      'localhost.evil.example',
+      'evil-localhost',
+      '10.0.0.5',
+      '192.168.1.20:4001',
+      '0.0.0.0',
+      '[::2]',
+      '[::ffff:10.0.0.1]',
+      '127.0.0.1:4002@evil.example',
+      '',
+      undefined,
+    ];
     const routes: Array<[StackService, string, string, unknown?]> = [
       ['healthcheck', 'POST', '/jobs', { db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')) }],
-      ['copy', 'POST', '/jobs', { source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')), target_db_uri: sqliteUri(path.join(stagingDir, 'rebound_core_1.sqlite')) }],
+      [
+        'copy',
+        'POST',
+        '/jobs',
+        { source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')), target_db_uri: sqliteUri(path.join(stagingDir, 'rebound_core_1.sqlite')) },
+      ],
       ['copy', 'GET', '/jobs'],
       ['copy', 'DELETE', '/jobs/1'],
       ['metadata', 'GET', '/jobs/1'],
@@ -1071,7 +1163,11 @@ describe('dumps stay inside the dumps folder', () => {
     await attack('dump called directly with a database named ..', async () => {
       writeFileSync(path.join(dataDir, '...sqlite'), '');
       await expect(dumpDatabase(sqliteUri(path.join(dataDir, '...sqlite')), stack.dumpsDir)).rejects.toThrow(/not an identifier/);
-      expect(readdirSync(path.join(dataDir, 'jobs')).filter((f) => f.endsWith('-jobs.sqlite')).sort()).toEqual(['copy-jobs.sqlite', 'event-jobs.sqlite', 'healthcheck-jobs.sqlite', 'metadata-jobs.sqlite']);
+      expect(
+        readdirSync(path.join(dataDir, 'jobs'))
+          .filter((f) => f.endsWith('-jobs.sqlite'))
+          .sort(),
+      ).toEqual(['copy-jobs.sqlite', 'event-jobs.sqlite', 'healthcheck-jobs.sqlite', 'metadata-jobs.sqlite']);
     });
     await attack('dump over a symbolic link planted in the dumps folder', async () => {
       const link = path.join(stack.dumpsDir, 'homo_sapiens_core_111_1');
@@ -1117,8 +1213,24 @@ describe('hostile input gets a 4xx with a message, never a 500', () => {
       ['invalid JSON', 'copy', 'POST', '/jobs', '{"source_db_uri":', {}, 400],
       ['an unsupported content type', 'copy', 'POST', '/jobs', '<x/>', { 'content-type': 'application/xml' }, 415],
       ['a text/plain body', 'copy', 'POST', '/jobs', 'source_db_uri=x', { 'content-type': 'text/plain' }, 400],
-      ['2000 only_tables', 'copy', 'POST', '/jobs', { source_db_uri: sourceUri('felis_catus_core_110_5'), target_db_uri: stagingUri('x_core_1'), only_tables: Array(2000).fill('gene') }, {}, 400],
-      ['a hostile only_tables entry', 'copy', 'POST', '/jobs', { source_db_uri: sourceUri('felis_catus_core_110_5'), target_db_uri: stagingUri('x_core_1'), only_tables: ['gene`; DROP'] }, {}, 400],
+      [
+        '2000 only_tables',
+        'copy',
+        'POST',
+        '/jobs',
+        { source_db_uri: sourceUri('felis_catus_core_110_5'), target_db_uri: stagingUri('x_core_1'), only_tables: Array(2000).fill('gene') },
+        {},
+        400,
+      ],
+      [
+        'a hostile only_tables entry',
+        'copy',
+        'POST',
+        '/jobs',
+        { source_db_uri: sourceUri('felis_catus_core_110_5'), target_db_uri: stagingUri('x_core_1'), only_tables: ['gene`; DROP'] },
+        {},
+        400,
+      ],
       ['only_tables not a list', 'copy', 'POST', '/jobs', { source_db_uri: sourceUri('felis_catus_core_110_5'), target_db_uri: stagingUri('x_core_1'), only_tables: 'gene' }, {}, 400],
       ['drop not a boolean', 'copy', 'POST', '/jobs', { source_db_uri: sourceUri('felis_catus_core_110_5'), target_db_uri: stagingUri('x_core_1'), drop: 'yes' }, {}, 400],
       ['a URI that is not a string', 'healthcheck', 'POST', '/jobs', { db_uri: { toString: 'x' } }, {}, 400],

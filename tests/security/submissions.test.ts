@@ -59,9 +59,7 @@ test('at least 150 hostile requests: each a 4xx with a message, no 500, nothing 
 
 test('a burst of 1,000 refused submissions is answered and recorded without a workflow each', async () => {
   const before = await workflowsOnQueue();
-  const answers = await Promise.all(
-    Array.from({ length: 1000 }, (_, i) => h.submit(spec(h.sqliteSource(i === 0 ? 'scratch_db' : 'scratch_db'), { comment: `burst ${i}` }))),
-  );
+  const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => h.submit(spec(h.sqliteSource(i === 0 ? 'scratch_db' : 'scratch_db'), { comment: `burst ${i}` }))));
   expect(answers.every((a) => a.statusCode === 422 && /is not an Ensembl name/.test(a.json.issues![0].message))).toBe(true);
   const tokens = new Set(answers.map((a) => a.json.token));
   expect(tokens.size).toBe(1000);

@@ -18,12 +18,18 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
+/** A healthcheck job as GET /jobs/{id} answers it (its output: once it has ended). */
+interface CheckJob {
+  status: string;
+  output: { status: string; results: Record<string, { status: string; messages: string[] }> };
+}
+
 const check = async (body: Record<string, unknown>) => {
   const res = await fetch(`${stack.urls.healthcheck}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const { job_id } = (await res.json()) as { job_id: number };
   expect(res.status).toBe(201);
   const url = `${stack.urls.healthcheck}/jobs/${job_id}`;
-  return waitFor(async () => ((j) => (['complete', 'failed'].includes(j.status) ? j : undefined))((await (await fetch(url)).json()) as Record<string, any>), 60_000, `healthcheck job ${job_id}`);
+  return waitFor(async () => ((j) => (['complete', 'failed'].includes(j.status) ? j : undefined))((await (await fetch(url)).json()) as CheckJob), 60_000, `healthcheck job ${job_id}`);
 };
 const passed = { status: 'passed', messages: [] };
 

@@ -6,7 +6,7 @@ import mysql from 'mysql2/promise';
 import { databaseExists, openDatabase } from '../../services/db/database';
 import { createDemoDatabase } from '../../services/demo';
 import { stackSealer } from '../../services/jobs/secrets';
-import { JobStore } from '../../services/jobs/store';
+import { type JobStatus, JobStore } from '../../services/jobs/store';
 import { type LocalStack, startLocalStack } from '../../services/stack';
 import { manyTables } from '../helpers/databases';
 import { mariadbSettings, mariadbUri } from '../helpers/harness';
@@ -26,12 +26,22 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
+/** A job as GET /jobs/{id} answers it; `output` is the service's own once the job has ended (the fields these tests read). */
+interface JobAnswer {
+  id: number;
+  status: JobStatus;
+  input: Record<string, unknown>;
+  output?: { tables?: Record<string, number>; events?: unknown[] };
+  progress?: unknown;
+}
+
 const post = async (url: string, body: unknown, key?: string) => {
   const res = await fetch(`${url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) }, body: JSON.stringify(body) });
-  return { status: res.status, json: (await res.json()) as Record<string, any> };
+  // 201: {job_id}; a refusal: {error} only.
+  return { status: res.status, json: (await res.json()) as { job_id: number; error?: string } };
 };
-const job = async (url: string, id: unknown) => (await fetch(`${url}/jobs/${id}`)).json() as Promise<Record<string, any>>;
-const finished = (url: string, id: unknown) => waitFor(async () => ((j) => (['complete', 'failed'].includes(j.status) ? j : undefined))(await job(url, id)), 60_000, `job ${id}`);
+const job = async (url: string, id: number) => (await fetch(`${url}/jobs/${id}`)).json() as Promise<JobAnswer>;
+const finished = (url: string, id: number) => waitFor(async () => ((j) => (['complete', 'failed'].includes(j.status) ? j : undefined))(await job(url, id)), 60_000, `job ${id}`);
 
 test('healthcheck: check selection, results per check, 400 for unknown checks, idempotency', async () => {
   const uri = `sqlite:///${dir}/sus_scrofa_core_110_1.sqlite`;
@@ -91,7 +101,7 @@ test('copy: MariaDB to MariaDB, only_tables honoured, a killed copy leaves the p
 
   const partial = await post(stack.urls.copy, { ...body, only_tables: ['meta', 'gene'] });
   const partialDone = await finished(stack.urls.copy, partial.json.job_id);
-  expect(partialDone.output.tables).toEqual({ gene: 60_000, meta: 5 });
+  expect(partialDone.output!.tables).toEqual({ gene: 60_000, meta: 5 });
   expect(partialDone.input.target_db_uri).not.toContain(staging.password);
 
   const refused = await finished(stack.urls.copy, (await post(stack.urls.copy, body)).json.job_id);
@@ -126,7 +136,7 @@ test('metadata: new_assembly, then new_genebuild superseding it, then other', as
     const uri = `sqlite:///${dir}/${name}.sqlite`;
     await createDemoDatabase(uri, { genes: 50, genebuild, assembly: 'ARS1' });
     const { json } = await post(stack.urls.metadata, { database_uri: uri, email: 'c@example.org', comment: 'x', source: 'Handover' }, `tok-${name}:metadata`);
-    return (await finished(stack.urls.metadata, json.job_id)).output.events[0];
+    return (await finished(stack.urls.metadata, json.job_id)).output!.events![0];
   };
   expect(await submit('capra_hircus_core_110_1', '2025-01')).toMatchObject({ type: 'new_assembly', genome: 'capra_hircus', details: { current_database_list: [] } });
   expect(await submit('capra_hircus_core_111_1', '2026-02')).toMatchObject({ type: 'new_genebuild', details: { current_database_list: ['capra_hircus_core_110_1'] } });

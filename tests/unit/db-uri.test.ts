@@ -2,13 +2,22 @@ import { DbUriError, databaseKey, deriveTargetUri, parseDbUri, redactText, witho
 
 test('parses MySQL URIs, decoding user and password', () => {
   expect(parseDbUri('mysql://ens%40ro:p%2Fw@db.example.org:4525/homo_sapiens_core_110_38')).toEqual({
-    engine: 'mysql', user: 'ens@ro', password: 'p/w', host: 'db.example.org', port: 4525, database: 'homo_sapiens_core_110_38',
+    engine: 'mysql',
+    user: 'ens@ro',
+    password: 'p/w',
+    host: 'db.example.org',
+    port: 4525,
+    database: 'homo_sapiens_core_110_38',
   });
   expect(parseDbUri('mysql://ro@db/x').port).toBe(3306);
 });
 
 test('parses SQLite URIs as SQLAlchemy writes them: the name is the file name without extension', () => {
-  expect(parseDbUri('sqlite:////srv/data/mus_musculus_core_110_39.sqlite')).toEqual({ engine: 'sqlite', database: 'mus_musculus_core_110_39', file: '/srv/data/mus_musculus_core_110_39.sqlite' });
+  expect(parseDbUri('sqlite:////srv/data/mus_musculus_core_110_39.sqlite')).toEqual({
+    engine: 'sqlite',
+    database: 'mus_musculus_core_110_39',
+    file: '/srv/data/mus_musculus_core_110_39.sqlite',
+  });
   expect(parseDbUri('sqlite:////srv/staging/', { staging: true })).toEqual({ engine: 'sqlite', database: '', file: '/srv/staging/' });
 });
 

@@ -6,7 +6,13 @@ const base: HandoverNotice = {
   database: 'homo_sapiens_core_110_38',
   updateType: 'new_genebuild',
   databaseType: 'core',
-  spec: { src_uri: 'mysql://ro@src:3306/homo_sapiens_core_110_38', tgt_uri: 'mysql://rw@staging:3306/homo_sapiens_core_110_38', contact: 'c@example.org', type: 'new_genebuild', comment: '<b>new</b> genebuild' },
+  spec: {
+    src_uri: 'mysql://ro@src:3306/homo_sapiens_core_110_38',
+    tgt_uri: 'mysql://rw@staging:3306/homo_sapiens_core_110_38',
+    contact: 'c@example.org',
+    type: 'new_genebuild',
+    comment: '<b>new</b> genebuild',
+  },
   timeline: [{ step: 'healthcheck', started_at: '2026-01-01T00:00:00Z', outcome: 'problems', jobs: [{ service: 'healthcheck', id: '7', url: 'http://hc/jobs/7' }] }],
 };
 const links = { page: 'http://api/ui/handover.html?token=tok-1', temporal: 'http://ui/namespaces/default/workflows/tok-1' };
@@ -30,7 +36,14 @@ test('a handover recorded before the update type was asked for says so', () => {
 });
 
 test('problems found vs checks that could not run: different subjects; failing checks listed with the report link', () => {
-  const problems = composeEmail({ ...base, kind: 'failed', failure: { step: 'healthcheck', kind: 'problems', reason: '1 check(s) found problems: MetaKeys', checks: [{ check: 'MetaKeys', messages: ['missing schema_version'] }] } }, links);
+  const problems = composeEmail(
+    {
+      ...base,
+      kind: 'failed',
+      failure: { step: 'healthcheck', kind: 'problems', reason: '1 check(s) found problems: MetaKeys', checks: [{ check: 'MetaKeys', messages: ['missing schema_version'] }] },
+    },
+    links,
+  );
   expect(problems.subject).toBe('Handover of homo_sapiens_core_110_38 failed: healthchecks found problems');
   expect(problems.text).toContain('MetaKeys: missing schema_version');
   expect(problems.text).toContain('Full report: http://hc/jobs/7');

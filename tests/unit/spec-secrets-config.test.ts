@@ -71,5 +71,9 @@ test('config: defaults, and errors that name the variable without echoing its va
 });
 
 test('temporal-dev.sh registers exactly the search attributes the workflow uses', () => {
-  expect(registeredSearchAttributes().sort()).toEqual(Object.values(searchAttributes).map((k) => `${k.name}=Keyword`).sort());
+  expect(registeredSearchAttributes().sort()).toEqual(
+    Object.values(searchAttributes)
+      .map((k) => `${k.name}=Keyword`)
+      .sort(),
+  );
 });

@@ -22,7 +22,12 @@ test('an admitted submission: recorded without passwords, sealed for its own tok
   const prepared = await rules.prepare({ ...spec(), src_uri: `sqlite:///${dir}/homo_sapiens_core_110_38.sqlite` }, alice);
   if (!prepared.input) throw new Error('refused');
   const { input, lockId } = prepared;
-  expect(input).toMatchObject({ database: 'homo_sapiens_core_110_38', databaseType: 'core', submittedBy: 'alice', spec: { type: 'patch', tgt_uri: `sqlite:///${dir}/staging/homo_sapiens_core_110_38.sqlite` } });
+  expect(input).toMatchObject({
+    database: 'homo_sapiens_core_110_38',
+    databaseType: 'core',
+    submittedBy: 'alice',
+    spec: { type: 'patch', tgt_uri: `sqlite:///${dir}/staging/homo_sapiens_core_110_38.sqlite` },
+  });
   expect(lockId).toBe(`handover-lock:sqlite:${dir}/staging/homo_sapiens_core_110_38.sqlite`);
   expect(input.sealed).toEqual({ src_uri: undefined, tgt_uri: undefined });
 });
@@ -71,7 +76,7 @@ test('a restart begins at the step that failed; it may not skip a step that did 
   expect(() => rules.restartFrom({ ...failedAtCopy, status: 'rejected' }, undefined)).toThrow('submit it again instead');
 });
 
-test('a handover recorded when type was the database type is read in today\'s shape', () => {
+test("a handover recorded when type was the database type is read in today's shape", () => {
   const old = { spec: { type: 'core' } } as HandoverInput;
   expect(upgraded(old)).toMatchObject({ databaseType: 'core', spec: { type: 'other' } });
   const today = { spec: { type: 'patch' }, databaseType: 'core' } as HandoverInput;

@@ -22,7 +22,11 @@ async function expectRejected(src: string, field: string, message: string) {
 }
 
 test('an unknown database name is refused', async () => {
-  await expectRejected(h.sqliteSource('my_scratch_db'), 'src_uri', 'database name my_scratch_db is not an Ensembl name (<species>_<type>_<release>_<assembly>, ensembl_compara_<release> or ensembl_ancestral_<release>)');
+  await expectRejected(
+    h.sqliteSource('my_scratch_db'),
+    'src_uri',
+    'database name my_scratch_db is not an Ensembl name (<species>_<type>_<release>_<assembly>, ensembl_compara_<release> or ensembl_ancestral_<release>)',
+  );
 });
 
 test('a database type whose window is not open is refused (the type comes from the name)', async () => {
@@ -31,7 +35,7 @@ test('a database type whose window is not open is refused (the type comes from t
   expect(list).toEqual([expect.objectContaining({ type: 'rnaseq', update_type: 'new_genebuild' })]);
 });
 
-test("a source of another release is refused at the checking step, told by email", async () => {
+test('a source of another release is refused at the checking step, told by email', async () => {
   const src = `sqlite:///${h.dir}/danio_rerio_core_109_11.sqlite`;
   await createDemoDatabase(src, { genes: 10 });
   const { statusCode, json } = await h.submit(spec(src));

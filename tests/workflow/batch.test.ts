@@ -19,10 +19,14 @@ test('a batch of 20 databases, some failing their checks, one listed twice: righ
   expect(tokens).toHaveLength(21);
   expect(status_url).toBe(`http://handover.test/batches/${batch_id}`);
 
-  const ended = await waitFor(async () => {
-    const b = (await h.app.inject({ method: 'GET', url: `/batches/${batch_id}` })).json();
-    return b.status === 'ended' ? b : undefined;
-  }, 120_000, 'the batch to end');
+  const ended = await waitFor(
+    async () => {
+      const b = (await h.app.inject({ method: 'GET', url: `/batches/${batch_id}` })).json();
+      return b.status === 'ended' ? b : undefined;
+    },
+    120_000,
+    'the batch to end',
+  );
   expect(ended.counts).toEqual({ running: 0, completed: 15, failed: 5, cancelled: 0, rejected: 0, locked: 1 });
   // The database listed twice: one of the two runs, the other is held off by the lock (which, the server decides).
   const pair = [ended.handovers[0], ended.handovers[20]];
@@ -44,7 +48,13 @@ test('a bad item is named by its position; nothing of the batch starts', async (
   const res = await h.app.inject({
     method: 'POST',
     url: '/batches',
-    payload: { contact: 'batcher@example.org', handovers: [{ src_uri: h.sqliteSource('batch_fine_core_110_1'), type: 'patch', comment: 'ok' }, { src_uri: 'nope', type: 'patch', comment: 'x' }] },
+    payload: {
+      contact: 'batcher@example.org',
+      handovers: [
+        { src_uri: h.sqliteSource('batch_fine_core_110_1'), type: 'patch', comment: 'ok' },
+        { src_uri: 'nope', type: 'patch', comment: 'x' },
+      ],
+    },
   });
   expect(res.statusCode).toBe(400);
   expect(res.json().issues).toEqual([{ field: 'handovers.1.src_uri', message: expect.stringContaining('is not a URI') }]);

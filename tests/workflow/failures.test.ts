@@ -17,8 +17,7 @@ async function failedHandover(name: string) {
   return { token: json.token, done, mail };
 }
 
-const jobsFor = (h: Harness, service: 'healthcheck' | 'copy' | 'metadata' | 'event', name: string) =>
-  h.jobs.jobsOf(service).filter((j) => JSON.stringify(j.input).includes(name));
+const jobsFor = (h: Harness, service: 'healthcheck' | 'copy' | 'metadata' | 'event', name: string) => h.jobs.jobsOf(service).filter((j) => JSON.stringify(j.input).includes(name));
 
 test('checks that could not run: failed, "could not run" in status and email, no copy', async () => {
   h.jobs.scripts.healthcheck.outcome = 'failed';

@@ -59,7 +59,14 @@ test('a completed handover: a report per transition, in order, logged, readable 
   for (const report of reports) {
     expect(report).toMatchObject({ report_type: 'INFO', process: 'handover', host: os.hostname() });
     expect(report.report_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/);
-    expect(report.params).toMatchObject({ handover_token: json.token, database: 'reported_core_110_1', contact: 'curator@example.org', type: 'new_genebuild', update_type: 'new_genebuild', database_type: 'core' });
+    expect(report.params).toMatchObject({
+      handover_token: json.token,
+      database: 'reported_core_110_1',
+      contact: 'curator@example.org',
+      type: 'new_genebuild',
+      update_type: 'new_genebuild',
+      database_type: 'core',
+    });
   }
   expect(reports.at(-1)!.params).toMatchObject({ status: 'completed', progress_complete: 5, progress_total: 5 });
 
@@ -76,17 +83,19 @@ test('a failed handover reports its failure as report.error, with the failing st
   const { json } = await h.submit(spec(h.sqliteSource('reported_bad_core_110_1')));
   await h.waitForStatus(json.token, 'failed');
   await waitFor(async () => publishedFor(json.token).length === (await reportsOf(json.token)).length, 10_000, 'every report on the exchange');
-  const errors = publishedFor(json.token).filter((p) => p.routingKey === 'report.error').map((p) => p.report);
+  const errors = publishedFor(json.token)
+    .filter((p) => p.routingKey === 'report.error')
+    .map((p) => p.report);
   expect(errors.map((r) => [r.report_type, r.message])).toEqual([
     ['ERROR', expect.stringMatching(/^Healthchecks found problems, Handover failed: 1 check\(s\) found problems: /)],
     ['ERROR', expect.stringMatching(/^Handover failed at the healthcheck step: /)],
   ]);
   expect(errors.at(-1)!.params).toMatchObject({ status: 'failed', step: 'healthcheck' });
-  expect(publishedFor(json.token).filter((p) => p.routingKey === 'report.info').map((p) => p.report.message)).toEqual([
-    'Checking the source database',
-    'Source database found',
-    'Healthchecks in progress',
-  ]);
+  expect(
+    publishedFor(json.token)
+      .filter((p) => p.routingKey === 'report.info')
+      .map((p) => p.report.message),
+  ).toEqual(['Checking the source database', 'Source database found', 'Healthchecks in progress']);
   // The broker's password is in the worker's configuration only.
   expect(JSON.stringify([published, h.reportLines, await reportsOf(json.token)])).not.toContain(rabbit.password);
 });

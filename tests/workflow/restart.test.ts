@@ -12,8 +12,7 @@ const restart = async (token: string, body?: object) => {
   const res = await h.app.inject({ method: 'POST', url: `/handovers/${token}/restart`, payload: body ?? {} });
   return { statusCode: res.statusCode, json: res.json() };
 };
-const jobsWithName = (service: 'healthcheck' | 'copy' | 'metadata' | 'event', name: string) =>
-  h.jobs.jobsOf(service).filter((j) => JSON.stringify(j.input).includes(name));
+const jobsWithName = (service: 'healthcheck' | 'copy' | 'metadata' | 'event', name: string) => h.jobs.jobsOf(service).filter((j) => JSON.stringify(j.input).includes(name));
 
 test('failed at the copy step, restarted: completes with exactly one healthcheck job in total', async () => {
   h.jobs.scripts.copy.outcome = 'failed';
@@ -27,7 +26,11 @@ test('failed at the copy step, restarted: completes with exactly one healthcheck
   const done = await h.waitForStatus(again.json.token, 'completed');
   expect(done.restarted_from).toBe(first.token);
   expect(done.timeline.map((t) => [t.step, t.outcome])).toEqual([
-    ['checking', 'passed'], ['healthcheck', 'skipped'], ['copy', 'passed'], ['metadata', 'passed'], ['event', 'passed'],
+    ['checking', 'passed'],
+    ['healthcheck', 'skipped'],
+    ['copy', 'passed'],
+    ['metadata', 'passed'],
+    ['event', 'passed'],
   ]);
   expect(done.timeline[1].message).toBe(`passed in handover ${first.token}`);
   expect(done.progress).toEqual({ complete: 5, total: 5 });

@@ -39,10 +39,14 @@ test('each default update type completes, reaches the metadata service as update
   }
   for (const [i, type] of types.entries()) {
     // (Visibility is eventually consistent: the last upserts may take a moment to show.)
-    const rows = await waitFor(async () => {
-      const found = await list(`update_type=${type}&contact=updates@example.org&status=completed`);
-      return found.length === 1 && found;
-    }, 10_000, `the list filtered by update_type=${type}`);
+    const rows = await waitFor(
+      async () => {
+        const found = await list(`update_type=${type}&contact=updates@example.org&status=completed`);
+        return found.length === 1 && found;
+      },
+      10_000,
+      `the list filtered by update_type=${type}`,
+    );
     expect(rows).toEqual([expect.objectContaining({ token: submitted[i], update_type: type, type: 'core' })]);
   }
   const mail = await h.smtp.waitForSubject('update_2_core_110_1');
@@ -104,10 +108,14 @@ describe('cancel and restart as people type them', () => {
     expect(cancelled.cancelled).toEqual({ by: 'api' });
 
     h.jobs.scripts.copy.runningPolls = 0;
-    const restart = await waitFor(async () => {
-      const res = await h.app.inject({ method: 'POST', url: `/handovers/${json.token}/restart`, ...request });
-      return res.statusCode === 409 ? undefined : res;
-    }, 30_000, 'the restart');
+    const restart = await waitFor(
+      async () => {
+        const res = await h.app.inject({ method: 'POST', url: `/handovers/${json.token}/restart`, ...request });
+        return res.statusCode === 409 ? undefined : res;
+      },
+      30_000,
+      'the restart',
+    );
     expect(restart.statusCode).toBe(201);
     const done = await h.waitForStatus(restart.json().token, 'completed');
     expect(done).toMatchObject({ restarted_from: json.token, update_type: 'new_genebuild' });
@@ -144,10 +152,14 @@ test('a handover recorded when `type` was the database type still runs, shows in
   const failed = await h.waitForStatus(token, 'failed');
   expect(failed).toMatchObject({ database_type: 'core', spec: { type: 'core' } });
   expect(failed.update_type).toBeUndefined();
-  const rows = await waitFor(async () => {
-    const found = await list('contact=old@example.org&type=core');
-    return found.length === 1 && found;
-  }, 10_000, 'the old handover in the list');
+  const rows = await waitFor(
+    async () => {
+      const found = await list('contact=old@example.org&type=core');
+      return found.length === 1 && found;
+    },
+    10_000,
+    'the old handover in the list',
+  );
   expect(rows[0]).toMatchObject({ token, type: 'core', status: 'failed' });
   expect(rows[0].update_type).toBeUndefined();
   // The metadata step never ran; a restart (from the copy) records the update type as `other`.
