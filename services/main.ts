@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const stack = await startLocalStack({
     dataDir,
     host: env('LOCAL_STACK_HOST'),
-    passwords: env('LOCAL_STACK_DB_PASSWORDS') ? JSON.parse(env('LOCAL_STACK_DB_PASSWORDS')!) : undefined,
+    passwords: env('LOCAL_STACK_DB_PASSWORDS') ? (JSON.parse(env('LOCAL_STACK_DB_PASSWORDS')!) as Record<string, string>) : undefined,
     targetRoots: env('LOCAL_STACK_TARGET_ROOTS'),
     token: env('LOCAL_STACK_TOKEN'),
     secretKey: env('LOCAL_STACK_SECRET_KEY'),
@@ -31,8 +31,8 @@ async function main(): Promise<void> {
     await stack.close();
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
 }
 
 main().catch((err) => {

@@ -41,10 +41,11 @@ export class TargetLocks {
       waiting?.();
       try {
         await new Promise<void>((resolve, reject) => {
-          const abort = () => reject(signal!.reason);
+          // The runner aborts with an Error (KilledError, or 'service stopping'): that is the rejection.
+          const abort = () => reject(signal!.reason as Error);
           if (signal?.aborted) return abort();
           signal?.addEventListener('abort', abort, { once: true });
-          previous.then(() => {
+          void previous.then(() => {
             signal?.removeEventListener('abort', abort);
             resolve();
           });

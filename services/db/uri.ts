@@ -98,7 +98,7 @@ export function redact(value: unknown): unknown {
 export function uriFieldProblem(input: Record<string, unknown>, field: string): string | undefined {
   if (typeof input[field] !== 'string') return `${field} is required`;
   try {
-    locate(input[field] as string);
+    locate(input[field]);
     return undefined;
   } catch (err) {
     return `${field}: ${(err as Error).message}`;

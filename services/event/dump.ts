@@ -9,7 +9,10 @@ import { openDatabase } from '../db/database';
 import { identifier, isWithin, quoteIdent, resolveUnder } from '../db/names';
 import { locate } from '../db/uri';
 
-const cell = (v: unknown) => (v === null || v === undefined ? '\\N' : String(v).replace(/[\t\n\r\\]/g, (c) => ({ '\t': '\\t', '\n': '\\n', '\r': '\\r', '\\': '\\\\' })[c]!));
+/** A column value as the drivers give it: node:sqlite's numbers, bigints, strings and BLOBs (Uint8Array); mysql2's Dates and Buffers too. */
+type Value = string | number | bigint | Date | Uint8Array | null;
+
+const cell = (v: Value | undefined) => (v === null || v === undefined ? '\\N' : String(v).replace(/[\t\n\r\\]/g, (c) => ({ '\t': '\\t', '\n': '\\n', '\r': '\\r', '\\': '\\\\' })[c]!));
 
 export async function dumpDatabase(uri: string, dumpsDir: string, signal?: AbortSignal) {
   const location = locate(uri);
@@ -25,7 +28,7 @@ export async function dumpDatabase(uri: string, dumpsDir: string, signal?: Abort
     if (!isWithin(realpathSync(dumpsDir), realpathSync(folder))) throw new Error(`the dump folder of ${location.name} is not inside ${dumpsDir}`);
     for (const table of tables) {
       signal?.throwIfAborted();
-      const rows = await db.select(`SELECT * FROM ${quoteIdent(location.engine, table)}`);
+      const rows = await db.select<Record<string, Value>>(`SELECT * FROM ${quoteIdent(location.engine, table)}`);
       const columns = rows.length ? Object.keys(rows[0]) : [];
       const lines = [columns.map(cell).join('\t'), ...rows.map((r) => columns.map((c) => cell(r[c])).join('\t'))];
       writeFileSync(resolveUnder(folder, `${table}.tsv`), lines.join('\n') + '\n');

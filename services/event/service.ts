@@ -25,7 +25,7 @@ function eventProblem(event: Record<string, unknown>): string | undefined {
   if (problem) return problem;
   for (const field of ['type', 'genome']) {
     if (typeof event[field] !== 'string' || !event[field]) return 'type and genome are required';
-    if ((event[field] as string).length > 256) return `${field} is longer than 256 characters`;
+    if (event[field].length > 256) return `${field} is longer than 256 characters`;
   }
   if (event.details === undefined) return undefined;
   if (!event.details || typeof event.details !== 'object' || Array.isArray(event.details)) return 'details must be an object';

@@ -4,7 +4,7 @@ import type { JobRecord, JobStore } from './store';
 export interface JobContext {
   job: JobRecord;
   signal: AbortSignal;
-  progress(progress: unknown): void;
+  progress: (progress: unknown) => void;
 }
 
 export type JobWork = (input: Record<string, unknown>, ctx: JobContext) => Promise<unknown>;
@@ -76,7 +76,7 @@ export class JobRunner {
       // even if a kill came after the point of no return): the job says so.
       this.store.update(job.id, { status: 'complete', output });
     } catch (err) {
-      const reason = controller.signal.reason;
+      const reason: unknown = controller.signal.reason;
       if (controller.signal.aborted && !(reason instanceof KilledError)) return; // stopping: left to resume
       const message = reason instanceof KilledError ? reason.message : ((err as Error)?.message ?? String(err));
       this.store.update(job.id, { status: 'failed', failure: message });

@@ -106,11 +106,9 @@ export function createJobService(opts: JobServiceOptions): JobService {
   if (opts.token === undefined) {
     app.addHook('onRequest', async (request, reply) => {
       if (!isLoopbackHostHeader(request.headers.host)) {
-        return reply
-          .code(421)
-          .send({
-            error: `this service answers only requests to localhost, 127.0.0.1 or [::1] (Host: ${printable(String(request.headers.host ?? ''), 100)}); set LOCAL_STACK_TOKEN to serve others`,
-          });
+        return reply.code(421).send({
+          error: `this service answers only requests to localhost, 127.0.0.1 or [::1] (Host: ${printable(String(request.headers.host ?? ''), 100)}); set LOCAL_STACK_TOKEN to serve others`,
+        });
       }
     });
   } else {
@@ -187,8 +185,8 @@ export function createJobService(opts: JobServiceOptions): JobService {
       return reply.code(204).send();
     });
   }
-  app.get('/jobs', async () => store.list().map((job) => service.view(job)));
-  app.get('/health', async () => ({ status: 'ok', service: opts.name }));
+  app.get('/jobs', () => store.list().map((job) => service.view(job)));
+  app.get('/health', () => ({ status: 'ok', service: opts.name }));
   runner.resume();
   return service;
 }

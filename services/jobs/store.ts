@@ -45,7 +45,7 @@ const fromRow = (r: Row): JobRecord => ({
   id: r.id,
   key: r.idem_key,
   kind: r.kind,
-  input: JSON.parse(r.input),
+  input: JSON.parse(r.input) as Record<string, unknown>,
   status: r.status,
   output: r.output ? JSON.parse(r.output) : undefined,
   failure: r.failure ?? undefined,
@@ -123,7 +123,7 @@ export class JobStore {
   inputOf(job: JobRecord): Record<string, unknown> {
     if (!job.sealed) return job.input;
     try {
-      return JSON.parse(this.sealer.open(job.sealed));
+      return JSON.parse(this.sealer.open(job.sealed)) as Record<string, unknown>;
     } catch {
       throw new Error("the job's sealed input cannot be opened: the stack's secret key is not the one it was sealed with");
     }
@@ -138,10 +138,14 @@ export class JobStore {
   update(id: number, patch: { status?: JobStatus; output?: unknown; failure?: string; progress?: unknown }): void {
     const sets: string[] = ['updated_at = ?'];
     const values: Array<string | null> = [new Date().toISOString()];
-    if (patch.status) (sets.push('status = ?'), values.push(patch.status));
-    if ('output' in patch) (sets.push('output = ?'), values.push(JSON.stringify(redact(patch.output ?? null))));
-    if ('failure' in patch) (sets.push('failure = ?'), values.push(patch.failure === undefined ? null : safe(patch.failure)));
-    if ('progress' in patch) (sets.push('progress = ?'), values.push(JSON.stringify(redact(patch.progress ?? null))));
+    const set = (column: string, value: string | null) => {
+      sets.push(`${column} = ?`);
+      values.push(value);
+    };
+    if (patch.status) set('status', patch.status);
+    if ('output' in patch) set('output', JSON.stringify(redact(patch.output ?? null)));
+    if ('failure' in patch) set('failure', patch.failure === undefined ? null : safe(patch.failure));
+    if ('progress' in patch) set('progress', JSON.stringify(redact(patch.progress ?? null)));
     this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
   }
 

@@ -42,14 +42,15 @@ export function createMetadataService(opts: { dataDir: string; storeFile?: strin
         contact: input.email as string | undefined,
         comment: input.comment as string | undefined,
       });
+      const source = input.source ?? 'Handover';
       const details = { email: input.email, comment: input.comment, database: name, database_uri: safe(uri), current_database_list: decision.superseded };
       return {
         database_uri: safe(uri),
         runtime: `${((Date.now() - started) / 1000).toFixed(1)} seconds`,
-        events: [{ type: decision.type, genome: species === 'multi' ? name : species, source: String(input.source ?? 'Handover'), details }],
+        events: [{ type: decision.type, genome: species === 'multi' ? name : species, source: typeof source === 'string' ? source : JSON.stringify(source), details }],
       };
     },
   });
-  const close = service.close;
+  const close = service.close.bind(service);
   return Object.assign(service, { metadata: store, close: async () => (await close(), store.close()) });
 }

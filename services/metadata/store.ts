@@ -84,7 +84,7 @@ export class MetadataStore {
   }
 
   all(): Array<Record<string, unknown>> {
-    return this.db.prepare('SELECT * FROM databases ORDER BY id').all() as Array<Record<string, unknown>>;
+    return this.db.prepare('SELECT * FROM databases ORDER BY id').all();
   }
 
   close(): void {

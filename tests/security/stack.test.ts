@@ -17,7 +17,7 @@ import { copyDatabase, dumpCommands, workSchemas } from '../../services/copy/cop
 import { DumpGuard, checkCreateTable, createTableProblem } from '../../services/copy/guard';
 import { createCopyService } from '../../services/copy/service';
 import { checkTarget, parseTargetRoots } from '../../services/copy/targets';
-import { openDatabase, serverConnection } from '../../services/db/database';
+import { serverConnection } from '../../services/db/database';
 import { identifier, quoteIdent, resolveUnder } from '../../services/db/names';
 import { locate, redact, safe } from '../../services/db/uri';
 import { createDemoDatabase } from '../../services/demo';
@@ -60,7 +60,7 @@ const HOSTILE = [
 
 const attacks: Array<{ name: string; stopped: boolean }> = [];
 /** Runs an attack and its expectations; it counts as stopped when every expectation holds. */
-async function attack(name: string, run: () => Promise<void>): Promise<void> {
+async function attack(name: string, run: () => void | Promise<void>): Promise<void> {
   try {
     await run();
     attacks.push({ name, stopped: true });
@@ -131,21 +131,22 @@ async function call(service: StackService, method: string, route: string, body?:
     headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
-  const text = await res.text();
-  let json: any;
+  return { status: res.status, json: answer(await res.text()) };
+}
+/** A response body: its JSON (typed any, as JSON.parse gives it), or the text when it is not JSON. */
+function answer(text: string) {
   try {
-    json = text ? JSON.parse(text) : undefined;
+    return text ? JSON.parse(text) : undefined;
   } catch {
-    json = text;
+    return text;
   }
-  return { status: res.status, json };
 }
 const post = (service: StackService, body: unknown, headers?: Record<string, string>) => call(service, 'POST', '/jobs', body, headers);
 const jobs = (service: StackService, s: LocalStack = stack) => s.services[service].store.list(100_000).length;
-const job = async (service: StackService, id: unknown) => (await call(service, 'GET', `/jobs/${id}`)).json as Record<string, any>;
-const finished = (service: StackService, id: unknown) =>
+const job = async (service: StackService, id: number) => (await call(service, 'GET', `/jobs/${id}`)).json;
+const finished = (service: StackService, id: number) =>
   waitFor(async () => ((j) => (['complete', 'failed'].includes(j.status) ? j : undefined))(await job(service, id)), 90_000, `${service} job ${id}`);
-const failure = async (service: StackService, id: unknown) => (await call(service, 'GET', `/jobs/${id}?format=failures`)).json.msg as string;
+const failure = async (service: StackService, id: number) => (await call(service, 'GET', `/jobs/${id}?format=failures`)).json.msg as string;
 
 /** A submission refused with 400 and a message, creating no job. */
 async function refused(service: StackService, body: unknown, message: RegExp): Promise<void> {
@@ -252,7 +253,7 @@ beforeAll(async () => {
     ]),
   );
   // A source whose stored schema SQL carries a second statement (crafted with writable_schema).
-  const crafted = new DatabaseSync(path.join(upstream, 'crafted_core_110_1.sqlite'), { defensive: false } as never);
+  const crafted = new DatabaseSync(path.join(upstream, 'crafted_core_110_1.sqlite'), { defensive: false });
   crafted.exec('CREATE TABLE t (a, b); INSERT INTO t VALUES (1, 2), (3, 4); CREATE INDEX t_a ON t (a)');
   crafted.exec('PRAGMA writable_schema = ON');
   crafted.prepare("UPDATE sqlite_master SET sql = ? WHERE name = 't'").run(`CREATE TABLE t (a, b); ATTACH '${path.join(elsewhere, 'canary.sqlite')}' AS e; DROP TABLE e.canary`);
@@ -365,7 +366,7 @@ describe('targets only on staging', () => {
   });
 
   test('a root inside the stack data folder is refused at start', async () => {
-    await attack('config: a target root inside the data folder', async () => {
+    await attack('config: a target root inside the data folder', () => {
       const jobsDir = path.join(dataDir, 'jobs');
       expect(() => createCopyService({ dataDir: jobsDir, targetRoots: `sqlite:///${jobsDir}/`, protectedDirs: [dataDir] })).toThrow(/inside the local stack's own data folder/);
       expect(() => parseTargetRoots('mysql://u:secret@h:3306/')).toThrow(/no password/);
@@ -867,7 +868,7 @@ describe('no password at rest', () => {
     expect(await finished('healthcheck', hc.json.job_id)).toMatchObject({ status: 'complete', input: { db_uri: expect.stringContaining(':***@') } });
     expect(await finished('metadata', md.json.job_id)).toMatchObject({ status: 'complete' });
     await waitFor(async () => ['complete', 'failed'].includes((await call('event', 'GET', `/jobs/dump/${ev.json.processes[0].job}`)).json.status) || undefined, 30_000, 'the dump');
-    await attack('passwords in the raw job store files', async () => {
+    await attack('passwords in the raw job store files', () => {
       const files = rawFiles(dataDir);
       expect(files.map(([f]) => path.basename(f))).toEqual(expect.arrayContaining(['copy-jobs.sqlite', 'copy-jobs.sqlite-wal', 'metadata.sqlite', 'secret.key']));
       for (const [file, bytes] of files) {
@@ -876,7 +877,7 @@ describe('no password at rest', () => {
         }
       }
     });
-    await attack('world-readable job stores and data folders', async () => {
+    await attack('world-readable job stores and data folders', () => {
       for (const d of [dataDir, path.join(dataDir, 'jobs'), path.join(dataDir, 'dumps')]) expect([d, (statSync(d).mode & 0o777).toString(8)]).toEqual([d, '700']);
       const stores = readdirSync(path.join(dataDir, 'jobs')).filter((f) => /\.sqlite(-wal|-shm|-journal)?$/.test(f));
       expect(stores.length).toBeGreaterThanOrEqual(10);
