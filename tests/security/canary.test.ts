@@ -37,7 +37,7 @@ async function canaryState(): Promise<Record<string, string>> {
   for (const [label, server, database] of [
     ['source', source, 'canary_core_110_2'],
     ['staging', staging, 'canary_core_110_1'],
-    ['staging', staging, 'homo_sapiens_core_110_38'],
+    ['staging', staging, 'lynx_canaria_core_110_9'],
   ] as const) {
     const conn = await connect(server);
     try {
@@ -76,12 +76,12 @@ beforeAll(async () => {
   writeFileSync(path.join(canaryDir, 'jobs', 'copy-jobs.sqlite'), 'the job store');
   writeFileSync(path.join(canaryDir, 'secret.key'), 'a key');
   // Databases named like the source, outside staging: a target naming them must be refused.
-  await createDemoDatabase(`sqlite:///${canaryDir}/homo_sapiens_core_110_38.sqlite`, { genes: 20 });
-  symlinkSync(path.join(canaryDir, 'homo_sapiens_core_110_38.sqlite'), path.join(stagingDir, 'linked_core_110_1.sqlite'));
+  await createDemoDatabase(`sqlite:///${canaryDir}/lynx_canaria_core_110_9.sqlite`, { genes: 20 });
+  symlinkSync(path.join(canaryDir, 'lynx_canaria_core_110_9.sqlite'), path.join(stagingDir, 'linked_core_110_1.sqlite'));
   symlinkSync(canaryDir, path.join(stagingDir, 'escape'));
   await canaryDatabase(source, 'canary_core_110_2');
   await canaryDatabase(staging, 'canary_core_110_1');
-  await canaryDatabase(staging, 'homo_sapiens_core_110_38');
+  await canaryDatabase(staging, 'lynx_canaria_core_110_9');
 
   stack = await startLocalStack({
     dataDir: path.join(root, 'services'),
@@ -107,17 +107,17 @@ afterAll(async () => {
 
 test('a volley of attacks through the API changes nothing outside staging, while a real handover completes', async () => {
   const before = await canaryState();
-  const src = `sqlite:///${canaryDir}/homo_sapiens_core_110_38.sqlite`;
+  const src = `sqlite:///${canaryDir}/lynx_canaria_core_110_9.sqlite`;
   const attacks: Array<[string, Record<string, unknown>]> = [
-    ['target: the canary file of the same name', { tgt_uri: `sqlite:///${canaryDir}/homo_sapiens_core_110_38.sqlite` }],
+    ['target: the canary file of the same name', { tgt_uri: `sqlite:///${canaryDir}/lynx_canaria_core_110_9.sqlite` }],
     ["target: Temporal's history", { tgt_uri: `sqlite:///${canaryDir}/.temporal/temporal.db` }],
     ['target: a job store', { tgt_uri: `sqlite:///${canaryDir}/jobs/copy-jobs.sqlite` }],
     ['target: the secret key', { tgt_uri: `sqlite:///${canaryDir}/secret.key` }],
-    ['target: through a symlinked folder in staging', { tgt_uri: `sqlite:///${stagingDir}/escape/homo_sapiens_core_110_38.sqlite` }],
-    ['target: up and out of staging', { tgt_uri: `sqlite:///${stagingDir}/../canary/homo_sapiens_core_110_38.sqlite` }],
+    ['target: through a symlinked folder in staging', { tgt_uri: `sqlite:///${stagingDir}/escape/lynx_canaria_core_110_9.sqlite` }],
+    ['target: up and out of staging', { tgt_uri: `sqlite:///${stagingDir}/../canary/lynx_canaria_core_110_9.sqlite` }],
     ['target: the source server', { src_uri: mariadbUri(source, 'canary_core_110_2'), tgt_uri: mariadbUri(source, 'canary_core_110_2') }],
     ['target: a canary on the staging server under another name', { tgt_uri: mariadbUri(staging, 'canary_core_110_1') }],
-    ['target: the staging server for a SQLite source of the same name, not configured for it', { tgt_uri: mariadbUri(staging, 'homo_sapiens_core_110_38') }],
+    ['target: the staging server for a SQLite source of the same name, not configured for it', { tgt_uri: mariadbUri(staging, 'lynx_canaria_core_110_9') }],
     ['source name that closes a quote', { src_uri: mariadbUri(source, "x'; DROP DATABASE canary_core_110_2; --") }],
     ['source name that is an option', { src_uri: mariadbUri(source, '--all-databases') }],
     ['source name that is ..', { src_uri: `sqlite:///${canaryDir}/...sqlite` }],
@@ -130,11 +130,11 @@ test('a volley of attacks through the API changes nothing outside staging, while
   // A symlink in staging posing as a target file.
   answers.push([
     'target: a symlink in staging',
-    (await h.submit(spec(`sqlite:///${canaryDir}/homo_sapiens_core_110_38.sqlite`, { tgt_uri: `sqlite:///${stagingDir}/linked_core_110_1.sqlite` }))).statusCode,
+    (await h.submit(spec(`sqlite:///${canaryDir}/lynx_canaria_core_110_9.sqlite`, { tgt_uri: `sqlite:///${stagingDir}/linked_core_110_1.sqlite` }))).statusCode,
   ]);
   // The copy service itself, called directly with its token: refused on its own.
   for (const [name, target] of [
-    ['direct: the canary file', `sqlite:///${canaryDir}/homo_sapiens_core_110_38.sqlite`],
+    ['direct: the canary file', `sqlite:///${canaryDir}/lynx_canaria_core_110_9.sqlite`],
     ['direct: the canary database on the source server', mariadbUri(source, 'canary_core_110_2')],
   ] as const) {
     const res = await fetch(`${stack.urls.copy}/jobs`, {
@@ -157,7 +157,7 @@ test('a volley of attacks through the API changes nothing outside staging, while
   const legit = await h.submit(spec(src));
   expect(legit.statusCode).toBe(201);
   await h.waitForStatus(legit.json.token, 'completed', 120_000);
-  expect(statSync(path.join(stagingDir, 'homo_sapiens_core_110_38.sqlite')).isFile()).toBe(true);
+  expect(statSync(path.join(stagingDir, 'lynx_canaria_core_110_9.sqlite')).isFile()).toBe(true);
 
   const after = await canaryState();
   const changed = Object.keys({ ...before, ...after }).filter((k) => before[k] !== after[k]);
