@@ -5,11 +5,15 @@ import type { AddressInfo } from 'node:net';
 import { createCopyService } from './copy/service';
 import { createEventService } from './event/service';
 import { createHealthcheckService } from './healthcheck/service';
+import type { RunnerOptions } from './jobs/runner';
 import { stackSealer } from './jobs/secrets';
 import type { JobService } from './jobs/service';
 import { createMetadataService } from './metadata/service';
 
 export type StackService = 'healthcheck' | 'copy' | 'metadata' | 'event';
+
+/** The four services, in the order they start. */
+export const STACK_SERVICES: readonly StackService[] = ['healthcheck', 'copy', 'metadata', 'event'];
 
 export interface StackOptions {
   dataDir: string;
@@ -32,16 +36,18 @@ export interface StackOptions {
   token?: string;
   /** Seals the passwords of job inputs in the job stores (LOCAL_STACK_SECRET_KEY); default: <dataDir>/secret.key. */
   secretKey?: string;
+  /** Attempt limit and backoff of jobs resumed at start (LOCAL_STACK_MAX_ATTEMPTS, LOCAL_STACK_BACKOFF_MS); see JobRunner. */
+  runner?: RunnerOptions;
 }
 
-export interface LocalStack {
-  services: Record<StackService, JobService>;
-  urls: Record<StackService, string>;
+export interface LocalStack<S extends StackService = StackService> {
+  services: Record<S, JobService>;
+  urls: Record<S, string>;
   dumpsDir: string;
   /** The target roots the copy service was given. */
   targetRoots: string[];
   /** Stops one service and starts it again on the same port (its jobs resume). */
-  restart(name: StackService): Promise<void>;
+  restart(name: S): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,7 +60,14 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(h) || /^::ffff:127(?:\.\d{1,3}){3}$/.test(h);
 }
 
-export async function startLocalStack(opts: StackOptions): Promise<LocalStack> {
+/**
+ * Starts the services named by `only` (default: all four) on this machine. Services started by separate
+ * calls or processes can share one data folder: each has its own job store, and they share the key file.
+ */
+export async function startLocalStack<S extends StackService = StackService>(opts: StackOptions & { only?: readonly S[] }): Promise<LocalStack<S>> {
+  const names = [...new Set(opts.only ?? (STACK_SERVICES as readonly S[]))];
+  for (const name of names) if (!STACK_SERVICES.includes(name)) throw new Error(`no service named ${String(name)} (services: ${STACK_SERVICES.join(', ')})`);
+  if (names.length === 0) throw new Error(`no service to start (services: ${STACK_SERVICES.join(', ')})`);
   const host = opts.host ?? '127.0.0.1';
   if (opts.token !== undefined && opts.token.length < 16) throw new Error('LOCAL_STACK_TOKEN must be at least 16 characters');
   // Open services (they run copies and read databases for whoever asks) only on this machine's loopback.
@@ -73,24 +86,24 @@ export async function startLocalStack(opts: StackOptions): Promise<LocalStack> {
   const targetRoots = (Array.isArray(opts.targetRoots) ? opts.targetRoots : (opts.targetRoots ?? `sqlite:///${defaultStagingFolder(dataDir)}/`).split(','))
     .map((r) => r.trim())
     .filter(Boolean);
-  const common = { dataDir: jobsDir, token: opts.token, sealer };
+  const common = { dataDir: jobsDir, token: opts.token, sealer, runner: opts.runner };
   const make: Record<StackService, () => JobService> = {
     healthcheck: () => createHealthcheckService(common),
     copy: () => createCopyService({ ...common, streams: opts.copyStreams, targetRoots, protectedDirs: [dataDir] }),
     metadata: () => createMetadataService(common),
     event: () => createEventService({ ...common, dumpsDir, passwords: opts.passwords }),
   };
-  const services = {} as Record<StackService, JobService>;
-  const urls = {} as Record<StackService, string>;
+  const services = {} as Record<S, JobService>;
+  const urls = {} as Record<S, string>;
   const defaults: Record<StackService, number> = { healthcheck: 4001, copy: 4002, metadata: 4003, event: 4004 };
   try {
-    for (const name of Object.keys(make) as StackService[]) {
+    for (const name of names) {
       services[name] = make[name]();
       await services[name].app.listen({ host, port: opts.ports?.[name] ?? defaults[name] });
       urls[name] = `http://${host.includes(':') ? `[${host}]` : host}:${(services[name].app.server.address() as AddressInfo).port}`;
     }
   } catch (err) {
-    await Promise.all(Object.values(services).map((s) => s.close().catch(() => undefined)));
+    await Promise.all(Object.values<JobService>(services).map((s) => s.close().catch(() => undefined)));
     throw err;
   }
   return {
@@ -105,7 +118,7 @@ export async function startLocalStack(opts: StackOptions): Promise<LocalStack> {
       await services[name].app.listen({ host, port });
     },
     async close() {
-      await Promise.all(Object.values(services).map((s) => s.close()));
+      await Promise.all(Object.values<JobService>(services).map((s) => s.close()));
     },
   };
 }

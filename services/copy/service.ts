@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { isIdentifier, isWithin, printable } from '../db/names';
 import { uriFieldProblem } from '../db/uri';
 import { createJobService, listProblem } from '../jobs/service';
+import type { RunnerOptions } from '../jobs/runner';
 import type { Sealer } from '../jobs/secrets';
 import { type CopyInput, copyDatabase } from './copy';
 import { checkTarget, parseTargetRoots } from './targets';
@@ -21,6 +22,8 @@ export interface CopyServiceOptions {
   protectedDirs?: string[];
   token?: string;
   sealer?: Sealer;
+  /** Attempt limit and backoff of resumed jobs (see JobRunner). */
+  runner?: RunnerOptions;
 }
 
 /** Per-key queues: acquire() resolves when every earlier holder of the key has released it. */
@@ -76,6 +79,7 @@ export function createCopyService(opts: CopyServiceOptions) {
     dataDir: opts.dataDir,
     token: opts.token,
     sealer: opts.sealer,
+    runner: opts.runner,
     async validate(input) {
       const problem =
         uriFieldProblem(input, 'source_db_uri') ??

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { locate } from '../db/uri';
+import type { RunnerOptions } from '../jobs/runner';
 import type { Sealer } from '../jobs/secrets';
 import { bodyProblem, createJobService, idempotencyKey, redact } from '../jobs/service';
 import { dumpDatabase } from './dump';
@@ -17,6 +18,8 @@ export interface EventServiceOptions {
   passwords?: Record<string, string>;
   token?: string;
   sealer?: Sealer;
+  /** Attempt limit and backoff of resumed jobs (see JobRunner). */
+  runner?: RunnerOptions;
 }
 
 /** What is wrong with an event, or undefined. A database the event names must be a database URI with an identifier name. */
@@ -59,6 +62,7 @@ export function createEventService(opts: EventServiceOptions) {
     dataDir: opts.dataDir,
     token: opts.token,
     sealer: opts.sealer,
+    runner: opts.runner,
     validate: (input) => eventProblem(input),
     async work(input, { job, signal }) {
       if (job.kind !== 'dump') throw new Error(`no process named ${job.kind}`);

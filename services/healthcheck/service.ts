@@ -1,16 +1,18 @@
 /** The healthcheck job service: POST /jobs {db_uri, hc_groups?, hc_names?, staging_uri?, tag}. */
 import { printable } from '../db/names';
 import { safe, uriFieldProblem } from '../db/uri';
+import type { RunnerOptions } from '../jobs/runner';
 import type { Sealer } from '../jobs/secrets';
 import { createJobService, listProblem } from '../jobs/service';
 import { CHECK_GROUPS, CHECK_NAMES, type HealthcheckInput, runHealthchecks } from './checks';
 
-export function createHealthcheckService(opts: { dataDir: string; schemasFile?: string; token?: string; sealer?: Sealer }) {
+export function createHealthcheckService(opts: { dataDir: string; schemasFile?: string; token?: string; sealer?: Sealer; runner?: RunnerOptions }) {
   return createJobService({
     name: 'healthcheck',
     dataDir: opts.dataDir,
     token: opts.token,
     sealer: opts.sealer,
+    runner: opts.runner,
     validate(input) {
       const uriProblem = uriFieldProblem(input, 'db_uri');
       if (uriProblem) return uriProblem;

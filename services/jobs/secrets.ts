@@ -5,7 +5,7 @@
  * key kept in <dataDir>/secret.key, created with mode 0600.
  */
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export interface Sealer {
@@ -44,10 +44,16 @@ export function stackSealer(opts: { dataDir: string; secretKey?: string }): Seal
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(opts.dataDir, 'secret.key');
   if (!existsSync(file)) {
+    // Written whole to a file of its own, then linked into place (atomic, fails if it exists): services
+    // started as separate processes at the same moment never read a half-written key.
+    const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(draft, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
     try {
-      writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+      linkSync(draft, file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; // another service made it first
+    } finally {
+      unlinkSync(draft);
     }
   }
   if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { InputError, printable } from '../db/names';
 import { redact, safe } from '../db/uri';
-import { type JobWork, JobRunner } from './runner';
+import { type JobWork, JobRunner, type RunnerOptions } from './runner';
 import { type Sealer, stackSealer } from './secrets';
 import { type JobRecord, JobStore } from './store';
 
@@ -38,6 +38,8 @@ export interface JobServiceOptions {
   token?: string;
   /** Seals job inputs' passwords; default: the key file in dataDir. */
   sealer?: Sealer;
+  /** Attempt limit and backoff of jobs resumed at start (see JobRunner). */
+  runner?: RunnerOptions;
 }
 
 export interface JobService {
@@ -100,7 +102,7 @@ export function isLoopbackHostHeader(header: unknown): boolean {
 
 export function createJobService(opts: JobServiceOptions): JobService {
   const store = new JobStore(path.join(opts.dataDir, `${opts.name}-jobs.sqlite`), opts.sealer ?? stackSealer({ dataDir: opts.dataDir }));
-  const runner = new JobRunner(store, opts.work);
+  const runner = new JobRunner(store, opts.work, opts.runner);
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT });
 
   if (opts.token === undefined) {

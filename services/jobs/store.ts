@@ -23,6 +23,10 @@ export interface JobRecord {
   progress?: unknown;
   created_at: string;
   updated_at: string;
+  /** How many times the job was started (by a submission or a resume); see JobRunner for the limit. */
+  attempts: number;
+  /** When it was last started. */
+  started_at?: string;
   /** The full input, sealed (only when it held a password). */
   sealed?: string;
 }
@@ -39,6 +43,8 @@ interface Row {
   progress: string | null;
   created_at: string;
   updated_at: string;
+  attempts: number | null;
+  started_at: string | null;
 }
 
 const fromRow = (r: Row): JobRecord => ({
@@ -52,6 +58,8 @@ const fromRow = (r: Row): JobRecord => ({
   progress: r.progress ? JSON.parse(r.progress) : undefined,
   created_at: r.created_at,
   updated_at: r.updated_at,
+  attempts: r.attempts ?? 0,
+  ...(r.started_at ? { started_at: r.started_at } : {}),
   ...(r.sealed ? { sealed: r.sealed } : {}),
 });
 
@@ -66,15 +74,22 @@ export class JobStore {
       file,
       `CREATE TABLE IF NOT EXISTS jobs (
         id INTEGER PRIMARY KEY AUTOINCREMENT, idem_key TEXT UNIQUE, kind TEXT NOT NULL, input TEXT NOT NULL, sealed TEXT,
-        status TEXT NOT NULL, output TEXT, failure TEXT, progress TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`,
+        status TEXT NOT NULL, output TEXT, failure TEXT, progress TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0, started_at TEXT)`,
     );
     this.upgrade();
   }
 
-  /** Stores written before sealing: gain the column, and their passwords are sealed away now. */
+  /**
+   * Older stores are migrated in place. Written before sealing: they gain the column, and their passwords
+   * are sealed away now. Written before attempts were counted: they gain `attempts` (0: a job they left
+   * unfinished gets the full number of starts) and `started_at`.
+   */
   private upgrade(): void {
     const columns = (this.db.prepare('PRAGMA table_info(jobs)').all() as Array<{ name: string }>).map((c) => c.name);
     if (!columns.includes('sealed')) this.db.exec('ALTER TABLE jobs ADD COLUMN sealed TEXT');
+    if (!columns.includes('attempts')) this.db.exec('ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0');
+    if (!columns.includes('started_at')) this.db.exec('ALTER TABLE jobs ADD COLUMN started_at TEXT');
     const rows = this.db.prepare('SELECT * FROM jobs WHERE sealed IS NULL').all() as unknown as Row[];
     let changed = false;
     this.db.exec('BEGIN');
@@ -147,6 +162,18 @@ export class JobStore {
     if ('failure' in patch) set('failure', patch.failure === undefined ? null : safe(patch.failure));
     if ('progress' in patch) set('progress', JSON.stringify(redact(patch.progress ?? null)));
     this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
+  }
+
+  /** Records a start: the job is running, its attempts one more, started now. Returns the job as it now is. */
+  started(id: number): JobRecord | undefined {
+    const now = new Date().toISOString();
+    this.db.prepare("UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?, updated_at = ? WHERE id = ?").run(now, now, id);
+    return this.get(id);
+  }
+
+  /** Takes back a start that a clean stop interrupted (it does not count against the job's limit). */
+  unstarted(id: number): void {
+    this.db.prepare('UPDATE jobs SET attempts = MAX(attempts - 1, 0) WHERE id = ?').run(id);
   }
 
   /** Jobs a restart interrupted: they run again. */

@@ -2,18 +2,20 @@
 import path from 'node:path';
 import { openDatabase } from '../db/database';
 import { locate, safe, uriFieldProblem } from '../db/uri';
+import type { RunnerOptions } from '../jobs/runner';
 import type { Sealer } from '../jobs/secrets';
 import { createJobService } from '../jobs/service';
 import { parseDatabaseName } from './names';
 import { MetadataStore } from './store';
 
-export function createMetadataService(opts: { dataDir: string; storeFile?: string; token?: string; sealer?: Sealer }) {
+export function createMetadataService(opts: { dataDir: string; storeFile?: string; token?: string; sealer?: Sealer; runner?: RunnerOptions }) {
   const store = new MetadataStore(opts.storeFile ?? path.join(opts.dataDir, 'metadata.sqlite'));
   const service = createJobService({
     name: 'metadata',
     dataDir: opts.dataDir,
     token: opts.token,
     sealer: opts.sealer,
+    runner: opts.runner,
     validate: (input) => uriFieldProblem(input, 'database_uri'),
     async work(input, { job }) {
       const started = Date.now();
