@@ -10,6 +10,7 @@ import { healthcheckActivities } from './healthcheck';
 import { JobServiceClient } from './job-client';
 import { metadataActivities } from './metadata';
 import type { TopicPublisher } from './amqp';
+import { type WorkerMetrics, createWorkerMetrics } from './metrics';
 import { type ReportDeps, reportActivities } from './reports';
 
 export interface ActivityDeps {
@@ -29,11 +30,14 @@ export interface ActivityDeps {
   serviceToken?: string;
   /** One request to a job service (HANDOVER_REQUEST_TIMEOUT). */
   requestTimeoutMs?: number;
+  /** Where the activities record the worker's Prometheus metrics (a registry of their own when not given). */
+  metrics?: WorkerMetrics;
 }
 
 /** Every activity, as the workflows' contract (vocabulary/activities.ts) says. */
 export function createActivities(deps: ActivityDeps): HandoverActivities {
   const credentials = createCredentials(deps.sealer);
+  const metrics = deps.metrics ?? createWorkerMetrics();
   const client = (name: ServiceName, killQuery?: string) =>
     new JobServiceClient({
       name,
@@ -42,6 +46,7 @@ export function createActivities(deps: ActivityDeps): HandoverActivities {
       redact: credentials.redact,
       token: deps.serviceToken,
       requestTimeoutMs: deps.requestTimeoutMs,
+      metrics,
     });
   const services: Record<ServiceName, JobServiceClient> = {
     healthcheck: client('healthcheck'),
@@ -61,7 +66,7 @@ export function createActivities(deps: ActivityDeps): HandoverActivities {
     ...copyActivities(services.copy, credentials),
     ...metadataActivities(services.metadata, credentials),
     ...eventActivities(services.event),
-    ...reportActivities({ log: deps.reportLog, publisher: deps.reportPublisher, redact: credentials.redact }),
+    ...reportActivities({ log: deps.reportLog, publisher: deps.reportPublisher, redact: credentials.redact, metrics }),
     async killJob(job: JobRef): Promise<void> {
       await services[job.service].kill(job.id);
     },

@@ -3,8 +3,10 @@
  * HTTP errors become Temporal failures with the right retry behaviour: a service that is down
  * (connection refused, 5xx) is retried; a request it refuses (4xx) is not.
  */
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { type JobProgress, type JobRef, type ServiceName, failureTypes } from '../vocabulary';
+import type { JobServiceErrorKind, WorkerMetrics } from './metrics';
 
 export type JobState = 'submitted' | 'running' | 'incomplete' | 'complete' | 'failed';
 
@@ -29,6 +31,17 @@ export interface JobServiceOptions {
   /** One request's limit (HANDOVER_REQUEST_TIMEOUT); 30 s when not given. */
   requestTimeoutMs?: number;
   fetchImpl?: typeof fetch;
+  /** Where request errors and polls are counted (activities/metrics.ts). */
+  metrics?: Pick<WorkerMetrics, 'jobServiceErrors' | 'jobPolls' | 'pollsPerJob'>;
+}
+
+/** The poll attempt this is (the waiting activity's attempt number), or undefined outside an activity. */
+function attempt(): number | undefined {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return undefined;
+  }
 }
 
 export class JobServiceClient {
@@ -80,6 +93,12 @@ export class JobServiceClient {
    */
   async outputWhenDone<Output>(id: string): Promise<Output> {
     const job = await this.status<Output>(id);
+    const service = this.opts.name;
+    this.opts.metrics?.jobPolls.inc({ service, state: ['submitted', 'running', 'incomplete', 'complete', 'failed'].includes(job.status) ? job.status : 'other' });
+    if (job.status === 'complete' || job.status === 'failed') {
+      const polls = attempt();
+      if (polls !== undefined) this.opts.metrics?.pollsPerJob.observe({ service }, polls);
+    }
     switch (job.status) {
       case 'complete':
         return job.output as Output;
@@ -102,6 +121,10 @@ export class JobServiceClient {
     }
   }
 
+  private countError(kind: JobServiceErrorKind): void {
+    this.opts.metrics?.jobServiceErrors.inc({ service: this.opts.name, kind });
+  }
+
   private async request<T>(method: string, path: string, opts: { body?: object; headers?: Record<string, string>; allow404?: boolean } = {}): Promise<T> {
     const url = `${this.base}${path}`;
     let res: Response;
@@ -118,15 +141,18 @@ export class JobServiceClient {
         signal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 30_000),
       });
     } catch (err) {
+      this.countError((err as Error).name === 'TimeoutError' ? 'timeout' : 'unreachable');
       // Down or unreachable: retryable, the step's deadline bounds how long.
       throw new Error(`${this.opts.name} service unreachable at ${this.base}: ${(err as Error).message}`);
     }
     const text = await res.text();
     if (res.status === 404 && opts.allow404) return undefined as T;
     if (res.status >= 500 || res.status === 429 || res.status === 408) {
+      this.countError('server_error');
       throw new Error(`${this.opts.name} service answered ${res.status} to ${method} ${path}: ${this.opts.redact(text.slice(0, 300))}`);
     }
     if (res.status >= 400) {
+      this.countError('refused');
       throw ApplicationFailure.nonRetryable(`${this.opts.name} service refused ${method} ${path} (${res.status}): ${this.opts.redact(text.slice(0, 500))}`, JOB_REJECTED);
     }
     if (!text) return undefined as T;

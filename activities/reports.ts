@@ -8,25 +8,29 @@ import { Context } from '@temporalio/activity';
 import pino, { type DestinationStream } from 'pino';
 import type { HandoverReport } from '../vocabulary';
 import type { TopicPublisher } from './amqp';
+import type { WorkerMetrics } from './metrics';
 
 export interface ReportDeps {
   /** Where report lines go (stdout by default). */
   log?: DestinationStream;
   publisher?: TopicPublisher;
   redact: (text: string) => string;
+  /** Handovers ended, step durations and running steps are read from the reports (activities/metrics.ts). */
+  metrics?: Pick<WorkerMetrics, 'observeReport'>;
 }
 
-export function reportActivities({ log, publisher, redact }: ReportDeps) {
+export function reportActivities({ log, publisher, redact, metrics }: ReportDeps) {
   // The line is the report itself, plus the log level by name (no pino time or pid keys beside Ensembl's fields).
   const logger = pino({ base: undefined, timestamp: false, messageKey: 'message', formatters: { level: (label) => ({ level: label }) } }, log ?? pino.destination(1));
   return {
     async publishReport(report: HandoverReport): Promise<HandoverReport> {
       const params = Object.fromEntries(Object.entries(report.params).map(([k, v]) => [k, typeof v === 'string' ? redact(v) : v]));
       const full: HandoverReport = { ...report, host: hostname(), resource: redact(report.resource), params, message: redact(report.message) };
-      // Logged once, however many attempts the publishing takes.
+      // Logged and counted once, however many attempts the publishing takes.
       if (Context.current().info.attempt === 1) {
         const { message, ...fields } = full;
         logger.info(fields, message);
+        metrics?.observeReport(full);
       }
       await publisher?.publish(`report.${full.report_type.toLowerCase()}`, full);
       return full;

@@ -10,7 +10,9 @@ import { acceptEmptyBodies } from './bodies';
 import { registerAuth } from './auth';
 import { ANONYMOUS } from './caller';
 import { errorHandler } from './errors';
-import { healthAnswer } from './schemas';
+import { healthAnswer, liveAnswer, readyAnswer } from './schemas';
+import { type ApiMetrics, createApiMetrics } from './metrics';
+import { SERVICE_NAMES, type ServiceName } from '../vocabulary';
 import { createHandoverService } from './handovers';
 import { ensemblRoutes } from './routes/ensembl';
 import { handoverRoutes } from './routes/handovers';
@@ -22,7 +24,12 @@ export interface AppDeps {
   config: Config;
   sealer: Sealer;
   logger?: FastifyServerOptions['logger'];
+  /** The API's Prometheus metrics (a registry of its own when not given), served at GET /metrics. */
+  metrics?: ApiMetrics;
 }
+
+/** Readiness probes give each dependency this long. */
+const PROBE_TIMEOUT_MS = 3000;
 
 export async function buildApp(deps: AppDeps) {
   const app = Fastify({ logger: deps.logger ?? false }).withTypeProvider<ZodTypeProvider>();
@@ -44,13 +51,62 @@ export async function buildApp(deps: AppDeps) {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const handovers = createHandoverService(deps);
+  const metrics = deps.metrics ?? createApiMetrics();
+  const handovers = createHandoverService({ ...deps, metrics });
   const updateTypes = updateTypesFrom(deps.config);
   await app.register(handoverRoutes(handovers, { publicUrl: deps.config.HANDOVER_PUBLIC_URL.replace(/\/+$/, ''), updateTypes }));
   await app.register(ensemblRoutes(handovers, { updateTypes }));
   await app.register(vocabularyRoutes({ updateTypes }));
 
   webRoutes(app, { temporalWebUrl: deps.config.TEMPORAL_WEB_URL.replace(/\/+$/, ''), namespace: deps.config.TEMPORAL_NAMESPACE });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+
+  const temporalReachable = async () => {
+    try {
+      await deps.client.workflowService.getSystemInfo({});
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const serviceUrls: Record<ServiceName, string> = {
+    healthcheck: deps.config.HANDOVER_HEALTHCHECK_URL,
+    copy: deps.config.HANDOVER_COPY_URL,
+    metadata: deps.config.HANDOVER_METADATA_URL,
+    event: deps.config.HANDOVER_EVENT_URL,
+  };
+  /** A job service is reachable when it answers its job list with anything below 500 (a 401 or 404 is still an answer). */
+  const serviceReachable = async (name: ServiceName) => {
+    try {
+      const token = deps.config.HANDOVER_SERVICE_TOKEN;
+      const res = await fetch(`${serviceUrls[name].replace(/\/+$/, '')}/jobs`, {
+        headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+      });
+      await res.body?.cancel();
+      return res.status < 500;
+    } catch {
+      return false;
+    }
+  };
+  app.get('/health/live', { schema: { summary: 'Is the API process up? (always 200)', response: { 200: liveAnswer } } }, (_request, reply) => {
+    void reply.send({ status: 'ok' as const });
+  });
+  app.get(
+    '/health/ready',
+    { schema: { summary: 'Can the API do its work: Temporal and each job service reachable? 200 or 503 naming what failed', response: { 200: readyAnswer, 503: readyAnswer } } },
+    async (_request, reply) => {
+      const [temporal, ...services] = await Promise.all([temporalReachable(), ...SERVICE_NAMES.map(serviceReachable)]);
+      const state = (ok: boolean) => (ok ? ('reachable' as const) : ('unreachable' as const));
+      const answer = {
+        temporal: state(temporal),
+        services: Object.fromEntries(SERVICE_NAMES.map((name, i) => [name, state(services[i])])) as Record<ServiceName, 'reachable' | 'unreachable'>,
+        failed: [...(temporal ? [] : ['temporal']), ...SERVICE_NAMES.filter((_, i) => !services[i])],
+      };
+      return answer.failed.length ? reply.code(503).send({ status: 'not ready' as const, ...answer }) : { status: 'ready' as const, ...answer };
+    },
+  );
 
   app.get('/health', { schema: { summary: 'Is the API up and Temporal reachable?', response: { 200: healthAnswer, 503: healthAnswer } } }, async (_request, reply) => {
     try {

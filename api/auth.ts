@@ -2,7 +2,7 @@
  * Who may call what (HANDOVER_API_KEYS), and how often (@fastify/rate-limit).
  *
  * Without keys the API is open: every caller is ANONYMOUS (every right) and api/main.ts listens on
- * loopback only. With keys, every route but GET /health and the page files needs
+ * loopback only. With keys, every route but GET /health (/health/live, /health/ready) and the page files needs
  * `Authorization: Bearer <key>`: 401 without a key or with an unknown one, 403 when the key's role
  * is below what the route needs (roleNeeded). The caller (the key's name and role) is then
  * `request.caller`; whose handover it is, is the service's business.
@@ -25,13 +25,16 @@ export const UNAUTHENTICATED: Caller = { name: 'unauthenticated', role: 'read', 
 /** What a route needs: a role, nothing (`public`), or for a URL that is no route, any valid key (then 404). */
 export type Need = Role | 'public' | 'key';
 
-/** Served to anyone, so the page can load and ask for a key; /health for load balancers. */
-const PUBLIC = new Set(['GET /', 'GET /ui/:file', 'GET /health']);
+/** Served to anyone, so the page can load and ask for a key; /health (and its live and ready probes) for load balancers. */
+const PUBLIC = new Set(['GET /', 'GET /ui/:file', 'GET /health', 'GET /health/live', 'GET /health/ready']);
+/** Never rate-limited: what load balancers poll. (/health/ready is: each call sends a request to every job service.) */
+const UNLIMITED = new Set(['/health', '/health/live']);
 /** Start work: a submit key may do these (cancel and restart only on its own handovers: the service checks). */
 const SUBMIT = new Set(['POST /handovers', 'POST /batches', 'POST /jobs', 'POST /handovers/:token/cancel', 'POST /handovers/:token/restart']);
 /** Reading: GET (and HEAD) under these. */
 const READ_PREFIXES = ['/handovers', '/batches', '/admission', '/vocabulary', '/jobs', '/docs'];
-const READ = new Set(['GET /ui/config.json']);
+/** GET /metrics needs a read key (it names databases' types and the job services): Prometheus sends it as a bearer token. */
+const READ = new Set(['GET /ui/config.json', 'GET /metrics']);
 
 /** The role a request needs, from its method and route pattern (`request.routeOptions.url`). Anything not listed: admin. */
 export function roleNeeded(method: string, url: string | undefined): Need {
@@ -120,7 +123,7 @@ export async function registerAuth(app: FastifyInstance, config: Config): Promis
     hook: 'onRequest',
     max: config.HANDOVER_RATE_LIMIT_MAX,
     timeWindow: msToNumber(window as never),
-    allowList: (request) => request.routeOptions.url === '/health',
+    allowList: (request) => UNLIMITED.has(request.routeOptions.url ?? ''),
     keyGenerator: (request) => (request.caller?.authenticated ? `key:${request.caller.name}` : `address:${normalizeIP(request.ip)}`),
     errorResponseBuilder: (request, context) =>
       Object.assign(

@@ -7,10 +7,11 @@ import type { Client } from '@temporalio/client';
 import { type Config, updateTypesFrom } from '../common/config';
 import type { Sealer } from '../common/secrets';
 import type { HandoverSpec } from '../common/spec';
-import type { BatchProgress, CancelRequest, HandoverProgress, HandoverReport, Refusal, RestartableStep } from '../vocabulary';
+import { type BatchProgress, type CancelRequest, type HandoverInput, type HandoverProgress, type HandoverReport, type Refusal, type RestartableStep, handoverTypes } from '../vocabulary';
 import type { Caller } from './caller';
 import { HandoverConflict, HandoverEnded, HandoverNotFound, HandoverRejected, InvalidRequest } from './errors';
 import { temporalGateway } from './gateway';
+import type { ApiMetrics } from './metrics';
 import { submissionRules } from './submission';
 import type { HandoverRow, ListFilters } from './types';
 
@@ -18,11 +19,19 @@ export interface HandoverServiceDeps {
   client: Client;
   config: Config;
   sealer: Sealer;
+  /** Handovers started and lock conflicts are counted here (api/metrics.ts). */
+  metrics?: ApiMetrics;
 }
 
-export function createHandoverService({ client, config, sealer }: HandoverServiceDeps) {
+export function createHandoverService({ client, config, sealer, metrics }: HandoverServiceDeps) {
   const rules = submissionRules(config, sealer);
   const temporal = temporalGateway(client, config);
+  const started = (inputs: HandoverInput[]) => {
+    for (const input of inputs) {
+      const { databaseType, updateType } = handoverTypes(input);
+      metrics?.handoversStarted.inc({ database_type: databaseType, update_type: updateType ?? 'none' });
+    }
+  };
 
   const findRefusal = async (token: string) => (await temporal.refusals()).find((r) => r.token === token);
 
@@ -45,7 +54,13 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
         await temporal.recordRefusals([prepared.refusal]);
         throw new HandoverRejected(prepared.refusal.token, [{ field: prepared.refusal.field, message: prepared.refusal.reason }], prepared.closed);
       }
-      await temporal.startUnderLock(prepared.input, prepared.lockId);
+      try {
+        await temporal.startUnderLock(prepared.input, prepared.lockId);
+      } catch (err) {
+        if (err instanceof HandoverConflict) metrics?.lockConflicts.inc();
+        throw err;
+      }
+      started([prepared.input]);
       return prepared.input.token;
     },
 
@@ -74,6 +89,7 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
       const batchId = `batch-${randomUUID()}`;
       const items = prepared.flatMap((p) => (p.input ? [{ lockKey: p.lockId, handover: p.input }] : []));
       await temporal.startBatch({ batchId, contact, items });
+      started(items.map((i) => i.handover));
       return { batchId, tokens: items.map((i) => i.handover.token) };
     },
 
@@ -94,10 +110,16 @@ export function createHandoverService({ client, config, sealer }: HandoverServic
       const start = rules.restartFrom(original, from);
       const { input, lockId } = await rules.restartInput(await temporal.originalInput(token), original, start, caller);
       // The original reports `failed` a moment before it closes (its email goes last) and releases the lock.
-      await temporal.soon(
-        () => temporal.startUnderLock(input, lockId),
-        (err) => err instanceof HandoverConflict && err.token === token,
-      );
+      await temporal
+        .soon(
+          () => temporal.startUnderLock(input, lockId),
+          (err) => err instanceof HandoverConflict && err.token === token,
+        )
+        .catch((err: unknown) => {
+          if (err instanceof HandoverConflict) metrics?.lockConflicts.inc();
+          throw err;
+        });
+      started([input]);
       return input.token;
     },
 

@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig } from '../common/config';
 import { createSealer } from '../common/secrets';
 import { buildApp } from './app';
+import { createApiMetrics } from './metrics';
 import { accessAtStart } from './keys';
 import { apiClient } from './temporal';
 
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
     client,
     config,
     sealer: createSealer(config.HANDOVER_SECRET_KEY),
+    metrics: createApiMetrics({ processMetrics: true }),
     logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
   });
   const close = async () => {

@@ -103,3 +103,13 @@ export const admissionAnswer = z.object({
 });
 
 export const healthAnswer = z.object({ status: z.enum(['ok', 'degraded']), temporal: z.enum(['reachable', 'unreachable']) });
+
+export const liveAnswer = z.object({ status: z.literal('ok') });
+
+const reachability = z.enum(['reachable', 'unreachable']);
+export const readyAnswer = z.object({
+  status: z.enum(['ready', 'not ready']),
+  temporal: reachability,
+  services: z.object({ healthcheck: reachability, copy: reachability, metadata: reachability, event: reachability }).describe('Each job service: any answer below 500 is reachable'),
+  failed: z.array(z.string()).describe('What is unreachable: temporal and/or service names'),
+});

@@ -106,6 +106,11 @@ const schema = z.object({
   HANDOVER_RATE_LIMIT_WINDOW: duration.default('1m'),
   /** Sent to the job services as `Authorization: Bearer ...` (the local stack's LOCAL_STACK_TOKEN). */
   HANDOVER_SERVICE_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** The worker's Prometheus endpoint (GET /metrics); port 0 picks a free port (logged at start). */
+  HANDOVER_WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  HANDOVER_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** The Temporal SDK's own metrics, served by the SDK on this port (same host as the worker's); 0 turns them off. */
+  HANDOVER_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -3,6 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { amqpTopicPublisher } from '../activities/amqp';
 import { createMailer } from '../activities/email';
+import { type WorkerMetrics, createWorkerMetrics } from '../activities/metrics';
 import type { ReportDeps } from '../activities/reports';
 import type { Config } from '../common/config';
 import { createSealer } from '../common/secrets';
@@ -14,14 +15,28 @@ export interface HandoverWorker {
   worker: Worker;
   /** Runs until the worker is shut down (SIGINT/SIGTERM), then closes what the activities opened and the Temporal connection, if createHandoverWorker opened it. */
   run(): Promise<void>;
+  /** The worker's Prometheus metrics (activities/metrics.ts); worker/metrics-server.ts serves `metrics.registry`. */
+  metrics: WorkerMetrics;
 }
+
+const seconds = (d: string) => msToNumber(d as Duration) / 1000;
 
 export async function createHandoverWorker(
   config: Config,
-  opts: { connection?: NativeConnection; workflowBundlePath?: string; reportLog?: ReportDeps['log'] } = {},
+  opts: { connection?: NativeConnection; workflowBundlePath?: string; reportLog?: ReportDeps['log']; processMetrics?: boolean } = {},
 ): Promise<HandoverWorker> {
   const connection = opts.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, tls: tlsFrom(config) }));
   const reportPublisher = config.HANDOVER_REPORT_AMQP_URL ? amqpTopicPublisher(config.HANDOVER_REPORT_AMQP_URL, config.HANDOVER_REPORT_EXCHANGE) : undefined;
+  const metrics = createWorkerMetrics({
+    processMetrics: opts.processMetrics,
+    stepDeadlines: {
+      checking: seconds(config.HANDOVER_CHECK_DEADLINE),
+      healthcheck: seconds(config.HANDOVER_CHECK_DEADLINE),
+      copy: seconds(config.HANDOVER_COPY_DEADLINE),
+      metadata: seconds(config.HANDOVER_METADATA_DEADLINE),
+      event: seconds(config.HANDOVER_EVENT_DEADLINE),
+    },
+  });
   const activities = createActivities({
     serviceUrls: {
       healthcheck: config.HANDOVER_HEALTHCHECK_URL,
@@ -38,6 +53,7 @@ export async function createHandoverWorker(
     reportLog: opts.reportLog,
     serviceToken: config.HANDOVER_SERVICE_TOKEN,
     requestTimeoutMs: msToNumber(config.HANDOVER_REQUEST_TIMEOUT as Duration),
+    metrics,
   });
   const worker = await Worker.create({
     connection,
@@ -48,6 +64,7 @@ export async function createHandoverWorker(
   });
   return {
     worker,
+    metrics,
     async run() {
       try {
         await worker.run();

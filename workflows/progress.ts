@@ -59,7 +59,11 @@ export class ProgressTracker {
     const entry = this.current();
     if (!entry || entry.ended_at) return;
     Object.assign(entry, { ended_at: now(), outcome, message });
-    this.report(outcome === 'passed' || outcome === 'skipped' || outcome === 'cancelled' ? 'INFO' : 'ERROR', endMessage(entry.step, outcome, message));
+    // The outcome and the step's start ride on the report: the worker's metrics time the step from them.
+    this.report(outcome === 'passed' || outcome === 'skipped' || outcome === 'cancelled' ? 'INFO' : 'ERROR', endMessage(entry.step, outcome, message), {
+      outcome,
+      step_started_at: entry.started_at,
+    });
   }
 
   /** Jobs of the step that is still going: what a cancel must kill. */
@@ -104,8 +108,8 @@ export class ProgressTracker {
     return { complete: this.timeline.filter((t) => t.outcome === 'passed' || t.outcome === 'skipped').length, total: STEPS.length };
   }
 
-  private report(type: 'INFO' | 'ERROR', message: string): void {
-    this.reports.add(type, message, { step: this.step, status: this.status, ...this.counts() });
+  private report(type: 'INFO' | 'ERROR', message: string, extra?: { outcome: Outcome; step_started_at: string }): void {
+    this.reports.add(type, message, { step: this.step, status: this.status, ...this.counts() }, extra);
   }
 
   private current(): TimelineEntry | undefined {

@@ -25,7 +25,13 @@ export class Reporter {
     if (enabled) void CancellationScope.nonCancellable(() => this.sendInOrder());
   }
 
-  add(report_type: HandoverReport['report_type'], message: string, state: { step: CurrentStep; status: HandoverStatus; complete: number; total: number }): void {
+  /** `ended`: on a step's end report, its outcome and when it started (params `outcome`, `step_started_at`). */
+  add(
+    report_type: HandoverReport['report_type'],
+    message: string,
+    state: { step: CurrentStep; status: HandoverStatus; complete: number; total: number },
+    ended?: { outcome: string; step_started_at: string },
+  ): void {
     if (!this.enabled) return;
     const { spec, token, database, restart } = this.input;
     const { updateType, databaseType } = handoverTypes(this.input);
@@ -50,6 +56,7 @@ export class Reporter {
         status: state.status,
         progress_complete: state.complete,
         progress_total: state.total,
+        ...ended,
       },
       report_time: reportTime(new Date()),
       message,

@@ -81,10 +81,10 @@ function routesOf(app: App): Array<{ method: Method; url: string }> {
 
 /** The rule, written out here independently of api/auth.ts. */
 function expectedNeed(method: Method, url: string): Need {
-  if (['/', '/ui/:file', '/health'].includes(url) && (method === 'GET' || method === 'HEAD')) return 'public';
+  if (['/', '/ui/:file', '/health', '/health/live', '/health/ready'].includes(url) && (method === 'GET' || method === 'HEAD')) return 'public';
   const submit = ['/handovers', '/batches', '/jobs', '/handovers/:token/cancel', '/handovers/:token/restart'];
   if (method === 'POST' && submit.includes(url)) return 'submit';
-  const read = ['/handovers', '/handovers/:token', '/handovers/:token/reports', '/batches/:token', '/admission', '/vocabulary', '/jobs', '/jobs/:token', '/ui/config.json'];
+  const read = ['/handovers', '/handovers/:token', '/handovers/:token/reports', '/batches/:token', '/admission', '/vocabulary', '/jobs', '/jobs/:token', '/ui/config.json', '/metrics'];
   if ((method === 'GET' || method === 'HEAD') && (read.includes(url) || url === '/docs' || url.startsWith('/docs/'))) return 'read';
   return 'admin';
 }
