@@ -204,7 +204,8 @@ test('the worker process serves its metrics and the Temporal SDK its own, and st
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   try {
     await waitFor(() => output.includes('Handover worker polling') || (child.exitCode !== null && Promise.reject(new Error(output))), 90_000, 'the worker process to start');
-    expect(output).toContain(`Handover worker metrics on http://127.0.0.1:${workerPort}/metrics, Temporal SDK metrics on http://127.0.0.1:${sdkPort}/metrics`);
+    expect(output).toContain(`Handover worker metrics on http://127.0.0.1:${workerPort}/metrics`);
+    expect(output).toContain(`Temporal SDK metrics on http://127.0.0.1:${sdkPort}/metrics`);
 
     const own = await (await fetch(`http://127.0.0.1:${workerPort}/metrics`)).text();
     expect(own).toContain('# TYPE handover_handovers_ended_total counter');
