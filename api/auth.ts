@@ -14,7 +14,7 @@
  */
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import { msToNumber } from '@temporalio/common/lib/time';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../common/config';
 import { type Caller, type Role, hasRole } from './caller';
 import { parseApiKeys } from './keys';
@@ -91,14 +91,6 @@ export async function registerAuth(app: FastifyInstance, config: Config): Promis
     if (denial) denials.set(request, denial);
     done();
   });
-  if (!keys) {
-    app.addHook('preParsing', (request, _reply, _payload, done) => {
-      const denial = denials.get(request);
-      if (denial && request.routeOptions.url !== undefined) return done(Object.assign(new Error(denial.error), { statusCode: denial.status }));
-      done();
-    });
-  }
-
   if (keys) {
     app.addHook('onRequest', (request, _reply, done) => {
       request.caller = UNAUTHENTICATED;
@@ -107,15 +99,15 @@ export async function registerAuth(app: FastifyInstance, config: Config): Promis
       if (denial) denials.set(request, denial);
       done();
     });
-    app.addHook('preParsing', (request, reply, _payload, done) => {
-      const denial = denials.get(request);
-      // An unknown URL is answered by the not-found handler, after its rate limit.
-      if (!denial || request.routeOptions.url === undefined) return done();
-      if (denial.status === 401) reply.header('www-authenticate', 'Bearer realm="handover"');
-      // Through the API's error handler: {error}, like every other refusal.
-      done(Object.assign(new Error(denial.error), { statusCode: denial.status }));
-    });
   }
+  // The refusal, after the rate limit (so refused requests count) and before any body is read. An
+  // unknown URL is answered by the not-found handler, after its own rate limit.
+  app.addHook('preParsing', (request, reply, _payload, done) => {
+    const denial = denials.get(request);
+    if (!denial || request.routeOptions.url === undefined) return done();
+    // Through the API's error handler: {error}, like every other refusal.
+    done(Object.assign(new Error(refuse(reply, denial)), { statusCode: denial.status }));
+  });
 
   const window = config.HANDOVER_RATE_LIMIT_WINDOW;
   await app.register(rateLimit, {
@@ -136,12 +128,15 @@ export async function registerAuth(app: FastifyInstance, config: Config): Promis
   // Unknown URLs count too: guessing keys against them is limited like anywhere else.
   app.setNotFoundHandler({ preHandler: app.rateLimit() }, async (request, reply) => {
     const denial = denials.get(request);
-    if (denial) {
-      if (denial.status === 401) reply.header('www-authenticate', 'Bearer realm="handover"');
-      return reply.code(denial.status).send({ error: denial.error });
-    }
+    if (denial) return reply.code(denial.status).send({ error: refuse(reply, denial) });
     return reply.code(404).send({ error: `no such route: ${request.method} ${request.url.slice(0, 200)}` });
   });
+}
+
+/** Sets what a refusal's answer carries besides its body (a 401 says how to authenticate); returns its message. */
+function refuse(reply: FastifyReply, denial: Denial): string {
+  if (denial.status === 401) reply.header('www-authenticate', 'Bearer realm="handover"');
+  return denial.error;
 }
 
 /** Loopback host names and addresses, as a Host header gives them (port stripped). */

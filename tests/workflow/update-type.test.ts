@@ -4,7 +4,7 @@
  * the name. Also: cancel and restart as people type them (no body).
  */
 import { timingsFrom } from '../../common/config';
-import { type HandoverInput, searchAttributes } from '../../vocabulary';
+import { type HandoverInput, LOCK_WORKFLOW, searchAttributes } from '../../vocabulary';
 import { type Harness, spec, startHarness } from '../helpers/harness';
 import { waitFor } from '../helpers/wait';
 
@@ -148,7 +148,7 @@ test('a handover recorded when `type` was the database type still runs, shows in
   };
   h.jobs.scripts.copy.outcome = 'failed';
   const lockKey = `handover-lock:sqlite:${tgt.replace('sqlite:///', '')}`;
-  await h.client.workflow.start('databaseLockWorkflow', { workflowId: lockKey, taskQueue: h.config.HANDOVER_TASK_QUEUE, args: [{ lockKey, handover: old }], memo: { token } });
+  await h.client.workflow.start(LOCK_WORKFLOW, { workflowId: lockKey, taskQueue: h.config.HANDOVER_TASK_QUEUE, args: [{ lockKey, handover: old }], memo: { token } });
   const failed = await h.waitForStatus(token, 'failed');
   expect(failed).toMatchObject({ database_type: 'core', spec: { type: 'core' } });
   expect(failed.update_type).toBeUndefined();
