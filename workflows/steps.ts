@@ -141,6 +141,15 @@ export function describeFailure(err: unknown, progress: ProgressTracker): Handov
   return { step, kind: 'error', reason: message || String(err) };
 }
 
+/** The patch marker of handovers that kill a step's unfinished jobs on any failure, not only on a deadline. */
+export const KILL_ON_FAILURE = 'kill-on-failure';
+
+/** Whether the failure is the job's own end (it failed, or its checks found problems): nothing is left running. */
+export function jobEnded(err: unknown): boolean {
+  if (err instanceof ApplicationFailure && err.type === failureTypes.handoverFailed) return (err.details?.[0] as HandoverFailure | undefined)?.kind === 'problems';
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === failureTypes.jobFailed;
+}
+
 /** Kills the current step's jobs; returns what was killed. */
 export async function killRunningJobs(progress: ProgressTracker): Promise<string[]> {
   const killed: string[] = [];

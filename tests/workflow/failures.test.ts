@@ -1,4 +1,5 @@
 /** Each way a handover can fail, what it records and what the submitter is told. */
+import Fastify from 'fastify';
 import { type Harness, spec, startHarness } from '../helpers/harness';
 
 let h: Harness;
@@ -89,5 +90,53 @@ describe('with a short copy deadline', () => {
     expect(short.jobs.kills).toEqual([{ service: 'copy', id: short.jobs.jobsOf('copy')[0].id }]);
     const [mail] = await short.smtp.waitForMail('curator@example.org');
     expect(mail.subject).toBe('Handover of slow_copy_core_110_1 failed: copy step passed its deadline');
+  });
+});
+
+describe('a step that fails while its job still runs', () => {
+  /** A copy service that takes the job, then refuses to say how it goes (403): the job is still running. */
+  const service = Fastify();
+  const kills: Array<{ id: string; at: number }> = [];
+  let refused: Harness;
+  beforeAll(async () => {
+    service.post('/jobs', async (_request, reply) => reply.code(201).send({ job_id: 41 }));
+    service.get('/jobs/:id', async (_request, reply) => reply.code(403).send({ error: 'not your job' }));
+    service.delete<{ Params: { id: string } }>('/jobs/:id', async (request, reply) => {
+      kills.push({ id: request.params.id, at: Date.now() });
+      return reply.code(204).send();
+    });
+    refused = await startHarness({ HANDOVER_COPY_URL: await service.listen({ host: '127.0.0.1', port: 0 }) });
+  });
+  afterAll(async () => {
+    await refused?.stop();
+    await service.close();
+  });
+
+  test('its job is killed before the handover ends and its lock is released', async () => {
+    const { json } = await refused.submit(spec(refused.sqliteSource('refused_poll_core_110_1')));
+    const done = await refused.waitForStatus(json.token, 'failed');
+    expect(done.failure).toMatchObject({ step: 'copy', kind: 'error' });
+    expect(done.failure!.reason).toContain('copy service refused GET /jobs/41 (403)');
+    expect(kills.map((k) => k.id)).toEqual(['41']);
+    // Killed while the handover still held the database: before its workflow closed (the lock goes with it).
+    await refused.client.workflow
+      .getHandle(json.token)
+      .result()
+      .catch(() => undefined);
+    const closed = (await refused.client.workflow.getHandle(json.token).describe()).closeTime!;
+    expect(kills[0].at).toBeLessThanOrEqual(closed.getTime());
+    const history = await refused.client.workflow.getHandle(json.token).fetchHistory();
+    const killActivities = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'killJob');
+    expect(killActivities).toHaveLength(1);
+  });
+
+  test('a job that ended by itself (failed) is not killed', async () => {
+    refused.jobs.scripts.healthcheck.outcome = 'failed';
+    const { json } = await refused.submit(spec(refused.sqliteSource('failed_itself_core_110_1')));
+    const done = await refused.waitForStatus(json.token, 'failed');
+    expect(done.failure).toMatchObject({ step: 'healthcheck', kind: 'could_not_run' });
+    const history = await refused.client.workflow.getHandle(json.token).fetchHistory();
+    expect(history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'killJob')).toHaveLength(0);
+    expect(refused.jobs.kills).toEqual([]);
   });
 });
