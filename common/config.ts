@@ -43,6 +43,8 @@ const schema = z.object({
   TEMPORAL_TLS_CERT: z.string().optional(),
   TEMPORAL_TLS_KEY: z.string().optional(),
   TEMPORAL_TLS_CA: z.string().optional(),
+  /** An API key for a Temporal cluster that takes them (Temporal Cloud): sent over TLS, never logged. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_WEB_URL: url.default('http://localhost:8233'),
   HANDOVER_TASK_QUEUE: z.string().min(1).default('handover'),
   HANDOVER_HEALTHCHECK_URL: url.default('http://localhost:4001'),
@@ -111,6 +113,10 @@ const schema = z.object({
   HANDOVER_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** The Temporal SDK's own metrics, served by the SDK on this port (same host as the worker's); 0 turns them off. */
   HANDOVER_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** A workflow bundle built by `npm run build:bundle`: the worker starts from it instead of bundling the workflows itself. */
+  HANDOVER_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  /** On SIGTERM, how long running activities may finish before they are cancelled and handed back to another worker. */
+  HANDOVER_WORKER_SHUTDOWN_GRACE: duration.default('10s'),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

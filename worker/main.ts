@@ -5,6 +5,7 @@ import { serveMetrics } from './metrics-server';
 import { createHandoverWorker } from './worker';
 
 async function main(): Promise<void> {
+  const startedAt = Date.now();
   const config = loadConfig();
   const host = config.HANDOVER_WORKER_METRICS_HOST;
   const sdkAddress = `${host.includes(':') ? `[${host}]` : host}:${config.HANDOVER_SDK_METRICS_PORT}`;
@@ -20,7 +21,10 @@ async function main(): Promise<void> {
   if (metricsServer) console.log(`Handover worker metrics on ${metricsServer.url}`);
   if (config.HANDOVER_SDK_METRICS_PORT) console.log(`Temporal SDK metrics on http://${sdkAddress}/metrics`);
   if (config.HANDOVER_REPORT_AMQP_URL) console.log(`Publishing step reports to the AMQP exchange "${config.HANDOVER_REPORT_EXCHANGE}"`);
-  console.log(`Handover worker polling task queue "${config.HANDOVER_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (${config.TEMPORAL_NAMESPACE})`);
+  const workflows = config.HANDOVER_WORKFLOW_BUNDLE ? `workflows from the bundle ${config.HANDOVER_WORKFLOW_BUNDLE}` : 'workflows bundled at start';
+  console.log(
+    `Handover worker polling task queue "${config.HANDOVER_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (${config.TEMPORAL_NAMESPACE}); ${workflows}; started in ${Date.now() - startedAt} ms`,
+  );
   // The SDK's runtime turns SIGINT/SIGTERM into worker.shutdown(): running activities finish, then run() closes the
   // Temporal connection createHandoverWorker opened (nothing native is left to keep the process alive) and resolves.
   try {

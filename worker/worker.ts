@@ -7,7 +7,7 @@ import { type WorkerMetrics, createWorkerMetrics } from '../activities/metrics';
 import type { ReportDeps } from '../activities/reports';
 import type { Config } from '../common/config';
 import { createSealer } from '../common/secrets';
-import { tlsFrom } from '../common/temporal';
+import { connectionSecurity } from '../common/temporal';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 
@@ -25,7 +25,7 @@ export async function createHandoverWorker(
   config: Config,
   opts: { connection?: NativeConnection; workflowBundlePath?: string; reportLog?: ReportDeps['log']; processMetrics?: boolean } = {},
 ): Promise<HandoverWorker> {
-  const connection = opts.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, tls: tlsFrom(config) }));
+  const connection = opts.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, ...connectionSecurity(config) }));
   const reportPublisher = config.HANDOVER_REPORT_AMQP_URL ? amqpTopicPublisher(config.HANDOVER_REPORT_AMQP_URL, config.HANDOVER_REPORT_EXCHANGE) : undefined;
   const metrics = createWorkerMetrics({
     processMetrics: opts.processMetrics,
@@ -55,12 +55,16 @@ export async function createHandoverWorker(
     requestTimeoutMs: msToNumber(config.HANDOVER_REQUEST_TIMEOUT as Duration),
     metrics,
   });
+  const bundle = opts.workflowBundlePath ?? config.HANDOVER_WORKFLOW_BUNDLE;
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.HANDOVER_TASK_QUEUE,
-    ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: require.resolve('../workflows') }),
+    // A prebuilt bundle (npm run build:bundle) starts the worker in a moment; without one the SDK bundles workflows/ itself.
+    ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('../workflows') }),
     activities,
+    // SIGTERM: activities get this long to finish; after it they are cancelled and their retries go to another worker.
+    shutdownGraceTime: config.HANDOVER_WORKER_SHUTDOWN_GRACE as Duration,
   });
   return {
     worker,
