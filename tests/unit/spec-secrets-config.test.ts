@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, updateTypesFrom } from '../../common/config';
 import { createSealer } from '../../common/secrets';
+import { connectionSecurity } from '../../common/temporal';
 import { fieldIssues, handoverSpecSchema } from '../../common/spec';
 import { searchAttributes } from '../../vocabulary';
 import { registeredSearchAttributes } from '../helpers/search-attributes';
@@ -68,6 +69,14 @@ test('config: defaults, and errors that name the variable without echoing its va
   expect(message).toContain('SMTP_URL: must be smtp://');
   expect(message).toContain('HANDOVER_STAGING_URI: is a staging server URI and must not name a database');
   expect(message).not.toContain('TopSecret');
+});
+
+test('config: a Temporal API key is sent only over TLS; a bad shutdown grace names the variable', () => {
+  const config = loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16), TEMPORAL_ADDRESS: 'handover.a1b2c.tmprl.cloud:7233', TEMPORAL_API_KEY: 'key-0123456789' });
+  expect(connectionSecurity(config)).toEqual({ tls: true, apiKey: 'key-0123456789' });
+  expect(connectionSecurity(loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16) }))).toEqual({ tls: undefined });
+  expect(config.HANDOVER_WORKER_SHUTDOWN_GRACE).toBe('10s');
+  expect(() => loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16), HANDOVER_WORKER_SHUTDOWN_GRACE: 'never' })).toThrow('HANDOVER_WORKER_SHUTDOWN_GRACE: must be a duration');
 });
 
 test('temporal-dev.sh registers exactly the search attributes the workflow uses', () => {

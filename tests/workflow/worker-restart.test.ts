@@ -16,10 +16,10 @@ beforeAll(async () => {
 afterAll(async () => h?.stop());
 
 /** One process (node --import tsx), so SIGKILL kills the worker itself, not a wrapper around it. */
-async function startWorkerProcess(): Promise<{ child: ChildProcess; output: () => string }> {
+async function startWorkerProcess(env: Record<string, string> = {}): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...h.env },
+    env: { ...process.env, ...h.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -43,7 +43,10 @@ test('a worker killed mid-wait and restarted: the handover completes, one job pe
   h.jobs.jobsOf('copy')[0].pollsLeft = 2; // the copy finishes while no worker runs
   expect((await h.client.workflow.getHandle(json.token).describe()).status.name).toBe('RUNNING');
 
-  const second = await startWorkerProcess();
+  // The second starts from the prebuilt workflow bundle (as production workers do: npm run build:bundle).
+  const second = await startWorkerProcess({ HANDOVER_WORKFLOW_BUNDLE: process.env.TEST_WORKFLOW_BUNDLE! });
+  expect(second.output()).toContain(`workflows from the bundle ${process.env.TEST_WORKFLOW_BUNDLE}`);
+  expect(first.output()).toContain('workflows bundled at start');
   try {
     const done = await h.waitForStatus(json.token, 'completed', 120_000);
     expect(done.timeline.map((t) => t.outcome)).toEqual(['passed', 'passed', 'passed', 'passed', 'passed']);
