@@ -1,4 +1,5 @@
 /** All activities, built from their dependencies (so tests wire real servers in). */
+import { type WaitingStep, callbackUrl } from '../common/callbacks';
 import type { Sealer } from '../common/secrets';
 import type { DbRef, HandoverActivities, HandoverNotice, BatchProgress, JobRef, ServiceName } from '../vocabulary';
 import { copyActivities } from './copy';
@@ -30,6 +31,8 @@ export interface ActivityDeps {
   serviceToken?: string;
   /** One request to a job service (HANDOVER_REQUEST_TIMEOUT). */
   requestTimeoutMs?: number;
+  /** Where job services send completion callbacks (the API's base URL), and the key that signs them; none when undefined. */
+  callbacks?: { base: string; secretKey: string };
   /** Where the activities record the worker's Prometheus metrics (a registry of their own when not given). */
   metrics?: WorkerMetrics;
 }
@@ -38,8 +41,13 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps): HandoverActivities {
   const credentials = createCredentials(deps.sealer);
   const metrics = deps.metrics ?? createWorkerMetrics();
+  // A waited step's submission (key `<token>:<step>`) carries its signed callback URL; the event step waits for nothing.
+  const callbacks = deps.callbacks;
+  const callbackUrlFor = (step: WaitingStep) =>
+    callbacks ? (key: string) => (key.endsWith(`:${step}`) ? callbackUrl(callbacks.base, callbacks.secretKey, key.slice(0, -step.length - 1), step) : undefined) : undefined;
   const client = (name: ServiceName, killQuery?: string) =>
     new JobServiceClient({
+      callbackUrl: name === 'event' ? undefined : callbackUrlFor(name),
       name,
       baseUrl: deps.serviceUrls[name],
       killQuery,

@@ -31,6 +31,8 @@ export interface JobServiceOptions {
   /** One request's limit (HANDOVER_REQUEST_TIMEOUT); 30 s when not given. */
   requestTimeoutMs?: number;
   fetchImpl?: typeof fetch;
+  /** The completion callback a submission carries (common/callbacks.ts), from its idempotency key; none when undefined. */
+  callbackUrl?: (idempotencyKey: string) => string | undefined;
   /** Where request errors and polls are counted (activities/metrics.ts). */
   metrics?: Pick<WorkerMetrics, 'jobServiceErrors' | 'jobPolls' | 'pollsPerJob'>;
 }
@@ -66,7 +68,8 @@ export class JobServiceClient {
    * retried submission after a worker crash returns the job already created instead of a second one.
    */
   async submit<T = { job_id: string | number }>(body: object, idempotencyKey: string): Promise<T> {
-    return this.request<T>('POST', '/jobs', { body, headers: { 'Idempotency-Key': idempotencyKey } });
+    const callback = this.opts.callbackUrl?.(idempotencyKey);
+    return this.request<T>('POST', '/jobs', { body: callback ? { ...body, callback_url: callback } : body, headers: { 'Idempotency-Key': idempotencyKey } });
   }
 
   async status<Output>(id: string): Promise<JobStatus<Output>> {

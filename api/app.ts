@@ -14,6 +14,7 @@ import { healthAnswer, liveAnswer, readyAnswer } from './schemas';
 import { type ApiMetrics, createApiMetrics } from './metrics';
 import { SERVICE_NAMES, type ServiceName } from '../vocabulary';
 import { createHandoverService } from './handovers';
+import { callbackRoutes } from './routes/callbacks';
 import { ensemblRoutes } from './routes/ensembl';
 import { handoverRoutes } from './routes/handovers';
 import { vocabularyRoutes } from './routes/vocabulary';
@@ -57,6 +58,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(handoverRoutes(handovers, { publicUrl: deps.config.HANDOVER_PUBLIC_URL.replace(/\/+$/, ''), updateTypes }));
   await app.register(ensemblRoutes(handovers, { updateTypes }));
   await app.register(vocabularyRoutes({ updateTypes }));
+  await app.register(callbackRoutes(handovers, { secretKey: deps.config.HANDOVER_SECRET_KEY }));
 
   webRoutes(app, { temporalWebUrl: deps.config.TEMPORAL_WEB_URL.replace(/\/+$/, ''), namespace: deps.config.TEMPORAL_NAMESPACE });
 

@@ -26,7 +26,8 @@ export const UNAUTHENTICATED: Caller = { name: 'unauthenticated', role: 'read', 
 export type Need = Role | 'public' | 'key';
 
 /** Served to anyone, so the page can load and ask for a key; /health (and its live and ready probes) for load balancers. */
-const PUBLIC = new Set(['GET /', 'GET /ui/:file', 'GET /health', 'GET /health/live', 'GET /health/ready']);
+/** A job service's completion callback carries its own credential: a signature for one handover's step (api/routes/callbacks.ts). */
+const PUBLIC = new Set(['GET /', 'GET /ui/:file', 'GET /health', 'GET /health/live', 'GET /health/ready', 'POST /callbacks/:token/:step']);
 /** Never rate-limited: what load balancers poll. (/health/ready is: each call sends a request to every job service.) */
 const UNLIMITED = new Set(['/health', '/health/live']);
 /** Start work: a submit key may do these (cancel and restart only on its own handovers: the service checks). */

@@ -48,6 +48,13 @@ export class HandoverEnded extends Error {
 /** The caller may not act on this handover: a `submit` key acting on another's (403). */
 export class HandoverForbidden extends Error {}
 
+/** A completion callback whose signature is not the API's for that handover and step (403). */
+export class CallbackRefused extends Error {
+  constructor() {
+    super('the callback signature does not match this handover and step');
+  }
+}
+
 /** gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4), anywhere in the cause chain: Temporal cannot be reached. */
 export function isTemporalUnreachable(err: unknown): boolean {
   for (let e = err as { code?: unknown; message?: string; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
@@ -74,7 +81,7 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   if (err instanceof HandoverConflict) return reply.code(409).send({ error: err.message, token: err.token });
   if (err instanceof HandoverNotRestartable) return reply.code(409).send({ error: err.message, status: err.status });
   if (err instanceof HandoverEnded) return reply.code(409).send({ error: err.message, status: err.status });
-  if (err instanceof HandoverForbidden) return reply.code(403).send({ error: err.message });
+  if (err instanceof HandoverForbidden || err instanceof CallbackRefused) return reply.code(403).send({ error: err.message });
   if (err instanceof HandoverNotFound) return reply.code(404).send({ error: `no handover with token ${err.message}` });
   if (isTemporalUnreachable(err)) {
     request.log.error({ err: err.message }, 'Temporal unreachable');

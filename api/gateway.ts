@@ -162,6 +162,22 @@ export function temporalGateway(client: Client, config: Config) {
       await handle(token).signal(cancelSignal, request);
     },
 
+    /**
+     * Runs a waiting poll activity now: Temporal's ResetActivity drops the retry backoff (no history event, no
+     * workflow task). False when there is nothing to reset: the step is not waiting, or the handover has ended.
+     */
+    async pollNow(token: string, activityType: string): Promise<boolean> {
+      try {
+        await client.workflowService.resetActivity({ namespace: config.TEMPORAL_NAMESPACE, execution: { workflowId: token }, type: activityType, identity: 'handover-api callback' });
+        return true;
+      } catch (err) {
+        // NOT_FOUND (5): no such running activity or workflow; FAILED_PRECONDITION (9): the workflow is closed.
+        const code = (err as { code?: number }).code;
+        if (code === 5 || code === 9 || code === 3) return false;
+        throw err;
+      }
+    },
+
     soon,
   };
   return gateway;

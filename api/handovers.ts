@@ -3,6 +3,7 @@
  * Routes stay thin and call these; refusals are errors from ./errors, answered in one place.
  */
 import { randomUUID } from 'node:crypto';
+import { WAITING_ACTIVITY, type WaitingStep } from '../common/callbacks';
 import type { Client } from '@temporalio/client';
 import { type Config, updateTypesFrom } from '../common/config';
 import type { Sealer } from '../common/secrets';
@@ -158,6 +159,9 @@ export function createHandoverService({ client, config, sealer, metrics }: Hando
       // With keys, who cancelled is the key's name, not what the body says.
       await temporal.cancel(token, { ...request, by: caller.authenticated ? caller.name : request.by });
     },
+
+    /** A completion callback (already verified): the step's waiting poll runs now. */
+    pollNow: (token: string, step: WaitingStep) => temporal.pollNow(token, WAITING_ACTIVITY[step]),
   };
   return service;
 }

@@ -82,7 +82,7 @@ const schema = z.object({
   HANDOVER_COPY_DEADLINE: duration.default('24h'),
   HANDOVER_METADATA_DEADLINE: duration.default('6h'),
   HANDOVER_EVENT_DEADLINE: duration.default('1h'),
-  HANDOVER_POLL_INTERVAL: duration.default('10s'),
+  HANDOVER_POLL_INTERVAL: duration.default('1s'),
   HANDOVER_POLL_MAX_INTERVAL: duration.default('1m'),
   HANDOVER_SUBMIT_TIMEOUT: duration.default('15m'),
   HANDOVER_REQUEST_TIMEOUT: duration.default('30s'),
@@ -98,6 +98,11 @@ const schema = z.object({
     .optional(),
   HANDOVER_REPORT_EXCHANGE: z.string().min(1).default('handover_reports'),
   HANDOVER_PUBLIC_URL: url.optional(),
+  /**
+   * The API as the job services reach it, for completion callbacks (common/callbacks.ts); `off` sends none.
+   * Unset: HANDOVER_PUBLIC_URL.
+   */
+  HANDOVER_CALLBACK_URL: z.union([z.literal('off'), url]).optional(),
   /**
    * API keys: a JSON object {"<key>": {"name": "...", "role": "read|submit|operate|admin"}}, given
    * inline or as the path of a file holding it. Unset: the API is open, and listens on loopback only.
@@ -189,6 +194,11 @@ function onLocalStack(c: z.infer<typeof schema>): boolean {
   const serviceHosts = [c.HANDOVER_HEALTHCHECK_URL, c.HANDOVER_COPY_URL, c.HANDOVER_METADATA_URL, c.HANDOVER_EVENT_URL].map((u) => new URL(u).hostname);
   const temporalHost = c.TEMPORAL_ADDRESS.replace(/:\d+$/, '');
   return loopback(temporalHost) && serviceHosts.every(loopback);
+}
+
+/** Where job services send completion callbacks (HANDOVER_CALLBACK_URL, else the public URL), or undefined when off. */
+export function callbackBaseFrom(c: Config): string | undefined {
+  return c.HANDOVER_CALLBACK_URL === 'off' ? undefined : (c.HANDOVER_CALLBACK_URL ?? c.HANDOVER_PUBLIC_URL);
 }
 
 /** Every staging place configured: the default and each staging rule's. */

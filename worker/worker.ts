@@ -5,7 +5,7 @@ import { amqpTopicPublisher } from '../activities/amqp';
 import { createMailer } from '../activities/email';
 import { type WorkerMetrics, createWorkerMetrics } from '../activities/metrics';
 import type { ReportDeps } from '../activities/reports';
-import type { Config } from '../common/config';
+import { type Config, callbackBaseFrom } from '../common/config';
 import { createSealer } from '../common/secrets';
 import { connectionSecurity } from '../common/temporal';
 import type { Duration } from '@temporalio/common';
@@ -18,6 +18,9 @@ export interface HandoverWorker {
   /** The worker's Prometheus metrics (activities/metrics.ts); worker/metrics-server.ts serves `metrics.registry`. */
   metrics: WorkerMetrics;
 }
+
+/** The workflows the worker registers (bundled at start, or once by worker/build-bundle.ts). */
+export const WORKFLOWS_PATH = require.resolve('../workflows');
 
 const seconds = (d: string) => msToNumber(d as Duration) / 1000;
 
@@ -37,6 +40,7 @@ export async function createHandoverWorker(
       event: seconds(config.HANDOVER_EVENT_DEADLINE),
     },
   });
+  const callbackBase = callbackBaseFrom(config);
   const activities = createActivities({
     serviceUrls: {
       healthcheck: config.HANDOVER_HEALTHCHECK_URL,
@@ -54,6 +58,7 @@ export async function createHandoverWorker(
     serviceToken: config.HANDOVER_SERVICE_TOKEN,
     requestTimeoutMs: msToNumber(config.HANDOVER_REQUEST_TIMEOUT as Duration),
     metrics,
+    callbacks: callbackBase ? { base: callbackBase, secretKey: config.HANDOVER_SECRET_KEY } : undefined,
   });
   const bundle = opts.workflowBundlePath ?? config.HANDOVER_WORKFLOW_BUNDLE;
   const worker = await Worker.create({
@@ -61,7 +66,7 @@ export async function createHandoverWorker(
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.HANDOVER_TASK_QUEUE,
     // A prebuilt bundle (npm run build:bundle) starts the worker in a moment; without one the SDK bundles workflows/ itself.
-    ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('../workflows') }),
+    ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_PATH }),
     activities,
     // SIGTERM: activities get this long to finish; after it they are cancelled and their retries go to another worker.
     shutdownGraceTime: config.HANDOVER_WORKER_SHUTDOWN_GRACE as Duration,

@@ -82,6 +82,8 @@ function routesOf(app: App): Array<{ method: Method; url: string }> {
 /** The rule, written out here independently of api/auth.ts. */
 function expectedNeed(method: Method, url: string): Need {
   if (['/', '/ui/:file', '/health', '/health/live', '/health/ready'].includes(url) && (method === 'GET' || method === 'HEAD')) return 'public';
+  // A completion callback is signed for its handover's step: the signature, not a key, is checked.
+  if (method === 'POST' && url === '/callbacks/:token/:step') return 'public';
   const submit = ['/handovers', '/batches', '/jobs', '/handovers/:token/cancel', '/handovers/:token/restart'];
   if (method === 'POST' && submit.includes(url)) return 'submit';
   const read = ['/handovers', '/handovers/:token', '/handovers/:token/reports', '/batches/:token', '/admission', '/vocabulary', '/jobs', '/jobs/:token', '/ui/config.json', '/metrics'];
@@ -94,6 +96,7 @@ const concrete = (url: string) =>
   url
     .replace(/:token/g, 'no-such-token')
     .replace(/:file/, 'index.html')
+    .replace(/:step/, 'copy')
     .replace(/\*$/, 'static/swagger-ui.css');
 
 describe('every route, every role', () => {
