@@ -37,6 +37,15 @@ export interface JobServiceOptions {
   metrics?: Pick<WorkerMetrics, 'jobServiceErrors' | 'jobPolls' | 'pollsPerJob'>;
 }
 
+/** The running activity's cancellation (worker shutdown past its grace, a cancelled handover), or undefined outside an activity. */
+function activityCancellation(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The poll attempt this is (the waiting activity's attempt number), or undefined outside an activity. */
 function attempt(): number | undefined {
   try {
@@ -130,6 +139,7 @@ export class JobServiceClient {
 
   private async request<T>(method: string, path: string, opts: { body?: object; headers?: Record<string, string>; allow404?: boolean } = {}): Promise<T> {
     const url = `${this.base}${path}`;
+    const cancelled = activityCancellation();
     let res: Response;
     try {
       res = await this.fetchImpl(url, {
@@ -141,9 +151,12 @@ export class JobServiceClient {
           ...opts.headers,
         },
         body: opts.body ? JSON.stringify(opts.body) : undefined,
-        signal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 30_000),
+        // A request stops at its timeout, or when the activity is cancelled: a worker told to stop (SIGTERM) hands
+        // the attempt back once its shutdown grace is over instead of waiting for a slow service.
+        signal: cancelled ? AbortSignal.any([AbortSignal.timeout(this.opts.requestTimeoutMs ?? 30_000), cancelled]) : AbortSignal.timeout(this.opts.requestTimeoutMs ?? 30_000),
       });
     } catch (err) {
+      if (cancelled?.aborted) throw cancelled.reason;
       this.countError((err as Error).name === 'TimeoutError' ? 'timeout' : 'unreachable');
       // Down or unreachable: retryable, the step's deadline bounds how long.
       throw new Error(`${this.opts.name} service unreachable at ${this.base}: ${(err as Error).message}`);

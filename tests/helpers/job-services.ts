@@ -1,8 +1,10 @@
 /**
  * Real HTTP servers playing the four job services of docs/ARCHITECTURE.md, scriptable per service: succeed, fail,
- * find problems, be slow, be down for a while, hang on a submission. They echo URIs (with passwords)
- * back in outputs and failure messages, as real services do, so redaction is tested for real.
+ * find problems, be slow, be down for a while, hang on a submission, hold chosen jobs at a point until
+ * release() (fault injection). They echo URIs (with passwords) back in outputs and failure messages, as
+ * real services do, so redaction is tested for real.
  */
+import type { ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ServiceName } from '../../vocabulary';
 
@@ -15,11 +17,22 @@ export interface ServiceScript {
   down: boolean;
   /** Milliseconds to hold the response to the first submission (the job is created first). */
   hangFirstSubmitMs: number;
+  /** Milliseconds every status poll takes to answer (a slow service: the polling activity is mid-request meanwhile). */
+  pollDelayMs: number;
   failureMessage: string;
   events: Array<{ type: string; genome: string }>;
   /** Per-job outcome, from the submitted input (overrides `outcome` when it answers). */
   outcomeFor?: (input: Record<string, unknown>) => ServiceScript['outcome'] | undefined;
+  /**
+   * Holds a new job (asked once, when it is created; its key and input are set) at a point until release():
+   * 'submit': the job is created, and every answer to its submission waits (the submitter is mid-request);
+   * 'wait': every poll answers "running" (not counted against `runningPolls`). Undefined: not held.
+   */
+  holdFor?: (job: Job) => HoldPoint | undefined;
 }
+
+/** Where a held job stops: its submission unanswered, or its polls answered "running". */
+export type HoldPoint = 'submit' | 'wait';
 
 export interface Job {
   service: ServiceName;
@@ -29,6 +42,14 @@ export interface Job {
   pollsLeft: number;
   outcome: ServiceScript['outcome'];
   killed: boolean;
+  /** Polls of its status answered (failure messages not counted). */
+  polls: number;
+  /** Where it is held (ServiceScript.holdFor), until release(). */
+  hold?: HoldPoint;
+  /** Held: submissions waiting for an answer whose client is still connected. */
+  openSubmissions: number;
+  /** Held: polls answered "running" because of the hold. */
+  heldPolls: number;
 }
 
 const defaults = (): ServiceScript => ({
@@ -36,6 +57,7 @@ const defaults = (): ServiceScript => ({
   runningPolls: 1,
   down: false,
   hangFirstSubmitMs: 0,
+  pollDelayMs: 0,
   failureMessage: 'it broke',
   events: [{ type: 'new_assembly', genome: 'homo_sapiens' }],
 });
@@ -54,6 +76,8 @@ export class FakeJobServices {
   private app?: FastifyInstance;
   private base = '';
   private nextId = 1;
+  /** Submissions held at 'submit', each resolved by release(). */
+  private readonly waiting = new Set<() => void>();
 
   url(service: ServiceName): string {
     return `${this.base}/${service}`;
@@ -69,6 +93,18 @@ export class FakeJobServices {
 
   reset(): void {
     for (const s of Object.keys(this.scripts) as ServiceName[]) this.scripts[s] = defaults();
+  }
+
+  /** The jobs held now (ServiceScript.holdFor). */
+  held(): Job[] {
+    return this.jobs.filter((j) => j.hold);
+  }
+
+  /** Lets every held job go: waiting submissions are answered, polls follow the script again. Jobs created later are asked holdFor anew. */
+  release(): void {
+    for (const job of this.jobs) job.hold = undefined;
+    for (const resolve of this.waiting) resolve();
+    this.waiting.clear();
   }
 
   async start(): Promise<void> {
@@ -89,10 +125,12 @@ export class FakeJobServices {
       const firstTime = !job;
       if (!job) {
         const outcome = script.outcomeFor?.(request.body) ?? script.outcome;
-        job = { service, id: String(this.nextId++), key, input: request.body, pollsLeft: script.runningPolls, outcome, killed: false };
+        job = { service, id: String(this.nextId++), key, input: request.body, pollsLeft: script.runningPolls, outcome, killed: false, polls: 0, openSubmissions: 0, heldPolls: 0 };
+        job.hold = script.holdFor?.(job);
         this.jobs.push(job);
       }
       if (firstTime && script.hangFirstSubmitMs) await new Promise((r) => setTimeout(r, script.hangFirstSubmitMs));
+      if (job.hold === 'submit') await this.holdSubmission(job, reply.raw);
       if (service === 'event') {
         return reply.code(200).send({ event: request.body, processes: [{ process: 'dump', job: job.id }] });
       }
@@ -103,13 +141,20 @@ export class FakeJobServices {
       const job = this.jobs.find((j) => j.service === service && j.id === id);
       if (!job) return undefined;
       if (format === 'failures') return { msg: this.failureMessage(job) };
+      job.polls++;
       if (job.killed) return { id: job.id, input: job.input, status: 'failed' };
+      if (job.hold === 'wait') {
+        job.heldPolls++;
+        return { id: job.id, input: job.input, status: 'running', progress: { complete: 1, total: 3 } };
+      }
       if (job.pollsLeft-- > 0) return { id: job.id, input: job.input, status: 'running', progress: { complete: 1, total: 3 } };
       if (job.outcome === 'failed') return { id: job.id, input: job.input, status: 'failed' };
       return { id: job.id, input: job.input, status: 'complete', output: this.output(job) };
     };
 
     app.get<{ Params: { service: ServiceName; id: string }; Querystring: { format?: string } }>('/:service/jobs/:id', async (request, reply) => {
+      const delay = request.query.format === 'failures' ? 0 : (this.scripts[request.params.service]?.pollDelayMs ?? 0);
+      if (delay) await new Promise((r) => setTimeout(r, delay));
       const answer = poll(request.params.service, request.params.id, request.query.format);
       return answer ? answer : reply.code(404).send({ error: 'no such job' });
     });
@@ -135,7 +180,21 @@ export class FakeJobServices {
   }
 
   async stop(): Promise<void> {
+    this.release(); // a held submission would keep the server from closing
     await this.app?.close();
+  }
+
+  /** Keeps a submission of a held job unanswered until release(); counts it open while its client is connected. */
+  private async holdSubmission(job: Job, response: ServerResponse): Promise<void> {
+    job.openSubmissions++;
+    let open = true;
+    const closed = () => {
+      if (open) job.openSubmissions--;
+      open = false;
+    };
+    response.once('close', closed); // the client gave up (its request timeout) or died
+    await new Promise<void>((resolve) => this.waiting.add(resolve));
+    closed();
   }
 
   private failureMessage(job: Job): string {
