@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { loadConfig } from '../common/config';
+import { SERVICES_NODE_FLAGS } from '../services/stack';
 import { ensureDemoDatabase } from './demo-database';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -67,10 +68,11 @@ async function main(): Promise<void> {
   run('temporal', path.join(ROOT, 'temporal-dev.sh'), [], { mayExitCleanly: true });
   const demo = await ensureDemoDatabase();
   await waitForTemporal();
-  const tsx = [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs')];
+  // Each part is one process (node with tsx's loader, not tsx's CLI, which forks): a signal reaches the part itself.
+  const tsx = ['--import', 'tsx'];
   // The job services take requests only from this run's worker: a token made for it.
   const serviceToken = process.env.HANDOVER_SERVICE_TOKEN ?? randomBytes(24).toString('hex');
-  run('services', process.execPath, [...tsx, 'services/main.ts'], { env: { LOCAL_STACK_TOKEN: serviceToken } });
+  run('services', process.execPath, [...SERVICES_NODE_FLAGS, ...tsx, 'services/main.ts'], { env: { LOCAL_STACK_TOKEN: serviceToken } });
   run('worker', process.execPath, [...tsx, 'worker/main.ts'], { env: { HANDOVER_SERVICE_TOKEN: serviceToken } });
   run('api', process.execPath, [...tsx, 'api/main.ts']);
   console.log(`

@@ -4,7 +4,10 @@
  * new one is complete and verified (and stays so when a copy fails, is killed or times out).
  *   SQLite: ATTACH the source read-only, INSERT ... SELECT table by table into a temporary file in a
  *     private folder (mkdtemp, 0700) inside the target's folder (.<name>.sqlite.copying-XXXXXX/), verify,
- *     fsync, rename over the target, remove the private folder.
+ *     fsync, rename over the target, remove the private folder. node:sqlite runs a statement on the event
+ *     loop and cannot interrupt it, so a table is copied in rowid ranges sized to take about CHUNK_MS each,
+ *     with a turn of the event loop between them: a kill is answered within a chunk, whatever the table's
+ *     size (WITHOUT ROWID tables, and tables whose every rowid alias is a column, are copied whole).
  *   MySQL/MariaDB: into a temporary schema (handover_tmp_<hash>): each table made from the source's
  *     `SHOW CREATE TABLE`, read and run through mysql2 one statement at a time, only when it is one plain
  *     CREATE TABLE for that table (guard.ts); then the rows, the server's own dump tool with
@@ -13,16 +16,19 @@
  *     the stream's tables reach the loader); verify; then ONE `RENAME TABLE` moves the target's tables
  *     into a backup schema (handover_old_<hash>) and the new ones into the target (created if missing);
  *     the backup and temporary schemas are dropped. The source server may be the submitter's own: no
- *     text from it reaches the staging server as code (DDL or otherwise) unchecked.
+ *     text from it reaches the staging server as code (DDL or otherwise) unchecked. When a copy fails or is
+ *     killed, every dump stream is stopped, and the loader's server connections (their statements outlive
+ *     the killed client) are killed on the staging server before the temporary schema is dropped.
  * Targets are checked against the target roots (targets.ts) before anything is written; table names
  * read from the source must be identifiers; names reach SQL quoted and command lines after `--`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, constants, existsSync, fstatSync, fsyncSync, lstatSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, fstatSync, lstatSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { databaseExists, dropDatabase, openDatabase, serverConnection } from '../db/database';
+import { databaseExists, dropDatabase, killSessionsIn, openDatabase, serverConnection } from '../db/database';
 import { identifier, quoteIdent, resolveUnder } from '../db/names';
 import { type DbLocation, type MysqlLocation, type SqliteLocation, locate, safe } from '../db/uri';
 import { DumpGuard, checkCreateTable } from './guard';
@@ -58,7 +64,7 @@ export async function copyDatabase(input: CopyInput, opts: CopyOptions) {
     opts.signal?.throwIfAborted();
     if (!(await databaseExists(source))) throw new Error(`source database ${source.name} does not exist`);
     if (!input.drop && (await databaseExists(target))) throw new Error(`target database ${target.name} exists; submit with drop to replace it`);
-    const tables = await sourceTables(source, input);
+    const tables = await sourceTables(source, input, opts.signal);
     const rows = source.engine === 'sqlite' ? await copySqlite(source, target as SqliteLocation, tables, opts) : await copyMysql(source, target as MysqlLocation, tables, opts);
     return { source_db_uri: safe(input.source_db_uri), target_db_uri: safe(input.target_db_uri), runtime: `${((Date.now() - started) / 1000).toFixed(1)} seconds`, tables: rows };
   } finally {
@@ -67,8 +73,8 @@ export async function copyDatabase(input: CopyInput, opts: CopyOptions) {
 }
 
 /** The source's tables to copy. Every table name must be an identifier: a source with any other name is refused. */
-async function sourceTables(source: DbLocation, input: CopyInput): Promise<string[]> {
-  const src = await openDatabase(source);
+async function sourceTables(source: DbLocation, input: CopyInput, signal?: AbortSignal): Promise<string[]> {
+  const src = await openDatabase(source, { signal });
   try {
     const all = (await src.tables()).map((t) => identifier(t, 'table name'));
     return all.filter((t) => (!input.only_tables?.length || input.only_tables.includes(t)) && !input.skip_tables?.includes(t));
@@ -78,8 +84,13 @@ async function sourceTables(source: DbLocation, input: CopyInput): Promise<strin
 }
 
 /** Row counts per table, equal on both sides, or the copy fails. */
-async function verify(source: DbLocation, copy: DbLocation, tables: string[]): Promise<Record<string, number>> {
-  const [src, tgt] = [await openDatabase(source), await openDatabase(copy)];
+async function verify(source: DbLocation, copy: DbLocation, tables: string[], signal?: AbortSignal): Promise<Record<string, number>> {
+  // With the job's signal: a kill stops a count on a big MariaDB table on the server (database.ts).
+  const src = await openDatabase(source, { signal });
+  const tgt = await openDatabase(copy, { signal }).catch(async (err: unknown) => {
+    await src.close();
+    throw err;
+  });
   try {
     const counts: Record<string, number> = {};
     for (const table of tables) {
@@ -95,14 +106,69 @@ async function verify(source: DbLocation, copy: DbLocation, tables: string[]): P
 
 // ---------------------------------------------------------------- SQLite
 
-const fsyncPath = (p: string) => {
-  const fd = openSync(p, 'r');
+/** fsync off the event loop (libuv's threads): flushing a copy of gigabytes may take a while, and a kill must still be answered. */
+const fsyncPath = async (p: string) => {
+  const handle = await open(p, 'r');
   try {
-    fsyncSync(fd);
+    await handle.sync();
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
 };
+
+/** A chunk of a SQLite table copy is sized to take about this long (doubled or halved after each chunk). */
+export const CHUNK_MS = 100;
+const MAX_ROWID = 2n ** 63n - 1n;
+
+/**
+ * The name by which the rows of `table` in the attached source are reached by rowid: `rowid`, `_rowid_` or
+ * `oid`, whichever is not a column's name. None for a WITHOUT ROWID table (or anything but a plain table).
+ */
+function rowidName(db: DatabaseSync, table: string): string | undefined {
+  const t = quoteIdent('sqlite', table);
+  let info: { type: string; wr: number } | undefined;
+  try {
+    info = db.prepare(`PRAGMA src.table_list(${t})`).get() as typeof info;
+  } catch {
+    return undefined; // an SQLite without table_list: the whole table in one statement, as before
+  }
+  if (!info || info.type !== 'table' || Number(info.wr) !== 0) return undefined;
+  const columns = new Set((db.prepare(`PRAGMA src.table_info(${t})`).all() as Array<{ name: string }>).map((c) => c.name.toLowerCase()));
+  return ['rowid', '_rowid_', 'oid'].find((alias) => !columns.has(alias));
+}
+
+/**
+ * The rows of one table, source to copy, in rowid ranges: each range's statement takes about CHUNK_MS (the
+ * range doubles while chunks are quick, halves when one is slow), and the event loop gets a turn after each,
+ * so that a kill arrives. A gap in the rowids is jumped (the next range starts at the next rowid there is).
+ * Rows keep their order, so the copy is the same as one INSERT ... SELECT of the whole table.
+ */
+async function copyRows(db: DatabaseSync, table: string, signal?: AbortSignal): Promise<void> {
+  const t = quoteIdent('sqlite', table);
+  const key = rowidName(db, table);
+  if (!key) {
+    db.exec(`INSERT INTO main.${t} SELECT * FROM src.${t}`);
+    return;
+  }
+  const first = db.prepare(`SELECT min(${key}) AS k FROM src.${t}`);
+  const next = db.prepare(`SELECT min(${key}) AS k FROM src.${t} WHERE ${key} > ?`);
+  const chunk = db.prepare(`INSERT INTO main.${t} SELECT * FROM src.${t} WHERE ${key} >= ? AND ${key} <= ?`);
+  first.setReadBigInts(true);
+  next.setReadBigInts(true);
+  let lo = (first.get() as { k: bigint | null }).k;
+  let span = 1024n;
+  while (lo !== null) {
+    const hi = lo > MAX_ROWID - span + 1n ? MAX_ROWID : lo + span - 1n;
+    const began = performance.now();
+    chunk.run(lo, hi);
+    const took = performance.now() - began;
+    if (took < CHUNK_MS / 2 && span < 2n ** 40n) span *= 2n;
+    else if (took > CHUNK_MS * 2 && span > 1n) span /= 2n;
+    lo = hi === MAX_ROWID ? null : (next.get(hi) as { k: bigint | null }).k;
+    await pause(); // lets a kill arrive between chunks
+    signal?.throwIfAborted();
+  }
+}
 
 /** A read-only SQLite URI for ATTACH: the source can never be written through the copy's connection. */
 const readOnlyUri = (file: string) => `file:${file.replace(/[%?#]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)}?mode=ro`;
@@ -151,6 +217,9 @@ async function copySqlite(source: SqliteLocation, target: SqliteLocation, tables
     try {
       unchanged();
       db.exec('PRAGMA trusted_schema = OFF');
+      // No fsync by SQLite at COMMIT (it would block the event loop): the file is fsynced below, off the
+      // event loop, before it is renamed into place; until then it is only ever this copy's temporary file.
+      db.exec('PRAGMA synchronous = OFF');
       db.prepare('ATTACH DATABASE ? AS src').run(readOnlyUri(source.file));
       const objects = db.prepare("SELECT type, name, tbl_name AS tbl, sql FROM src.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'").all() as Array<{
         type: string;
@@ -165,7 +234,7 @@ async function copySqlite(source: SqliteLocation, target: SqliteLocation, tables
           db,
           objects.find((o) => o.type === 'table' && o.name === table)!,
         );
-        db.exec(`INSERT INTO main.${quoteIdent('sqlite', table)} SELECT * FROM src.${quoteIdent('sqlite', table)}`);
+        await copyRows(db, table, opts.signal);
         opts.progress?.({ tables_done: i + 1, tables: tables.length });
         await pause(); // lets a kill arrive between tables
       }
@@ -177,15 +246,15 @@ async function copySqlite(source: SqliteLocation, target: SqliteLocation, tables
       db.close();
     }
     opts.signal?.throwIfAborted();
-    const counts = await verify(source, { ...target, file: temp }, tables);
-    fsyncPath(temp);
+    const counts = await verify(source, { ...target, file: temp }, tables, opts.signal);
+    await fsyncPath(temp);
     // The point of no return: a kill before it leaves the target as it was; after it the copy is complete.
     opts.signal?.throwIfAborted();
     unchanged();
     rmSync(`${target.file}-journal`, { force: true }); // a hot journal of the old file would be played onto the new one
     renameSync(temp, target.file); // same folder's file system: atomic
     for (const suffix of ['-wal', '-shm']) rmSync(target.file + suffix, { force: true });
-    fsyncPath(folder);
+    await fsyncPath(folder);
     return counts;
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -214,6 +283,7 @@ export function workSchemas(target: MysqlLocation): { temp: MysqlLocation; backu
 async function copyMysql(source: MysqlLocation, target: MysqlLocation, tables: string[], opts: CopyOptions): Promise<Record<string, number>> {
   const q = (name: string) => quoteIdent('mysql', name);
   const { temp, backup } = workSchemas(target);
+  await takeOverDrops(temp, backup);
   const conn = await serverConnection(target);
   try {
     await conn.query(`DROP DATABASE IF EXISTS ${q(temp.name)}`);
@@ -227,18 +297,72 @@ async function copyMysql(source: MysqlLocation, target: MysqlLocation, tables: s
     await createTables(source, temp, tables, opts.signal);
     await loadInto(source, temp, tables, opts);
     opts.signal?.throwIfAborted();
-    counts = await verify(source, temp, tables);
+    counts = await verify(source, temp, tables, opts.signal);
     // The point of no return: a kill before it leaves the target as it was; after it the copy is complete.
     opts.signal?.throwIfAborted();
     await swap(target, temp, backup);
   } catch (err) {
-    await dropDatabase(temp).catch(() => undefined);
-    await dropDatabase(backup).catch(() => undefined);
+    // A killed loader client leaves its server connection running the statement it had sent (and holding
+    // the table's locks, so DROP DATABASE would wait for it): those connections are killed first.
+    await killSessionsIn(target, temp.name).catch(() => undefined);
+    await Promise.all([dropSoon(temp), dropSoon(backup)]);
     throw err;
   }
   await dropDatabase(backup).catch(() => undefined);
   await dropDatabase(temp).catch(() => undefined);
   return counts;
+}
+
+/** How often, and how long, a work schema that could not be dropped (its server down) is tried again. */
+const DROP_RETRY = { everyMs: 5000, forMs: 10 * 60_000 };
+/** Work schemas being dropped in the background, by server and name: the next copy to them takes over first. */
+const pendingDrops = new Map<string, { timer?: NodeJS.Timeout; inflight?: Promise<unknown> }>();
+const schemaKey = (schema: MysqlLocation) => `${schema.host}:${schema.port}/${schema.name}`;
+
+/**
+ * Drops a work schema now; when its server cannot be reached (restarting, say) keeps trying in the background
+ * for a while, so a failed copy leaves no partial rows on staging once the server is back. A later copy to the
+ * same target stops these tries before it makes its own work schema of that name (takeOverDrops).
+ */
+async function dropSoon(schema: MysqlLocation): Promise<void> {
+  if (
+    await dropDatabase(schema).then(
+      () => true,
+      () => false,
+    )
+  )
+    return;
+  const key = schemaKey(schema);
+  const giveUpAt = Date.now() + DROP_RETRY.forMs;
+  const pending: { timer?: NodeJS.Timeout; inflight?: Promise<unknown> } = {};
+  const retry = () => {
+    pending.timer = undefined;
+    pending.inflight = dropDatabase(schema).then(
+      () => pendingDrops.delete(key),
+      () => {
+        pending.inflight = undefined;
+        if (pendingDrops.get(key) !== pending) return; // taken over by a later copy
+        if (Date.now() < giveUpAt) pending.timer = setTimeout(retry, DROP_RETRY.everyMs).unref();
+        else {
+          pendingDrops.delete(key);
+          console.warn(`copy service: could not drop the work schema ${schema.name} on ${schema.host}:${schema.port}; the next copy to it will`);
+        }
+      },
+    );
+  };
+  pending.timer = setTimeout(retry, DROP_RETRY.everyMs).unref();
+  pendingDrops.set(key, pending);
+}
+
+/** Stops the background drops of these schemas (waiting out one already sent): the caller drops them itself. */
+async function takeOverDrops(...schemas: MysqlLocation[]): Promise<void> {
+  for (const schema of schemas) {
+    const pending = pendingDrops.get(schemaKey(schema));
+    if (!pending) continue;
+    pendingDrops.delete(schemaKey(schema));
+    clearTimeout(pending.timer);
+    await pending.inflight?.catch(() => undefined);
+  }
 }
 
 /** One RENAME TABLE statement (atomic): the target's tables to the backup schema, the new ones to the target. */
@@ -316,14 +440,32 @@ async function loadInto(source: MysqlLocation, target: MysqlLocation, tables: st
   const groups: string[][] = Array.from({ length: streams }, () => []);
   sizes.forEach((t, i) => groups[i % streams].push(t.name));
   let done = 0;
-  await Promise.all(
-    groups.map(async (group) => {
-      if (!group.length) return;
-      await pipeDump(source, target, group, opts.signal);
-      done += group.length;
-      opts.progress?.({ tables_done: done, tables: tables.length });
-    }),
-  );
+  // One stream failing (or a kill) stops the others, and the copy fails only once every stream has stopped:
+  // no client process is left running while the temporary schema is dropped.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(opts.signal!.reason);
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  let failure: { err: unknown } | undefined;
+  try {
+    await Promise.allSettled(
+      groups.map(async (group) => {
+        if (!group.length) return;
+        try {
+          await pipeDump(source, target, group, stop.signal);
+        } catch (err) {
+          failure ??= { err };
+          stop.abort(err);
+          return;
+        }
+        done += group.length;
+        opts.progress?.({ tables_done: done, tables: tables.length });
+      }),
+    );
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+  if (failure) throw failure.err;
 }
 
 /**
@@ -355,12 +497,30 @@ export function dumpCommands(source: MysqlLocation, target: MysqlLocation, table
   };
 }
 
+/**
+ * What the dump and load clients wrote to stderr, bounded (the last 8 KB): a failure names their error lines
+ * (`ERROR 2013 ... Lost connection`, `mariadb-dump: Couldn't execute ...`), never the data around them.
+ */
+class ClientErrors {
+  private text = '';
+  add(chunk: string): void {
+    this.text = (this.text + chunk).slice(-8192);
+  }
+  summary(): string {
+    const lines = this.text.split('\n').filter((l) => /^(ERROR \d+|mariadb-dump:|mysqldump:|mariadb:|mysql:)|\b(EPIPE|ECONNRESET)\b/.test(l.trim()));
+    return (lines.length ? lines.join(' ') : 'the client gave no error message').trim().slice(0, 500);
+  }
+}
+
 function pipeDump(source: MysqlLocation, target: MysqlLocation, tables: string[], signal?: AbortSignal): Promise<void> {
   signal?.throwIfAborted();
   const args = dumpCommands(source, target, tables);
   const dump = spawn(binary(['mariadb-dump', 'mysqldump']), args.dump, { env: clientEnv(source), stdio: ['ignore', 'pipe', 'pipe'] });
-  const load = spawn(binary(['mariadb', 'mysql']), args.load, { env: clientEnv(target), stdio: ['pipe', 'ignore', 'pipe'] });
-  const errors: string[] = [];
+  const loader = binary(['mariadb', 'mysql']);
+  // MariaDB's client prints a failing statement (rows of the source) before its error: not in a job's failure.
+  const loadArgs = path.basename(loader) === 'mariadb' ? ['--skip-print-query-on-error', ...args.load] : args.load;
+  const load = spawn(loader, loadArgs, { env: clientEnv(target), stdio: ['pipe', 'ignore', 'pipe'] });
+  const errors = new ClientErrors();
   let killed = false;
   const kill = () => {
     killed = true;
@@ -397,10 +557,10 @@ function pipeDump(source: MysqlLocation, target: MysqlLocation, tables: string[]
     load.stdin.end();
   });
   // A killed or failing client closes the pipe under the dump: its exit code tells, not an EPIPE.
-  load.stdin.on('error', (err) => errors.push(err.message));
-  dump.stdout.on('error', (err) => errors.push(err.message));
-  dump.stderr.on('data', (d) => errors.push(String(d)));
-  load.stderr.on('data', (d) => errors.push(String(d)));
+  load.stdin.on('error', (err) => errors.add(err.message));
+  dump.stdout.on('error', (err) => errors.add(err.message));
+  dump.stderr.on('data', (d) => errors.add(String(d)));
+  load.stderr.on('data', (d) => errors.add(String(d)));
   if (signal?.aborted) kill();
   else signal?.addEventListener('abort', kill, { once: true });
   // One side failing stops the other: a dump whose reader is gone would block on a full pipe for ever.
@@ -411,8 +571,8 @@ function pipeDump(source: MysqlLocation, target: MysqlLocation, tables: string[]
     signal?.removeEventListener('abort', kill);
     signal?.throwIfAborted();
     if (refused) throw refused;
-    if (a !== 0) throw new Error(`dump of ${tables.join(', ')} failed: ${errors.join(' ').trim().slice(0, 500)}`);
+    if (a !== 0) throw new Error(`dump of ${tables.join(', ')} failed: ${errors.summary()}`);
     if (unfinished) throw unfinished;
-    if (b !== 0) throw new Error(`dump of ${tables.join(', ')} failed: ${errors.join(' ').trim().slice(0, 500)}`);
+    if (b !== 0) throw new Error(`dump of ${tables.join(', ')} failed: ${errors.summary()}`);
   });
 }

@@ -1,10 +1,20 @@
 /**
  * The one database-access module of the local stack: SQLite files (node:sqlite) and MySQL/MariaDB
  * (mysql2), behind the few operations the services need.
+ *
+ * Bounded and prompt (issue #12):
+ * - `rows(sql)` reads a result row by row, never the whole result in memory: mysql2's streaming query
+ *   (the socket is paused while the reader is behind), node:sqlite's `iterate()`.
+ * - A job's AbortSignal (`openDatabase(ref, { signal })`) stops the work where it stands. MariaDB: a
+ *   statement running when the signal fires is stopped on the server (`KILL QUERY` from a second, short
+ *   connection), and no statement starts after it. SQLite: node:sqlite cannot interrupt a statement and runs
+ *   it on the event loop, so every operation first yields to the event loop (a kill's request is read) and
+ *   checks the signal, and `rows()` yields every few thousand rows (or 20 ms).
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import type { Connection as CoreConnection } from 'mysql2';
 import mysql from 'mysql2/promise';
 import { quoteIdent } from './names';
 import { type DbLocation, type MysqlLocation, locate } from './uri';
@@ -28,8 +38,21 @@ export interface Database {
   /** Rows of `child` whose `column` names no row of `refTable`. */
   orphans(fk: ForeignKey): Promise<number>;
   select<T = Record<string, unknown>>(sql: string, params?: Array<string | number | null>): Promise<T[]>;
+  /**
+   * The rows of one query, read as they come: memory stays flat whatever the result's size. Stopping early
+   * (break, throw) stops the statement on the server too. With a signal, an abort ends the iteration.
+   */
+  rows<T = Record<string, unknown>>(sql: string): AsyncIterable<T>;
   close(): Promise<void>;
 }
+
+export interface OpenOptions {
+  /** The job's signal: when it fires, the running statement is stopped and no other starts (the call rejects with its reason). */
+  signal?: AbortSignal;
+}
+
+/** Lets the event loop run (a kill's HTTP request is read) between synchronous SQLite statements. */
+const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const q = (location: DbLocation, name: string) => quoteIdent(location.engine, name);
 
@@ -63,9 +86,10 @@ export async function dropDatabase(ref: DbRef): Promise<void> {
   }
 }
 
-export async function openDatabase(ref: DbRef): Promise<Database> {
+export async function openDatabase(ref: DbRef, opts: OpenOptions = {}): Promise<Database> {
   const location = where(ref);
-  return location.engine === 'sqlite' ? openSqlite(location) : openMysql(location);
+  opts.signal?.throwIfAborted();
+  return location.engine === 'sqlite' ? openSqlite(location, opts.signal) : openMysql(location, opts.signal);
 }
 
 /** One connection to the server of `location`. One statement per query: multipleStatements stays off. */
@@ -73,27 +97,82 @@ export function serverConnection(location: MysqlLocation, database?: string) {
   return mysql.createConnection({ host: location.host, port: location.port, user: location.user, password: location.password, database, multipleStatements: false, connectTimeout: 10_000 });
 }
 
-function openSqlite(location: Extract<DbLocation, { engine: 'sqlite' }>): Database {
+/** MariaDB's "Unknown thread id": the connection to kill has already gone. */
+const NO_SUCH_THREAD = 1094;
+
+/**
+ * Stops a statement (QUERY) or a whole connection (CONNECTION) on the server of `location`, from a second,
+ * short connection. A thread that has already gone is no error.
+ */
+export async function killThread(location: MysqlLocation, threadId: number, what: 'QUERY' | 'CONNECTION'): Promise<void> {
+  if (!Number.isSafeInteger(threadId) || threadId <= 0) throw new Error(`not a thread id: ${threadId}`);
+  const conn = await serverConnection(location);
+  try {
+    await conn.query(`KILL ${what} ${threadId}`);
+  } catch (err) {
+    if ((err as { errno?: number }).errno !== NO_SUCH_THREAD) throw err;
+  } finally {
+    await conn.end();
+  }
+}
+
+/**
+ * Ends every connection (but this one's own) whose default database is `schema` on the server of
+ * `location`, and waits until the server has let them go (a killed statement first rolls back), at most
+ * `timeoutMs`. Sees the connections of other users only with the PROCESS privilege: the copy's loader
+ * connects as the copy's own user. Returns the ids it killed.
+ */
+export async function killSessionsIn(location: MysqlLocation, schema: string, timeoutMs = 30_000): Promise<number[]> {
+  const conn = await serverConnection(location);
+  try {
+    const sessions = async () =>
+      ((await conn.query('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()', [schema]))[0] as Array<{ id: number }>).map((r) => Number(r.id));
+    const ids = await sessions();
+    for (const id of ids) {
+      try {
+        await conn.query(`KILL CONNECTION ${id}`);
+      } catch (err) {
+        if ((err as { errno?: number }).errno !== NO_SUCH_THREAD) throw err;
+      }
+    }
+    const deadline = Date.now() + timeoutMs;
+    while ((await sessions()).some((id) => ids.includes(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    return ids;
+  } finally {
+    await conn.end();
+  }
+}
+
+/** `rows()` of SQLite lets the event loop run after this many rows, or sooner when this many ms have passed. */
+const SQLITE_ROWS_PER_TURN = 2000;
+const SQLITE_MS_PER_TURN = 20;
+
+function openSqlite(location: Extract<DbLocation, { engine: 'sqlite' }>, signal?: AbortSignal): Database {
   if (!existsSync(location.file)) throw new Error(`database ${location.name} does not exist (no file ${location.file})`);
   const db = new DatabaseSync(location.file, { readOnly: true });
   db.exec('PRAGMA trusted_schema = OFF'); // views and triggers of an upstream file call no functions with side effects
   const all = <T>(sql: string, params: Array<string | number | null> = []) => db.prepare(sql).all(...params) as T[];
+  // Each statement runs synchronously: first the event loop gets a turn (a kill arrives), then the signal is checked.
+  const turn = async () => {
+    await pause();
+    signal?.throwIfAborted();
+  };
   return {
     location,
-    // eslint-disable-next-line @typescript-eslint/require-await -- implements the async Database interface synchronously
     async tables() {
+      await turn();
       return all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").map((r) => r.name);
     },
-    // eslint-disable-next-line @typescript-eslint/require-await -- implements the async Database interface synchronously
     async columns(table) {
+      await turn();
       return all<{ name: string }>(`PRAGMA table_info(${q(location, table)})`).map((r) => r.name);
     },
-    // eslint-disable-next-line @typescript-eslint/require-await -- implements the async Database interface synchronously
     async count(table) {
+      await turn();
       return Number(all<{ n: number }>(`SELECT count(*) AS n FROM ${q(location, table)}`)[0].n);
     },
-    // eslint-disable-next-line @typescript-eslint/require-await -- implements the async Database interface synchronously
     async checkTable(table) {
+      await turn();
       const rows = all<{ integrity_check: string }>(`PRAGMA integrity_check(${q(location, table)})`);
       return rows.map((r) => r.integrity_check).filter((m) => m !== 'ok');
     },
@@ -106,13 +185,27 @@ function openSqlite(location: Extract<DbLocation, { engine: 'sqlite' }>): Databa
       }
       return fks;
     },
-    // eslint-disable-next-line @typescript-eslint/require-await -- implements the async Database interface synchronously
     async orphans(fk) {
+      await turn();
       return Number(all<{ n: number }>(orphanSql(location, fk))[0].n);
     },
-    // eslint-disable-next-line @typescript-eslint/require-await -- implements the async Database interface synchronously
     async select(sql, params) {
+      await turn();
       return all(sql, params);
+    },
+    async *rows<T>(sql: string): AsyncGenerator<T> {
+      await turn();
+      let since = 0;
+      let last = performance.now();
+      // iterate() steps the statement one row at a time; leaving the loop early resets it.
+      for (const row of db.prepare(sql).iterate()) {
+        yield row as T;
+        if (++since >= SQLITE_ROWS_PER_TURN || (since % 64 === 0 && performance.now() - last >= SQLITE_MS_PER_TURN)) {
+          await turn();
+          since = 0;
+          last = performance.now();
+        }
+      }
     },
     // eslint-disable-next-line @typescript-eslint/require-await -- implements the async Database interface synchronously
     async close() {
@@ -121,15 +214,54 @@ function openSqlite(location: Extract<DbLocation, { engine: 'sqlite' }>): Databa
   };
 }
 
-async function openMysql(location: Extract<DbLocation, { engine: 'mysql' }>): Promise<Database> {
+async function openMysql(location: Extract<DbLocation, { engine: 'mysql' }>, signal?: AbortSignal): Promise<Database> {
   const conn = await serverConnection(location);
-  const [exists] = await conn.query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [location.name]);
-  if ((exists as unknown[]).length === 0) {
-    await conn.end();
-    throw new Error(`database ${location.name} does not exist on ${location.host}:${location.port}`);
+  // From here, a kill stops the statement running on this connection (there is at most one: mysql2 queues them).
+  let running = 0;
+  let killing: Promise<void> | undefined;
+  let destroyed = false;
+  const stopStatement = () => {
+    killing ??= killThread(location, conn.threadId, 'QUERY').catch(() => {
+      // The server cannot be asked (no second connection): drop ours, so that at least nothing waits for it.
+      destroyed = true;
+      conn.destroy();
+    });
+    return killing;
+  };
+  const onAbort = () => {
+    if (running > 0) void stopStatement();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  /**
+   * Runs one statement: never after the signal has fired, and counted while it runs (the abort listener kills
+   * it). A statement the kill reached rejects, even when the server answered it (a killed CHECK TABLE answers
+   * "Corrupt"): its answer is not the database's.
+   */
+  const statement = async <T>(work: () => Promise<T>): Promise<T> => {
+    signal?.throwIfAborted();
+    running++;
+    try {
+      const answer = await work();
+      signal?.throwIfAborted();
+      return answer;
+    } finally {
+      running--;
+    }
+  };
+  const close = async () => {
+    signal?.removeEventListener('abort', onAbort);
+    await killing;
+    if (!destroyed) await conn.end();
+  };
+  try {
+    const [exists] = await statement(() => conn.query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [location.name]));
+    if ((exists as unknown[]).length === 0) throw new Error(`database ${location.name} does not exist on ${location.host}:${location.port}`);
+    await statement(() => conn.changeUser({ database: location.name }));
+  } catch (err) {
+    await close();
+    throw err;
   }
-  await conn.changeUser({ database: location.name });
-  const all = async <T>(sql: string, params: Array<string | number | null> = []) => (await conn.query(sql, params))[0] as T[];
+  const all = <T>(sql: string, params: Array<string | number | null> = []) => statement(async () => (await conn.query(sql, params))[0] as T[]);
   return {
     location,
     async tables() {
@@ -162,9 +294,39 @@ async function openMysql(location: Extract<DbLocation, { engine: 'mysql' }>): Pr
     async select(sql, params) {
       return all(sql, params);
     },
-    async close() {
-      await conn.end();
+    async *rows<T>(sql: string): AsyncGenerator<T> {
+      signal?.throwIfAborted();
+      // The core connection's streaming query: rows are parsed as they arrive, and the socket is paused
+      // while the reader is behind (the stream's buffer is full), so the server waits too.
+      const query = (conn as unknown as { connection: CoreConnection }).connection.query(sql);
+      let settled = false;
+      const ended = new Promise<void>((resolve) => {
+        const done = () => {
+          settled = true;
+          resolve();
+        };
+        query.once('end', done);
+        query.once('error', done); // (the stream reports it; this listener keeps the emitter from throwing)
+      });
+      const stream = query.stream({ highWaterMark: 256 });
+      running++;
+      let complete = false;
+      try {
+        for await (const row of stream) yield row as T;
+        complete = true;
+        signal?.throwIfAborted(); // the end of a result the kill reached is not the end of the table
+      } finally {
+        running--;
+        if (!complete && !settled) {
+          // Stopped early (a kill, a write that failed): mysql2 would read the rest of the result to its end,
+          // so the server stops the statement, and the connection is usable (or closable) again once it has.
+          await stopStatement();
+          killing = undefined;
+          await Promise.race([ended, new Promise((r) => setTimeout(r, 30_000).unref())]);
+        }
+      }
     },
+    close,
   };
 }
 

@@ -64,11 +64,12 @@ export function createEventService(opts: EventServiceOptions) {
     sealer: opts.sealer,
     runner: opts.runner,
     validate: (input) => eventProblem(input),
-    async work(input, { job, signal }) {
+    async work(input, { job, signal, progress }) {
       if (job.kind !== 'dump') throw new Error(`no process named ${job.kind}`);
       const details = (input.details ?? {}) as { database_uri?: string };
       if (!details.database_uri) throw new Error('the event names no database (details.database_uri)');
-      return dumpDatabase(withPassword(details.database_uri), opts.dumpsDir, signal);
+      // The job's signal reaches the database: a kill stops a MariaDB statement on the server too.
+      return dumpDatabase(withPassword(details.database_uri), opts.dumpsDir, { signal, progress });
     },
     routes(app, service) {
       app.post<{ Body: Record<string, unknown> }>('/jobs', async (request, reply) => {

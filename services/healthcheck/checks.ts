@@ -173,12 +173,15 @@ export async function runHealthchecks(input: HealthcheckInput, opts: { schemasFi
   const rules = rulesFor(schemaType(location.name), opts.schemasFile ?? path.join(__dirname, 'schemas.json'));
   const selected = CHECKS.filter((c) => (!input.hc_groups?.length || input.hc_groups.includes(c.group)) && (!input.hc_names?.length || input.hc_names.includes(c.name)));
   const results: Record<string, CheckResult> = {};
-  let db: Database;
+  let db: Database | undefined;
   try {
-    db = await openDatabase(input.db_uri);
+    // The job's signal reaches the database: a kill stops the statement running (MariaDB: on the server too).
+    db = await openDatabase(input.db_uri, { signal: opts.signal });
     await db.tables();
     results.DatabaseOpens = { status: 'passed', messages: [] };
   } catch (err) {
+    await db?.close().catch(() => undefined);
+    if (opts.signal?.aborted) throw err; // a kill, not a database that does not open
     results.DatabaseOpens = { status: 'failed', messages: [(err as Error).message] };
     return { db_name: location.name, status: 'failed' as const, results };
   }
@@ -187,6 +190,7 @@ export async function runHealthchecks(input: HealthcheckInput, opts: { schemasFi
       opts.signal?.throwIfAborted();
       try {
         const messages = await check.run(db, rules);
+        opts.signal?.throwIfAborted(); // what a check reports after a kill is not a finding (a killed CHECK TABLE says "Corrupt")
         results[check.name] = { status: messages.length ? 'failed' : 'passed', messages };
       } catch (err) {
         // A check that throws has failed, not the healthchecks: record why and run the rest. A kill still ends the job.

@@ -35,6 +35,8 @@ export interface RunnerOptions {
    * from LOCAL_STACK_CRASH_ON only when LOCAL_STACK_TEST_HOOKS=1.
    */
   crashOn?: string;
+  /** Called once a job has ended (complete or failed), with its record: the service's completion callback. */
+  onEnd?: (job: JobRecord) => void;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -85,6 +87,7 @@ export class JobRunner {
     for (const job of this.store.unfinished()) {
       if (job.attempts >= this.maxAttempts) {
         this.store.update(job.id, { status: 'failed', failure: crashLoopFailure(job) });
+        this.ended(job.id);
         continue;
       }
       const delay = this.backoff(job.attempts);
@@ -150,6 +153,7 @@ export class JobRunner {
       // Work that returns has done what it set out to do (a copy that swapped its target in is complete
       // even if a kill came after the point of no return): the job says so.
       this.store.update(job.id, { status: 'complete', output });
+      this.ended(job.id);
     } catch (err) {
       const reason: unknown = controller.signal.reason;
       if (controller.signal.aborted && !(reason instanceof KilledError)) {
@@ -158,6 +162,12 @@ export class JobRunner {
       }
       const message = reason instanceof KilledError ? reason.message : ((err as Error)?.message ?? String(err));
       this.store.update(job.id, { status: 'failed', failure: message });
+      this.ended(job.id);
     }
+  }
+
+  private ended(id: number): void {
+    const job = this.store.get(id);
+    if (job && this.options.onEnd) this.options.onEnd(job);
   }
 }

@@ -12,6 +12,7 @@ import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { InputError, printable } from '../db/names';
 import { redact, safe } from '../db/uri';
+import { callBack, callbackProblem } from './callback';
 import { type JobWork, JobRunner, type RunnerOptions } from './runner';
 import { type Sealer, stackSealer } from './secrets';
 import { type JobRecord, JobStore } from './store';
@@ -102,7 +103,8 @@ export function isLoopbackHostHeader(header: unknown): boolean {
 
 export function createJobService(opts: JobServiceOptions): JobService {
   const store = new JobStore(path.join(opts.dataDir, `${opts.name}-jobs.sqlite`), opts.sealer ?? stackSealer({ dataDir: opts.dataDir }));
-  const runner = new JobRunner(store, opts.work, opts.runner);
+  // A job that ends calls back the URL its submission gave (best effort: the submitter polls anyway).
+  const runner = new JobRunner(store, opts.work, { ...opts.runner, onEnd: (job) => void callBack(opts.name, job.input, job) });
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT });
 
   if (opts.token === undefined) {
@@ -169,7 +171,7 @@ export function createJobService(opts: JobServiceOptions): JobService {
   } else {
     app.post<{ Body: Record<string, unknown> }>('/jobs', async (request, reply) => {
       const input = request.body ?? {};
-      const problem = bodyProblem(input) ?? (await opts.validate(input));
+      const problem = bodyProblem(input) ?? callbackProblem(input.callback_url) ?? (await opts.validate(input));
       if (problem) return reply.code(400).send({ error: problem });
       const job = service.submit(opts.name, input, idempotencyKey(request.headers['idempotency-key']));
       return reply.code(201).send({ job_id: job.id });

@@ -71,10 +71,12 @@ async function mysqlCounts(m: MariaDbSettings, database: string): Promise<Record
   }
 }
 
-function expectRecordedAndDumped(name: string, token: string) {
+/** Recorded by the metadata service, and dumped by the event service's dump job (which runs on after the event step). */
+async function expectRecordedAndDumped(name: string, token: string) {
   const record = (stack.services.metadata as unknown as { metadata: { all(): Array<Record<string, unknown>> } }).metadata.all().find((r) => r.name === name);
   expect(record).toMatchObject({ name, type: 'core', update_type: 'new_genebuild', token, contact: 'curator@example.org', current: 1 });
   const folder = path.join(stack.dumpsDir, name);
+  await waitFor(() => existsSync(path.join(folder, 'CHECKSUMS')), 30_000, `the dump of ${name}`);
   expect(readFileSync(path.join(folder, 'CHECKSUMS'), 'utf8')).toMatch(/^[0-9a-f]{64} {2}gene\.tsv$/m);
   expect(readFileSync(path.join(folder, 'gene.tsv'), 'utf8').split('\n')[0]).toBe('gene_id\tseq_region_id\tseq_region_start\tseq_region_end\tbiotype\tstable_id');
 }
@@ -88,8 +90,7 @@ test('a SQLite database: checked, copied with identical row counts, recorded, du
   expect(done.events).toEqual([expect.objectContaining({ type: 'new_assembly', genome: 'mus_musculus' })]);
   expect(sqliteCounts(`${stagingDir}/mus_musculus_core_110_39.sqlite`)).toEqual(counts);
   expect(counts.exon).toBe(9000);
-  expectRecordedAndDumped('mus_musculus_core_110_39', json.token);
-  await waitFor(() => existsSync(path.join(stack.dumpsDir, 'mus_musculus_core_110_39', 'CHECKSUMS')), 30_000, 'the dump');
+  await expectRecordedAndDumped('mus_musculus_core_110_39', json.token);
 });
 
 test('a MariaDB database onto a MariaDB staging server, passwords and all', async () => {
@@ -99,7 +100,7 @@ test('a MariaDB database onto a MariaDB staging server, passwords and all', asyn
   expect(statusCode).toBe(201);
   const done = await h.waitForStatus(json.token, 'completed', 120_000);
   expect(await mysqlCounts(staging, name)).toEqual(counts);
-  expectRecordedAndDumped(name, json.token);
+  await expectRecordedAndDumped(name, json.token);
   const mail = await h.smtp.waitForSubject(name);
   expect(mail.text).toContain(`has been copied to mysql://${staging.user}@${staging.host}:${staging.port}/${name}`);
   expect(JSON.stringify(done)).not.toContain(staging.password);

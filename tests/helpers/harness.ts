@@ -90,6 +90,8 @@ export async function startHarness(overrides: Record<string, string> = {}, opts:
     HANDOVER_POLL_MAX_INTERVAL: '300ms',
     SMTP_URL: smtp.url,
     HANDOVER_PUBLIC_URL: 'http://handover.test',
+    // The API is driven with inject(): no service could reach a callback (tests/workflow/callback.test.ts turns them on).
+    HANDOVER_CALLBACK_URL: 'off',
     ...overrides,
   };
   const config = loadConfig(env);

@@ -4,15 +4,21 @@
  * carried (played here by the test, as a service that supports callbacks would). Forged callbacks
  * are refused and change nothing.
  */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { callbackUrl } from '../../common/callbacks';
+import { type LocalStack, startLocalStack } from '../../services/stack';
 import type { ServiceName } from '../../vocabulary';
 import { type Harness, spec, startHarness } from '../helpers/harness';
+import { manyTables } from '../helpers/databases';
+import { freePort } from '../helpers/ports';
 import { waitFor } from '../helpers/wait';
 
 let h: Harness;
 beforeAll(async () => {
   // Without a callback the second poll of each job would come 10 minutes after the first.
-  h = await startHarness({ HANDOVER_POLL_INTERVAL: '10m', HANDOVER_POLL_MAX_INTERVAL: '10m' });
+  h = await startHarness({ HANDOVER_POLL_INTERVAL: '10m', HANDOVER_POLL_MAX_INTERVAL: '10m', HANDOVER_CALLBACK_URL: 'http://handover.test' });
 });
 afterAll(async () => h?.stop());
 
@@ -80,4 +86,47 @@ test('forged, misdirected and late callbacks are refused or do nothing', async (
   await h.waitForStatus(json.token, 'cancelled');
   const late = await post(good.pathname + good.search);
   expect([late.statusCode, late.json()]).toEqual([202, { polled: false }]);
+});
+
+describe('through the local stack, whose services call back', () => {
+  let stack: LocalStack;
+  let real: Harness;
+  beforeAll(async () => {
+    const base = mkdtempSync(path.join(os.tmpdir(), 'handover-callback-stack-'));
+    stack = await startLocalStack({ dataDir: path.join(base, 'services'), ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 }, targetRoots: [`sqlite:///${base}/staging/`] });
+    // The API listens for real, where the services' callbacks reach it; polls are 10 minutes apart.
+    const port = await freePort();
+    real = await startHarness({
+      HANDOVER_HEALTHCHECK_URL: stack.urls.healthcheck,
+      HANDOVER_COPY_URL: stack.urls.copy,
+      HANDOVER_METADATA_URL: stack.urls.metadata,
+      HANDOVER_EVENT_URL: stack.urls.event,
+      HANDOVER_STAGING_URI: `sqlite:///${base}/staging/`,
+      HANDOVER_CALLBACK_URL: `http://127.0.0.1:${port}`,
+      HANDOVER_POLL_INTERVAL: '10m',
+      HANDOVER_POLL_MAX_INTERVAL: '10m',
+    });
+    await real.app.listen({ host: '127.0.0.1', port });
+  });
+  afterAll(async () => {
+    await real?.stop();
+    await stack?.close();
+  });
+
+  test('a real handover completes on callbacks alone: each job still running at its first poll, each step on within moments of its end', async () => {
+    // 1,500 tables: the checks and the copy take seconds, so the first poll of each finds it running.
+    const file = `${real.dir}/bos_taurus_variation_110_13.sqlite`;
+    manyTables(file, 1500, 200);
+    const started = Date.now();
+    const { json } = await real.submit(spec(`sqlite:///${file}`));
+    const done = await real.waitForStatus(json.token, 'completed', 120_000);
+    const took = (step: string) => ((t) => Date.parse(t.ended_at!) - Date.parse(t.started_at))(done.timeline.find((t) => t.step === step)!);
+    console.log(
+      `found: with polls 10 minutes apart, the handover through the local stack completed in ${Date.now() - started} ms; steps: ${done.timeline.map((t) => `${t.step} ${took(t.step)} ms`).join(', ')}`,
+    );
+    expect(done.timeline.map((t) => t.outcome)).toEqual(['passed', 'passed', 'passed', 'passed', 'passed']);
+    // The copy ran past its first poll (a second poll could only come from its callback).
+    const copy = stack.services.copy.store.list().find((j) => j.key === `${json.token}:copy`)!;
+    expect(Date.parse(copy.updated_at) - Date.parse(copy.created_at)).toBeGreaterThan(500);
+  });
 });
