@@ -1,4 +1,6 @@
 /** `npm run api`: serves the Handover API until SIGINT/SIGTERM. */
+import type { FastifyRequest } from 'fastify';
+import { withoutSignature } from '../common/callbacks';
 import { ConfigError, loadConfig } from '../common/config';
 import { createSealer } from '../common/secrets';
 import { buildApp } from './app';
@@ -16,7 +18,12 @@ async function main(): Promise<void> {
     config,
     sealer: createSealer(config.HANDOVER_SECRET_KEY),
     metrics: createApiMetrics({ processMetrics: true }),
-    logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
+    logger: {
+      level: config.LOG_LEVEL,
+      redact: ['req.headers.authorization', 'req.headers["x-api-key"]'],
+      // Requests as pino logs them, minus a callback's signature.
+      serializers: { req: (req: FastifyRequest) => ({ method: req.method, url: withoutSignature(req.url), host: req.host, remoteAddress: req.ip }) },
+    },
   });
   const close = async () => {
     await app.close();

@@ -31,3 +31,8 @@ export function validCallback(secretKey: string, token: string, step: WaitingSte
   const given = Buffer.from(sig);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
+
+/** A URL as the logs may show it: a callback's signature replaced by *** (it lets its holder ask for a poll). */
+export function withoutSignature(url: string): string {
+  return url.replace(/([?&]sig=)[^&#]*/g, '$1***');
+}

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, updateTypesFrom } from '../../common/config';
 import { createSealer } from '../../common/secrets';
 import { connectionSecurity } from '../../common/temporal';
+import { callbackUrl, validCallback, withoutSignature } from '../../common/callbacks';
 import { fieldIssues, handoverSpecSchema } from '../../common/spec';
 import { searchAttributes } from '../../vocabulary';
 import { registeredSearchAttributes } from '../helpers/search-attributes';
@@ -77,6 +78,19 @@ test('config: a Temporal API key is sent only over TLS; a bad shutdown grace nam
   expect(connectionSecurity(loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16) }))).toEqual({ tls: undefined });
   expect(config.HANDOVER_WORKER_SHUTDOWN_GRACE).toBe('10s');
   expect(() => loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16), HANDOVER_WORKER_SHUTDOWN_GRACE: 'never' })).toThrow('HANDOVER_WORKER_SHUTDOWN_GRACE: must be a duration');
+});
+
+test('callbacks: signed per handover and step, checked in constant time, never logged', () => {
+  const url = callbackUrl('http://api.example.org/', 'k'.repeat(20), 'tok-1', 'copy');
+  const sig = new URL(url).searchParams.get('sig')!;
+  expect(url).toBe(`http://api.example.org/callbacks/tok-1/copy?sig=${sig}`);
+  expect(validCallback('k'.repeat(20), 'tok-1', 'copy', sig)).toBe(true);
+  expect(validCallback('k'.repeat(20), 'tok-1', 'metadata', sig)).toBe(false);
+  expect(validCallback('k'.repeat(20), 'tok-2', 'copy', sig)).toBe(false);
+  expect(validCallback('j'.repeat(20), 'tok-1', 'copy', sig)).toBe(false);
+  expect(validCallback('k'.repeat(20), 'tok-1', 'copy', sig.slice(1))).toBe(false);
+  expect(withoutSignature(new URL(url).pathname + new URL(url).search)).toBe('/callbacks/tok-1/copy?sig=***');
+  expect(withoutSignature('/x?a=1&sig=abc&b=2')).toBe('/x?a=1&sig=***&b=2');
 });
 
 test('temporal-dev.sh registers exactly the search attributes the workflow uses', () => {
