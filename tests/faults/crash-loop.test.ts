@@ -1,87 +1,31 @@
 /**
- * Bounded crash loops of the local stack, with real processes: `services/main.ts` runs in a child process (node
- * with tsx, as `npm start` runs it), and the test restarts the child each time it dies, as a supervisor would.
+ * Bounded crash loops of the local stack, with real processes: `services/main.ts` runs in a child process
+ * (tests/helpers/stack-process.ts, as `npm start` runs it), and the test restarts the child each time it dies, as a supervisor would.
  *
  * - A job whose work takes the process down (the test hook LOCAL_STACK_CRASH_ON, honoured only with
  *   LOCAL_STACK_TEST_HOOKS=1, makes the job with that Idempotency-Key exit the process with code 70) is started
  *   3 times, then failed with a clear reason; the process then stays up and later jobs complete.
  * - A normal job interrupted by SIGKILL resumes at the next start and completes: one job, started twice.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { createDemoDatabase } from '../../services/demo';
 import { manyTables } from '../helpers/databases';
+import { type StackExit, type StackProcess, killStartedStacks, signalStack, startStackProcess } from '../helpers/stack-process';
 import { waitFor } from '../helpers/wait';
 
-const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
-const SERVICES = ['healthcheck', 'copy', 'metadata', 'event'] as const;
-type Urls = Record<(typeof SERVICES)[number], string>;
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** One run of `services/main.ts` in a child process. */
-interface StackProcess {
-  child: ChildProcess;
-  urls: Urls;
-  exited: Promise<Exit>;
-  output: () => string;
-}
-
-const children: ChildProcess[] = [];
 const dirs: string[] = [];
-
-/**
- * Signals the child's whole process group: the tsx CLI runs the services in a process of its own, and a
- * SIGKILL of the CLI alone would leave that one running (a crash or kill of the machine's service takes both).
- */
-const signal = (child: ChildProcess, sig: NodeJS.Signals) => {
-  try {
-    process.kill(-child.pid!, sig);
-  } catch {
-    // already gone
-  }
-};
+type Exit = StackExit;
 
 afterAll(() => {
-  for (const child of children) signal(child, 'SIGKILL');
+  killStartedStacks();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts the local stack in a child process on free ports; resolves once all four services listen. */
-async function startStack(dataDir: string, env: Record<string, string>): Promise<StackProcess> {
-  // Only the variables this test chooses: none of the runner's own LOCAL_STACK_* settings leak in.
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LOCAL_STACK_')));
-  const child = spawn(process.execPath, [TSX, 'services/main.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group, so that signal() reaches the services' process too
-    env: { ...base, LOCAL_STACK_DIR: dataDir, LOCAL_STACK_PORTS: SERVICES.map((s) => `${s}=0`).join(','), ...env },
-  });
-  children.push(child);
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  let exit: Exit | undefined;
-  void exited.then((e) => (exit = e));
-  const urls = await waitFor(
-    () => {
-      if (exit) throw new Error(`the stack exited (${exit.signal ?? exit.code}) before it listened:\n${output}`);
-      const found = Object.fromEntries([...output.matchAll(/^(\w+) service on (http:\/\/\S+)$/gm)].map((m) => [m[1], m[2]]));
-      return SERVICES.every((s) => found[s]) ? (found as Urls) : undefined;
-    },
-    30_000,
-    () => `the local stack to listen; output so far:\n${output}`,
-  );
-  return { child, urls, exited, output: () => output };
-}
+const signal = signalStack;
+const startStack = (dataDir: string, env: Record<string, string>) => startStackProcess(dataDir, env, { timeoutMs: 30_000 });
 
 const alive = (p: StackProcess) => p.child.exitCode === null && p.child.signalCode === null;
 

@@ -1,6 +1,6 @@
 /**
  * A job service restarted mid-job: the job is found again and finishes. A handover through the real local stack,
- * run as a child process (tests/helpers/stack-child.ts) on fixed ports; the stack is SIGKILLed half-way through
+ * run as a child process (tests/helpers/stack-process.ts) on fixed ports; the stack is SIGKILLed half-way through
  * the copy of a SQLite source of 2,000 tables, kept down for several poll intervals, and started again on the
  * same data folder and ports. The handover completes; the copy is the same job (one job, started twice); the
  * target has every row of the source.
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { manyTables } from '../helpers/databases';
 import { type Harness, spec, startHarness } from '../helpers/harness';
-import { STACK_SERVICES, type StackChild, type StackService, killStackChildren, stackPorts, startStackChild } from '../helpers/stack-child';
+import { STACK_SERVICES, type StackProcess, type StackService, killStartedStacks, stackPorts, startStackProcess } from '../helpers/stack-process';
 import { waitFor } from '../helpers/wait';
 
 const POLL_MAX_INTERVAL_MS = 300; // the harness's HANDOVER_POLL_MAX_INTERVAL
@@ -21,7 +21,7 @@ let base: string;
 let stagingDir: string;
 let dataDir: string;
 let ports: Record<StackService, number>;
-let stack: StackChild;
+let stack: StackProcess;
 let h: Harness;
 /** Only what this test chooses; LOCAL_STACK_TARGET_ROOTS: the copy service may write to the staging folder alone. */
 let stackEnv: Record<string, string>;
@@ -33,7 +33,7 @@ beforeAll(async () => {
   dataDir = path.join(base, 'services');
   ports = await stackPorts();
   stackEnv = { LOCAL_STACK_TARGET_ROOTS: `sqlite:///${stagingDir}/`, LOCAL_STACK_BACKOFF_MS: '200' };
-  stack = await startStackChild({ dataDir, ports, env: stackEnv });
+  stack = await startStackProcess(dataDir, stackEnv, { ports });
   h = await startHarness({
     HANDOVER_HEALTHCHECK_URL: stack.urls.healthcheck,
     HANDOVER_COPY_URL: stack.urls.copy,
@@ -47,7 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.stop();
   if (stack?.alive()) await stack.kill('SIGTERM');
-  killStackChildren();
+  killStartedStacks();
   if (base) rmSync(base, { recursive: true, force: true });
 });
 
@@ -113,7 +113,7 @@ test('the local stack SIGKILLed mid-copy and started again on the same data and 
   console.log(`while down: ${whileDown.status}/${whileDown.step}; last word: ${whileDown.job_progress}`);
   expect(whileDown).toMatchObject({ status: 'running', step: 'copy' });
 
-  stack = await startStackChild({ dataDir, ports, env: stackEnv });
+  stack = await startStackProcess(dataDir, stackEnv, { ports });
   const restarted = stack;
   expect(stack.urls).toEqual(urlsBefore);
   const done = await h.waitForStatus(token, 'completed', 300_000).catch((err: Error) => {

@@ -1,18 +1,20 @@
 /**
- * The local stack as a real child process, for tests and benchmarks that measure the process itself (its
- * memory, how soon it answers): `node --import tsx services/main.ts`, so the child's pid is the services'
- * own process (the tsx CLI would run them in a second process of its own). Also makes big SQLite databases.
+ * The local stack as a real child process, as `npm start` runs it (`node --import tsx services/main.ts`, so the
+ * child's pid is the services' own process), for tests and benchmarks that kill it, restart it on the same ports
+ * and data folder, or measure it (its memory, how soon it answers). Also makes big SQLite databases.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { SERVICES_NODE_FLAGS } from '../../services/stack';
-import { waitFor } from './wait';
+import { freePort } from './ports';
+import { FinalAnswer, waitFor } from './wait';
 
 const ROOT = path.resolve(__dirname, '../..');
 export const STACK_SERVICES = ['healthcheck', 'copy', 'metadata', 'event'] as const;
-export type StackUrls = Record<(typeof STACK_SERVICES)[number], string>;
+export type StackService = (typeof STACK_SERVICES)[number];
+export type StackUrls = Record<StackService, string>;
 
 export interface StackExit {
   code: number | null;
@@ -29,6 +31,16 @@ export interface StackProcess {
   alive: () => boolean;
   /** SIGTERM, then SIGKILL after `graceMs` if it is still running; resolves when it has exited. */
   stop: (graceMs?: number) => Promise<StackExit>;
+  /** Signals the process group and waits for the process to exit. */
+  kill: (signal: NodeJS.Signals) => Promise<StackExit>;
+}
+
+/** Four free ports, one per service: pass the same ones to each start, so the URLs stay the same. */
+export async function stackPorts(): Promise<Record<StackService, number>> {
+  const ports = new Set<number>();
+  while (ports.size < STACK_SERVICES.length) ports.add(await freePort());
+  const [healthcheck, copy, metadata, event] = [...ports];
+  return { healthcheck, copy, metadata, event };
 }
 
 const started: ChildProcess[] = [];
@@ -47,15 +59,15 @@ export function killStartedStacks(): void {
   for (const child of started) if (child.exitCode === null && child.signalCode === null) signalStack(child, 'SIGKILL');
 }
 
-/** Starts the local stack in a child process on free ports; resolves once all four services listen. */
-export async function startStackProcess(dataDir: string, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<StackProcess> {
+/** Starts the local stack in a child process (on `ports`, or free ones); resolves once all four services listen. */
+export async function startStackProcess(dataDir: string, env: Record<string, string> = {}, opts: { ports?: Record<StackService, number>; timeoutMs?: number } = {}): Promise<StackProcess> {
   // Only the variables the caller chooses: none of the runner's own LOCAL_STACK_* settings leak in.
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LOCAL_STACK_')));
   const child = spawn(process.execPath, [...SERVICES_NODE_FLAGS, '--import', 'tsx', 'services/main.ts'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group
-    env: { ...base, LOCAL_STACK_DIR: dataDir, LOCAL_STACK_PORTS: STACK_SERVICES.map((s) => `${s}=0`).join(','), ...env },
+    env: { ...base, LOCAL_STACK_DIR: dataDir, LOCAL_STACK_PORTS: STACK_SERVICES.map((s) => `${s}=${opts.ports?.[s] ?? 0}`).join(','), ...env },
   });
   started.push(child);
   let output = '';
@@ -66,13 +78,16 @@ export async function startStackProcess(dataDir: string, env: Record<string, str
   void exited.then((e) => (exit = e));
   const urls = await waitFor(
     () => {
-      if (exit) throw new Error(`the stack exited (${exit.signal ?? exit.code}) before it listened:\n${output}`);
+      if (exit) throw new FinalAnswer(`the stack exited (${exit.signal ?? exit.code}) before it listened:\n${output}`);
       const found = Object.fromEntries([...output.matchAll(/^(\w+) service on (http:\/\/\S+)$/gm)].map((m) => [m[1], m[2]]));
       return STACK_SERVICES.every((s) => found[s]) ? (found as StackUrls) : undefined;
     },
-    timeoutMs,
+    opts.timeoutMs ?? 60_000,
     () => `the local stack to listen; output so far:\n${output}`,
-  );
+  ).catch((err: Error) => {
+    signalStack(child, 'SIGKILL');
+    throw err;
+  });
   const alive = () => child.exitCode === null && child.signalCode === null;
   return {
     child,
@@ -87,6 +102,10 @@ export async function startStackProcess(dataDir: string, env: Record<string, str
       const result = await exited;
       clearTimeout(timer);
       return result;
+    },
+    async kill(signal) {
+      signalStack(child, signal);
+      return exited;
     },
   };
 }
