@@ -6,12 +6,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
-import { DatabaseSync } from 'node:sqlite';
 import mysql from 'mysql2/promise';
 import { databaseExists } from '../../services/db/database';
 import { createDemoDatabase } from '../../services/demo';
 import { type LocalStack, startLocalStack } from '../../services/stack';
-import { type Harness, type MariaDbSettings, mariadbSettings, mariadbUri, spec, startHarness } from '../helpers/harness';
+import { type Harness, type MariaDbSettings, mariadbSettings, mariadbUri, spec, startHarness, serviceUrlsEnv } from '../helpers/harness';
+import { sqliteCounts } from '../helpers/databases';
 import { waitFor } from '../helpers/wait';
 
 const source = mariadbSettings('source');
@@ -32,10 +32,7 @@ beforeAll(async () => {
     targetRoots: [`sqlite:///${stagingDir}/`, `mysql://${staging.host}:${staging.port}/`],
   });
   h = await startHarness({
-    HANDOVER_HEALTHCHECK_URL: stack.urls.healthcheck,
-    HANDOVER_COPY_URL: stack.urls.copy,
-    HANDOVER_METADATA_URL: stack.urls.metadata,
-    HANDOVER_EVENT_URL: stack.urls.event,
+    ...serviceUrlsEnv(stack.urls),
     HANDOVER_STAGING_URI: `sqlite:///${stagingDir}/`,
     // MariaDB databases go to the MariaDB staging server (a target must be on a configured staging place).
     HANDOVER_STAGING_RULES: JSON.stringify([{ pattern: '^(danio_rerio|ovis_aries)_', staging_uri: mariadbUri(staging) }]),
@@ -45,16 +42,6 @@ afterAll(async () => {
   await h?.stop();
   await stack?.close();
 });
-
-function sqliteCounts(file: string): Record<string, number> {
-  const db = new DatabaseSync(file, { readOnly: true });
-  try {
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type='table'").all() as Array<{ name: string }>).map((t) => t.name);
-    return Object.fromEntries(tables.map((t) => [t, Number((db.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n)]));
-  } finally {
-    db.close();
-  }
-}
 
 async function mysqlCounts(m: MariaDbSettings, database: string): Promise<Record<string, number>> {
   const conn = await mysql.createConnection({ host: m.host, port: m.port, user: m.user, password: m.password, database });

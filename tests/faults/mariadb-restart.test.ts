@@ -19,7 +19,7 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { createDemoDatabase } from '../../services/demo';
 import { type LocalStack, startLocalStack } from '../../services/stack';
-import { type Harness, mariadbUri, spec, startHarness } from '../helpers/harness';
+import { type Harness, mariadbUri, spec, startHarness, serviceUrlsEnv } from '../helpers/harness';
 import { type MariaDb, startMariaDb } from '../helpers/mariadb';
 import { FinalAnswer, waitFor } from '../helpers/wait';
 
@@ -221,10 +221,7 @@ beforeAll(async () => {
     targetRoots: [`sqlite:///${stagingDir}/`, `mysql://${staging.host}:${staging.port}/`],
   });
   h = await startHarness({
-    HANDOVER_HEALTHCHECK_URL: stack.urls.healthcheck,
-    HANDOVER_COPY_URL: stack.urls.copy,
-    HANDOVER_METADATA_URL: stack.urls.metadata,
-    HANDOVER_EVENT_URL: stack.urls.event,
+    ...serviceUrlsEnv(stack.urls),
     HANDOVER_STAGING_URI: `sqlite:///${stagingDir}/`,
     HANDOVER_STAGING_RULES: JSON.stringify([{ pattern: '^capra_hircus_', staging_uri: mariadbUri(staging) }]),
   });

@@ -9,8 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { manyTables } from '../helpers/databases';
-import { type Harness, spec, startHarness } from '../helpers/harness';
+import { manyTables, sqliteCounts } from '../helpers/databases';
+import { type Harness, spec, startHarness, serviceUrlsEnv } from '../helpers/harness';
 import { STACK_SERVICES, type StackProcess, type StackService, killStartedStacks, stackPorts, startStackProcess } from '../helpers/stack-process';
 import { waitFor } from '../helpers/wait';
 
@@ -35,10 +35,7 @@ beforeAll(async () => {
   stackEnv = { LOCAL_STACK_TARGET_ROOTS: `sqlite:///${stagingDir}/`, LOCAL_STACK_BACKOFF_MS: '200' };
   stack = await startStackProcess(dataDir, stackEnv, { ports });
   h = await startHarness({
-    HANDOVER_HEALTHCHECK_URL: stack.urls.healthcheck,
-    HANDOVER_COPY_URL: stack.urls.copy,
-    HANDOVER_METADATA_URL: stack.urls.metadata,
-    HANDOVER_EVENT_URL: stack.urls.event,
+    ...serviceUrlsEnv(stack.urls),
     HANDOVER_STAGING_URI: `sqlite:///${stagingDir}/`,
     HANDOVER_POLL_MAX_INTERVAL: `${POLL_MAX_INTERVAL_MS}ms`,
   });
@@ -50,16 +47,6 @@ afterAll(async () => {
   killStartedStacks();
   if (base) rmSync(base, { recursive: true, force: true });
 });
-
-function sqliteCounts(file: string): Record<string, number> {
-  const db = new DatabaseSync(file, { readOnly: true });
-  try {
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string }>).map((t) => t.name);
-    return Object.fromEntries(tables.map((t) => [t, Number((db.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n)]));
-  } finally {
-    db.close();
-  }
-}
 
 /** A service's jobs as its store file records them (read-only): the stack's own record of keys and starts. */
 function storedJobs(service: StackService): Array<{ id: number; idem_key: string | null; status: string; attempts: number }> {

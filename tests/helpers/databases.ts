@@ -14,3 +14,14 @@ export function manyTables(file: string, tables = 300, rows = 3000): void {
   db.exec('COMMIT');
   db.close();
 }
+
+/** Rows per table of a SQLite file (SQLite's own tables left out). */
+export function sqliteCounts(file: string): Record<string, number> {
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string }>).map((t) => t.name);
+    return Object.fromEntries(tables.map((t) => [t, Number((db.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n)]));
+  } finally {
+    db.close();
+  }
+}

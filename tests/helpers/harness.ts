@@ -165,6 +165,14 @@ export async function startHarness(overrides: Record<string, string> = {}, opts:
   return harness;
 }
 
+/** The harness settings that point Handover at a set of job services (the local stack's, say). */
+export const serviceUrlsEnv = (urls: Record<'healthcheck' | 'copy' | 'metadata' | 'event', string>) => ({
+  HANDOVER_HEALTHCHECK_URL: urls.healthcheck,
+  HANDOVER_COPY_URL: urls.copy,
+  HANDOVER_METADATA_URL: urls.metadata,
+  HANDOVER_EVENT_URL: urls.event,
+});
+
 export const spec = (src_uri: string, extra: Record<string, unknown> = {}) => ({
   src_uri,
   contact: 'curator@example.org',

@@ -11,7 +11,7 @@ import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { createDemoDatabase } from '../../services/demo';
 import { type LocalStack, startLocalStack } from '../../services/stack';
-import { type Harness, type MariaDbSettings, mariadbSettings, mariadbUri, spec, startHarness } from '../helpers/harness';
+import { type Harness, type MariaDbSettings, mariadbSettings, mariadbUri, spec, startHarness, serviceUrlsEnv } from '../helpers/harness';
 import { waitFor } from '../helpers/wait';
 
 const source = mariadbSettings('source');
@@ -91,10 +91,7 @@ beforeAll(async () => {
     token,
   });
   h = await startHarness({
-    HANDOVER_HEALTHCHECK_URL: stack.urls.healthcheck,
-    HANDOVER_COPY_URL: stack.urls.copy,
-    HANDOVER_METADATA_URL: stack.urls.metadata,
-    HANDOVER_EVENT_URL: stack.urls.event,
+    ...serviceUrlsEnv(stack.urls),
     HANDOVER_SERVICE_TOKEN: token,
     HANDOVER_STAGING_URI: `sqlite:///${stagingDir}/`,
     HANDOVER_STAGING_RULES: JSON.stringify([{ pattern: '^danio_rerio_', staging_uri: mariadbUri(staging) }]),

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { callbackUrl } from '../../common/callbacks';
 import { type LocalStack, startLocalStack } from '../../services/stack';
 import type { ServiceName } from '../../vocabulary';
-import { type Harness, spec, startHarness } from '../helpers/harness';
+import { type Harness, spec, startHarness, serviceUrlsEnv } from '../helpers/harness';
 import { manyTables } from '../helpers/databases';
 import { freePort } from '../helpers/ports';
 import { waitFor } from '../helpers/wait';
@@ -97,10 +97,7 @@ describe('through the local stack, whose services call back', () => {
     // The API listens for real, where the services' callbacks reach it; polls are 10 minutes apart.
     const port = await freePort();
     real = await startHarness({
-      HANDOVER_HEALTHCHECK_URL: stack.urls.healthcheck,
-      HANDOVER_COPY_URL: stack.urls.copy,
-      HANDOVER_METADATA_URL: stack.urls.metadata,
-      HANDOVER_EVENT_URL: stack.urls.event,
+      ...serviceUrlsEnv(stack.urls),
       HANDOVER_STAGING_URI: `sqlite:///${base}/staging/`,
       HANDOVER_CALLBACK_URL: `http://127.0.0.1:${port}`,
       HANDOVER_POLL_INTERVAL: '10m',
