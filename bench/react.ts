@@ -12,28 +12,15 @@
  * Prints, per mode, the end-to-end time (median, p95) and the lag from each job's end to its step's end
  * (median, p95), and the ratios against the baseline.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode } from '@temporalio/worker';
-import { buildApp } from '../api/app';
-import { loadConfig } from '../common/config';
-import { createSealer } from '../common/secrets';
 import type { HandoverProgress } from '../vocabulary';
-import { WORKFLOWS_PATH, createHandoverWorker } from '../worker/worker';
-import { freePort } from '../tests/helpers/ports';
-import { startTemporalServer } from '../tests/helpers/temporal-server';
+import { percentile, startBenchHandover, startBenchTemporal } from './support/system';
 import { TimedJobServices } from './support/timed-services';
 
 const { values } = parseArgs({ options: { 'job-ms': { type: 'string', default: '1000' }, handovers: { type: 'string', default: '8' } } });
 const JOB_MS = Number(values['job-ms']);
 const N = Number(values.handovers);
 
-const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error };
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 interface Mode {
@@ -43,15 +30,9 @@ interface Mode {
 }
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'handover-bench-react-'));
-  const temporal = await startTemporalServer();
-  const bundle = path.join(dir, 'bundle.js');
-  writeFileSync(bundle, (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet })).code);
+  const temporal = await startBenchTemporal();
   const services = new TimedJobServices(JOB_MS);
   await services.start();
-  const nativeConnection = await NativeConnection.connect({ address: temporal.address });
-  const connection = await Connection.connect({ address: temporal.address });
   const modes: Mode[] = [
     { name: 'callbacks (polls from 1 s as fallback)', env: {}, handovers: N },
     { name: 'polling only (from 1 s, x1.5, to 1 min)', env: { HANDOVER_CALLBACK_URL: 'off' }, handovers: N },
@@ -60,42 +41,18 @@ async function main(): Promise<void> {
   const results: Array<{ mode: string; endToEnd: number[]; lags: number[] }> = [];
   try {
     for (const [i, mode] of modes.entries()) {
-      const port = await freePort();
-      const config = loadConfig({
-        TEMPORAL_ADDRESS: temporal.address,
-        HANDOVER_TASK_QUEUE: `bench-react-${i}`,
-        HANDOVER_HEALTHCHECK_URL: services.url('healthcheck'),
-        HANDOVER_COPY_URL: services.url('copy'),
-        HANDOVER_METADATA_URL: services.url('metadata'),
-        HANDOVER_EVENT_URL: services.url('event'),
-        HANDOVER_STAGING_URI: `sqlite:///${dir}/staging/`,
-        HANDOVER_SECRET_KEY: 'bench-secret-key-0123456789',
-        SMTP_URL: `file://${dir}/mail`,
-        HANDOVER_PUBLIC_URL: `http://127.0.0.1:${port}`,
-        PORT: String(port),
-        HANDOVER_WORKER_METRICS_PORT: '0',
-        HANDOVER_RATE_LIMIT_MAX: '1000000', // the bench reads progress every 20 ms
-        ...mode.env,
-      });
-      const worker = await createHandoverWorker(config, { connection: nativeConnection, workflowBundlePath: bundle, reportLog: { write() {} } });
-      const running = worker.run();
-      const app = await buildApp({ client: new Client({ connection }), config, sealer: createSealer(config.HANDOVER_SECRET_KEY) });
-      await app.listen({ host: '127.0.0.1', port });
+      const handover = await startBenchHandover(temporal, services, `bench-react-${i}`, mode.env);
+      const port = new URL(handover.url).port;
       const endToEnd: number[] = [];
       const lags: number[] = [];
       try {
         for (let n = 0; n < mode.handovers; n++) {
-          const name = `homo_sapiens_core_110_${i}${n}`;
-          const file = path.join(dir, `${name}.sqlite`);
-          const db = new DatabaseSync(file);
-          db.exec(`CREATE TABLE meta (meta_id INTEGER PRIMARY KEY, species_id INT, meta_key TEXT, meta_value TEXT);
-                   INSERT INTO meta (species_id, meta_key, meta_value) VALUES (NULL, 'schema_version', '110'), (1, 'species.production_name', 'homo_sapiens');`);
-          db.close();
+          const src = handover.source(`homo_sapiens_core_110_${i}${n}`);
           const started = Date.now();
           const res = await fetch(`http://127.0.0.1:${port}/handovers`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ src_uri: `sqlite:///${file}`, contact: 'bench@example.org', type: 'new_genebuild', comment: 'bench' }),
+            body: JSON.stringify({ src_uri: src, contact: 'bench@example.org', type: 'new_genebuild', comment: 'bench' }),
           });
           const { token } = (await res.json()) as { token: string };
           let progress: HandoverProgress;
@@ -113,9 +70,7 @@ async function main(): Promise<void> {
           }
         }
       } finally {
-        await app.close();
-        worker.worker.shutdown();
-        await running;
+        await handover.stop();
       }
       results.push({ mode: mode.name, endToEnd, lags });
       console.log(
@@ -124,8 +79,6 @@ async function main(): Promise<void> {
     }
   } finally {
     await services.stop();
-    await connection.close();
-    await nativeConnection.close();
     await temporal.stop();
   }
   const base = results[results.length - 1];
