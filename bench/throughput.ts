@@ -1,0 +1,92 @@
+/**
+ * Benchmark: handovers per second against Temporal's own floor, in the same run (issue #13, "Near the floor").
+ *
+ *   npm run bench:throughput -- [--handovers 500] [--concurrency 25]
+ *
+ * On one fresh Temporal dev server:
+ *   1. the floor (bench/floor-workflows.ts): N parent workflows each holding a child that runs nine sequential
+ *      no-op activities, 25 at a time, on one worker;
+ *   2. N handovers with instant jobs (bench/support/timed-services.ts with 0 ms jobs), 25 at a time, submitted
+ *      through the API (POST /handovers) and waited for through Temporal.
+ * Prints both rates, their ratio, and the shape of one handover's history (events by type) as the profile.
+ */
+import { parseArgs } from 'node:util';
+import { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { floorParent } from './floor-workflows';
+import { startBenchHandover, startBenchTemporal } from './support/system';
+import { TimedJobServices } from './support/timed-services';
+
+const { values } = parseArgs({ options: { handovers: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '25' } } });
+const N = Number(values.handovers);
+const CONCURRENCY = Number(values.concurrency);
+
+/** Runs `one(i)` for i < N, CONCURRENCY at a time; returns the rate per second. */
+async function rate(one: (i: number) => Promise<void>): Promise<{ perSecond: number; seconds: number }> {
+  let next = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < N) await one(next++);
+    }),
+  );
+  const seconds = (Date.now() - started) / 1000;
+  return { perSecond: N / seconds, seconds };
+}
+
+async function main(): Promise<void> {
+  const temporal = await startBenchTemporal();
+  const client = new Client({ connection: temporal.connection });
+  const services = new TimedJobServices(0);
+  await services.start();
+  try {
+    // 1. The floor.
+    const worker = await Worker.create({
+      connection: temporal.nativeConnection,
+      taskQueue: 'bench-floor',
+      workflowsPath: require.resolve('./floor-workflows'),
+      activities: { noop: () => Promise.resolve() },
+    });
+    const floor = await worker.runUntil(rate((i) => client.workflow.execute(floorParent, { taskQueue: 'bench-floor', workflowId: `floor-${i}`, args: [`floor-${i}`] })));
+    console.log(`floor: ${N} minimal workflows (parent + child + 9 no-op activities) in ${floor.seconds.toFixed(1)} s: ${floor.perSecond.toFixed(2)}/s`);
+
+    // 2. Handovers.
+    const handover = await startBenchHandover(temporal, services, 'bench-throughput');
+    let token = '';
+    try {
+      const result = await rate(async (i) => {
+        const res = await fetch(`${handover.url}/handovers`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ src_uri: handover.source(`bos_taurus_core_110_${i}`), contact: 'bench@example.org', type: 'new_genebuild', comment: 'bench' }),
+        });
+        const answer = (await res.json()) as { token: string; error?: string };
+        if (res.status !== 201) throw new Error(`POST /handovers: ${res.status} ${answer.error}`);
+        token = answer.token;
+        await client.workflow.getHandle(answer.token).result();
+      });
+      console.log(`handover: ${N} handovers with instant jobs in ${result.seconds.toFixed(1)} s: ${result.perSecond.toFixed(2)}/s`);
+      console.log(`\nratio: ${(result.perSecond / floor.perSecond).toFixed(2)} of the floor (target, issue #13: at least 0.85 at N = 500)`);
+
+      // The profile: what one handover's history holds.
+      const history = await client.workflow.getHandle(token).fetchHistory();
+      const byType = new Map<string, number>();
+      for (const e of history.events ?? []) {
+        const type = Object.keys(e).find((k) => k.endsWith('EventAttributes')) ?? 'other';
+        byType.set(type, (byType.get(type) ?? 0) + 1);
+      }
+      console.log(`\none handover's history: ${history.events?.length} events`);
+      for (const [type, n] of [...byType].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(3)}  ${type.replace(/EventAttributes$/, '')}`);
+    } finally {
+      await handover.stop();
+    }
+  } finally {
+    await services.stop();
+    await temporal.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
