@@ -9,6 +9,7 @@ import { accessAtStart } from './keys';
 import { apiClient } from './temporal';
 
 async function main(): Promise<void> {
+  const startedAt = Date.now();
   const config = loadConfig();
   // Without HANDOVER_API_KEYS the API is open: refuse anything but loopback (throws a ConfigError saying so).
   const access = accessAtStart(config);
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void close());
   await app.listen({ host: config.HOST, port: config.PORT });
   console.log(access);
-  console.log(`Handover API on ${config.HANDOVER_PUBLIC_URL} (OpenAPI: ${config.HANDOVER_PUBLIC_URL}/docs)`);
+  console.log(`Handover API on ${config.HANDOVER_PUBLIC_URL} (OpenAPI: ${config.HANDOVER_PUBLIC_URL}/docs); started in ${Date.now() - startedAt} ms`);
 }
 
 main().catch((err) => {

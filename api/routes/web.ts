@@ -6,8 +6,10 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { PROJECT_ROOT } from '../../common/config';
 
-const WEB = path.join(__dirname, '..', 'web');
+// From the repository, so the compiled API (dist/js/api/) serves the same files.
+const WEB = path.join(PROJECT_ROOT, 'api', 'web');
 /** What is served, by extension: anything else in api/web (types.d.ts, tsconfig.json) is for the type check only. */
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
 

@@ -32,8 +32,9 @@ const started: WorkerProcess[] = [];
  * on a free port (HANDOVER_WORKER_METRICS_PORT=0), so several can run at once, and it starts from the global
  * setup's workflow bundle (HANDOVER_WORKFLOW_BUNDLE), not bundling workflows/ again itself.
  */
-export async function startWorkerProcess(env: Record<string, string>, timeoutMs = 180_000): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+export async function startWorkerProcess(env: Record<string, string>, opts: { timeoutMs?: number; args?: string[] } = {}): Promise<WorkerProcess> {
+  // The sources with tsx's loader, or (args) the compiled worker: ['dist/js/worker/main.js'].
+  const child = spawn(process.execPath, opts.args ?? ['--import', 'tsx', 'worker/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, HANDOVER_WORKER_METRICS_PORT: '0', ...(process.env.TEST_WORKFLOW_BUNDLE ? { HANDOVER_WORKFLOW_BUNDLE: process.env.TEST_WORKFLOW_BUNDLE } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,7 +57,7 @@ export async function startWorkerProcess(env: Record<string, string>, timeoutMs 
       if (!worker.alive()) throw new FinalAnswer(`the worker process exited before it polled:\n${output}`);
       return output.includes('Handover worker polling');
     },
-    timeoutMs,
+    opts.timeoutMs ?? 180_000,
     () => `the worker process to start; output so far:\n${output}`,
   );
   return worker;

@@ -1,0 +1,117 @@
+/**
+ * Benchmark: many handovers waiting on long jobs at once (issue #13, "Small and steady").
+ *
+ *   npm run build && npm run bench:waiting -- [--handovers 1000] [--job-ms 120000]
+ *
+ * The compiled worker runs as its own process (node dist/js/worker/main.js, workflows from the prebuilt
+ * bundle) beside a fresh Temporal dev server, the API and job services whose jobs take --job-ms. All handovers
+ * are submitted, then the worker's resident memory (VmRSS, VmHWM) and CPU time are sampled while they wait;
+ * when the jobs end, all must complete. Target: worker RSS under 300 MB, near-idle CPU between polls.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client } from '@temporalio/client';
+import { buildApp } from '../api/app';
+import { loadConfig } from '../common/config';
+import { createSealer } from '../common/secrets';
+import { freePort } from '../tests/helpers/ports';
+import { startBenchTemporal } from './support/system';
+import { TimedJobServices } from './support/timed-services';
+import { DatabaseSync } from 'node:sqlite';
+
+const { values } = parseArgs({ options: { handovers: { type: 'string', default: '1000' }, 'job-ms': { type: 'string', default: '120000' } } });
+const N = Number(values.handovers);
+const JOB_MS = Number(values['job-ms']);
+const ROOT = path.resolve(__dirname, '..');
+const MB = 1024 * 1024;
+
+function memory(pid: number): { rss: number; peak: number; cpuSeconds: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)![1]) * 1024;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime
+  return { rss: kb('VmRSS'), peak: kb('VmHWM'), cpuSeconds: ticks / 100 };
+}
+
+async function main(): Promise<void> {
+  for (const file of ['dist/js/worker/main.js', 'dist/workflow-bundle.js']) if (!existsSync(path.join(ROOT, file))) throw new Error(`${file} is missing: run npm run build first`);
+  const temporal = await startBenchTemporal();
+  const services = new TimedJobServices(JOB_MS);
+  await services.start();
+  const port = await freePort();
+  const env = {
+    TEMPORAL_ADDRESS: temporal.address,
+    HANDOVER_TASK_QUEUE: 'bench-waiting',
+    HANDOVER_HEALTHCHECK_URL: services.url('healthcheck'),
+    HANDOVER_COPY_URL: services.url('copy'),
+    HANDOVER_METADATA_URL: services.url('metadata'),
+    HANDOVER_EVENT_URL: services.url('event'),
+    HANDOVER_STAGING_URI: `sqlite:///${temporal.dir}/staging/`,
+    HANDOVER_SECRET_KEY: 'bench-secret-key-0123456789',
+    SMTP_URL: `file://${temporal.dir}/mail`,
+    HANDOVER_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    HANDOVER_WORKER_METRICS_PORT: '0',
+    HANDOVER_RATE_LIMIT_MAX: '100000000',
+    HANDOVER_WORKFLOW_BUNDLE: path.join(ROOT, 'dist/workflow-bundle.js'),
+  };
+  const worker = spawn(process.execPath, ['dist/js/worker/main.js'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => worker.stdout.on('data', (d: Buffer) => d.toString().includes('Handover worker polling') && resolve()));
+  const config = loadConfig(env);
+  const app = await buildApp({ client: new Client({ connection: temporal.connection }), config, sealer: createSealer(config.HANDOVER_SECRET_KEY) });
+  await app.listen({ host: '127.0.0.1', port });
+  const client = new Client({ connection: temporal.connection });
+  try {
+    console.log(`worker at start: ${(memory(worker.pid!).rss / MB).toFixed(0)} MB`);
+    const tokens: string[] = [];
+    const started = Date.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 25 }, async () => {
+        while (next < N) {
+          const i = next++;
+          const file = path.join(temporal.dir, `ovis_aries_core_110_${i}.sqlite`);
+          const db = new DatabaseSync(file);
+          db.exec(`CREATE TABLE meta (meta_id INTEGER PRIMARY KEY, species_id INT, meta_key TEXT, meta_value TEXT);
+                   INSERT INTO meta (species_id, meta_key, meta_value) VALUES (NULL, 'schema_version', '110'), (1, 'species.production_name', 'ovis_aries');`);
+          db.close();
+          const res = await fetch(`http://127.0.0.1:${port}/handovers`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ src_uri: `sqlite:///${file}`, contact: 'bench@example.org', type: 'new_genebuild', comment: 'bench' }),
+          });
+          if (res.status !== 201) throw new Error(`POST /handovers: ${res.status} ${await res.text()}`);
+          tokens.push(((await res.json()) as { token: string }).token);
+        }
+      }),
+    );
+    console.log(`${N} handovers submitted in ${((Date.now() - started) / 1000).toFixed(1)} s; worker ${(memory(worker.pid!).rss / MB).toFixed(0)} MB`);
+    // While they wait: sample for 30 s.
+    const before = memory(worker.pid!);
+    const samples: number[] = [];
+    for (let s = 0; s < 30; s++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      samples.push(memory(worker.pid!).rss);
+    }
+    const after = memory(worker.pid!);
+    const waiting = services.jobs.filter((j) => Date.now() < j.endsAt).length;
+    console.log(
+      `waiting (${waiting} jobs running): worker RSS ${(Math.max(...samples) / MB).toFixed(0)} MB at most over 30 s, peak so far ${(after.peak / MB).toFixed(0)} MB; CPU ${(((after.cpuSeconds - before.cpuSeconds) / 30) * 100).toFixed(1)} % of one core`,
+    );
+    const results = await Promise.allSettled(tokens.map((t) => client.workflow.getHandle(t).result()));
+    const completed = results.filter((r) => r.status === 'fulfilled').length;
+    const end = memory(worker.pid!);
+    console.log(`\n${completed} of ${N} completed in ${((Date.now() - started) / 1000).toFixed(1)} s; worker peak RSS ${(end.peak / MB).toFixed(0)} MB (target under 300 MB)`);
+  } finally {
+    worker.kill('SIGTERM');
+    await app.close();
+    await services.stop();
+    await temporal.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
