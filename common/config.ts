@@ -128,6 +128,11 @@ const schema = z.object({
   HANDOVER_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** A workflow bundle built by `npm run build:bundle`: the worker starts from it instead of bundling the workflows itself. */
   HANDOVER_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  /**
+   * Workflows a worker keeps in memory between their tasks. A waiting handover not in the cache is replayed from
+   * its short history (under 80 events) when it wakes: a small cache keeps a worker's memory flat however many wait.
+   */
+  HANDOVER_WORKER_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(100),
   /** On SIGTERM, how long running activities may finish before they are cancelled and handed back to another worker. */
   HANDOVER_WORKER_SHUTDOWN_GRACE: duration.default('10s'),
   HOST: z.string().default('127.0.0.1'),

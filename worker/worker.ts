@@ -70,6 +70,8 @@ export async function createHandoverWorker(
     activities,
     // SIGTERM: activities get this long to finish; after it they are cancelled and their retries go to another worker.
     shutdownGraceTime: config.HANDOVER_WORKER_SHUTDOWN_GRACE as Duration,
+    // Not the SDK's default (about 600 per GB of heap): 1,000 waiting handovers would hold over a GB.
+    maxCachedWorkflows: config.HANDOVER_WORKER_CACHED_WORKFLOWS,
   });
   return {
     worker,
