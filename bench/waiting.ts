@@ -17,9 +17,8 @@ import { buildApp } from '../api/app';
 import { loadConfig } from '../common/config';
 import { createSealer } from '../common/secrets';
 import { freePort } from '../tests/helpers/ports';
-import { startBenchTemporal } from './support/system';
+import { benchEnv, benchSource, startBenchTemporal } from './support/system';
 import { TimedJobServices } from './support/timed-services';
-import { DatabaseSync } from 'node:sqlite';
 
 const { values } = parseArgs({ options: { handovers: { type: 'string', default: '1000' }, 'job-ms': { type: 'string', default: '120000' } } });
 const N = Number(values.handovers);
@@ -41,21 +40,8 @@ async function main(): Promise<void> {
   const services = new TimedJobServices(JOB_MS);
   await services.start();
   const port = await freePort();
-  const env = {
-    TEMPORAL_ADDRESS: temporal.address,
-    HANDOVER_TASK_QUEUE: 'bench-waiting',
-    HANDOVER_HEALTHCHECK_URL: services.url('healthcheck'),
-    HANDOVER_COPY_URL: services.url('copy'),
-    HANDOVER_METADATA_URL: services.url('metadata'),
-    HANDOVER_EVENT_URL: services.url('event'),
-    HANDOVER_STAGING_URI: `sqlite:///${temporal.dir}/staging/`,
-    HANDOVER_SECRET_KEY: 'bench-secret-key-0123456789',
-    SMTP_URL: `file://${temporal.dir}/mail`,
-    HANDOVER_PUBLIC_URL: `http://127.0.0.1:${port}`,
-    HANDOVER_WORKER_METRICS_PORT: '0',
-    HANDOVER_RATE_LIMIT_MAX: '100000000',
-    HANDOVER_WORKFLOW_BUNDLE: path.join(ROOT, 'dist/workflow-bundle.js'),
-  };
+  const env = { ...benchEnv(temporal, services, 'bench-waiting', port), HANDOVER_WORKFLOW_BUNDLE: path.join(ROOT, 'dist/workflow-bundle.js') };
+
   const worker = spawn(process.execPath, ['dist/js/worker/main.js'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve) => worker.stdout.on('data', (d: Buffer) => d.toString().includes('Handover worker polling') && resolve()));
   const config = loadConfig(env);
@@ -71,15 +57,11 @@ async function main(): Promise<void> {
       Array.from({ length: 25 }, async () => {
         while (next < N) {
           const i = next++;
-          const file = path.join(temporal.dir, `ovis_aries_core_110_${i}.sqlite`);
-          const db = new DatabaseSync(file);
-          db.exec(`CREATE TABLE meta (meta_id INTEGER PRIMARY KEY, species_id INT, meta_key TEXT, meta_value TEXT);
-                   INSERT INTO meta (species_id, meta_key, meta_value) VALUES (NULL, 'schema_version', '110'), (1, 'species.production_name', 'ovis_aries');`);
-          db.close();
+          const src = benchSource(temporal.dir, `ovis_aries_core_110_${i}`);
           const res = await fetch(`http://127.0.0.1:${port}/handovers`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ src_uri: `sqlite:///${file}`, contact: 'bench@example.org', type: 'new_genebuild', comment: 'bench' }),
+            body: JSON.stringify({ src_uri: src, contact: 'bench@example.org', type: 'new_genebuild', comment: 'bench' }),
           });
           if (res.status !== 201) throw new Error(`POST /handovers: ${res.status} ${await res.text()}`);
           tokens.push(((await res.json()) as { token: string }).token);

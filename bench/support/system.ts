@@ -56,11 +56,10 @@ export interface BenchHandover {
   stop(): Promise<void>;
 }
 
-/** Handover (a worker and the API on a free port) on its own task queue, with `env` over the benchmark defaults. */
-export async function startBenchHandover(temporal: BenchTemporal, services: TimedJobServices, taskQueue: string, env: Record<string, string> = {}): Promise<BenchHandover> {
-  const port = await freePort();
+/** The benchmark defaults for Handover on `taskQueue`, its API on `port`, against `services`. */
+export function benchEnv(temporal: BenchTemporal, services: TimedJobServices, taskQueue: string, port: number): Record<string, string> {
   const { dir } = temporal;
-  const config = loadConfig({
+  return {
     TEMPORAL_ADDRESS: temporal.address,
     HANDOVER_TASK_QUEUE: taskQueue,
     HANDOVER_HEALTHCHECK_URL: services.url('healthcheck'),
@@ -74,22 +73,30 @@ export async function startBenchHandover(temporal: BenchTemporal, services: Time
     PORT: String(port),
     HANDOVER_WORKER_METRICS_PORT: '0',
     HANDOVER_RATE_LIMIT_MAX: '100000000', // benchmarks read and write far faster than the default allows
-    ...env,
-  });
+  };
+}
+
+/** A SQLite source database `name` in `dir`: a meta table, as the source check wants. Returns its URI. */
+export function benchSource(dir: string, name: string): string {
+  const file = path.join(dir, `${name}.sqlite`);
+  const db = new DatabaseSync(file);
+  db.exec(`CREATE TABLE IF NOT EXISTS meta (meta_id INTEGER PRIMARY KEY, species_id INT, meta_key TEXT, meta_value TEXT);
+           INSERT INTO meta (species_id, meta_key, meta_value) VALUES (NULL, 'schema_version', '110'), (1, 'species.production_name', 'homo_sapiens');`);
+  db.close();
+  return `sqlite:///${file}`;
+}
+
+/** Handover (a worker and the API on a free port) on its own task queue, with `env` over the benchmark defaults. */
+export async function startBenchHandover(temporal: BenchTemporal, services: TimedJobServices, taskQueue: string, env: Record<string, string> = {}): Promise<BenchHandover> {
+  const port = await freePort();
+  const config = loadConfig({ ...benchEnv(temporal, services, taskQueue, port), ...env });
   const worker = await createHandoverWorker(config, { connection: temporal.nativeConnection, workflowBundlePath: temporal.bundle, reportLog: { write() {} } });
   const running = worker.run();
   const app = await buildApp({ client: new Client({ connection: temporal.connection }), config, sealer: createSealer(config.HANDOVER_SECRET_KEY) });
   await app.listen({ host: '127.0.0.1', port });
   return {
     url: `http://127.0.0.1:${port}`,
-    source(name) {
-      const file = path.join(dir, `${name}.sqlite`);
-      const db = new DatabaseSync(file);
-      db.exec(`CREATE TABLE IF NOT EXISTS meta (meta_id INTEGER PRIMARY KEY, species_id INT, meta_key TEXT, meta_value TEXT);
-               INSERT INTO meta (species_id, meta_key, meta_value) VALUES (NULL, 'schema_version', '110'), (1, 'species.production_name', 'homo_sapiens');`);
-      db.close();
-      return `sqlite:///${file}`;
-    },
+    source: (name) => benchSource(temporal.dir, name),
     async stop() {
       await app.close();
       worker.worker.shutdown();
