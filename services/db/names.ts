@@ -1,12 +1,9 @@
 /**
  * Names are data, never code. Every database, table and file name the local stack takes from a
- * request or from an upstream database goes through here before it reaches SQL, a command line or
- * a file path:
+ * request or from an upstream database goes through here before it reaches SQL or a file path:
  *   identifier(name, what)   letters, digits and _, 1..64 characters, or an InputError
  *   quoteIdent(engine, name) the name quoted for SQL (SQLite "..." with " doubled, MySQL `...` with ` doubled)
  *   resolveUnder(folder, n)  a path strictly inside folder, or an InputError
- * Command lines of mariadb-dump / mariadb put names after `--` (see copy.ts), so a name can never be
- * read as an option.
  */
 import path from 'node:path';
 
