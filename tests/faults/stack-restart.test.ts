@@ -5,13 +5,13 @@
  * same data folder and ports. The handover completes; the copy is the same job (one job, started twice); the
  * target has every row of the source.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { manyTables, sqliteCounts } from '../helpers/databases';
+import { sqliteCounts } from '../helpers/databases';
 import { type Harness, spec, startHarness, serviceUrlsEnv } from '../helpers/harness';
-import { STACK_SERVICES, type StackProcess, type StackService, killStartedStacks, stackPorts, startStackProcess } from '../helpers/stack-process';
+import { MB, STACK_SERVICES, type StackProcess, type StackService, bigSqliteTable, killStartedStacks, stackPorts, startStackProcess } from '../helpers/stack-process';
 import { waitFor } from '../helpers/wait';
 
 const POLL_MAX_INTERVAL_MS = 300; // the harness's HANDOVER_POLL_MAX_INTERVAL
@@ -68,7 +68,8 @@ const copyJob = async (id: string) => (await fetch(`${stack.urls.copy}/jobs/${id
 test('the local stack SIGKILLed mid-copy and started again on the same data and ports: the copy job is found again and finishes', async () => {
   const name = 'bos_taurus_variation_110_13';
   const file = path.join(base, `${name}.sqlite`);
-  manyTables(file, 2000, 400); // seconds of copying: long enough to be killed half-way
+  // A whole database is copied as a file: 1.5 GB takes a second or two here, long enough to be killed half-way.
+  bigSqliteTable(file, 1500 * MB);
   const sourceCounts = sqliteCounts(file);
   const { statusCode, json } = await h.submit(spec(`sqlite:///${file}`));
   expect(statusCode).toBe(201);
@@ -76,11 +77,18 @@ test('the local stack SIGKILLed mid-copy and started again on the same data and 
 
   // The copy job, under way.
   const id = await waitFor(async () => (await h.progress(token)).timeline.find((t) => t.step === 'copy')?.jobs[0]?.id, 120_000, 'the copy job');
+  /** How far the copy's temporary file has grown (in its private folder in staging). */
+  const copied = () => {
+    const folder = readdirSync(stagingDir).find((e) => e.startsWith(`.${name}.sqlite.copying-`));
+    const temp = folder && path.join(stagingDir, folder, `${name}.sqlite`);
+    return temp && existsSync(temp) ? statSync(temp).size : 0;
+  };
   const midway = await waitFor(
     async () => {
       const j = await copyJob(id);
       if (j.status !== 'running' && j.status !== 'submitted') throw new Error(`the copy ended (${j.status}) before it could be killed half-way`);
-      return (j.progress?.tables_done ?? 0) >= 100 ? j : undefined;
+      const bytes = copied();
+      return bytes > 0 ? { ...j, bytes } : undefined;
     },
     60_000,
     'the copy to be under way',
@@ -89,7 +97,7 @@ test('the local stack SIGKILLed mid-copy and started again on the same data and 
   const exit = await stack.kill('SIGKILL');
   const [interrupted] = storedJobs('copy');
   console.log(
-    `injected: SIGKILL of the local stack (process group) during copy job ${id} of handover ${token} (${midway.progress?.tables_done}/${midway.progress?.tables} tables); ` +
+    `injected: SIGKILL of the local stack (process group) during copy job ${id} of handover ${token} (${(midway.bytes / MB).toFixed(0)} of ${(statSync(file).size / MB).toFixed(0)} MB copied); ` +
       `exit ${exit.signal ?? exit.code}; the store then says ${interrupted.status}, attempts ${interrupted.attempts}; kept down ${DOWN_MS} ms (${DOWN_MS / POLL_MAX_INTERVAL_MS} poll intervals)`,
   );
   expect(exit.signal).toBe('SIGKILL');

@@ -1,5 +1,5 @@
 /** The local job services on their own: contracts, durability, kill, and the metadata store's events. */
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
@@ -8,7 +8,8 @@ import { createDemoDatabase } from '../../services/demo';
 import { stackSealer } from '../../services/jobs/secrets';
 import { type JobStatus, JobStore } from '../../services/jobs/store';
 import { type LocalStack, startLocalStack } from '../../services/stack';
-import { manyTables } from '../helpers/databases';
+import { DatabaseSync } from 'node:sqlite';
+import { manyTables, sqliteCounts } from '../helpers/databases';
 import { mariadbSettings, mariadbUri } from '../helpers/harness';
 import { waitFor } from '../helpers/wait';
 
@@ -78,11 +79,12 @@ test('a job a crash left running resumes when the service starts again', async (
   }
 });
 
-test('copy: a SQLite copy killed while it runs leaves no partial target (nor its temporary file)', async () => {
+test('copy: a SQLite copy of chosen tables killed while it runs leaves no partial target (nor its temporary file)', async () => {
   const src = `${dir}/big_core_110_1.sqlite`;
-  manyTables(src, 1500, 400); // about 300 ms of copying here; the kill follows the submission within milliseconds
+  manyTables(src, 1500, 400); // about 300 ms of copying table by table here; the kill follows the submission within milliseconds
   const target = `${dir}/staging/big_core_110_1.sqlite`;
-  const { json } = await post(stack.urls.copy, { source_db_uri: `sqlite:///${src}`, target_db_uri: `sqlite:///${target}` });
+  // skip_tables: the tables are copied one by one (without it the copy is a copy of the file, over in milliseconds).
+  const { json } = await post(stack.urls.copy, { source_db_uri: `sqlite:///${src}`, target_db_uri: `sqlite:///${target}`, skip_tables: ['meta'] });
   expect((await job(stack.urls.copy, json.job_id)).status).toBe('running');
   const kill = await fetch(`${stack.urls.copy}/jobs/${json.job_id}?kill=1`, { method: 'DELETE' });
   expect(kill.status).toBe(204);
@@ -91,6 +93,33 @@ test('copy: a SQLite copy killed while it runs leaves no partial target (nor its
   expect(await (await fetch(`${stack.urls.copy}/jobs/${json.job_id}?format=failures`)).json()).toEqual({ msg: 'the job was killed' });
   expect(existsSync(target)).toBe(false);
   expect(readdirSync(`${dir}/staging`).filter((f) => f.includes('big_core_110_1'))).toEqual([]);
+});
+
+test('copy: every table of a SQLite database is a copy of the file; in WAL mode the commits still in its -wal file come too', async () => {
+  const src = `${dir}/wal_core_110_1.sqlite`;
+  const writer = new DatabaseSync(src);
+  try {
+    // A writer that keeps the database open and never checkpoints: the rows live only in the -wal file.
+    writer.exec('PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0');
+    writer.exec("CREATE TABLE meta (meta_id INTEGER PRIMARY KEY, meta_key TEXT, meta_value TEXT); INSERT INTO meta VALUES (1, 'schema_version', '110')");
+    writer.exec(
+      "CREATE TABLE gene (gene_id INTEGER PRIMARY KEY, stable_id TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) INSERT INTO gene SELECT i, 'G' || i FROM n",
+    );
+    expect(statSync(`${src}-wal`).size).toBeGreaterThan(0);
+    const target = `${dir}/staging/wal_core_110_1.sqlite`;
+    const { json } = await post(stack.urls.copy, { source_db_uri: `sqlite:///${src}`, target_db_uri: `sqlite:///${target}` });
+    expect(await finished(stack.urls.copy, json.job_id)).toMatchObject({ status: 'complete', output: { tables: { meta: 1, gene: 5000 } } });
+    expect(sqliteCounts(target)).toEqual({ meta: 1, gene: 5000 });
+    // A rollback-journal source: the copy is the source's bytes.
+    const plain = `${dir}/plain_core_110_1.sqlite`;
+    await createDemoDatabase(`sqlite:///${plain}`, { genes: 100 });
+    const plainTarget = `${dir}/staging/plain_core_110_1.sqlite`;
+    const second = await post(stack.urls.copy, { source_db_uri: `sqlite:///${plain}`, target_db_uri: `sqlite:///${plainTarget}` });
+    expect(await finished(stack.urls.copy, second.json.job_id)).toMatchObject({ status: 'complete' });
+    expect(readFileSync(plainTarget).equals(readFileSync(plain))).toBe(true);
+  } finally {
+    writer.close();
+  }
 });
 
 test('copy: MariaDB to MariaDB, only_tables honoured, a killed copy leaves the previous copy as it was, existing targets kept unless drop', async () => {
