@@ -22,18 +22,29 @@ export interface ReportDeps {
 export function reportActivities({ log, publisher, redact, metrics }: ReportDeps) {
   // The line is the report itself, plus the log level by name (no pino time or pid keys beside Ensembl's fields).
   const logger = pino({ base: undefined, timestamp: false, messageKey: 'message', formatters: { level: (label) => ({ level: label }) } }, log ?? pino.destination(1));
+  /** Completes, logs (once, at the first attempt) and publishes one report. */
+  const send = async (report: HandoverReport, attempt: number): Promise<HandoverReport> => {
+    const params = Object.fromEntries(Object.entries(report.params).map(([k, v]) => [k, typeof v === 'string' ? redact(v) : v]));
+    const full: HandoverReport = { ...report, host: hostname(), resource: redact(report.resource), params, message: redact(report.message) };
+    // Logged and counted once, however many attempts the publishing takes.
+    if (attempt === 1) {
+      const { message, ...fields } = full;
+      logger.info(fields, message);
+      metrics?.observeReport(full);
+    }
+    await publisher?.publish(`report.${full.report_type.toLowerCase()}`, full);
+    return full;
+  };
   return {
     async publishReport(report: HandoverReport): Promise<HandoverReport> {
-      const params = Object.fromEntries(Object.entries(report.params).map(([k, v]) => [k, typeof v === 'string' ? redact(v) : v]));
-      const full: HandoverReport = { ...report, host: hostname(), resource: redact(report.resource), params, message: redact(report.message) };
-      // Logged and counted once, however many attempts the publishing takes.
-      if (Context.current().info.attempt === 1) {
-        const { message, ...fields } = full;
-        logger.info(fields, message);
-        metrics?.observeReport(full);
-      }
-      await publisher?.publish(`report.${full.report_type.toLowerCase()}`, full);
-      return full;
+      return send(report, Context.current().info.attempt);
+    },
+    /** The reports made since the last were sent, in order: one local activity for a step's end and the next one's start. */
+    async publishReports(reports: HandoverReport[]): Promise<HandoverReport[]> {
+      const attempt = Context.current().info.attempt;
+      const sent: HandoverReport[] = [];
+      for (const report of reports) sent.push(await send(report, attempt));
+      return sent;
     },
   };
 }

@@ -45,6 +45,8 @@ export interface HandoverActivities {
   submitEvent(input: { token: string; index: number; event: MetadataEvent }): Promise<JobRef[]>;
   /** Logs a step report (and publishes it to AMQP when configured); returns it as sent. */
   publishReport(report: HandoverReport): Promise<HandoverReport>;
+  /** Several reports at once, in order (handovers started after the `batched-reports` patch); returns them as sent. */
+  publishReports(reports: HandoverReport[]): Promise<HandoverReport[]>;
   killJob(job: JobRef): Promise<void>;
   sendEmail(notice: HandoverNotice): Promise<void>;
   sendBatchSummary(input: { to: string; summary: BatchProgress }): Promise<void>;

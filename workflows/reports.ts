@@ -2,10 +2,14 @@
  * Step transitions as structured reports, in Ensembl's report shape and wording (so their report
  * consumers, and scripts matching "successful" or "failed", keep working). Reports are queued in
  * order and sent by one loop through a local activity that logs them as JSON and publishes them to
- * AMQP; the workflow keeps what was sent, for the `reports` query.
+ * AMQP (all that are queued at once: a step's end and the next step's start share one); the workflow
+ * keeps what was sent, for the `reports` query.
  */
-import { CancellationScope, condition, log, proxyLocalActivities } from '@temporalio/workflow';
+import { CancellationScope, condition, log, patched, proxyLocalActivities } from '@temporalio/workflow';
 import { type CurrentStep, type HandoverActivities, type HandoverInput, type HandoverReport, type HandoverStatus, handoverTypes, reportTime } from '../vocabulary';
+
+/** The patch that sends the queued reports in one local activity (publishReports). */
+export const BATCHED_REPORTS = 'batched-reports';
 
 const reporting = proxyLocalActivities<HandoverActivities>({
   startToCloseTimeout: '15s',
@@ -75,15 +79,18 @@ export class Reporter {
   private async sendInOrder(): Promise<never> {
     for (;;) {
       await condition(() => this.queue.length > 0);
-      const report = this.queue[0];
+      // Everything queued goes in one local activity (a step's end and the next one's start come together).
+      // (Workers before the patch sent one report per local activity: their histories replay unchanged.)
+      const batched = patched(BATCHED_REPORTS);
+      const batch = batched ? [...this.queue] : [this.queue[0]];
       try {
-        this.sent.push(await reporting.publishReport(report));
+        this.sent.push(...(batched ? await reporting.publishReports(batch) : [await reporting.publishReport(batch[0])]));
       } catch (err) {
         // A report that cannot be published never holds up or fails the handover; it stays readable here.
-        log.warn('could not publish a report', { message: report.message, error: (err as Error).message });
-        this.sent.push(report);
+        log.warn('could not publish reports', { messages: batch.map((r) => r.message), error: (err as Error).message });
+        this.sent.push(...batch);
       }
-      this.queue.shift();
+      this.queue.splice(0, batch.length);
     }
   }
 }
