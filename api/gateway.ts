@@ -3,8 +3,8 @@
  * handover's progress and reports, list handovers from visibility, signal a cancel. Everything
  * Temporal-shaped the API does is here; the rules of a submission are in ./submission.
  */
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import type { Config } from '../common/config';
 import {
   BATCH_WORKFLOW,
@@ -49,6 +49,17 @@ export function temporalGateway(client: Client, config: Config) {
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new HandoverNotFound(id);
       throw err;
+    }
+  }
+
+  /** The progress a closed handover recorded as it ended (undefined for histories from before it did so). */
+  async function recordedEnd(token: string): Promise<HandoverProgress | undefined> {
+    try {
+      return (await handle(token).result()) as HandoverProgress;
+    } catch (err) {
+      const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
+      const recorded = cause instanceof ApplicationFailure ? cause.details?.[1] : undefined;
+      return recorded && typeof recorded === 'object' && 'token' in recorded ? (recorded as HandoverProgress) : undefined;
     }
   }
 
@@ -100,9 +111,15 @@ export function temporalGateway(client: Client, config: Config) {
       }
     },
 
-    /** A handover's progress, with its running job's own progress, and Temporal's word if it was ended by hand. */
+    /**
+     * A handover's progress, with its running job's own progress, and Temporal's word if it was ended by hand.
+     * A completed or failed handover's is its recorded end (its result, or the failure's details): read from the
+     * history, it costs no query on a worker (which would replay the whole history of a workflow no longer cached).
+     */
     async progress(token: string): Promise<HandoverProgress> {
       const description = await gateway.describeHandover(token);
+      const recorded = description.status.name === 'COMPLETED' || description.status.name === 'FAILED' ? await recordedEnd(token) : undefined;
+      if (recorded) return recorded;
       const progress: HandoverProgress = await handle(token).query(progressQuery);
       // While a job runs, its service's own progress is in the last answer of the poll activity.
       const polling = description.raw.pendingActivities?.find((a) => a.activityType?.name?.startsWith('waitFor'));

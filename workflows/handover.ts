@@ -110,7 +110,9 @@ async function superviseHandover(input: HandoverInput, progress: ProgressTracker
     progress.end(failure.kind === 'timed_out' ? 'timed out' : failure.kind === 'problems' ? 'problems' : 'failed', failure.reason);
     progress.finish(failure.kind === 'rejected' ? 'rejected' : 'failed', failure);
     await notify(input, progress, 'failed');
-    throw ApplicationFailure.nonRetryable(`${failure.step}: ${failure.reason}`, failureTypes.handoverFailed, failure);
+    // The final progress rides on the failure (details[1]), as it is the result of a completed handover: the API
+    // serves a closed handover's progress from its history, with no query (and no replay) on a worker.
+    throw ApplicationFailure.nonRetryable(`${failure.step}: ${failure.reason}`, failureTypes.handoverFailed, failure, progress.snapshot());
   }
   progress.finish('completed');
   await notify(input, progress, 'completed');
