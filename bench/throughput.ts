@@ -10,6 +10,9 @@
  *      through the API (POST /handovers) and waited for through Temporal.
  * Prints both rates, their ratio, and the shape of one handover's history (events by type) as the profile.
  */
+import { readFileSync, readdirSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
@@ -17,9 +20,59 @@ import { floorParent } from './floor-workflows';
 import { startBenchHandover, startBenchTemporal } from './support/system';
 import { TimedJobServices } from './support/timed-services';
 
-const { values } = parseArgs({ options: { handovers: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '25' } } });
+const { values } = parseArgs({ options: { handovers: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '25' }, profile: { type: 'boolean', default: false } } });
 const N = Number(values.handovers);
 const CONCURRENCY = Number(values.concurrency);
+
+/** CPU seconds used so far by this process (worker, API, job services) and by the Temporal dev server. */
+function cpuSeconds(): { bench: number; temporal: number } {
+  let temporal = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-dev')) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      temporal += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const own = process.cpuUsage();
+  return { bench: (own.user + own.system) / 1e6, temporal };
+}
+
+const cpuLine = (label: string, before: ReturnType<typeof cpuSeconds>, after: ReturnType<typeof cpuSeconds>, seconds: number) =>
+  `CPU: this process (${label}) ${(after.bench - before.bench).toFixed(1)} s, Temporal server ${(after.temporal - before.temporal).toFixed(1)} s, over ${seconds.toFixed(1)} s on ${os.cpus().length} cores`;
+
+/** With --profile: this process's CPU profile of `fn`, summed by source file (self time), the top 15 printed. */
+async function profiled<T>(fn: () => Promise<T>): Promise<T> {
+  if (!values.profile) return fn();
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = (await post('Profiler.stop')) as {
+      profile: { nodes: Array<{ id: number; callFrame: { url: string; functionName: string } }>; samples: number[]; timeDeltas: number[] };
+    };
+    const urlOf = new Map(profile.nodes.map((n) => [n.id, n.callFrame.url || `(${n.callFrame.functionName || 'native'})`]));
+    const byFile = new Map<string, number>();
+    profile.samples.forEach((id, i) => {
+      const where = urlOf
+        .get(id)!
+        .replace(/^.*node_modules\/((@[^/]+\/)?[^/]+).*$/, '$1')
+        .replace(/^.*\/work\/[^/]+\//, '');
+      byFile.set(where, (byFile.get(where) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1e6);
+    });
+    const total = [...byFile.values()].reduce((a, b) => a + b, 0);
+    console.log(`\nprofile of this process (self time by file or package, ${total.toFixed(1)} s sampled):`);
+    for (const [where, secs] of [...byFile].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${secs.toFixed(1).padStart(6)} s  ${where}`);
+    session.disconnect();
+  }
+}
 
 /** Runs `one(i)` for i < N, CONCURRENCY at a time; returns the rate per second. */
 async function rate(one: (i: number) => Promise<void>): Promise<{ perSecond: number; seconds: number }> {
@@ -47,25 +100,31 @@ async function main(): Promise<void> {
       workflowsPath: require.resolve('./floor-workflows'),
       activities: { noop: () => Promise.resolve() },
     });
+    const floorCpu = cpuSeconds();
     const floor = await worker.runUntil(rate((i) => client.workflow.execute(floorParent, { taskQueue: 'bench-floor', workflowId: `floor-${i}`, args: [`floor-${i}`] })));
     console.log(`floor: ${N} minimal workflows (parent + child + 9 no-op activities) in ${floor.seconds.toFixed(1)} s: ${floor.perSecond.toFixed(2)}/s`);
+    console.log(`  ${cpuLine('worker', floorCpu, cpuSeconds(), floor.seconds)}`);
 
     // 2. Handovers.
     const handover = await startBenchHandover(temporal, services, 'bench-throughput');
     let token = '';
     try {
-      const result = await rate(async (i) => {
-        const res = await fetch(`${handover.url}/handovers`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ src_uri: handover.source(`bos_taurus_core_110_${i}`), contact: 'bench@example.org', type: 'new_genebuild', comment: 'bench' }),
-        });
-        const answer = (await res.json()) as { token: string; error?: string };
-        if (res.status !== 201) throw new Error(`POST /handovers: ${res.status} ${answer.error}`);
-        token = answer.token;
-        await client.workflow.getHandle(answer.token).result();
-      });
+      const handoverCpu = cpuSeconds();
+      const result = await profiled(() =>
+        rate(async (i) => {
+          const res = await fetch(`${handover.url}/handovers`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ src_uri: handover.source(`bos_taurus_core_110_${i}`), contact: 'bench@example.org', type: 'new_genebuild', comment: 'bench' }),
+          });
+          const answer = (await res.json()) as { token: string; error?: string };
+          if (res.status !== 201) throw new Error(`POST /handovers: ${res.status} ${answer.error}`);
+          token = answer.token;
+          await client.workflow.getHandle(answer.token).result();
+        }),
+      );
       console.log(`handover: ${N} handovers with instant jobs in ${result.seconds.toFixed(1)} s: ${result.perSecond.toFixed(2)}/s`);
+      console.log(`  ${cpuLine('worker, API and job services', handoverCpu, cpuSeconds(), result.seconds)}`);
       console.log(`\nratio: ${(result.perSecond / floor.perSecond).toFixed(2)} of the floor (target, issue #13: at least 0.85 at N = 500)`);
 
       // The profile: what one handover's history holds.

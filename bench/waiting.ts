@@ -40,7 +40,20 @@ async function main(): Promise<void> {
   const services = new TimedJobServices(JOB_MS);
   await services.start();
   const port = await freePort();
-  const env = { ...benchEnv(temporal, services, 'bench-waiting', port), HANDOVER_WORKFLOW_BUNDLE: path.join(ROOT, 'dist/workflow-bundle.js') };
+  const metricsPort = await freePort();
+  const env = {
+    ...benchEnv(temporal, services, 'bench-waiting', port),
+    HANDOVER_WORKFLOW_BUNDLE: path.join(ROOT, 'dist/workflow-bundle.js'),
+    HANDOVER_WORKER_METRICS_PORT: String(metricsPort),
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('HANDOVER_WORKER_'))),
+  };
+  /** Where the worker's memory is, from its own process metrics: the JS heap, memory outside it held by JS objects, and the rest (native: the SDK's core, V8's code). */
+  const breakdown = async () => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const metric = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / MB;
+    const [rss, heapTotal, heapUsed, external] = ['process_resident_memory_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_external_memory_bytes'].map(metric);
+    return `RSS ${rss.toFixed(0)} MB = JS heap ${heapTotal.toFixed(0)} MB (${heapUsed.toFixed(0)} used) + external ${external.toFixed(0)} MB + native and code ${(rss - heapTotal - external).toFixed(0)} MB`;
+  };
 
   const worker = spawn(process.execPath, ['dist/js/worker/main.js'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve) => worker.stdout.on('data', (d: Buffer) => d.toString().includes('Handover worker polling') && resolve()));
@@ -49,7 +62,7 @@ async function main(): Promise<void> {
   await app.listen({ host: '127.0.0.1', port });
   const client = new Client({ connection: temporal.connection });
   try {
-    console.log(`worker at start: ${(memory(worker.pid!).rss / MB).toFixed(0)} MB`);
+    console.log(`worker at start: ${(memory(worker.pid!).rss / MB).toFixed(0)} MB (${await breakdown()})`);
     const tokens: string[] = [];
     const started = Date.now();
     let next = 0;
@@ -69,6 +82,7 @@ async function main(): Promise<void> {
       }),
     );
     console.log(`${N} handovers submitted in ${((Date.now() - started) / 1000).toFixed(1)} s; worker ${(memory(worker.pid!).rss / MB).toFixed(0)} MB`);
+    console.log(`worker memory: ${await breakdown()}`);
     // While they wait: sample for 30 s.
     const before = memory(worker.pid!);
     const samples: number[] = [];
@@ -81,6 +95,7 @@ async function main(): Promise<void> {
     console.log(
       `waiting (${waiting} jobs running): worker RSS ${(Math.max(...samples) / MB).toFixed(0)} MB at most over 30 s, peak so far ${(after.peak / MB).toFixed(0)} MB; CPU ${(((after.cpuSeconds - before.cpuSeconds) / 30) * 100).toFixed(1)} % of one core`,
     );
+    console.log(`worker memory: ${await breakdown()}`);
     const results = await Promise.allSettled(tokens.map((t) => client.workflow.getHandle(t).result()));
     const completed = results.filter((r) => r.status === 'fulfilled').length;
     const end = memory(worker.pid!);
