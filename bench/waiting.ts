@@ -17,6 +17,7 @@ import { buildApp } from '../api/app';
 import { loadConfig } from '../common/config';
 import { createSealer } from '../common/secrets';
 import { freePort } from '../tests/helpers/ports';
+import { WORKER_ENV, WORKER_NODE_FLAGS } from '../worker/process-settings';
 import { benchEnv, benchSource, startBenchTemporal } from './support/system';
 import { TimedJobServices } from './support/timed-services';
 
@@ -55,7 +56,12 @@ async function main(): Promise<void> {
     return `RSS ${rss.toFixed(0)} MB = JS heap ${heapTotal.toFixed(0)} MB (${heapUsed.toFixed(0)} used) + external ${external.toFixed(0)} MB + native and code ${(rss - heapTotal - external).toFixed(0)} MB`;
   };
 
-  const worker = spawn(process.execPath, ['dist/js/worker/main.js'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Started as `npm run worker:built` starts it.
+  const worker = spawn(process.execPath, [...WORKER_NODE_FLAGS, 'dist/js/worker/main.js'], {
+    cwd: ROOT,
+    env: { ...process.env, ...WORKER_ENV, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve) => worker.stdout.on('data', (d: Buffer) => d.toString().includes('Handover worker polling') && resolve()));
   const config = loadConfig(env);
   const app = await buildApp({ client: new Client({ connection: temporal.connection }), config, sealer: createSealer(config.HANDOVER_SECRET_KEY) });

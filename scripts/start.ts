@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { loadConfig } from '../common/config';
 import { SERVICES_NODE_FLAGS } from '../services/stack';
+import { WORKER_ENV, WORKER_NODE_FLAGS } from '../worker/process-settings';
 import { ensureDemoDatabase } from './demo-database';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
   // The job services take requests only from this run's worker: a token made for it.
   const serviceToken = process.env.HANDOVER_SERVICE_TOKEN ?? randomBytes(24).toString('hex');
   run('services', process.execPath, [...SERVICES_NODE_FLAGS, ...tsx, 'services/main.ts'], { env: { LOCAL_STACK_TOKEN: serviceToken } });
-  run('worker', process.execPath, [...tsx, 'worker/main.ts'], { env: { HANDOVER_SERVICE_TOKEN: serviceToken } });
+  run('worker', process.execPath, [...WORKER_NODE_FLAGS, ...tsx, 'worker/main.ts'], { env: { ...WORKER_ENV, HANDOVER_SERVICE_TOKEN: serviceToken } });
   run('api', process.execPath, [...tsx, 'api/main.ts']);
   console.log(`
 Handover is starting:
