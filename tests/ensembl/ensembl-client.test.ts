@@ -134,7 +134,8 @@ describe("RestClient against the local stack's job services", () => {
     const target = `${dir}/staging/big_core_110_2.sqlite`;
     const killed = await ensemblClient<{ job_id: number }>(python, 'job-submit-kill', {
       service: service('copy'),
-      payload: { source_db_uri: `sqlite:///${src}`, target_db_uri: `sqlite:///${target}` },
+      // Chosen tables: copied one by one, long enough for the kill to land (a whole database is a copy of the file, over at once).
+      payload: { source_db_uri: `sqlite:///${src}`, target_db_uri: `sqlite:///${target}`, skip_tables: ['meta'] },
     });
     expect(killed).toMatchObject({ code: 0, result: { status: 'running', killed: true } });
     const failures = await ensemblClient(python, 'job-failures', { service: service('copy'), job_id: killed.result!.job_id });

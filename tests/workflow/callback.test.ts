@@ -11,7 +11,7 @@ import { callbackUrl } from '../../common/callbacks';
 import { type LocalStack, startLocalStack } from '../../services/stack';
 import type { ServiceName } from '../../vocabulary';
 import { type Harness, spec, startHarness, serviceUrlsEnv } from '../helpers/harness';
-import { manyTables } from '../helpers/databases';
+import { MB, bigSqliteTable } from '../helpers/stack-process';
 import { freePort } from '../helpers/ports';
 import { waitFor } from '../helpers/wait';
 
@@ -111,9 +111,9 @@ describe('through the local stack, whose services call back', () => {
   });
 
   test('a real handover completes on callbacks alone: each job still running at its first poll, each step on within moments of its end', async () => {
-    // 1,500 tables: the checks and the copy take seconds, so the first poll of each finds it running.
+    // 1.2 GB: the checks and the copy (a copy of the file) take a second or more, so the first poll of each finds it running.
     const file = `${real.dir}/bos_taurus_variation_110_13.sqlite`;
-    manyTables(file, 1500, 200);
+    bigSqliteTable(file, 1200 * MB);
     const started = Date.now();
     const { json } = await real.submit(spec(`sqlite:///${file}`));
     const done = await real.waitForStatus(json.token, 'completed', 120_000);
