@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { floorParent } from './floor-workflows';
-import { startBenchHandover, startBenchTemporal } from './support/system';
+import { cpuSecondsOf, startBenchHandover, startBenchTemporal } from './support/system';
 import { TimedJobServices } from './support/timed-services';
 
 const { values } = parseArgs({ options: { handovers: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '25' }, profile: { type: 'boolean', default: false } } });
@@ -29,10 +29,7 @@ function cpuSeconds(): { bench: number; temporal: number } {
   let temporal = 0;
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-dev')) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      temporal += (Number(fields[11]) + Number(fields[12])) / 100;
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-dev')) temporal += cpuSecondsOf(pid);
     } catch {
       // the process ended meanwhile
     }

@@ -18,7 +18,7 @@ import { loadConfig } from '../common/config';
 import { createSealer } from '../common/secrets';
 import { freePort } from '../tests/helpers/ports';
 import { WORKER_ENV, WORKER_NODE_FLAGS } from '../worker/process-settings';
-import { benchEnv, benchSource, startBenchTemporal } from './support/system';
+import { benchEnv, benchSource, cpuSecondsOf, startBenchTemporal } from './support/system';
 import { TimedJobServices } from './support/timed-services';
 
 const { values } = parseArgs({ options: { handovers: { type: 'string', default: '1000' }, 'job-ms': { type: 'string', default: '120000' } } });
@@ -30,9 +30,7 @@ const MB = 1024 * 1024;
 function memory(pid: number): { rss: number; peak: number; cpuSeconds: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)![1]) * 1024;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime
-  return { rss: kb('VmRSS'), peak: kb('VmHWM'), cpuSeconds: ticks / 100 };
+  return { rss: kb('VmRSS'), peak: kb('VmHWM'), cpuSeconds: cpuSecondsOf(pid) };
 }
 
 async function main(): Promise<void> {

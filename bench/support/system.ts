@@ -2,16 +2,16 @@
  * The real system for benchmarks: a fresh Temporal dev server with the workflow bundle built once, and on it
  * Handover (one worker and the API on a real port) configured per run, against benchmark job services.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import { buildApp } from '../../api/app';
 import { loadConfig } from '../../common/config';
 import { createSealer } from '../../common/secrets';
 import { WORKFLOWS_PATH, createHandoverWorker } from '../../worker/worker';
+import { metaOnlySqlite } from '../../tests/helpers/databases';
 import { freePort } from '../../tests/helpers/ports';
 import { startTemporalServer } from '../../tests/helpers/temporal-server';
 import type { TimedJobServices } from './timed-services';
@@ -78,12 +78,14 @@ export function benchEnv(temporal: BenchTemporal, services: TimedJobServices, ta
 
 /** A SQLite source database `name` in `dir`: a meta table, as the source check wants. Returns its URI. */
 export function benchSource(dir: string, name: string): string {
-  const file = path.join(dir, `${name}.sqlite`);
-  const db = new DatabaseSync(file);
-  db.exec(`CREATE TABLE IF NOT EXISTS meta (meta_id INTEGER PRIMARY KEY, species_id INT, meta_key TEXT, meta_value TEXT);
-           INSERT INTO meta (species_id, meta_key, meta_value) VALUES (NULL, 'schema_version', '110'), (1, 'species.production_name', 'homo_sapiens');`);
-  db.close();
-  return `sqlite:///${file}`;
+  return metaOnlySqlite(path.join(dir, `${name}.sqlite`));
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+export function cpuSecondsOf(pid: number | string): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
 }
 
 /** Handover (a worker and the API on a free port) on its own task queue, with `env` over the benchmark defaults. */

@@ -101,23 +101,11 @@ async function countRows(db: DbLocation, tables: string[], signal?: AbortSignal)
 
 /** Row counts per table, equal on both sides, or the copy fails. */
 async function verify(source: DbLocation, copy: DbLocation, tables: string[], signal?: AbortSignal): Promise<Record<string, number>> {
-  // With the job's signal: a kill stops a count on a big MariaDB table on the server (database.ts).
-  const src = await openDatabase(source, { signal });
-  const tgt = await openDatabase(copy, { signal }).catch(async (err: unknown) => {
-    await src.close();
-    throw err;
-  });
-  try {
-    const counts: Record<string, number> = {};
-    for (const table of tables) {
-      const [a, b] = [await src.count(table), await tgt.count(table)];
-      if (a !== b) throw new Error(`copy verification failed: ${table} has ${a} rows in the source and ${b} in the target`);
-      counts[table] = a;
-    }
-    return counts;
-  } finally {
-    await Promise.all([src.close(), tgt.close()]);
+  const [a, b] = [await countRows(source, tables, signal), await countRows(copy, tables, signal)];
+  for (const table of tables) {
+    if (a[table] !== b[table]) throw new Error(`copy verification failed: ${table} has ${a[table]} rows in the source and ${b[table]} in the target`);
   }
+  return a;
 }
 
 // ---------------------------------------------------------------- SQLite

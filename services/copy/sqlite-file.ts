@@ -26,8 +26,10 @@ export async function copyWholeFile(
   tables: string[],
   signal?: AbortSignal,
 ): Promise<{ how: 'file copy' | 'online backup'; counts?: Record<string, number> }> {
-  const fd = openSync(sourceFile, constants.O_RDONLY);
+  // Non-blocking: a FIFO named as the source must not hold the event loop waiting for a writer; only a file is copied.
+  const fd = openSync(sourceFile, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
+    if (!fstatSync(fd).isFile()) throw new Error(`the source ${sourceFile} is not a file`);
     const source = new DatabaseSync(sourceFile, { readOnly: true });
     try {
       source.exec('BEGIN');

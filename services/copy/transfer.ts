@@ -215,8 +215,11 @@ function hardClose(conn: Conn): void {
   conn.destroy();
 }
 
-/** A server's message without the values it may quote ('...' parts hold data: a duplicate key, a bad value). */
-const withoutValues = (message: string) => message.replace(/'(?:[^'\\]|\\.)*'/g, "'…'").slice(0, 300);
+/**
+ * A server's message without the values it may quote ('...' parts hold data: a duplicate key, a bad value): all
+ * from the first quote to the last, as a value may hold quotes of its own, which the server does not escape.
+ */
+const withoutValues = (message: string) => message.replace(/'.*'/s, "'…'").slice(0, 300);
 
 export interface Work {
   table: TablePlan;

@@ -1,5 +1,14 @@
 import { DatabaseSync } from 'node:sqlite';
 
+/** A SQLite source at `file` holding only a meta table, as the source check wants (made or topped up). Returns its URI. */
+export function metaOnlySqlite(file: string): string {
+  const db = new DatabaseSync(file);
+  db.exec(`CREATE TABLE IF NOT EXISTS meta (meta_id INTEGER PRIMARY KEY, species_id INT, meta_key TEXT, meta_value TEXT);
+           INSERT INTO meta (species_id, meta_key, meta_value) VALUES (NULL, 'schema_version', '110'), (1, 'species.production_name', 'homo_sapiens');`);
+  db.close();
+  return `sqlite:///${file}`;
+}
+
 /** A SQLite database of many tables: a copy of it takes long enough to be killed half-way. */
 export function manyTables(file: string, tables = 300, rows = 3000): void {
   const db = new DatabaseSync(file);

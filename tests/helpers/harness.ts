@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { metaOnlySqlite } from './databases';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import mysql from 'mysql2/promise';
@@ -125,12 +125,7 @@ export async function startHarness(overrides: Record<string, string> = {}, opts:
       worker = undefined;
     },
     sqliteSource(name) {
-      const file = path.join(dir, `${name}.sqlite`);
-      const db = new DatabaseSync(file);
-      db.exec(`CREATE TABLE IF NOT EXISTS meta (meta_id INTEGER PRIMARY KEY, species_id INT, meta_key TEXT, meta_value TEXT);
-               INSERT INTO meta (species_id, meta_key, meta_value) VALUES (NULL, 'schema_version', '110'), (1, 'species.production_name', 'homo_sapiens');`);
-      db.close();
-      return `sqlite:///${file}`;
+      return metaOnlySqlite(path.join(dir, `${name}.sqlite`));
     },
     async submit(body) {
       const res = await app.inject({ method: 'POST', url: '/handovers', payload: body });
