@@ -138,10 +138,11 @@ async function refresh() {
   showFailure(h);
   showFacts(h);
   showTimeline(h);
-  await showReports();
+  // The forms follow the status shown, at once (not after the reports have been fetched).
   byId('cancel-form').hidden = h.status !== 'running';
   byId('restart-form').hidden = h.status !== 'failed' && h.status !== 'cancelled';
   if (h.status !== 'running') clearInterval(timer);
+  await showReports();
 }
 
 async function cancel() {
