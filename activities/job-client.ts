@@ -140,7 +140,12 @@ export class JobServiceClient {
   private async request<T>(method: string, path: string, opts: { body?: object; headers?: Record<string, string>; allow404?: boolean } = {}): Promise<T> {
     const url = `${this.base}${path}`;
     const cancelled = activityCancellation();
+    // A timer cleared as soon as the answer is read, not AbortSignal.timeout(): that one's timer lives on for the
+    // whole timeout and holds the finished activity's context with it (thousands of polls kept alive at once).
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new DOMException(`no answer within ${this.opts.requestTimeoutMs ?? 30_000} ms`, 'TimeoutError')), this.opts.requestTimeoutMs ?? 30_000);
     let res: Response;
+    let text: string;
     try {
       res = await this.fetchImpl(url, {
         method,
@@ -153,15 +158,17 @@ export class JobServiceClient {
         body: opts.body ? JSON.stringify(opts.body) : undefined,
         // A request stops at its timeout, or when the activity is cancelled: a worker told to stop (SIGTERM) hands
         // the attempt back once its shutdown grace is over instead of waiting for a slow service.
-        signal: cancelled ? AbortSignal.any([AbortSignal.timeout(this.opts.requestTimeoutMs ?? 30_000), cancelled]) : AbortSignal.timeout(this.opts.requestTimeoutMs ?? 30_000),
+        signal: cancelled ? AbortSignal.any([timeout.signal, cancelled]) : timeout.signal,
       });
+      text = await res.text();
     } catch (err) {
       if (cancelled?.aborted) throw cancelled.reason;
       this.countError((err as Error).name === 'TimeoutError' ? 'timeout' : 'unreachable');
       // Down or unreachable: retryable, the step's deadline bounds how long.
       throw new Error(`${this.opts.name} service unreachable at ${this.base}: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
     }
-    const text = await res.text();
     if (res.status === 404 && opts.allow404) return undefined as T;
     if (res.status >= 500 || res.status === 429 || res.status === 408) {
       this.countError('server_error');

@@ -21,7 +21,9 @@ import { WORKER_ENV, WORKER_NODE_FLAGS } from '../worker/process-settings';
 import { benchEnv, benchSource, cpuSecondsOf, startBenchTemporal } from './support/system';
 import { TimedJobServices } from './support/timed-services';
 
-const { values } = parseArgs({ options: { handovers: { type: 'string', default: '1000' }, 'job-ms': { type: 'string', default: '120000' } } });
+const { values } = parseArgs({
+  options: { handovers: { type: 'string', default: '1000' }, 'job-ms': { type: 'string', default: '120000' }, 'heap-snapshot': { type: 'boolean', default: false } },
+});
 const N = Number(values.handovers);
 const JOB_MS = Number(values['job-ms']);
 const ROOT = path.resolve(__dirname, '..');
@@ -55,7 +57,9 @@ async function main(): Promise<void> {
   };
 
   // Started as `npm run worker:built` starts it.
-  const worker = spawn(process.execPath, [...WORKER_NODE_FLAGS, 'dist/js/worker/main.js'], {
+  // --heap-snapshot: the worker writes a heap snapshot of its main thread (to the current folder) once all are submitted.
+  const profiling = values['heap-snapshot'] ? ['--heapsnapshot-signal=SIGUSR2'] : [];
+  const worker = spawn(process.execPath, [...WORKER_NODE_FLAGS, ...profiling, 'dist/js/worker/main.js'], {
     cwd: ROOT,
     env: { ...process.env, ...WORKER_ENV, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -87,6 +91,10 @@ async function main(): Promise<void> {
     );
     console.log(`${N} handovers submitted in ${((Date.now() - started) / 1000).toFixed(1)} s; worker ${(memory(worker.pid!).rss / MB).toFixed(0)} MB`);
     console.log(`worker memory: ${await breakdown()}`);
+    if (values['heap-snapshot']) {
+      worker.kill('SIGUSR2');
+      console.log(`heap snapshot requested: Heap.*.${worker.pid}.*.heapsnapshot in ${ROOT}`);
+    }
     // While they wait: sample for 30 s.
     const before = memory(worker.pid!);
     const samples: number[] = [];
