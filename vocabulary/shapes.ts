@@ -56,7 +56,15 @@ export interface HandoverInput {
   sealed: { src_uri?: string; tgt_uri?: string };
   timings: HandoverTimings;
   submittedAt: string;
+  /** The flow it was started for (HANDOVER_FLOW); absent in handovers started before flows were numbered. */
+  flow?: number;
 }
+
+/**
+ * The flow the API starts handovers for. From flow 2 on, what earlier patches added is simply on: no patch
+ * marker, no TemporalChangeVersion upsert, no repeat of the initial step (workflows/flow.ts).
+ */
+export const HANDOVER_FLOW = 2;
 
 export interface LockInput {
   lockKey: string;

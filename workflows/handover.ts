@@ -4,8 +4,9 @@
  * is the handover's token. Deterministic: every side effect is an activity; the step machinery
  * (deadlines, submit and poll, failure descriptions) is in ./steps.
  */
-import { ApplicationFailure, CancellationScope, getExternalWorkflowHandle, isCancellation, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, getExternalWorkflowHandle, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import { type DbRef, type HandoverInput, type HandoverProgress, cancelHandoverSignal, cancelSignal, failureTypes, handoverTypes, progressQuery, reportsQuery } from '../vocabulary';
+import { patchedBeforeFlow2 } from './flow';
 import { ProgressTracker } from './progress';
 import { KILL_ON_FAILURE, checksFoundProblems, describeFailure, jobEnded, killRunningJobs, mail, quick, stepFailure, stepRunner } from './steps';
 
@@ -106,7 +107,7 @@ async function superviseHandover(input: HandoverInput, progress: ProgressTracker
     // A job the step did not see end (past its deadline, or the step failed around it: a poll refused, a
     // later event refused) is stopped before the lock is released, not left writing to staging.
     // (Workers before the patch killed only on a deadline: their histories replay unchanged.)
-    if (failure.kind === 'timed_out' || (!jobEnded(err) && progress.runningJobs().length > 0 && patched(KILL_ON_FAILURE))) await killRunningJobs(progress);
+    if (failure.kind === 'timed_out' || (!jobEnded(err) && progress.runningJobs().length > 0 && patchedBeforeFlow2(input, KILL_ON_FAILURE))) await killRunningJobs(progress);
     progress.end(failure.kind === 'timed_out' ? 'timed out' : failure.kind === 'problems' ? 'problems' : 'failed', failure.reason);
     progress.finish(failure.kind === 'rejected' ? 'rejected' : 'failed', failure);
     await notify(input, progress, 'failed');

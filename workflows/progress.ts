@@ -2,7 +2,7 @@
  * The handover's recorded state: what the `progress` query answers, kept in step with the search
  * attributes the Web UI filters on. Deterministic: times come from the workflow clock.
  */
-import { patched, upsertSearchAttributes } from '@temporalio/workflow';
+import { upsertSearchAttributes } from '@temporalio/workflow';
 import {
   type CancelRequest,
   type CurrentStep,
@@ -22,6 +22,7 @@ import {
   handoverTypes,
   searchAttributes,
 } from '../vocabulary';
+import { leanFlow, patchedBeforeFlow2 } from './flow';
 import { Reporter } from './reports';
 
 const now = () => new Date().toISOString();
@@ -39,13 +40,14 @@ export class ProgressTracker {
   readonly reports: Reporter;
 
   constructor(private readonly input: HandoverInput) {
-    this.reports = new Reporter(input, patched('step-reports'));
+    this.reports = new Reporter(input, patchedBeforeFlow2(input, 'step-reports'));
   }
 
   begin(step: Step): void {
     this.step = step;
     this.timeline.push({ step, started_at: now(), jobs: [] });
-    upsertSearchAttributes([{ key: searchAttributes.step, value: step }]);
+    // A handover starts with HandoverStep = checking (initialSearchAttributes): flow 2 does not write it again.
+    if (!(step === 'checking' && leanFlow(this.input))) upsertSearchAttributes([{ key: searchAttributes.step, value: step }]);
     this.report('INFO', beginMessage(step));
   }
 

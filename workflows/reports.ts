@@ -5,7 +5,8 @@
  * AMQP (all that are queued at once: a step's end and the next step's start share one); the workflow
  * keeps what was sent, for the `reports` query.
  */
-import { CancellationScope, condition, log, patched, proxyLocalActivities } from '@temporalio/workflow';
+import { CancellationScope, condition, log, proxyLocalActivities } from '@temporalio/workflow';
+import { patchedBeforeFlow2 } from './flow';
 import { type CurrentStep, type HandoverActivities, type HandoverInput, type HandoverReport, type HandoverStatus, handoverTypes, reportTime } from '../vocabulary';
 
 /** The patch that sends the queued reports in one local activity (publishReports). */
@@ -81,7 +82,7 @@ export class Reporter {
       await condition(() => this.queue.length > 0);
       // Everything queued goes in one local activity (a step's end and the next one's start come together).
       // (Workers before the patch sent one report per local activity: their histories replay unchanged.)
-      const batched = patched(BATCHED_REPORTS);
+      const batched = patchedBeforeFlow2(this.input, BATCHED_REPORTS);
       const batch = batched ? [...this.queue] : [this.queue[0]];
       try {
         this.sent.push(...(batched ? await reporting.publishReports(batch) : [await reporting.publishReport(batch[0])]));

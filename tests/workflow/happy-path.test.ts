@@ -51,4 +51,15 @@ test('a handover goes through every step, records its timeline and emails the su
   expect(list.json().handovers).toEqual([
     expect.objectContaining({ token, database: 'homo_sapiens_core_110_38', contact: 'curator@example.org', type: 'core', status: 'completed', step: 'done' }),
   ]);
+
+  // The history is lean (flow 2, workflows/flow.ts): no patch markers and no TemporalChangeVersion upserts; the step
+  // attribute written once per step after the first (it starts as checking), then status and step at the end.
+  const { events } = await h.client.workflow.getHandle(token).fetchHistory();
+  expect(events!.length).toBeLessThan(80);
+  const markers = events!.filter((e) => e.markerRecordedEventAttributes).map((e) => e.markerRecordedEventAttributes!.markerName);
+  expect(markers.filter((m) => m !== 'core_local_activity')).toEqual([]);
+  const upserts = events!
+    .filter((e) => e.upsertWorkflowSearchAttributesEventAttributes)
+    .map((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes!.indexedFields!).sort().join('+'));
+  expect(upserts).toEqual(['HandoverStep', 'HandoverStep', 'HandoverStep', 'HandoverStep', 'HandoverStatus+HandoverStep']);
 });
