@@ -62,7 +62,7 @@ export interface HandoverInput {
 
 /**
  * The flow the API starts handovers for. From flow 2 on, what earlier patches added is simply on: no patch
- * marker, no TemporalChangeVersion upsert, no repeat of the initial step (workflows/flow.ts).
+ * marker, no TemporalChangeVersion upsert (workflows/flow.ts).
  */
 export const HANDOVER_FLOW = 2;
 

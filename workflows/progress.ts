@@ -22,7 +22,7 @@ import {
   handoverTypes,
   searchAttributes,
 } from '../vocabulary';
-import { leanFlow, patchedBeforeFlow2 } from './flow';
+import { patchedBeforeFlow2 } from './flow';
 import { Reporter } from './reports';
 
 const now = () => new Date().toISOString();
@@ -46,8 +46,7 @@ export class ProgressTracker {
   begin(step: Step): void {
     this.step = step;
     this.timeline.push({ step, started_at: now(), jobs: [] });
-    // A handover starts with HandoverStep = checking (initialSearchAttributes): flow 2 does not write it again.
-    if (!(step === 'checking' && leanFlow(this.input))) upsertSearchAttributes([{ key: searchAttributes.step, value: step }]);
+    upsertSearchAttributes([{ key: searchAttributes.step, value: step }]);
     this.report('INFO', beginMessage(step));
   }
 

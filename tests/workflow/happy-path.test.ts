@@ -53,7 +53,7 @@ test('a handover goes through every step, records its timeline and emails the su
   ]);
 
   // The history is lean (flow 2, workflows/flow.ts): no patch markers and no TemporalChangeVersion upserts; the step
-  // attribute written once per step after the first (it starts as checking), then status and step at the end.
+  // attribute written once per step, then status and step at the end.
   const { events } = await h.client.workflow.getHandle(token).fetchHistory();
   expect(events!.length).toBeLessThan(80);
   const markers = events!.filter((e) => e.markerRecordedEventAttributes).map((e) => e.markerRecordedEventAttributes!.markerName);
@@ -61,5 +61,5 @@ test('a handover goes through every step, records its timeline and emails the su
   const upserts = events!
     .filter((e) => e.upsertWorkflowSearchAttributesEventAttributes)
     .map((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes!.indexedFields!).sort().join('+'));
-  expect(upserts).toEqual(['HandoverStep', 'HandoverStep', 'HandoverStep', 'HandoverStep', 'HandoverStatus+HandoverStep']);
+  expect(upserts).toEqual(['HandoverStep', 'HandoverStep', 'HandoverStep', 'HandoverStep', 'HandoverStep', 'HandoverStatus+HandoverStep']);
 });
