@@ -1,7 +1,7 @@
 /**
  * Benchmark: many handovers waiting on long jobs at once (issue #13, "Small and steady").
  *
- *   npm run build && npm run bench:waiting -- [--handovers 1000] [--job-ms 120000]
+ *   npm run build && npm run bench:waiting -- [--handovers 1000] [--job-ms 120000] [--settled-after-s 0] [--node-flags='--flag …'] [--heap-snapshot]
  *
  * The compiled worker runs as its own process (node dist/js/worker/main.js, workflows from the prebuilt
  * bundle) beside a fresh Temporal dev server, the API and job services whose jobs take --job-ms. All handovers
@@ -22,7 +22,13 @@ import { benchEnv, benchSource, cpuSecondsOf, startBenchTemporal } from './suppo
 import { TimedJobServices } from './support/timed-services';
 
 const { values } = parseArgs({
-  options: { handovers: { type: 'string', default: '1000' }, 'job-ms': { type: 'string', default: '120000' }, 'heap-snapshot': { type: 'boolean', default: false } },
+  options: {
+    handovers: { type: 'string', default: '1000' },
+    'job-ms': { type: 'string', default: '120000' },
+    'heap-snapshot': { type: 'boolean', default: false },
+    'settled-after-s': { type: 'string', default: '0' },
+    'node-flags': { type: 'string', default: '' },
+  },
 });
 const N = Number(values.handovers);
 const JOB_MS = Number(values['job-ms']);
@@ -59,7 +65,9 @@ async function main(): Promise<void> {
   // Started as `npm run worker:built` starts it.
   // --heap-snapshot: the worker writes a heap snapshot of its main thread (to the current folder) once all are submitted.
   const profiling = values['heap-snapshot'] ? ['--heapsnapshot-signal=SIGUSR2'] : [];
-  const worker = spawn(process.execPath, [...WORKER_NODE_FLAGS, ...profiling, 'dist/js/worker/main.js'], {
+  // --node-flags: more flags for the worker's node, after the usual ones (to compare settings: the last of a flag wins).
+  const extra = values['node-flags'].split(' ').filter(Boolean);
+  const worker = spawn(process.execPath, [...WORKER_NODE_FLAGS, ...extra, ...profiling, 'dist/js/worker/main.js'], {
     cwd: ROOT,
     env: { ...process.env, ...WORKER_ENV, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -95,19 +103,29 @@ async function main(): Promise<void> {
       worker.kill('SIGUSR2');
       console.log(`heap snapshot requested: Heap.*.${worker.pid}.*.heapsnapshot in ${ROOT}`);
     }
-    // While they wait: sample for 30 s.
-    const before = memory(worker.pid!);
-    const samples: number[] = [];
-    for (let s = 0; s < 30; s++) {
-      await new Promise((r) => setTimeout(r, 1000));
-      samples.push(memory(worker.pid!).rss);
+    // While they wait: 30 s sampled at once (every job in its first minute of polls, 1 s apart and backing off),
+    // and with --settled-after-s again once the polls have backed off (jobs of --job-ms long enough to still run).
+    const sample = async (label: string) => {
+      const before = memory(worker.pid!);
+      const samples: number[] = [];
+      for (let s = 0; s < 30; s++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        samples.push(memory(worker.pid!).rss);
+      }
+      const after = memory(worker.pid!);
+      const waiting = services.jobs.filter((j) => Date.now() < j.endsAt).length;
+      console.log(
+        `${label} (${waiting} jobs running): worker RSS ${(Math.max(...samples) / MB).toFixed(0)} MB at most over 30 s, peak so far ${(after.peak / MB).toFixed(0)} MB; CPU ${(((after.cpuSeconds - before.cpuSeconds) / 30) * 100).toFixed(1)} % of one core`,
+      );
+      console.log(`worker memory: ${await breakdown()}`);
+    };
+    const submitted = Date.now();
+    await sample('waiting, first minute of polls');
+    const settleMs = Number(values['settled-after-s']) * 1000;
+    if (settleMs > 0) {
+      await new Promise((r) => setTimeout(r, Math.max(0, submitted + settleMs - Date.now())));
+      await sample(`waiting, ${values['settled-after-s']} s after the last submission`);
     }
-    const after = memory(worker.pid!);
-    const waiting = services.jobs.filter((j) => Date.now() < j.endsAt).length;
-    console.log(
-      `waiting (${waiting} jobs running): worker RSS ${(Math.max(...samples) / MB).toFixed(0)} MB at most over 30 s, peak so far ${(after.peak / MB).toFixed(0)} MB; CPU ${(((after.cpuSeconds - before.cpuSeconds) / 30) * 100).toFixed(1)} % of one core`,
-    );
-    console.log(`worker memory: ${await breakdown()}`);
     const results = await Promise.allSettled(tokens.map((t) => client.workflow.getHandle(t).result()));
     const completed = results.filter((r) => r.status === 'fulfilled').length;
     const end = memory(worker.pid!);

@@ -2,7 +2,7 @@
  * The real system for benchmarks: a fresh Temporal dev server with the workflow bundle built once, and on it
  * Handover (one worker and the API on a real port) configured per run, against benchmark job services.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -86,6 +86,19 @@ export function cpuSecondsOf(pid: number | string): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
+}
+
+/** CPU seconds used so far by the Temporal dev server (every `start-dev` process). */
+export function temporalCpuSeconds(): number {
+  let seconds = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-dev')) seconds += cpuSecondsOf(pid);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return seconds;
 }
 
 /** Handover (a worker and the API on a free port) on its own task queue, with `env` over the benchmark defaults. */
