@@ -11,7 +11,7 @@ import { databaseKey, deriveTargetUri, parseDbUri, withoutPassword } from '../co
 import type { Sealer } from '../common/secrets';
 import type { HandoverSpec } from '../common/spec';
 import { TargetRefused, confineTarget } from '../common/staging';
-import { HANDOVER_FLOW, type HandoverInput, type HandoverProgress, RESTARTABLE_STEPS, type Refusal, type RestartableStep, lockWorkflowId } from '../vocabulary';
+import { type HandoverInput, type HandoverProgress, RESTARTABLE_STEPS, type Refusal, type RestartableStep, lockWorkflowId } from '../vocabulary';
 import { type Caller, hasRole } from './caller';
 import { HandoverForbidden, HandoverNotRestartable, InvalidRequest } from './errors';
 
@@ -75,7 +75,7 @@ export function submissionRules(config: Config, sealer: Sealer) {
         databaseType: admission.name.type,
         sealed: { src_uri: seal(spec.src_uri, recorded.src_uri), tgt_uri: seal(targetUri, recorded.tgt_uri) },
         release: rules.release,
-        flow: HANDOVER_FLOW,
+        flow: config.HANDOVER_FLOW,
       };
       return { input, lockId: lockWorkflowId(databaseKey(targetUri)) };
     },
@@ -120,7 +120,7 @@ export function submissionRules(config: Config, sealer: Sealer) {
         timings: timingsFrom(config),
         submittedAt: new Date().toISOString(),
         // Restarted under today's flow, whatever the original's.
-        flow: HANDOVER_FLOW,
+        flow: config.HANDOVER_FLOW,
       };
       return { input, lockId: lockWorkflowId(databaseKey(targetUri)) };
     },

@@ -12,6 +12,7 @@ import type { HandoverTimings } from '../vocabulary';
 import type { AdmissionRules } from './admission';
 import { parseDbUri } from './db-uri';
 import { DEFAULT_UPDATE_TYPES } from '../vocabulary/names';
+import { HANDOVER_FLOW } from '../vocabulary/shapes';
 
 /** Where the local, git-ignored state lives (staging databases, mail, the dev secret key). */
 /** The repository: the nearest folder up from here with a package.json (from the sources, or compiled under dist/). */
@@ -133,6 +134,12 @@ const schema = z.object({
    * its short history (under 80 events) when it wakes: a small cache keeps a worker's memory flat however many wait.
    */
   HANDOVER_WORKER_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(100),
+  /**
+   * The flow the API starts handovers for (workflows/flow.ts): the newest by default. During a rolling upgrade
+   * from workers that know no flows, set 1 on the API until every worker runs this release: a flow-2 history
+   * does not replay on an older worker.
+   */
+  HANDOVER_FLOW: z.coerce.number().int().min(1).max(HANDOVER_FLOW, `must be at most ${HANDOVER_FLOW}, the newest flow this release knows`).default(HANDOVER_FLOW),
   /** On SIGTERM, how long running activities may finish before they are cancelled and handed back to another worker. */
   HANDOVER_WORKER_SHUTDOWN_GRACE: duration.default('10s'),
   HOST: z.string().default('127.0.0.1'),

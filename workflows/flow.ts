@@ -3,7 +3,15 @@
  * (HANDOVER_FLOW in its input); histories from before have none and replay as they were recorded.
  */
 import { patched, workflowInfo } from '@temporalio/workflow';
-import type { HandoverInput } from '../vocabulary';
+import { HANDOVER_FLOW, type HandoverInput } from '../vocabulary';
+
+/**
+ * A handover of a flow newer than this worker knows (an API upgraded before its workers) must not run under
+ * older rules: a plain Error fails the workflow task, which Temporal retries (on an upgraded worker, once there is one).
+ */
+export function assertKnownFlow(input: HandoverInput): void {
+  if ((input.flow ?? 1) > HANDOVER_FLOW) throw new Error(`handover ${input.token} is of flow ${input.flow}, newer than this worker's ${HANDOVER_FLOW}: upgrade the worker`);
+}
 
 /**
  * Whether a behaviour patched in before flow 2 is on. A patch costs its history a marker and an upsert of

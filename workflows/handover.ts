@@ -6,7 +6,7 @@
  */
 import { ApplicationFailure, CancellationScope, getExternalWorkflowHandle, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import { type DbRef, type HandoverInput, type HandoverProgress, cancelHandoverSignal, cancelSignal, failureTypes, handoverTypes, progressQuery, reportsQuery } from '../vocabulary';
-import { patchedBeforeFlow2 } from './flow';
+import { assertKnownFlow, patchedBeforeFlow2 } from './flow';
 import { ProgressTracker } from './progress';
 import { KILL_ON_FAILURE, checksFoundProblems, describeFailure, jobEnded, killRunningJobs, mail, quick, stepFailure, stepRunner } from './steps';
 
@@ -63,6 +63,7 @@ async function handOver(input: HandoverInput, progress: ProgressTracker): Promis
 }
 
 export async function handoverWorkflow(input: HandoverInput): Promise<HandoverProgress> {
+  assertKnownFlow(input);
   const progress = new ProgressTracker(input);
   setHandler(progressQuery, () => progress.snapshot());
   setHandler(reportsQuery, () => progress.reports.all());

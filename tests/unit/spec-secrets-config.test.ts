@@ -3,7 +3,7 @@ import { createSealer } from '../../common/secrets';
 import { connectionSecurity } from '../../common/temporal';
 import { callbackUrl, validCallback, withoutSignature } from '../../common/callbacks';
 import { fieldIssues, handoverSpecSchema } from '../../common/spec';
-import { searchAttributes } from '../../vocabulary';
+import { HANDOVER_FLOW, searchAttributes } from '../../vocabulary';
 import { registeredSearchAttributes } from '../helpers/search-attributes';
 
 test('spec: one issue per field, unknown fields named', () => {
@@ -26,6 +26,14 @@ test('spec: type is the kind of update, case-insensitive, from the configured li
   expect(handoverSpecSchema(['rebuild']).parse({ ...base, type: 'REBUILD' }).type).toBe('rebuild');
   // A huge value is refused before anything else looks at it, with the same message.
   expect(fieldIssues(handoverSpecSchema().safeParse({ ...base, type: 'x'.repeat(100_000) }).error!.issues)[0].field).toBe('type');
+});
+
+test('config: HANDOVER_FLOW is the newest flow unless set lower (a rolling upgrade), never newer', () => {
+  const key = { HANDOVER_SECRET_KEY: 'x'.repeat(16) };
+  expect(loadConfig(key).HANDOVER_FLOW).toBe(HANDOVER_FLOW);
+  expect(loadConfig({ ...key, HANDOVER_FLOW: '1' }).HANDOVER_FLOW).toBe(1);
+  expect(() => loadConfig({ ...key, HANDOVER_FLOW: String(HANDOVER_FLOW + 1) })).toThrow(`HANDOVER_FLOW: must be at most ${HANDOVER_FLOW}`);
+  expect(() => loadConfig({ ...key, HANDOVER_FLOW: '0' })).toThrow('HANDOVER_FLOW');
 });
 
 test('config: HANDOVER_UPDATE_TYPES is a list of words, lower-cased', () => {

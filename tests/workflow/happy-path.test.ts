@@ -1,5 +1,9 @@
 /** A handover through the API on the real Temporal server, every step to the end. */
+import { randomUUID } from 'node:crypto';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { HANDOVER_FLOW, type HandoverInput } from '../../vocabulary';
 import { type Harness, spec, startHarness } from '../helpers/harness';
+import { waitFor } from '../helpers/wait';
 
 let h: Harness;
 beforeAll(async () => {
@@ -62,4 +66,27 @@ test('a handover goes through every step, records its timeline and emails the su
     .filter((e) => e.upsertWorkflowSearchAttributesEventAttributes)
     .map((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes!.indexedFields!).sort().join('+'));
   expect(upserts).toEqual(['HandoverStep', 'HandoverStep', 'HandoverStep', 'HandoverStep', 'HandoverStep', 'HandoverStatus+HandoverStep']);
+});
+
+test('a handover of a flow newer than the worker knows is not run under older rules', async () => {
+  const submitted = await h.submit(spec(h.sqliteSource('mus_musculus_core_110_39')));
+  const first = await h.client.workflow.getHandle(submitted.json.token).fetchHistory();
+  const recorded = defaultPayloadConverter.fromPayload<HandoverInput>(first.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0]);
+  expect(recorded.flow).toBe(HANDOVER_FLOW);
+  await h.waitForStatus(submitted.json.token, 'completed');
+
+  // As an API of a later release would start it (straight on the task queue: no lock needed to show this).
+  const token = randomUUID();
+  const handle = await h.client.workflow.start('handoverWorkflow', { taskQueue: h.config.HANDOVER_TASK_QUEUE, workflowId: token, args: [{ ...recorded, token, flow: HANDOVER_FLOW + 1 }] });
+  const failed = await waitFor(
+    async () => (await handle.fetchHistory()).events!.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes ?? undefined,
+    30_000,
+    'the workflow task to fail',
+  );
+  console.log(`found: a flow-${HANDOVER_FLOW + 1} handover's workflow task failed with "${failed.failure?.message}"`);
+  expect(failed.failure?.message).toContain(`newer than this worker's ${HANDOVER_FLOW}: upgrade the worker`);
+  const { events } = await handle.fetchHistory();
+  expect(events!.filter((e) => e.activityTaskScheduledEventAttributes || e.markerRecordedEventAttributes)).toEqual([]);
+  expect((await handle.describe()).status.name).toBe('RUNNING'); // retried, for a worker that knows the flow
+  await handle.terminate('test over');
 });
