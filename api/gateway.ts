@@ -194,11 +194,11 @@ export function temporalGateway(client: Client, config: Config) {
       let poll;
       try {
         poll = (await handle(token).describe()).raw.pendingActivities?.find((a) => a.activityType?.name === activityType);
+        if (!poll || (Number(poll.state) === PENDING_ACTIVITY_SCHEDULED && (poll.attempt ?? 1) <= 1)) return false;
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return false;
-        throw err;
+        // Unsure (the server busy, a deadline): reset as if it were waiting; a service calls back only once.
       }
-      if (!poll || (Number(poll.state) === PENDING_ACTIVITY_SCHEDULED && (poll.attempt ?? 1) <= 1)) return false;
       try {
         await client.workflowService.resetActivity({ namespace: config.TEMPORAL_NAMESPACE, execution: { workflowId: token }, type: activityType, identity: 'handover-api callback' });
         return true;
