@@ -30,11 +30,13 @@ interface Variant {
   /** How many things it adds to each workflow (to give the cost of one). */
   items: number;
   extras?: FloorExtras;
-  /** Calls a client makes about the running child, right after the start. */
-  calls?: (client: Client, childId: string) => Promise<void>;
+  /** Calls a client makes about the running child, right after the start; returns how many found something. */
+  calls?: (client: Client, childId: string) => Promise<number>;
 }
 
-const ignore = () => undefined;
+/** A call that found what it asked about (1), or not (0: the child not started yet, no noop pending). */
+const yes = () => 1;
+const no = () => 0;
 const FLOOR: Variant = { name: 'floor', items: 0 };
 const VARIANTS: Variant[] = [
   { name: '+ 6 search-attribute upserts', items: 6, extras: { upserts: 6 } },
@@ -44,16 +46,20 @@ const VARIANTS: Variant[] = [
     name: '+ 3 describe calls',
     items: 3,
     async calls(client, childId) {
-      for (let i = 0; i < 3; i++) await client.workflow.getHandle(childId).describe().catch(ignore);
+      let found = 0;
+      for (let i = 0; i < 3; i++) found += await client.workflow.getHandle(childId).describe().then(yes, no);
+      return found;
     },
   },
   {
     name: '+ 3 ResetActivity calls',
     items: 3,
     async calls(client, childId) {
+      let found = 0;
       for (let i = 0; i < 3; i++) {
-        await client.workflowService.resetActivity({ namespace: 'default', execution: { workflowId: childId }, type: 'noop', identity: 'bench' }).catch(ignore);
+        found += await client.workflowService.resetActivity({ namespace: 'default', execution: { workflowId: childId }, type: 'noop', identity: 'bench' }).then(yes, no);
       }
+      return found;
     },
   },
 ];
@@ -66,8 +72,9 @@ const DRAIN_MS = 15_000;
  * Runs the variant N times, then waits DRAIN_MS for the server's timers of those runs to fire: the server's CPU
  * from the start to the end of that wait, less what it spends idle in as long, is what the runs cost it.
  */
-async function run(client: Client, variant: Variant, index: number, idlePerSecond: number): Promise<{ perSecond: number; cpuMs: number }> {
+async function run(client: Client, variant: Variant, index: number, idlePerSecond: number): Promise<{ perSecond: number; cpuMs: number; found: number }> {
   let next = 0;
+  let found = 0;
   const cpuBefore = temporalCpuSeconds();
   const started = Date.now();
   await Promise.all(
@@ -75,7 +82,7 @@ async function run(client: Client, variant: Variant, index: number, idlePerSecon
       while (next < N) {
         const id = `costs-${index}-${next++}`;
         const handle = await client.workflow.start(floorParent, { taskQueue: TASK_QUEUE, workflowId: id, args: [id, { activityTimeout: ACTIVITY_TIMEOUT, ...variant.extras }] });
-        await variant.calls?.(client, `${id}-child`);
+        found += (await variant.calls?.(client, `${id}-child`)) ?? 0;
         await handle.result();
       }
     }),
@@ -83,7 +90,7 @@ async function run(client: Client, variant: Variant, index: number, idlePerSecon
   const seconds = (Date.now() - started) / 1000;
   await new Promise((r) => setTimeout(r, DRAIN_MS));
   const spent = temporalCpuSeconds() - cpuBefore - idlePerSecond * (DRAIN_MS / 1000 + seconds);
-  return { perSecond: N / seconds, cpuMs: (spent / N) * 1000 };
+  return { perSecond: N / seconds, cpuMs: (spent / N) * 1000, found };
 }
 
 /** The server's CPU seconds per second when nothing runs. */
@@ -119,7 +126,7 @@ async function main(): Promise<void> {
           `${variant.name}: ${result.perSecond.toFixed(2)}/s, ${result.cpuMs.toFixed(1)} server CPU-ms a workflow; floors around it ${floorBefore.cpuMs.toFixed(1)} and ${floorAfter.cpuMs.toFixed(1)} ms`,
         );
         rows.push(
-          `  ${variant.name.padEnd(52)} ${result.perSecond.toFixed(2).padStart(6)}/s (floor ${((floorBefore.perSecond + floorAfter.perSecond) / 2).toFixed(2)}/s)  ${result.cpuMs.toFixed(1).padStart(6)} ms against ${floorMs.toFixed(1)}: ${extra >= 0 ? '+' : ''}${extra.toFixed(1)} ms, ${(extra / variant.items).toFixed(2)} ms each`,
+          `  ${variant.name.padEnd(52)} ${result.perSecond.toFixed(2).padStart(6)}/s (floor ${((floorBefore.perSecond + floorAfter.perSecond) / 2).toFixed(2)}/s)  ${result.cpuMs.toFixed(1).padStart(6)} ms against ${floorMs.toFixed(1)}: ${extra >= 0 ? '+' : ''}${extra.toFixed(1)} ms, ${(extra / variant.items).toFixed(2)} ms each${variant.calls ? ` (${result.found} of ${N * variant.items} calls found the child's activity or the child)` : ''}`,
         );
         floorBefore = floorAfter;
       }

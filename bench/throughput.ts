@@ -87,15 +87,18 @@ async function main(): Promise<void> {
     activities: { noop: () => Promise.resolve() },
   });
   const floorRunning = floorWorker.run();
-  const handover = await startBenchHandover(temporal, services, 'bench-throughput');
+  let handover: Awaited<ReturnType<typeof startBenchHandover>> | undefined;
   try {
+    handover = await startBenchHandover(temporal, services, 'bench-throughput');
+    const url = handover.url;
+    const source = handover.source.bind(handover);
     const floorOne = (i: number) => client.workflow.execute(floorParent, { taskQueue: 'bench-floor', workflowId: `floor-${i}`, args: [`floor-${i}`] });
     let token = '';
     const handoverOne = async (i: number) => {
-      const res = await fetch(`${handover.url}/handovers`, {
+      const res = await fetch(`${url}/handovers`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ src_uri: handover.source(`bos_taurus_core_110_${i}`), contact: 'bench@example.org', type: 'new_genebuild', comment: 'bench' }),
+        body: JSON.stringify({ src_uri: source(`bos_taurus_core_110_${i}`), contact: 'bench@example.org', type: 'new_genebuild', comment: 'bench' }),
       });
       const answer = (await res.json()) as { token: string; error?: string };
       if (res.status !== 201) throw new Error(`POST /handovers: ${res.status} ${answer.error}`);
@@ -141,7 +144,7 @@ async function main(): Promise<void> {
     console.log(`\none handover's history: ${history.events?.length} events`);
     for (const [type, n] of [...byType].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(3)}  ${type.replace(/EventAttributes$/, '')}`);
   } finally {
-    await handover.stop();
+    await handover?.stop();
     floorWorker.shutdown();
     await floorRunning;
     await services.stop();
