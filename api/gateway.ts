@@ -186,9 +186,9 @@ export function temporalGateway(client: Client, config: Config) {
      * Runs a waiting poll activity now: Temporal's ResetActivity drops the retry backoff (no history event, no
      * workflow task). Only when the poll is waiting for a retry or running (its answer may be "running" from just
      * before the job ended): a poll not scheduled yet, or scheduled for its first attempt, runs at once anyway and
-     * finds the job ended. A reset is a write on the server (bench:temporal-costs: about 4 CPU-ms each, where a
-     * describe is too little to measure), and with quick jobs most callbacks come before the first poll. False when
-     * nothing was reset: the step is not waiting yet, or no longer, or the handover has ended.
+     * finds the job ended. A reset is a write on the server, a describe a read, and with quick jobs most callbacks
+     * come before the first poll. False when nothing was reset: the step is not waiting yet, or no longer, or the
+     * handover has ended.
      */
     async pollNow(token: string, activityType: string): Promise<boolean> {
       let poll;
