@@ -142,8 +142,9 @@ export class JobServiceClient {
     const cancelled = activityCancellation();
     // A timer cleared as soon as the answer is read, not AbortSignal.timeout(): that one's timer lives on for the
     // whole timeout and holds the finished activity's context with it (thousands of polls kept alive at once).
+    const limitMs = this.opts.requestTimeoutMs ?? 30_000;
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new DOMException(`no answer within ${this.opts.requestTimeoutMs ?? 30_000} ms`, 'TimeoutError')), this.opts.requestTimeoutMs ?? 30_000);
+    const timer = setTimeout(() => timeout.abort(new DOMException(`no answer within ${limitMs} ms`, 'TimeoutError')), limitMs);
     let res: Response;
     let text: string;
     try {

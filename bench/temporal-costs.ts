@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { type FloorExtras, floorParent } from './floor-workflows';
-import { startBenchTemporal, temporalCpuSeconds } from './support/system';
+import { startBenchTemporal, temporalCpuSeconds, timedInParallel } from './support/system';
 
 const { values } = parseArgs({ options: { workflows: { type: 'string', default: '300' }, concurrency: { type: 'string', default: '25' } } });
 const N = Number(values.workflows);
@@ -73,21 +73,14 @@ const DRAIN_MS = 15_000;
  * from the start to the end of that wait, less what it spends idle in as long, is what the runs cost it.
  */
 async function run(client: Client, variant: Variant, index: number, idlePerSecond: number): Promise<{ perSecond: number; cpuMs: number; found: number }> {
-  let next = 0;
   let found = 0;
   const cpuBefore = temporalCpuSeconds();
-  const started = Date.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < N) {
-        const id = `costs-${index}-${next++}`;
-        const handle = await client.workflow.start(floorParent, { taskQueue: TASK_QUEUE, workflowId: id, args: [id, { activityTimeout: ACTIVITY_TIMEOUT, ...variant.extras }] });
-        found += (await variant.calls?.(client, `${id}-child`)) ?? 0;
-        await handle.result();
-      }
-    }),
-  );
-  const seconds = (Date.now() - started) / 1000;
+  const seconds = await timedInParallel(N, CONCURRENCY, async (i) => {
+    const id = `costs-${index}-${i}`;
+    const handle = await client.workflow.start(floorParent, { taskQueue: TASK_QUEUE, workflowId: id, args: [id, { activityTimeout: ACTIVITY_TIMEOUT, ...variant.extras }] });
+    found += (await variant.calls?.(client, `${id}-child`)) ?? 0;
+    await handle.result();
+  });
   await new Promise((r) => setTimeout(r, DRAIN_MS));
   const spent = temporalCpuSeconds() - cpuBefore - idlePerSecond * (DRAIN_MS / 1000 + seconds);
   return { perSecond: N / seconds, cpuMs: (spent / N) * 1000, found };

@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { floorParent } from './floor-workflows';
-import { startBenchHandover, startBenchTemporal, temporalCpuSeconds } from './support/system';
+import { startBenchHandover, startBenchTemporal, temporalCpuSeconds, timedInParallel } from './support/system';
 import { TimedJobServices } from './support/timed-services';
 
 const { values } = parseArgs({ options: { handovers: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '25' }, profile: { type: 'boolean', default: false } } });
@@ -64,16 +64,7 @@ async function profiled<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** Runs `one(i)` for i in [from, from + count), CONCURRENCY at a time; returns how long it took. */
-async function timed(one: (i: number) => Promise<void>, from: number, count: number): Promise<number> {
-  let next = from;
-  const started = Date.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < from + count) await one(next++);
-    }),
-  );
-  return (Date.now() - started) / 1000;
-}
+const timed = (one: (i: number) => Promise<void>, from: number, count: number) => timedInParallel(count, CONCURRENCY, one, from);
 
 async function main(): Promise<void> {
   const temporal = await startBenchTemporal();

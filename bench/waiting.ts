@@ -18,7 +18,7 @@ import { loadConfig } from '../common/config';
 import { createSealer } from '../common/secrets';
 import { freePort } from '../tests/helpers/ports';
 import { WORKER_ENV, WORKER_NODE_FLAGS } from '../worker/process-settings';
-import { benchEnv, benchSource, cpuSecondsOf, startBenchTemporal } from './support/system';
+import { benchEnv, benchSource, cpuSecondsOf, startBenchTemporal, timedInParallel } from './support/system';
 import { TimedJobServices } from './support/timed-services';
 
 const { values } = parseArgs({
@@ -81,23 +81,17 @@ async function main(): Promise<void> {
     console.log(`worker at start: ${(memory(worker.pid!).rss / MB).toFixed(0)} MB (${await breakdown()})`);
     const tokens: string[] = [];
     const started = Date.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 25 }, async () => {
-        while (next < N) {
-          const i = next++;
-          const src = benchSource(temporal.dir, `ovis_aries_core_110_${i}`);
-          const res = await fetch(`http://127.0.0.1:${port}/handovers`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ src_uri: src, contact: 'bench@example.org', type: 'new_genebuild', comment: 'bench' }),
-          });
-          if (res.status !== 201) throw new Error(`POST /handovers: ${res.status} ${await res.text()}`);
-          tokens.push(((await res.json()) as { token: string }).token);
-        }
-      }),
-    );
-    console.log(`${N} handovers submitted in ${((Date.now() - started) / 1000).toFixed(1)} s; worker ${(memory(worker.pid!).rss / MB).toFixed(0)} MB`);
+    const submitting = await timedInParallel(N, 25, async (i) => {
+      const src = benchSource(temporal.dir, `ovis_aries_core_110_${i}`);
+      const res = await fetch(`http://127.0.0.1:${port}/handovers`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ src_uri: src, contact: 'bench@example.org', type: 'new_genebuild', comment: 'bench' }),
+      });
+      if (res.status !== 201) throw new Error(`POST /handovers: ${res.status} ${await res.text()}`);
+      tokens.push(((await res.json()) as { token: string }).token);
+    });
+    console.log(`${N} handovers submitted in ${submitting.toFixed(1)} s; worker ${(memory(worker.pid!).rss / MB).toFixed(0)} MB`);
     console.log(`worker memory: ${await breakdown()}`);
     if (values['heap-snapshot']) {
       worker.kill('SIGUSR2');

@@ -5,12 +5,15 @@
 import { patched, workflowInfo } from '@temporalio/workflow';
 import { HANDOVER_FLOW, type HandoverInput } from '../vocabulary';
 
+/** The flow a handover was started for: 1 for handovers from before flows were numbered. */
+const flowOf = (input: HandoverInput): number => input.flow ?? 1;
+
 /**
  * A handover of a flow newer than this worker knows (an API upgraded before its workers) must not run under
  * older rules: a plain Error fails the workflow task, which Temporal retries (on an upgraded worker, once there is one).
  */
 export function assertKnownFlow(input: HandoverInput): void {
-  if ((input.flow ?? 1) > HANDOVER_FLOW) throw new Error(`handover ${input.token} is of flow ${input.flow}, newer than this worker's ${HANDOVER_FLOW}: upgrade the worker`);
+  if (flowOf(input) > HANDOVER_FLOW) throw new Error(`handover ${input.token} is of flow ${input.flow}, newer than this worker's ${HANDOVER_FLOW}: upgrade the worker`);
 }
 
 /**
@@ -21,7 +24,7 @@ export function assertKnownFlow(input: HandoverInput): void {
  * nothing where there is none), so either history replays. Behaviours added after flow 2 use patched().
  */
 export function patchedBeforeFlow2(input: HandoverInput, patchId: string): boolean {
-  if ((input.flow ?? 1) < 2) return patched(patchId);
+  if (flowOf(input) < 2) return patched(patchId);
   if (workflowInfo().unsafe.isReplaying) patched(patchId);
   return true;
 }

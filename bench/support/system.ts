@@ -88,6 +88,18 @@ export function cpuSecondsOf(pid: number | string): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
 }
 
+/** Runs `one(i)` for each i in [from, from + count), `concurrency` at a time; returns the seconds it took. */
+export async function timedInParallel(count: number, concurrency: number, one: (i: number) => Promise<void>, from = 0): Promise<number> {
+  let next = from;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < from + count) await one(next++);
+    }),
+  );
+  return (Date.now() - started) / 1000;
+}
+
 /** CPU seconds used so far by the Temporal dev server (every `start-dev` process). */
 export function temporalCpuSeconds(): number {
   let seconds = 0;
