@@ -46,6 +46,31 @@ const stagingUri = z.string().superRefine((v, ctx) => {
   }
 });
 
+/** One staging rule: databases whose name matches `pattern` go to `staging_uri`. Both are required; nothing else is read. */
+const stagingRulesSchema = z.array(
+  z.strictObject({
+    pattern: z
+      .string({ error: 'needs a "pattern" (a regular expression on the database name)' })
+      .min(1, 'has an empty "pattern", which would match every database')
+      .refine((p) => {
+        try {
+          new RegExp(p);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'has a "pattern" that is not a regular expression'),
+    staging_uri: z.string({ error: 'needs a "staging_uri"' }).superRefine((v, ctx) => {
+      try {
+        parseDbUri(v, { staging: true });
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `has a "staging_uri" that ${(err as Error).message}` });
+      }
+    }),
+  }),
+  { error: 'must be a list' },
+);
+
 const schema = z.object({
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -75,16 +100,19 @@ const schema = z.object({
     .string()
     .default('[]')
     .superRefine((v, ctx) => {
+      let rules: unknown;
       try {
-        const rules: unknown = JSON.parse(v);
-        if (!Array.isArray(rules)) throw new Error('not a list');
-        // Each rule is checked by using it as admission will: a missing or malformed field throws here.
-        for (const r of rules as AdmissionRules['staging']) {
-          new RegExp(r.pattern);
-          parseDbUri(r.staging_uri, { staging: true });
-        }
+        rules = JSON.parse(v);
       } catch (err) {
         ctx.addIssue({ code: 'custom', message: `must be JSON [{"pattern": "<regex>", "staging_uri": "<staging URI>"}] (${(err as Error).message})` });
+        return;
+      }
+      // A rule without its pattern would match every database (new RegExp(undefined) is /(?:)/): both fields are required.
+      const parsed = stagingRulesSchema.safeParse(rules);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const where = issue.path.length ? `rule ${issue.path.join('.')}` : 'the rules';
+        ctx.addIssue({ code: 'custom', message: `must be JSON [{"pattern": "<regex>", "staging_uri": "<staging URI>"}]: ${where} ${issue.message}` });
       }
     }),
   HANDOVER_CHECK_DEADLINE: duration.default('24h'),

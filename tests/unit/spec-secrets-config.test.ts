@@ -108,3 +108,18 @@ test('temporal-dev.sh registers exactly the search attributes the workflow uses'
       .sort(),
   );
 });
+
+test('a staging rule needs its pattern and its staging URI, and nothing else (a rule without a pattern would match every database)', () => {
+  const key = { HANDOVER_SECRET_KEY: 'x'.repeat(16) };
+  const rules = (r: unknown) => loadConfig({ ...key, HANDOVER_STAGING_RULES: JSON.stringify(r) });
+  expect(() => rules([{ staging_uri: 'mysql://u@staging:3306/' }])).toThrow(
+    'HANDOVER_STAGING_RULES: must be JSON [{"pattern": "<regex>", "staging_uri": "<staging URI>"}]: rule 0.pattern needs a "pattern"',
+  );
+  expect(() => rules([{ pattern: '', staging_uri: 'mysql://u@staging:3306/' }])).toThrow('rule 0.pattern has an empty "pattern"');
+  expect(() => rules([{ pattern: '(', staging_uri: 'mysql://u@staging:3306/' }])).toThrow('rule 0.pattern has a "pattern" that is not a regular expression');
+  expect(() => rules([{ pattern: '^x', staging_uri: 'mysql://u@staging:3306/' }, { pattern: '^y' }])).toThrow('rule 1.staging_uri needs a "staging_uri"');
+  expect(() => rules([{ pattern: '^x', staging_uri: 'mysql://u@staging:3306/db' }])).toThrow('rule 0.staging_uri has a "staging_uri" that is a staging server URI');
+  expect(() => rules([{ pattern: '^x', stagingUri: 'mysql://u@staging:3306/', staging_uri: 'mysql://u@staging:3306/' }])).toThrow('rule 0');
+  expect(() => rules({ pattern: '^x' })).toThrow('the rules must be a list');
+  expect(rules([{ pattern: '^homo_', staging_uri: 'mysql://u@staging:3306/' }]).HANDOVER_STAGING_RULES).toContain('homo_');
+});
