@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WAITING_ACTIVITY, type WaitingStep } from '../common/callbacks';
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { type Config, updateTypesFrom } from '../common/config';
 import type { Sealer } from '../common/secrets';
 import type { HandoverSpec } from '../common/spec';
@@ -157,7 +157,14 @@ export function createHandoverService({ client, config, sealer, metrics }: Hando
       rules.mayActOn(caller, description.memo?.submitted_by as string | undefined, token);
       if (description.status.name !== 'RUNNING') throw new HandoverEnded(description.status.name.toLowerCase());
       // With keys, who cancelled is the key's name, not what the body says.
-      await temporal.cancel(token, { ...request, by: caller.authenticated ? caller.name : request.by });
+      try {
+        await temporal.cancel(token, { ...request, by: caller.authenticated ? caller.name : request.by });
+      } catch (err) {
+        // It closed between the describe and the signal (Temporal answers "workflow execution already completed"
+        // as not found): the same answer as a cancel that came after the close.
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        throw new HandoverEnded((await temporal.describeHandover(token)).status.name.toLowerCase());
+      }
     },
 
     /** A completion callback (already verified): the step's waiting poll runs now. */

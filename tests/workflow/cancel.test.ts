@@ -2,6 +2,9 @@
  * Cancel, three ways (API, `temporal workflow cancel`, the `cancel` signal): each kills the running
  * job, emails the submitter and ends the handover as cancelled, in our status and in Temporal's.
  */
+import { Client } from '@temporalio/client';
+import { buildApp } from '../../api/app';
+import { createSealer } from '../../common/secrets';
 import { type Harness, spec, startHarness } from '../helpers/harness';
 import { temporal } from '../helpers/cli';
 import { waitFor } from '../helpers/wait';
@@ -71,4 +74,36 @@ test('with the `cancel` signal from the CLI: who and why reach the status and th
   // The README's query command answers the same progress.
   const out = await temporal('workflow', 'query', '--workflow-id', token, '--name', 'progress', '--output', 'json');
   expect(out).toContain('"status": "cancelled"');
+});
+
+test("a cancel that races the handover's close is answered 409 with the status it ended in, not 500", async () => {
+  const { token, copyJob } = await handoverInCopy('cancel_race_core_110_1');
+  // The race, made certain: this client's cancel signal is sent only once the handover has closed, so the API's
+  // describe saw it running and its signal finds it completed (the window between the two calls).
+  const racing = new Client({
+    connection: h.client.connection,
+    interceptors: {
+      workflow: [
+        {
+          async signal(input, next) {
+            h.jobs.scripts.copy.runningPolls = 0;
+            copyJob.pollsLeft = 0;
+            await h.waitForStatus(token, 'completed');
+            await waitFor(async () => (await h.client.workflow.getHandle(token).describe()).status.name === 'COMPLETED', 30_000, 'the handover to close');
+            return next(input);
+          },
+        },
+      ],
+    },
+  });
+  const app = await buildApp({ client: racing, config: h.config, sealer: createSealer(h.config.HANDOVER_SECRET_KEY) });
+  try {
+    const res = await app.inject({ method: 'POST', url: `/handovers/${token}/cancel`, payload: { reason: 'too late' } });
+    expect(res.json()).toEqual({ error: 'the handover has already ended (completed)', status: 'completed' });
+    expect(res.statusCode).toBe(409);
+  } finally {
+    await app.close();
+  }
+  expect((await h.progress(token)).status).toBe('completed');
+  expect(h.jobs.kills).not.toContainEqual({ service: 'copy', id: copyJob.id });
 });
