@@ -116,7 +116,10 @@ test('a service restarted during the handover: no job lost, the handover complet
   const src = `sqlite:///${h.dir}/bos_taurus_core_110_13.sqlite`;
   await createDemoDatabase(src, { genes: 1000 });
   const { json } = await h.submit(spec(src));
-  await waitFor(async () => (await h.progress(json.token)).step === 'metadata' || undefined, 120_000, 'the metadata step');
+  // Wait for a fact that stays true (the metadata job is on the timeline), not for the step itself: a quick metadata
+  // job can pass its step between two looks. The restart then comes while or after that job runs: either way it must
+  // be neither lost nor submitted twice.
+  await waitFor(async () => (await h.progress(json.token)).timeline.find((t) => t.step === 'metadata')?.jobs.length || undefined, 120_000, 'the metadata job');
   await stack.restart('metadata');
   const done = await h.waitForStatus(json.token, 'completed', 120_000);
   const metadataJobs = done.timeline.find((t) => t.step === 'metadata')!.jobs;
