@@ -20,6 +20,7 @@ import {
   type Refusal,
   batchProgressQuery,
   cancelSignal,
+  holderQuery,
   progressQuery,
   recordRefusalsSignal,
   refusalsQuery,
@@ -66,6 +67,17 @@ export function temporalGateway(client: Client, config: Config) {
     }
   }
 
+  /**
+   * The token of the handover holding a lock: its memo `{token}` (set by startUnderLock and by a batch), read with the
+   * describe the conflict needs anyway; a lock without one (a batch's, from before batches set it) is asked `holder`.
+   */
+  async function holderOf(lockId: string): Promise<string> {
+    const lock = handle(lockId);
+    const token = (await lock.describe()).memo?.token;
+    if (typeof token === 'string' && token) return token;
+    return lock.query(holderQuery).catch(() => '');
+  }
+
   const gateway = {
     describeHandover: (token: string) => describeAs(token, HANDOVER_WORKFLOW),
 
@@ -80,11 +92,7 @@ export function temporalGateway(client: Client, config: Config) {
           memo: { token: input.token },
         });
       } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) {
-          const holder = await handle(lockId).describe();
-          // The lock's memo holds the running handover's token, a string (memo: { token } above).
-          throw new HandoverConflict(String((holder.memo?.token as string | undefined) ?? ''));
-        }
+        if (err instanceof WorkflowExecutionAlreadyStartedError) throw new HandoverConflict(await holderOf(lockId));
         throw err;
       }
       // The lock workflow starts the handover as its child: its token answers once that exists.

@@ -62,9 +62,10 @@ export interface HandoverInput {
 
 /**
  * The flow the API starts handovers for. From flow 2 on, what earlier patches added is simply on: no patch
- * marker, no TemporalChangeVersion upsert (workflows/flow.ts).
+ * marker, no TemporalChangeVersion upsert. Flow 3: the final email holds no lock and is not cancellable
+ * (workflows/flow.ts).
  */
-export const HANDOVER_FLOW = 2;
+export const HANDOVER_FLOW = 3;
 
 export interface LockInput {
   lockKey: string;

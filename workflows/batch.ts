@@ -27,6 +27,8 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchProgress> {
           args: [item],
           // A handover outlives its batch: terminating the batch leaves its handovers running.
           parentClosePolicy: ParentClosePolicy.ABANDON,
+          // As a single submission's lock: the API names the running handover from it when it refuses another (409).
+          memo: { token: item.handover.token },
         });
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {

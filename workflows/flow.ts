@@ -9,6 +9,12 @@ import { HANDOVER_FLOW, type HandoverInput } from '../vocabulary';
 const flowOf = (input: HandoverInput): number => input.flow ?? 1;
 
 /**
+ * Flow 3: the final email never holds the database (tried once, then retried by a detached workflow:
+ * workflows/email.ts), it cannot be cancelled, and a cancel that comes once the outcome is decided changes nothing.
+ */
+export const fromFlow3 = (input: HandoverInput): boolean => flowOf(input) >= 3;
+
+/**
  * A handover of a flow newer than this worker knows (an API upgraded before its workers) must not run under
  * older rules: a plain Error fails the workflow task, which Temporal retries (on an upgraded worker, once there is one).
  */

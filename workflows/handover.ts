@@ -6,9 +6,10 @@
  */
 import { ApplicationFailure, CancellationScope, getExternalWorkflowHandle, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import { type DbRef, type HandoverInput, type HandoverProgress, cancelHandoverSignal, cancelSignal, failureTypes, handoverTypes, progressQuery, reportsQuery } from '../vocabulary';
-import { assertKnownFlow, patchedBeforeFlow2 } from './flow';
+import { sendFinalEmail } from './email';
+import { assertKnownFlow, fromFlow3, patchedBeforeFlow2 } from './flow';
 import { ProgressTracker } from './progress';
-import { KILL_ON_FAILURE, checksFoundProblems, describeFailure, jobEnded, killRunningJobs, mail, quick, stepFailure, stepRunner } from './steps';
+import { KILL_ON_FAILURE, checksFoundProblems, describeFailure, jobEnded, killRunningJobs, mail, stepFailure, stepRunner } from './steps';
 
 /**
  * The handover's steps, in the seed's order. (Step 1, the specification, is checked by the API
@@ -22,9 +23,10 @@ async function handOver(input: HandoverInput, progress: ProgressTracker): Promis
   const step = stepRunner(progress, timings, input.restart);
 
   // 2. The source database exists (a real connection to it), and is of the release being handed over.
-  await step('checking', timings.checkDeadline, async () => {
+  // (An unreachable server is tried again until the step's deadline, as a job is polled.)
+  await step('checking', timings.checkDeadline, async (jobs) => {
     // (Workers before the release check returned nothing here: histories they wrote replay unchanged.)
-    const schemaVersion = (await quick.checkSourceExists(source))?.schemaVersion;
+    const schemaVersion = (await jobs.poll((a) => a.checkSourceExists(source)))?.schemaVersion;
     if (input.release && schemaVersion !== input.release) {
       const reason = `the source's meta.schema_version is ${schemaVersion ?? 'missing'}, but release ${input.release} is being handed over`;
       throw stepFailure({ step: 'checking', kind: 'rejected', reason });
@@ -78,7 +80,10 @@ export async function handoverWorkflow(input: HandoverInput): Promise<HandoverPr
 /** Runs the flow and wraps up how it ended: the failure or cancellation recorded, the submitter emailed. */
 async function superviseHandover(input: HandoverInput, progress: ProgressTracker): Promise<HandoverProgress> {
   const flow = new CancellationScope();
+  // Once the flow has ended, its outcome is decided: from flow 3 a cancel then changes nothing.
+  let decided = false;
   setHandler(cancelSignal, async (request) => {
+    if (decided && fromFlow3(input)) return log.info('cancel ignored: the handover has already ended', { status: progress.snapshot().status });
     progress.cancelled = { by: request?.by, reason: request?.reason };
     // Cancel through Temporal, so a signal, `temporal workflow cancel` and the API all take one path and
     // the Web UI shows the handover as Canceled. A workflow cannot cancel itself; its lock workflow can.
@@ -100,6 +105,7 @@ async function superviseHandover(input: HandoverInput, progress: ProgressTracker
   try {
     await flow.run(() => handOver(input, progress));
   } catch (err) {
+    decided = true;
     if (isCancellation(err)) {
       await CancellationScope.nonCancellable(() => wrapUpCancelled(input, progress));
       throw err;
@@ -108,7 +114,9 @@ async function superviseHandover(input: HandoverInput, progress: ProgressTracker
     // A job the step did not see end (past its deadline, or the step failed around it: a poll refused, a
     // later event refused) is stopped before the lock is released, not left writing to staging.
     // (Workers before the patch killed only on a deadline: their histories replay unchanged.)
-    if (failure.kind === 'timed_out' || (!jobEnded(err) && progress.runningJobs().length > 0 && patchedBeforeFlow2(input, KILL_ON_FAILURE))) await killRunningJobs(progress);
+    if (failure.kind === 'timed_out' || (!jobEnded(err) && progress.runningJobs().length > 0 && patchedBeforeFlow2(input, KILL_ON_FAILURE))) {
+      await toTheEnd(input, () => killRunningJobs(progress));
+    }
     progress.end(failure.kind === 'timed_out' ? 'timed out' : failure.kind === 'problems' ? 'problems' : 'failed', failure.reason);
     progress.finish(failure.kind === 'rejected' ? 'rejected' : 'failed', failure);
     await notify(input, progress, 'failed');
@@ -116,6 +124,7 @@ async function superviseHandover(input: HandoverInput, progress: ProgressTracker
     // serves a closed handover's progress from its history, with no query (and no replay) on a worker.
     throw ApplicationFailure.nonRetryable(`${failure.step}: ${failure.reason}`, failureTypes.handoverFailed, failure, progress.snapshot());
   }
+  decided = true;
   progress.finish('completed');
   await notify(input, progress, 'completed');
   return progress.snapshot();
@@ -130,10 +139,16 @@ async function wrapUpCancelled(input: HandoverInput, progress: ProgressTracker):
   await notify(input, progress, 'cancelled');
 }
 
+/** What follows a decided outcome runs to its end, whatever cancel comes (from flow 3; before, as recorded). */
+const toTheEnd = <T>(input: HandoverInput, work: () => Promise<T>): Promise<T> => (fromFlow3(input) ? CancellationScope.nonCancellable(work) : work());
+
+/** Emails the submitter how the handover ended. From flow 3 the email holds no lock and cannot be cancelled (./email). */
 async function notify(input: HandoverInput, progress: ProgressTracker, kind: 'completed' | 'failed' | 'cancelled'): Promise<void> {
   const { timeline, failure, cancelled } = progress.snapshot();
+  const notice = { kind, token: input.token, database: input.database, ...handoverTypes(input), spec: input.spec, timeline, failure, cancelled };
+  if (fromFlow3(input)) return sendFinalEmail(notice);
   try {
-    await mail.sendEmail({ kind, token: input.token, database: input.database, ...handoverTypes(input), spec: input.spec, timeline, failure, cancelled });
+    await mail.sendEmail(notice);
   } catch (err) {
     log.error('could not email the submitter', { error: (err as Error).message });
   }

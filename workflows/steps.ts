@@ -27,10 +27,10 @@ const DEADLINE_SLACK_MS = 1000;
 /** Each poll waits this much longer than the last, up to HANDOVER_POLL_MAX_INTERVAL. */
 const POLL_BACKOFF = 1.5;
 
-/** Short activities: the source check (a few tries over a few minutes) and the clean-up ones. */
+/** Short activities: the clean-up ones (kills). (The source check polls within its step's deadline, as `jobs.poll`.) */
 export const quick = proxyActivities<HandoverActivities>({
   startToCloseTimeout: '1m',
-  retry: { initialInterval: '2s', maximumInterval: '1m', maximumAttempts: 8, nonRetryableErrorTypes: [failureTypes.sourceMissing] },
+  retry: { initialInterval: '2s', maximumInterval: '1m', maximumAttempts: 8 },
 });
 
 /** Emails are retried for a while; an email that cannot be sent never changes the handover's outcome. */
@@ -43,7 +43,10 @@ export const mail = proxyActivities<HandoverActivities>({
 export interface StepJobs {
   /** Submits a job and records it on the timeline. Not cancellable: a job created is a job we know, so cancel can kill it. */
   submit<T extends JobRef | JobRef[]>(call: (a: HandoverActivities) => Promise<T>): Promise<T>;
-  /** Waits for a job: one polling activity, paced by its retry policy, bounded by what is left of the step's deadline. */
+  /**
+   * Waits for a job (or, at the checking step, for the source to answer): one activity, paced by its retry policy,
+   * bounded by what is left of the step's deadline.
+   */
   poll<T>(call: (a: HandoverActivities) => Promise<T>): Promise<T>;
 }
 
@@ -85,7 +88,7 @@ export function stepRunner(progress: ProgressTracker, timings: HandoverTimings, 
             initialInterval: timings.pollInterval,
             backoffCoefficient: POLL_BACKOFF,
             maximumInterval: timings.pollMaxInterval,
-            nonRetryableErrorTypes: [failureTypes.jobFailed, failureTypes.jobRejected],
+            nonRetryableErrorTypes: [failureTypes.jobFailed, failureTypes.jobRejected, failureTypes.sourceMissing],
           },
         });
         return call(poller);

@@ -5,10 +5,16 @@ import type { AddressInfo } from 'node:net';
 import { waitFor } from './wait';
 
 export class SmtpCatcher {
+  /** Messages received and answered (accepted). */
   readonly messages: ParsedMail[] = [];
+  /** Messages received, answered or not yet (see `answerAfter`). */
+  readonly received: ParsedMail[] = [];
+  /** While set, a message received is answered only once this resolves (a slow server). */
+  answerAfter?: Promise<void>;
   private server?: SMTPServer;
   port = 0;
 
+  /** Listens on a free port; started again after `stop()`, on the same port (the worker's SMTP_URL). */
   async start(): Promise<void> {
     this.server = new SMTPServer({
       authOptional: true,
@@ -16,14 +22,16 @@ export class SmtpCatcher {
       logger: false,
       onData: (stream, _session, callback) => {
         simpleParser(stream)
-          .then((mail) => {
+          .then(async (mail) => {
+            this.received.push(mail);
+            await this.answerAfter;
             this.messages.push(mail);
             callback();
           })
           .catch(callback);
       },
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
     this.port = (this.server.server.address() as AddressInfo).port;
   }
 

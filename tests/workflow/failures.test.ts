@@ -1,6 +1,7 @@
 /** Each way a handover can fail, what it records and what the submitter is told. */
+import { type Server, type Socket, createServer } from 'node:net';
 import Fastify from 'fastify';
-import { type Harness, spec, startHarness } from '../helpers/harness';
+import { type Harness, mariadbSettings, spec, startHarness } from '../helpers/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -90,6 +91,35 @@ describe('with a short copy deadline', () => {
     expect(short.jobs.kills).toEqual([{ service: 'copy', id: short.jobs.jobsOf('copy')[0].id }]);
     const [mail] = await short.smtp.waitForMail('curator@example.org');
     expect(mail.subject).toBe('Handover of slow_copy_core_110_1 failed: copy step passed its deadline');
+  });
+});
+
+describe('with a short check deadline and a source server that never answers', () => {
+  /** A TCP server that accepts connections and never says a word: a MariaDB source that hangs. */
+  const sockets: Socket[] = [];
+  const silent: Server = createServer((socket) => void sockets.push(socket));
+  let short: Harness;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const st = mariadbSettings('staging');
+    short = await startHarness({ HANDOVER_CHECK_DEADLINE: '3s', HANDOVER_STAGING_URI: `mysql://${st.user}:${encodeURIComponent(st.password)}@${st.host}:${st.port}/` });
+  });
+  afterAll(async () => {
+    await short?.stop();
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  test('the checking step gives up at its deadline and says so: timed out, not an error', async () => {
+    const port = (silent.address() as { port: number }).port;
+    const { statusCode, json } = await short.submit(spec(`mysql://reader:secret@127.0.0.1:${port}/hung_core_110_1`));
+    expect(statusCode).toBe(201);
+    const done = await short.waitForStatus(json.token, 'failed');
+    expect(done.failure).toEqual({ step: 'checking', kind: 'timed_out', reason: 'the checking step did not finish within its deadline of 3s' });
+    expect(done.timeline).toEqual([expect.objectContaining({ step: 'checking', outcome: 'timed out' })]);
+    expect(sockets.length).toBeGreaterThanOrEqual(1);
+    const mail = await short.smtp.waitForSubject('hung_core_110_1');
+    expect(mail.subject).toBe('Handover of hung_core_110_1 failed: checking step passed its deadline');
   });
 });
 

@@ -1,7 +1,9 @@
 /** One handover per target database at a time: a real lock, not a list query. */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { type Harness, spec, startHarness } from '../helpers/harness';
+import { waitFor } from '../helpers/wait';
 
 let h: Harness;
 beforeAll(async () => {
@@ -51,4 +53,66 @@ test('two submissions at the same moment: exactly one starts', async () => {
   const winner = answers.find((a) => a.statusCode === 201)!.json.token;
   for (const a of answers.filter((a) => a.statusCode === 409)) expect(a.json.token).toBe(winner);
   await h.waitForStatus(winner, 'completed');
+});
+
+/** Starts a batch of one database; returns its item's token. */
+async function batchOf(src: string): Promise<string> {
+  const res = await h.app.inject({ method: 'POST', url: '/batches', payload: { contact: 'batcher@example.org', handovers: [{ src_uri: src, type: 'patch', comment: 'in a batch' }] } });
+  expect(res.statusCode).toBe(201);
+  const [token] = res.json().tokens as string[];
+  // The batch starts the lock, which starts the handover: wait for it to exist.
+  await waitFor(() => h.progress(token), 30_000, `batch item ${token}`);
+  return token;
+}
+
+test("a database held by a batch's handover: a single submission is refused with that handover's token (409)", async () => {
+  h.jobs.reset();
+  h.jobs.scripts.copy.holdFor = (job) => (String(job.input.source_db_uri).includes('batch_held_core_110_1') ? 'wait' : undefined);
+  const src = h.sqliteSource('batch_held_core_110_1');
+  const token = await batchOf(src);
+  await waitFor(() => h.jobs.held().length > 0, 30_000, 'the copy job to be held');
+
+  const single = await h.submit(spec(src, { comment: 'alone' }));
+  expect(single.statusCode).toBe(409);
+  expect(single.json).toEqual({ error: 'a handover of this database is already running', token });
+
+  h.jobs.release();
+  await h.waitForStatus(token, 'completed');
+});
+
+test("a restart blocked by a batch's lock waits for it, as one blocked by a single submission's lock does", async () => {
+  h.jobs.reset();
+  h.jobs.scripts.copy.outcome = 'failed';
+  const src = h.sqliteSource('batch_restart_core_110_1');
+  // The failure email is answered late: meanwhile the failed handover still holds its database.
+  let answer = () => {};
+  h.smtp.answerAfter = new Promise<void>((resolve) => (answer = resolve));
+  // Once the restart has met the lock (a start refused as already started), the email is answered and the lock goes.
+  const startWorkflow = h.client.workflow.start.bind(h.client.workflow);
+  let refused = 0;
+  const start = jest.spyOn(h.client.workflow, 'start').mockImplementation(async (...args) => {
+    try {
+      return await startWorkflow(...args);
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError && ++refused === 1) answer();
+      throw err;
+    }
+  });
+  try {
+    const token = await batchOf(src);
+    await h.waitForStatus(token, 'failed');
+    await waitFor(() => h.smtp.received.some((m) => m.subject?.includes('batch_restart_core_110_1')), 30_000, 'the failure email to reach the SMTP server');
+    expect(h.smtp.messages.filter((m) => m.subject?.includes('batch_restart_core_110_1'))).toHaveLength(0);
+    h.jobs.scripts.copy.outcome = 'complete';
+
+    const res = await h.app.inject({ method: 'POST', url: `/handovers/${token}/restart`, payload: {} });
+    expect(refused).toBeGreaterThanOrEqual(1);
+    expect(res.statusCode).toBe(201);
+    expect(res.json().restarted_from).toBe(token);
+    await h.waitForStatus(res.json().token, 'completed');
+  } finally {
+    start.mockRestore();
+    answer();
+    h.smtp.answerAfter = undefined;
+  }
 });

@@ -6,6 +6,8 @@
  * from before queued reports went in one local activity, patches.* from before flow 2 left the patch markers out)
  * so handovers started by older workers still replay. upgrade.* are the patches.* histories with a flow-2 input: what a
  * worker from before flows records for a handover today's API started (a rolling upgrade; it ignores the flow).
+ * flow2.* are flow-2 handovers (before the final email was detached from the lock and made non-cancellable);
+ * handover-email-handed-off is a failed handover whose email could not be sent at once (SMTP down).
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -42,12 +44,21 @@ if (recording) {
     await waitFor(async () => (await h.progress(cancelled.json.token)).step === 'copy', 30_000, 'the copy step');
     await h.app.inject({ method: 'POST', url: `/handovers/${cancelled.json.token}/cancel`, payload: { by: 'recorder', reason: 'fixture' } });
     await record('handover-cancelled', cancelled.json.token);
+
+    // SMTP down: the failure email is handed to a workflow of its own, and the handover closes.
+    h.jobs.reset();
+    h.jobs.scripts.copy.outcome = 'failed';
+    await h.smtp.stop();
+    const handedOff = await h.submit(spec(h.sqliteSource('replay_handed_off_core_110_1')));
+    await record('handover-email-handed-off', handedOff.json.token);
+    await h.smtp.start();
+    await h.smtp.waitForSubject('replay_handed_off_core_110_1', 60_000);
   });
 } else {
   const fixtures = readdirSync(FIXTURES).filter((f) => f.endsWith('.history.json'));
 
   test('there are recorded histories to replay', () => {
-    expect(fixtures.length).toBeGreaterThanOrEqual(18);
+    expect(fixtures.length).toBeGreaterThanOrEqual(22);
   });
 
   test.each(fixtures)('%s replays on the current workflow code', async (file) => {
