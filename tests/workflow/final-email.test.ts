@@ -90,11 +90,24 @@ async function expectCompletedAndEmailed(token: string, name: string, answer: ()
   expect(mail.subject).toBe(`Handover of ${name} completed`);
 }
 
-test('a cancel through the API while the success email is being sent: the handover stays completed and the email goes', async () => {
+test('a cancel through the API while the success email is being sent is a 409: the outcome is decided', async () => {
   const name = 'email_cancel_api_core_110_1';
   const { token, answer } = await completedWhileEmailing(name);
   try {
-    await h.app.inject({ method: 'POST', url: `/handovers/${token}/cancel`, payload: { by: 'alice', reason: 'too late' } });
+    const res = await h.app.inject({ method: 'POST', url: `/handovers/${token}/cancel`, payload: { by: 'alice', reason: 'too late' } });
+    expect(res.json()).toEqual({ error: 'the handover has already ended (completed)', status: 'completed' });
+    expect(res.statusCode).toBe(409);
+    await expectCompletedAndEmailed(token, name, answer);
+  } finally {
+    answer();
+  }
+});
+
+test('the `cancel` signal while the success email is being sent: ignored, the handover stays completed and the email goes', async () => {
+  const name = 'email_cancel_signal_core_110_1';
+  const { token, answer } = await completedWhileEmailing(name);
+  try {
+    await temporal('workflow', 'signal', '--workflow-id', token, '--name', 'cancel', '--input', JSON.stringify({ by: 'alice', reason: 'too late' }));
     const events = await actedOn(token, 'workflowExecutionSignaledEventAttributes');
     // Still being sent: the cancel did not reach the email.
     expect(events.some((e) => e.activityTaskCancelRequestedEventAttributes)).toBe(false);
