@@ -4,7 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { type ZodTypeProvider, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Client } from '@temporalio/client';
-import { type Config, updateTypesFrom } from '../common/config';
+import { type Config, contactDomainsFrom, updateTypesFrom } from '../common/config';
 import type { Sealer } from '../common/secrets';
 import { acceptEmptyBodies } from './bodies';
 import { registerAuth } from './auth';
@@ -55,8 +55,9 @@ export async function buildApp(deps: AppDeps) {
   const metrics = deps.metrics ?? createApiMetrics();
   const handovers = createHandoverService({ ...deps, metrics });
   const updateTypes = updateTypesFrom(deps.config);
-  await app.register(handoverRoutes(handovers, { publicUrl: deps.config.HANDOVER_PUBLIC_URL.replace(/\/+$/, ''), updateTypes }));
-  await app.register(ensemblRoutes(handovers, { updateTypes }));
+  const contactDomains = contactDomainsFrom(deps.config);
+  await app.register(handoverRoutes(handovers, { publicUrl: deps.config.HANDOVER_PUBLIC_URL.replace(/\/+$/, ''), updateTypes, contactDomains }));
+  await app.register(ensemblRoutes(handovers, { updateTypes, contactDomains }));
   await app.register(vocabularyRoutes({ updateTypes }));
   await app.register(callbackRoutes(handovers, { secretKey: deps.config.HANDOVER_SECRET_KEY }));
 

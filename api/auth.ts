@@ -1,8 +1,8 @@
 /**
  * Who may call what (HANDOVER_API_KEYS), and how often (@fastify/rate-limit).
  *
- * Without keys the API is open: every caller is ANONYMOUS (every right) and api/main.ts listens on
- * loopback only. With keys, every route but GET /health (/health/live, /health/ready) and the page files needs
+ * Without keys the API is open: every caller is ANONYMOUS (every right), api/main.ts listens on
+ * loopback only, and only requests addressed to localhost and not forwarded by a proxy are served. With keys, every route but GET /health (/health/live, /health/ready) and the page files needs
  * `Authorization: Bearer <key>`: 401 without a key or with an unknown one, 403 when the key's role
  * is below what the route needs (roleNeeded). The caller (the key's name and role) is then
  * `request.caller`; whose handover it is, is the service's business.
@@ -148,8 +148,27 @@ const LOCAL_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/i;
  * 127.0.0.1 (DNS rebinding) sends its own Host, and is refused.
  */
 function fromElsewhere(request: FastifyRequest): Denial | undefined {
-  if (LOCAL_HOST.test(request.headers.host ?? '')) return undefined;
-  return { status: 403, error: 'this API is open (no HANDOVER_API_KEYS) and serves only requests addressed to localhost' };
+  if (!LOCAL_HOST.test(request.headers.host ?? '')) return { status: 403, error: 'this API is open (no HANDOVER_API_KEYS) and serves only requests addressed to localhost' };
+  return forwarded(request);
+}
+
+/** Headers a reverse proxy adds: whoever sent them, the request is not this machine's own. */
+export const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip', 'x-forwarded-host'];
+/** What a load balancer polls may come through a proxy: it tells nothing and changes nothing. */
+const PROXY_ALLOWED = new Set(['GET /health', 'GET /health/live', 'GET /health/ready', 'HEAD /health', 'HEAD /health/live', 'HEAD /health/ready']);
+
+/**
+ * A reverse proxy on this machine connects from loopback and may send `Host: 127.0.0.1`, so open
+ * mode would serve the world behind it. A request carrying a proxy's headers is refused: serving it
+ * needs API keys. (A proxy that adds none of them is not seen; that is why open mode also listens on loopback only.)
+ */
+function forwarded(request: FastifyRequest): Denial | undefined {
+  const present = PROXY_HEADERS.filter((h) => request.headers[h] !== undefined);
+  if (!present.length || PROXY_ALLOWED.has(`${request.method} ${request.routeOptions.url ?? ''}`)) return undefined;
+  return {
+    status: 403,
+    error: `open mode serves this machine only; a request forwarded by a proxy (Forwarded / X-Forwarded-For) needs an API key: set HANDOVER_API_KEYS (this request carries ${present.join(', ')})`,
+  };
 }
 
 /**

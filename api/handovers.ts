@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { WAITING_ACTIVITY, type WaitingStep } from '../common/callbacks';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import { type Config, updateTypesFrom } from '../common/config';
+import { type Config, contactDomainsFrom, updateTypesFrom } from '../common/config';
 import type { Sealer } from '../common/secrets';
-import type { HandoverSpec } from '../common/spec';
+import { type HandoverSpec, contactDomainProblem } from '../common/spec';
 import { type BatchProgress, type CancelRequest, type HandoverInput, type HandoverProgress, type HandoverReport, type Refusal, type RestartableStep, handoverTypes } from '../vocabulary';
 import type { Caller } from './caller';
 import { HandoverConflict, HandoverEnded, HandoverNotFound, HandoverRejected, InvalidRequest } from './errors';
@@ -108,6 +108,9 @@ export function createHandoverService({ client, config, sealer, metrics }: Hando
     async restart(token: string, from: RestartableStep | undefined, caller: Caller): Promise<string> {
       const original = await service.progress(token);
       rules.mayActOn(caller, original.submitted_by, token);
+      // A restart mails the original's contact: under HANDOVER_CONTACT_DOMAINS it must be allowed now too.
+      const contactProblem = contactDomainProblem(original.spec.contact, contactDomainsFrom(config));
+      if (contactProblem) throw new InvalidRequest('contact', `the handover's contact ${original.spec.contact} ${contactProblem}`);
       const start = rules.restartFrom(original, from);
       const { input, lockId } = await rules.restartInput(await temporal.originalInput(token), original, start, caller);
       // The original reports `failed` a moment before it closes (its email goes last) and releases the lock.

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { HANDOVER_STATUSES, type HandoverStatus, RESTARTABLE_STEPS, type RestartableStep } from '../api/types';
 import { ApiClient, ApiError } from './api-client';
-import { renderList, renderProgress, renderReports, renderWatchFrame } from './render';
+import { clean, json, printable, renderList, renderProgress, renderReports, renderWatchFrame } from './render';
 
 const program = new Command('handover')
   .description('Hand databases over to staging, and follow them.')
@@ -27,7 +27,8 @@ type BatchItem = Record<string, string>;
 type BatchFile = BatchItem[] | { handovers: BatchItem[] };
 
 const client = () => new ApiClient(program.opts<GlobalOptions>().api, program.opts<GlobalOptions>().apiKey);
-const print = (value: unknown, json: boolean | undefined, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
+/** Every value printed came from elsewhere: JSON escapes what a terminal would act on, and the text renderers print only `clean` data. */
+const print = (value: unknown, asJson: boolean | undefined, text: () => string) => console.log(asJson ? json(value) : text());
 
 program
   .command('submit')
@@ -40,7 +41,7 @@ program
   .option('--json', 'print the API answer as JSON')
   .action(async (o: { src: string; tgt?: string; contact: string; type: string; comment: string } & JsonOption) => {
     const answer = await client().submit({ src_uri: o.src, tgt_uri: o.tgt, contact: o.contact, type: o.type, comment: o.comment, source: 'handover CLI' });
-    print(answer, o.json, () => answer.token);
+    print(answer, o.json, () => printable(answer.token));
   });
 
 program
@@ -107,7 +108,7 @@ program
   .option('--by <name>', 'who cancels', process.env.USER ?? 'handover CLI')
   .action(async (token: string, o: { by: string; reason?: string }) => {
     await client().cancel(token, { by: o.by, reason: o.reason });
-    console.log(`cancelling ${token}`);
+    console.log(`cancelling ${printable(token)}`);
   });
 
 program
@@ -116,7 +117,7 @@ program
   .addOption(new Option('--from <step>', 'step to restart from (default: the one that failed)').choices(RESTARTABLE_STEPS))
   .action(async (token: string, o: { from?: RestartableStep }) => {
     const answer = await client().restart(token, o.from);
-    console.log(answer.token);
+    console.log(printable(answer.token));
   });
 
 program
@@ -141,10 +142,10 @@ program
     if (!o.type && items.some((i) => !i.type)) throw new Error('--type <update type> is required (new_assembly, new_genebuild, patch or other) for items that name none');
     const api = client();
     const answer = await api.batch({ contact: o.contact, handovers: items.map((i) => ({ type: o.type, comment: o.comment, source: 'handover CLI', ...i })) });
-    console.log(`batch ${answer.batch_id}: ${answer.tokens.length} handover(s)`);
+    console.log(`batch ${printable(answer.batch_id)}: ${answer.tokens.length} handover(s)`);
     if (!o.wait) return;
     for (;;) {
-      const batch = await api.batchStatus(answer.batch_id);
+      const batch = clean(await api.batchStatus(answer.batch_id));
       if (batch.status === 'ended') {
         for (const h of batch.handovers) console.log(`  ${h.database.padEnd(40)} ${h.status}${h.reason ? ` (${h.reason})` : ''}  ${h.token}`);
         console.log(
@@ -161,11 +162,12 @@ program
   });
 
 program.parseAsync().catch((err) => {
+  // The API's reasons quote what was sent (and a proxy in front may answer anything): printable too.
   if (err instanceof ApiError) {
-    console.error(`handover: ${err.message}`);
-    for (const issue of err.issues) console.error(`  ${issue.field}: ${issue.message}`);
+    console.error(`handover: ${printable(err.message)}`);
+    for (const issue of clean(err.issues ?? [])) console.error(`  ${issue.field}: ${issue.message}`);
   } else {
-    console.error(`handover: ${(err as Error).message}`);
+    console.error(`handover: ${printable(String((err as Error)?.message ?? err))}`);
   }
   process.exit(err instanceof ApiError && err.status === 404 ? 4 : 1);
 });

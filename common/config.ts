@@ -128,6 +128,12 @@ const schema = z.object({
     .regex(/^(smtps?:\/\/|file:\/\/\/)/, 'must be smtp://[user:pass@]host:port, smtps://..., or file:///folder')
     .default(`file://${path.join(LOCAL_STATE_DIR, 'mail')}`),
   HANDOVER_MAIL_FROM: z.string().default('Handover <handover@localhost>'),
+  /** Whom Handover mails: contacts only at these email domains (comma-separated, subdomains included). Unset: any address. */
+  HANDOVER_CONTACT_DOMAINS: z
+    .string()
+    .max(4000)
+    .regex(/^\s*@?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\s*(,\s*@?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\s*)*$/, 'must be a comma-separated list of email domains such as ebi.ac.uk,sanger.ac.uk')
+    .optional(),
   /** Step reports are also published here when set (may carry the broker's password: never logged). */
   HANDOVER_REPORT_AMQP_URL: z
     .string()
@@ -201,6 +207,12 @@ export function updateTypesFrom(c: Config): string[] {
         .filter(Boolean),
     ),
   ];
+}
+
+/** The email domains a contact must be at (lower case, without "@"), or undefined: any address. */
+export function contactDomainsFrom(c: Config): string[] | undefined {
+  if (c.HANDOVER_CONTACT_DOMAINS === undefined) return undefined;
+  return [...new Set(c.HANDOVER_CONTACT_DOMAINS.split(',').map((d) => d.trim().replace(/^@/, '').toLowerCase()))];
 }
 
 /** The per-step deadlines and polling pace a new handover gets. */

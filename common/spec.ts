@@ -32,16 +32,41 @@ const updateType = (updateTypes: readonly string[]) =>
     .refine((v) => updateTypes.includes(v), `must be one of ${updateTypes.join(', ')}`)
     .describe(`The kind of update: one of ${updateTypes.join(', ')} (case-insensitive). Not the database type, which the name gives`);
 
-/** The specification a submitter sends, for the update types in force. */
-export function handoverSpecSchema(updateTypes: readonly string[] = DEFAULT_UPDATE_TYPES) {
+/**
+ * Why `address` may not be mailed under HANDOVER_CONTACT_DOMAINS, or undefined when it may. The domain
+ * is what follows the last "@", compared case-insensitively; a subdomain is allowed with its parent
+ * (`mail.ebi.ac.uk` for `ebi.ac.uk`: institutions run mail on subdomains), a look-alike is not
+ * (`evilebi.ac.uk`, `ebi.ac.uk.evil.org`).
+ */
+export function contactDomainProblem(address: string, domains: readonly string[] | undefined): string | undefined {
+  if (!domains) return undefined;
+  const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+  if (domains.some((d) => domain === d || domain.endsWith(`.${d}`))) return undefined;
+  return domains.length
+    ? `must be an address at ${domains.join(', ')} (or a subdomain): Handover mails only these domains (HANDOVER_CONTACT_DOMAINS)`
+    : 'no address may be mailed: HANDOVER_CONTACT_DOMAINS lists no domain';
+}
+
+/** Who is told how the handover went: an email address, at one of `domains` when they are set. */
+export const contactSchema = (domains?: readonly string[]) =>
+  text()
+    .max(320, { message: 'must be an email address (at most 320 characters)', abort: true })
+    // (abort: the domain is read only from an address.)
+    .pipe(z.email({ message: 'must be an email address', abort: true }))
+    .superRefine((value, ctx) => {
+      const problem = contactDomainProblem(value, domains);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
+/** The specification a submitter sends, for the update types (and contact domains) in force. */
+export function handoverSpecSchema(updateTypes: readonly string[] = DEFAULT_UPDATE_TYPES, opts: { contactDomains?: readonly string[] } = {}) {
   return z
     .object({
       src_uri: dbUri().describe('The source database, e.g. mysql://user:pass@host:3306/homo_sapiens_core_110_38'),
       tgt_uri: dbUri().optional().describe('The target database on staging; defaults to HANDOVER_STAGING_URI + the source database name'),
-      contact: text()
-        .max(320, { message: 'must be an email address (at most 320 characters)', abort: true })
-        .pipe(z.email({ message: 'must be an email address' }))
-        .describe('Who is told how the handover went'),
+      contact: contactSchema(opts.contactDomains).describe(
+        opts.contactDomains ? `Who is told how the handover went: an address at ${opts.contactDomains.join(', ')} (or a subdomain)` : 'Who is told how the handover went',
+      ),
       type: updateType(updateTypes),
       comment: text().trim().min(1, 'is required').max(2000).describe('Why this database is handed over'),
       source: text().max(200).optional().describe('Which tool or person submitted it'),

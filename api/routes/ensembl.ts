@@ -16,10 +16,10 @@ import { common, refusals } from '../schemas';
 import { token as tokenParams } from './handovers';
 
 export const ensemblRoutes =
-  (handovers: HandoverService, opts: { updateTypes: readonly string[] }): FastifyPluginCallbackZod =>
+  (handovers: HandoverService, opts: { updateTypes: readonly string[]; contactDomains?: readonly string[] }): FastifyPluginCallbackZod =>
   (app, _opts, done) => {
     const tags = ['Ensembl compatibility'];
-    const spec = handoverSpecSchema(opts.updateTypes);
+    const spec = handoverSpecSchema(opts.updateTypes, { contactDomains: opts.contactDomains });
     const ensemblSpecSchema = spec.extend({ type: spec.shape.type.optional() });
 
     const row = z.object({

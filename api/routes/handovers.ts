@@ -13,10 +13,10 @@ const keyword = z
   .optional();
 
 export const handoverRoutes =
-  (handovers: HandoverService, opts: { publicUrl: string; updateTypes: readonly string[] }): FastifyPluginCallbackZod =>
+  (handovers: HandoverService, opts: { publicUrl: string; updateTypes: readonly string[]; contactDomains?: readonly string[] }): FastifyPluginCallbackZod =>
   (app, _opts, done) => {
     const { publicUrl } = opts;
-    const spec = handoverSpecSchema(opts.updateTypes);
+    const spec = handoverSpecSchema(opts.updateTypes, { contactDomains: opts.contactDomains });
     app.post(
       '/handovers',
       {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { type Database, type ForeignKey, openDatabase } from '../db/database';
 import { identifier, isIdentifier } from '../db/names';
 import { locate } from '../db/uri';
+import { metaValues, nameMetaProblems } from '../metadata/names';
 
 export interface CheckResult {
   status: 'passed' | 'failed';
@@ -23,7 +24,7 @@ interface SchemaRules {
 interface Check {
   name: string;
   group: 'integrity' | 'meta' | 'schema' | 'content' | 'relations';
-  run(db: Database, rules: SchemaRules): Promise<string[]>;
+  run(db: Database, rules: SchemaRules, name: string): Promise<string[]>;
 }
 
 export const REQUIRED_META_KEYS = ['schema_version', 'species.production_name'];
@@ -50,6 +51,16 @@ const CHECKS: Check[] = [
       if (!(await db.tables()).includes('meta')) return ['there is no meta table'];
       const rows = await db.select<{ meta_key: string; meta_value: string }>('SELECT meta_key, meta_value FROM meta');
       return REQUIRED_META_KEYS.filter((key) => !rows.some((r) => r.meta_key === key && String(r.meta_value ?? '').trim())).map((key) => `meta key ${key} is missing`);
+    },
+  },
+  {
+    // The name decides what the metadata store records and retires: meta must not claim another species or type.
+    name: 'NameMatchesMeta',
+    group: 'meta',
+    async run(db, _rules, name) {
+      if (!(await db.tables()).includes('meta')) return []; // MetaKeys reports it
+      const rows = await db.select<{ meta_key: string; meta_value: string }>("SELECT meta_key, meta_value FROM meta WHERE meta_key IN ('species.production_name', 'schema_type')");
+      return nameMetaProblems(name, metaValues(rows));
     },
   },
   {
@@ -189,7 +200,7 @@ export async function runHealthchecks(input: HealthcheckInput, opts: { schemasFi
     for (const check of selected) {
       opts.signal?.throwIfAborted();
       try {
-        const messages = await check.run(db, rules);
+        const messages = await check.run(db, rules, location.name);
         opts.signal?.throwIfAborted(); // what a check reports after a kill is not a finding (a killed CHECK TABLE says "Corrupt")
         results[check.name] = { status: messages.length ? 'failed' : 'passed', messages };
       } catch (err) {

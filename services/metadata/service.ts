@@ -1,11 +1,12 @@
 /** The metadata job service: POST /jobs {database_uri, update_type, email, comment, source} -> events. */
 import path from 'node:path';
 import { openDatabase } from '../db/database';
+import { InputError } from '../db/names';
 import { locate, safe, uriFieldProblem } from '../db/uri';
 import type { RunnerOptions } from '../jobs/runner';
 import type { Sealer } from '../jobs/secrets';
 import { createJobService } from '../jobs/service';
-import { parseDatabaseName } from './names';
+import { type MetaValues, metaValues, nameMetaProblems, parseDatabaseName } from './names';
 import { MetadataStore } from './store';
 
 export function createMetadataService(opts: { dataDir: string; storeFile?: string; token?: string; sealer?: Sealer; runner?: RunnerOptions }) {
@@ -23,21 +24,25 @@ export function createMetadataService(opts: { dataDir: string; storeFile?: strin
       const name = locate(uri).name;
       const parsed = parseDatabaseName(name);
       const db = await openDatabase(uri);
-      let meta: Map<string, string>;
+      let meta: MetaValues;
       try {
-        const rows = (await db.tables()).includes('meta') ? await db.select<{ meta_key: string; meta_value: string }>('SELECT meta_key, meta_value FROM meta') : [];
-        meta = new Map(rows.map((r) => [r.meta_key, String(r.meta_value)]));
+        meta = metaValues((await db.tables()).includes('meta') ? await db.select<{ meta_key: string; meta_value: string }>('SELECT meta_key, meta_value FROM meta') : []);
       } finally {
         await db.close();
       }
-      const species = meta.get('species.production_name') ?? parsed.species;
+      // What is recorded and retired is the name's species and type, never what meta claims: a
+      // mus_musculus database whose meta says homo_sapiens must not retire the human record. A
+      // disagreement is refused outright (the healthcheck's NameMatchesMeta says the same, earlier).
+      const disagreement = nameMetaProblems(name, meta);
+      if (disagreement.length) throw new InputError(`${name} is not recorded: ${disagreement.join('; ')}`);
+      const first = (key: string) => meta.get(key)?.[0];
+      const species = parsed.species;
       const decision = store.record({
         ...parsed,
-        species,
         name,
         uri: safe(uri),
-        assembly: meta.get('assembly.default') ?? parsed.assembly,
-        genebuild: meta.get('genebuild.last_geneset_update') ?? meta.get('genebuild.start_date') ?? meta.get('genebuild.version'),
+        assembly: first('assembly.default') ?? parsed.assembly,
+        genebuild: first('genebuild.last_geneset_update') ?? first('genebuild.start_date') ?? first('genebuild.version'),
         updateType: typeof input.update_type === 'string' ? input.update_type.slice(0, 64) : undefined,
         // The handover's idempotency key is "<token>:metadata".
         token: job.key?.split(':')[0],

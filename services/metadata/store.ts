@@ -5,7 +5,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { openStoreFile } from '../db/database';
-import type { ParsedName } from './names';
+import { type ParsedName, parseDatabaseName } from './names';
 
 export interface DatabaseRecord extends ParsedName {
   name: string;
@@ -39,8 +39,13 @@ export class MetadataStore {
     if (!columns.includes('update_type')) this.db.exec('ALTER TABLE databases ADD COLUMN update_type TEXT');
   }
 
-  /** Records the database as current, retiring the current ones of the same species and type. */
+  /** Records the database as current, retiring the current ones of the same species and type (both from its name). */
   record(r: DatabaseRecord): Decision {
+    // Only the database's own name says whose records it retires: a record claiming another species or type is a bug upstream.
+    const named = parseDatabaseName(r.name);
+    if (named.species !== r.species || named.type !== r.type) {
+      throw new Error(`${r.name} is not recorded: its name gives ${named.species} ${named.type}, the record says ${r.species} ${r.type}`);
+    }
     const current = this.db.prepare('SELECT name, assembly, genebuild FROM databases WHERE species = ? AND type = ? AND current = 1').all(r.species, r.type) as Array<{
       name: string;
       assembly: string | null;

@@ -99,3 +99,36 @@ test('errors: a clear message, field by field, and a non-zero exit', async () =>
   expect(usage.code).toBe(1);
   expect(usage.stderr).toContain("required option '--contact <email>' not specified");
 });
+
+/** Code points a terminal acts on: C0 but newline, DEL and C1 (ESC, BEL, CSI...), and the bidi overrides. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+const HOSTILE = '\x1b[2J\x1b]0;pwned\x07\r\bover\x9b31m\x7f\u202egnp.exe\nFAKE LINE';
+
+test('text from data reaches the terminal with no control character: a hostile comment, failure text and token', async () => {
+  h.jobs.scripts.copy.outcome = 'failed';
+  h.jobs.scripts.copy.failureMessage = `disk full ${HOSTILE}`;
+  const { json } = await h.submit(spec(h.sqliteSource('cli_hostile_core_110_1'), { comment: `my comment ${HOSTILE}`, contact: 'hostile-cli@example.org' }));
+  const outputs = [
+    await cli('watch', json.token, '--interval', '0.3'),
+    await cli('status', json.token),
+    await cli('status', json.token, '--json'),
+    await cli('list', '--contact', 'hostile-cli@example.org'),
+    await cli('reports', json.token),
+    await cli('reports', json.token, '--json'),
+    await cli('status', 'no-such-\x1b]0;pwned\x07'),
+  ];
+  for (const { stdout, stderr } of outputs) {
+    expect([stdout.match(CONTROL), stderr.match(CONTROL)]).toEqual([null, null]);
+  }
+  const [watched, status, asJson] = outputs;
+  expect(watched.code).toBe(3);
+  // The data is shown, its controls written out; the newline in it does not start a line of its own.
+  const shown = '\\x1b[2J\\x1b]0;pwned\\x07\\x0d\\x08over\\x9b31m\\x7f\\u202egnp.exe\\x0aFAKE LINE';
+  expect(watched.stdout).toContain(`disk full ${shown}`);
+  expect(status.stdout).toContain(`  comment  my comment ${shown}`);
+  expect(status.stdout).not.toMatch(/^FAKE LINE/m);
+  // --json keeps the data exact for programs.
+  expect((JSON.parse(asJson.stdout) as { spec: { comment: string } }).spec.comment).toBe(`my comment ${HOSTILE}`);
+  expect(outputs[6]).toMatchObject({ code: 4, stderr: 'handover: no handover with token no-such-\\x1b]0;pwned\\x07\n' });
+});

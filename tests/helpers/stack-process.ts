@@ -8,6 +8,7 @@ import { readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { SERVICES_NODE_FLAGS } from '../../services/stack';
+import { speciesOf } from './databases';
 import { freePort } from './ports';
 import { FinalAnswer, waitFor } from './wait';
 
@@ -134,9 +135,8 @@ export function bigSqliteTable(file: string, bytes: number): { rows: number; fil
   const db = new DatabaseSync(file);
   try {
     db.exec('PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF');
-    db.exec(
-      "CREATE TABLE meta (meta_id INTEGER PRIMARY KEY, species_id INT, meta_key TEXT, meta_value TEXT); INSERT INTO meta VALUES (1, NULL, 'schema_version', '110'), (2, 1, 'species.production_name', 'big');",
-    );
+    db.exec('CREATE TABLE meta (meta_id INTEGER PRIMARY KEY, species_id INT, meta_key TEXT, meta_value TEXT)');
+    db.prepare("INSERT INTO meta VALUES (1, NULL, 'schema_version', '110'), (2, 1, 'species.production_name', ?)").run(speciesOf(file));
     db.exec('CREATE TABLE feature (feature_id INTEGER PRIMARY KEY, seq_region_id INT NOT NULL, name TEXT, payload TEXT, score REAL)');
     // Some NULLs and characters the TSV escapes, so the dump's format is exercised on every ~1000th row.
     db.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows})

@@ -43,6 +43,7 @@ const schemaDefects = {
     DatabaseOpens: passed,
     TableIntegrity: passed,
     MetaKeys: passed,
+    NameMatchesMeta: passed,
     // Once each, though the exon table is named by a required table and by three relations.
     SchemaMatches: { status: 'failed', messages: ['table exon is missing', 'transcript.seq_region_id is missing'] },
     RequiredTablesNotEmpty: { status: 'failed', messages: ['table exon is missing'] },
@@ -56,7 +57,15 @@ test('a healthy core database passes every check, SchemaMatches included; hc_gro
   await createDemoDatabase(uri, { genes: 100 });
   const all = await check({ db_uri: uri });
   expect(all).toMatchObject({ status: 'complete', output: { status: 'passed' } });
-  expect(all.output.results).toEqual({ DatabaseOpens: passed, TableIntegrity: passed, MetaKeys: passed, SchemaMatches: passed, RequiredTablesNotEmpty: passed, ForeignKeys: passed });
+  expect(all.output.results).toEqual({
+    DatabaseOpens: passed,
+    TableIntegrity: passed,
+    MetaKeys: passed,
+    NameMatchesMeta: passed,
+    SchemaMatches: passed,
+    RequiredTablesNotEmpty: passed,
+    ForeignKeys: passed,
+  });
   const schemaOnly = await check({ db_uri: uri, hc_groups: ['schema'] });
   expect(schemaOnly.output.results).toEqual({ DatabaseOpens: passed, SchemaMatches: passed });
 });
@@ -116,7 +125,7 @@ test('a check that throws fails on its own, with its error; the other checks sti
   expect(await runHealthchecks({ db_uri: uri }, { schemasFile })).toEqual({
     db_name: 'sus_scrofa_core_110_2',
     status: 'failed',
-    results: { DatabaseOpens: passed, TableIntegrity: passed, MetaKeys: passed, SchemaMatches: bad, RequiredTablesNotEmpty: passed, ForeignKeys: bad },
+    results: { DatabaseOpens: passed, TableIntegrity: passed, MetaKeys: passed, NameMatchesMeta: passed, SchemaMatches: bad, RequiredTablesNotEmpty: passed, ForeignKeys: bad },
   });
 });
 

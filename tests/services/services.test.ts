@@ -58,7 +58,12 @@ test('healthcheck: check selection, results per check, 400 for unknown checks, i
     db_name: 'sus_scrofa_core_110_1',
     db_uri: uri,
     status: 'passed',
-    results: { DatabaseOpens: { status: 'passed', messages: [] }, MetaKeys: { status: 'passed', messages: [] }, ForeignKeys: { status: 'passed', messages: [] } },
+    results: {
+      DatabaseOpens: { status: 'passed', messages: [] },
+      MetaKeys: { status: 'passed', messages: [] },
+      NameMatchesMeta: { status: 'passed', messages: [] },
+      ForeignKeys: { status: 'passed', messages: [] },
+    },
   });
 });
 
