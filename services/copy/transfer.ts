@@ -15,8 +15,10 @@
  *   verify    Per table: the rows read in the snapshot are the rows loaded, loading gave no warning, and
  *             CHECKSUM TABLE of the source (inside the snapshot) equals that of the copy.
  *
- * Column names and types are read from the temporary schema on staging (the table as it was really made),
- * quoted as identifiers; nothing of the source reaches a statement but table names that are identifiers.
+ * Column names and types are read from the temporary schema on staging (the table as the copy made it from its own
+ * definition, definition.ts), quoted as identifiers; nothing of the source reaches a statement but table names that
+ * are identifiers. `SHOW CREATE TABLE` is read only on staging, of those tables, to compare them before and after
+ * the index build; nothing it answers is run. A server's error is reported by its code and the table (server-error.ts).
  */
 import { Readable } from 'node:stream';
 import type { Connection as StreamingConnection } from 'mysql2';
