@@ -1,20 +1,22 @@
 /**
  * The MySQL/MariaDB copy: into a temporary schema (handover_tmp_<hash>) on the staging server, each table
- * made from the source's `SHOW CREATE TABLE`, read and run through mysql2 one statement at a time, only
- * when it is one plain CREATE TABLE for that table (guard.ts); then the rows, from one consistent snapshot of
- * the source, several tables at once, loaded in bulk and verified (transfer.ts); then ONE `RENAME TABLE`
+ * made from a definition the copy writes itself from the source's catalogue (definition.ts: never the source's
+ * `SHOW CREATE TABLE` text, never its views, triggers, routines or events); then the rows, from one consistent
+ * snapshot of the source, several tables at once, loaded in bulk and verified (transfer.ts); then ONE `RENAME TABLE`
  * moves the target's tables into a backup schema (handover_old_<hash>) and the new ones into the target
  * (created if missing); the backup and temporary schemas are dropped. The source server may be the
- * submitter's own: no text from it reaches the staging server as code unchecked, and its rows arrive as
- * values (LOAD DATA), never as statements. When a copy fails or is killed, the loader's server connections
- * are killed on the staging server before the temporary schema is dropped.
+ * submitter's own: nothing it answers reaches the staging server as code, its rows arrive as values (LOAD DATA),
+ * and a server's error is reported by its code, never its text (server-error.ts). When a copy fails or is killed,
+ * the loader's server connections are killed on the staging server before the temporary schema is dropped.
  */
 import { createHash } from 'node:crypto';
 import { dropDatabase, killSessionsIn, serverConnection } from '../db/database';
-import { identifier, quoteIdent } from '../db/names';
+import { printable, quoteIdent } from '../db/names';
 import type { MysqlLocation } from '../db/uri';
 import type { CopyOptions } from './copy';
-import { checkCreateTable } from './guard';
+import { readCatalogue, stagingCollations } from './catalogue';
+import { type Catalogue, Refusal, createTableStatement } from './definition';
+import { reported } from './server-error';
 import { type TablePlan, planTables, transferRows } from './transfer';
 
 /** The copy's own schemas for a target: deterministic, so a crashed copy's leftovers are found and dropped by the next one. */
@@ -143,35 +145,47 @@ async function swap(target: MysqlLocation, temp: MysqlLocation, backup: MysqlLoc
   }
 }
 
-/** Sessions that run a source's table definitions: the dump's own settings (no ANSI_QUOTES, no NO_BACKSLASH_ESCAPES: guard.ts reads quotes so). */
+/** Sessions that run the copy's table definitions: literals written with backslash escapes (no NO_BACKSLASH_ESCAPES, no ANSI_QUOTES). */
 const DEFINITION_SESSION = ["SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'", 'SET SESSION foreign_key_checks = 0', 'SET NAMES utf8mb4'];
 
 /**
- * Makes each table in the temporary schema from the source's definition: `SHOW CREATE TABLE` read with
- * mysql2, checked to be one plain CREATE TABLE of that table (checkCreateTable), and executed as it is,
- * unqualified, on a connection whose default database is the temporary schema (one statement per query).
+ * Makes each table in the temporary schema from a definition the copy writes itself (definition.ts) from the
+ * source's catalogue: every definition is written, or the copy refused naming the table and why, before the first
+ * runs; each runs unqualified, on a connection whose default database is the temporary schema (one statement per query).
  */
 async function createTables(source: MysqlLocation, temp: MysqlLocation, tables: string[], signal?: AbortSignal): Promise<void> {
-  const q = (name: string) => quoteIdent('mysql', name);
   const src = await serverConnection(source, source.name);
+  let catalogue: Catalogue;
   try {
-    // Names in backquotes, strings in single quotes: as guard.ts reads definitions.
-    await src.query("SET SESSION sql_mode = ''");
-    await src.query('SET SESSION sql_quote_show_create = 1');
-    const tgt = await serverConnection(temp, temp.name);
-    try {
-      for (const statement of DEFINITION_SESSION) await tgt.query(statement);
-      for (const table of tables) {
-        signal?.throwIfAborted();
-        const [rows] = await src.query(`SHOW CREATE TABLE ${q(identifier(table, 'table name'))}`);
-        const definition = Array.isArray(rows) ? (rows[0] as Record<string, unknown> | undefined)?.['Create Table'] : undefined;
-        await tgt.query(checkCreateTable(definition, table));
-      }
-    } finally {
-      await tgt.end();
-    }
+    catalogue = await readCatalogue(src, source.name);
+  } catch (err) {
+    throw reported(err, 'source', `reading the catalogue of ${source.name}`);
   } finally {
     await src.end();
+  }
+  signal?.throwIfAborted();
+  const tgt = await serverConnection(temp, temp.name);
+  try {
+    for (const statement of DEFINITION_SESSION) await tgt.query(statement);
+    const collations = await stagingCollations(tgt);
+    const statements = tables.map((table) => {
+      try {
+        return createTableStatement(table, source.name, catalogue, collations);
+      } catch (err) {
+        if (err instanceof Refusal) throw new Error(`the source's table ${printable(table)} cannot be copied: it ${err.message}`);
+        throw err;
+      }
+    });
+    for (const [i, statement] of statements.entries()) {
+      signal?.throwIfAborted();
+      try {
+        await tgt.query(statement);
+      } catch (err) {
+        throw reported(err, 'staging', `creating table ${tables[i]}`);
+      }
+    }
+  } finally {
+    await tgt.end();
   }
 }
 

@@ -15,8 +15,10 @@
  *   verify    Per table: the rows read in the snapshot are the rows loaded, loading gave no warning, and
  *             CHECKSUM TABLE of the source (inside the snapshot) equals that of the copy.
  *
- * Column names and types are read from the temporary schema on staging (the table as it was really made),
- * quoted as identifiers; nothing of the source reaches a statement but table names that are identifiers.
+ * Column names and types are read from the temporary schema on staging (the table as the copy made it from its own
+ * definition, definition.ts), quoted as identifiers; nothing of the source reaches a statement but table names that
+ * are identifiers. `SHOW CREATE TABLE` is read only on staging, of those tables, to compare them before and after
+ * the index build; nothing it answers is run. A server's error is reported by its code and the table (server-error.ts).
  */
 import { Readable } from 'node:stream';
 import type { Connection as StreamingConnection } from 'mysql2';
@@ -24,6 +26,7 @@ import mysql from 'mysql2/promise';
 import { serverConnection } from '../db/database';
 import { quoteIdent } from '../db/names';
 import type { MysqlLocation } from '../db/uri';
+import { isServerError, reported } from './server-error';
 
 type Conn = mysql.Connection;
 
@@ -198,11 +201,13 @@ const LOADER_SESSION = "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO', time_zon
 /** Sessions on the source that read: no padding of CHAR values, times as stored, a slow loader tolerated. */
 const READER_SESSION = "SET SESSION sql_mode = '', time_zone = '+00:00', net_write_timeout = 3600";
 
+const LOST = ['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED', 'ER_QUERY_INTERRUPTED'];
+const lostConnection = (err: unknown) => LOST.includes(String((err as { code?: unknown } | undefined)?.code));
+
 /** A connection error as a sentence naming the server, never a statement or a value. */
 function connectionTrouble(err: unknown, source: MysqlLocation, staging: MysqlLocation): Error | undefined {
   const e = err as { code?: string; errno?: number; message?: string };
-  const lost = ['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED', 'ER_QUERY_INTERRUPTED'];
-  if (!e?.code || !lost.includes(e.code)) return undefined;
+  if (!lostConnection(err)) return undefined;
   return new Error(`lost connection to the source (${source.host}:${source.port}) or staging (${staging.host}:${staging.port}) server while copying rows (${e.code})`);
 }
 
@@ -216,9 +221,12 @@ function hardClose(conn: Conn): void {
 }
 
 /**
- * A server's message without the values it may quote ('...' parts hold data: a duplicate key, a bad value): all
- * from the first quote to the last, as a value may hold quotes of its own, which the server does not escape.
+ * A server's error while `doing` one table's step, by its code and that table (server-error.ts), never the server's
+ * text; a lost connection stays as it is (connectionTrouble names the server).
  */
+const named = (err: unknown, server: string, doing: string) => (lostConnection(err) ? err : reported(err, server, doing));
+
+/** Any other message, without the values it might quote: all from the first quote to the last. */
 const withoutValues = (message: string) => message.replace(/'.*'/s, "'…'").slice(0, 300);
 
 export interface Work {
@@ -414,7 +422,9 @@ export async function transferRows(source: MysqlLocation, temp: MysqlLocation, t
     const defined = new Map<string, string>();
     for (const t of tables.filter((t) => t.deferred.length)) {
       defined.set(t.name, await guard(definition(setup, t.name)));
-      await guard(setup.query(`ALTER TABLE ${q(t.name)} ${t.deferred.map((ix) => `DROP INDEX ${q(ix.name)}`).join(', ')}`));
+      await guard(setup.query(`ALTER TABLE ${q(t.name)} ${t.deferred.map((ix) => `DROP INDEX ${q(ix.name)}`).join(', ')}`)).catch((err: unknown) => {
+        throw named(err, 'staging', `dropping the secondary indexes of table ${t.name} for the load`);
+      });
     }
     opts.signal?.throwIfAborted();
 
@@ -455,7 +465,9 @@ export async function transferRows(source: MysqlLocation, temp: MysqlLocation, t
             opts.signal?.throwIfAborted();
             const s = state.get(w.table.name)!;
             trace(`reader ${i} starts ${w.table.name}${w.where}`);
-            const moved = await guard(move(reader, loaders[i], w, opts.signal));
+            const moved = await guard(move(reader, loaders[i], w, opts.signal)).catch((err: unknown) => {
+              throw named(err, 'source or staging', `copying the rows of table ${w.table.name}`);
+            });
             trace(`reader ${i} loaded ${w.table.name}${w.where}: ${moved.loaded} rows`);
             s.rowsRead += moved.read;
             s.rowsLoaded += moved.loaded;
@@ -471,7 +483,9 @@ export async function transferRows(source: MysqlLocation, temp: MysqlLocation, t
               guard(
                 (async () => {
                   const conn = idle.pop() ?? (await staging(LOADER_SESSION));
-                  await finishTable(conn, table, s, sourceSum, defined.get(table.name));
+                  await finishTable(conn, table, s, sourceSum, defined.get(table.name)).catch((err: unknown) => {
+                    throw named(err, 'source or staging', `verifying table ${table.name}`);
+                  });
                   idle.push(conn);
                   counts[table.name] = s.rowsLoaded;
                   opts.onTable?.(table.name, s.rowsLoaded);
@@ -493,7 +507,10 @@ export async function transferRows(source: MysqlLocation, temp: MysqlLocation, t
   } catch (err) {
     opts.signal?.throwIfAborted();
     const cause = failure ?? err;
-    throw connectionTrouble(cause, source, temp) ?? new Error(withoutValues(cause instanceof Error ? cause.message : 'the copy failed'));
+    const trouble = connectionTrouble(cause, source, temp);
+    if (trouble) throw trouble;
+    if (isServerError(cause)) throw reported(cause, 'source or staging', 'copying rows');
+    throw new Error(withoutValues(cause instanceof Error ? cause.message : 'the copy failed'));
   } finally {
     opts.signal?.removeEventListener('abort', stop);
     // After a failure a reader may be stopped mid-SELECT (its rows no longer taken): ending it politely would wait
