@@ -52,13 +52,15 @@ const count = (n: number) => n.toLocaleString('en-US');
 /**
  * A text cut to `max` characters, with a note saying so. The cut never ends inside a URI or a word: a cut
  * password (`mysql://u:hunt`) would no longer look like one to the redaction that reads the text next. So the
- * kept part stops at the last space of its last 200 characters, and before a URI whose host it does not reach.
+ * kept part stops at the last space of its last 200 characters (a quarter of a short text), and before a URI
+ * whose host it does not reach.
  */
 export function clip(text: string, max: number = LIMITS.text): string {
   if (text.length <= max) return text;
+  const back = Math.min(200, Math.floor(max / 4));
   let kept = text.slice(0, max);
   const space = kept.search(/\s\S*$/);
-  kept = kept.slice(0, space >= max - 200 ? space : Math.max(0, max - 200));
+  kept = kept.slice(0, space >= max - back ? space : max - back);
   const uri = kept.search(/[a-z][a-z0-9+.-]*:\/\/[^\s@]*$/i);
   if (uri >= 0) kept = kept.slice(0, uri);
   return `${kept}… [clipped: ${count(text.length)} characters, kept ${count(kept.length)}]`;

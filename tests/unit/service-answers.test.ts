@@ -169,7 +169,7 @@ describe('the client reads no answer past its limit, and checks what it reads', 
 
   test('a 50 MB answer is not read whole: malformed, not retried', async () => {
     const { pulled, response } = streamed(50 * 1024 * 1024);
-    const err = await client(async () => response)
+    const err = await client(() => Promise.resolve(response))
       .submit({}, 'k')
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
@@ -178,8 +178,8 @@ describe('the client reads no answer past its limit, and checks what it reads', 
   });
 
   test('an answer that is not JSON, and one without job_id', async () => {
-    await expect(client(async () => new Response('<html>hi</html>', { status: 201 })).submit({}, 'k')).rejects.toThrow("the copy service's answer to POST /jobs is not JSON");
-    await expect(client(async () => Response.json({ id: 3 }, { status: 201 })).submit({}, 'k')).rejects.toThrow("the copy service's answer to POST /jobs has no job_id");
+    await expect(client(() => Promise.resolve(new Response('<html>hi</html>', { status: 201 }))).submit({}, 'k')).rejects.toThrow("the copy service's answer to POST /jobs is not JSON");
+    await expect(client(() => Promise.resolve(Response.json({ id: 3 }, { status: 201 }))).submit({}, 'k')).rejects.toThrow("the copy service's answer to POST /jobs has no job_id");
   });
 
   test('waitForMetadata: Ensembl’s string details become an object; the password in them is redacted', async () => {
@@ -187,14 +187,14 @@ describe('the client reads no answer past its limit, and checks what it reads', 
     const answer = { id: 4, status: 'complete', output: { events: [{ type: 'new_assembly', genome: 'homo_sapiens', source: 'Handover', details }] } };
     const credentials = { reveal: () => '', redact: (t: string) => redactText(t) };
     const { events } = await metadataActivities(
-      client(async () => Response.json(answer), 'metadata'),
+      client(() => Promise.resolve(Response.json(answer)), 'metadata'),
       credentials,
     ).waitForMetadata({ service: 'metadata', id: '4', url: '' });
     expect(events).toEqual([{ type: 'new_assembly', genome: 'homo_sapiens', source: 'Handover', details: { email: 'a@b.org', database_uri: 'mysql://u:***@h:3306/db' } }]);
   });
 
   test('a complete job whose output is malformed fails with the field named, the job attached to be killed', async () => {
-    const err = (await client(async () => Response.json({ id: 4, status: 'complete', output: { events: 'none' } }), 'metadata')
+    const err = (await client(() => Promise.resolve(Response.json({ id: 4, status: 'complete', output: { events: 'none' } })), 'metadata')
       .outputWhenDone('4', metadataOutput)
       .catch((e: unknown) => e)) as ApplicationFailure;
     expect(err.message).toBe("the metadata service's answer to GET /jobs/4 has a bad output.events: expected array, received string");
