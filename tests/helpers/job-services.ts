@@ -81,6 +81,9 @@ export class FakeJobServices {
   /** Every POST, including ones answered with an existing job. */
   readonly submissions: Array<{ service: ServiceName; key?: string }> = [];
   readonly kills: Array<{ service: ServiceName; id: string }> = [];
+  /** Every GET /health (a readiness probe), and every GET /jobs (a job list, which a probe must not ask for). */
+  readonly healthProbes: ServiceName[] = [];
+  readonly jobLists: ServiceName[] = [];
   private app?: FastifyInstance;
   private base = '';
   private nextId = 1;
@@ -173,6 +176,15 @@ export class FakeJobServices {
     app.get<{ Params: { process: string; id: string } }>('/event/jobs/:process/:id', async (request, reply) => {
       const found = poll('event', request.params.id);
       return found ? this.send(reply, 'event', found.kind, found.answer, found.job) : reply.code(404).send({ error: 'no such job' });
+    });
+
+    app.get<{ Params: { service: ServiceName } }>('/:service/health', (request, reply) => {
+      this.healthProbes.push(request.params.service);
+      void reply.send({ status: 'ok' });
+    });
+    app.get<{ Params: { service: ServiceName } }>('/:service/jobs', (request, reply) => {
+      this.jobLists.push(request.params.service);
+      void reply.send(this.jobsOf(request.params.service).map((j) => ({ id: j.id, input: j.input, status: 'running' })));
     });
 
     const kill = (service: ServiceName, id: string) => {

@@ -181,3 +181,11 @@ test('a 1 MB genome and 1 MB of details: the handover completes with both clippe
   expect(event.details).toMatchObject({ email: 'curator@example.org', comment: expect.stringMatching(/\[clipped: 1,048,576 characters/) });
   expect(await largestPayload(done.token)).toBeLessThan(PAYLOAD_BOUND);
 });
+
+test('/health/ready asks each service its cheap GET /health, never its job list', async () => {
+  const before = h.jobs.healthProbes.length;
+  const res = await h.app.inject({ method: 'GET', url: '/health/ready' });
+  expect(res.statusCode).toBe(200);
+  expect(h.jobs.healthProbes.slice(before).sort()).toEqual(['copy', 'event', 'healthcheck', 'metadata']);
+  expect(h.jobs.jobLists).toEqual([]);
+});
