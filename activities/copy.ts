@@ -2,6 +2,7 @@
 import type { DbRef, JobRef } from '../vocabulary';
 import type { Credentials } from './credentials';
 import type { JobServiceClient } from './job-client';
+import { LIMITS, clip, copyOutput } from './service-answers';
 
 export function copyActivities(client: JobServiceClient, credentials: Credentials) {
   return {
@@ -13,8 +14,8 @@ export function copyActivities(client: JobServiceClient, credentials: Credential
 
     /** Only the runtime comes back: the output echoes both URIs, which must stay out of history. */
     async waitForCopy(job: JobRef): Promise<{ runtime?: string }> {
-      const output = await client.outputWhenDone<{ runtime?: string | number }>(job.id);
-      return { runtime: output?.runtime === undefined ? undefined : String(output.runtime) };
+      const output = await client.outputWhenDone(job.id, copyOutput);
+      return { runtime: output.runtime === undefined ? undefined : credentials.redact(clip(String(output.runtime), LIMITS.name)) };
     },
   };
 }

@@ -1,18 +1,14 @@
 /** The event service: pass one metadata event on; it answers with the processes it started. */
 import type { JobRef, MetadataEvent } from '../vocabulary';
 import type { JobServiceClient } from './job-client';
-
-interface EventAnswer {
-  event?: unknown;
-  processes?: Array<{ process: string; job: string | number }>;
-}
+import { eventSubmitAnswer } from './service-answers';
 
 export function eventActivities(client: JobServiceClient) {
   return {
     async submitEvent(input: { token: string; index: number; event: MetadataEvent }): Promise<JobRef[]> {
       const { type, genome, ...rest } = input.event;
-      const answer = await client.submit<EventAnswer>({ type, genome, ...rest }, `${input.token}:event:${input.index}`);
-      return (answer?.processes ?? []).map((p) => client.ref(`${p.process}/${p.job}`));
+      const answer = await client.submit({ type, genome, ...rest }, `${input.token}:event:${input.index}`, eventSubmitAnswer);
+      return answer.processes.map((p) => client.ref(`${p.process}/${p.job}`));
     },
   };
 }

@@ -2,17 +2,7 @@
 import type { DbRef, HealthcheckReport, JobRef } from '../vocabulary';
 import type { Credentials } from './credentials';
 import type { JobServiceClient } from './job-client';
-
-interface CheckResult {
-  status: string;
-  messages?: string[];
-}
-
-interface HealthcheckOutput {
-  db_name?: string;
-  status: 'passed' | 'failed';
-  results?: Record<string, CheckResult>;
-}
+import { failedChecks, healthcheckOutput } from './service-answers';
 
 export function healthcheckActivities(client: JobServiceClient, credentials: Credentials) {
   return {
@@ -24,14 +14,10 @@ export function healthcheckActivities(client: JobServiceClient, credentials: Cre
     },
 
     async waitForHealthcheck(job: JobRef): Promise<HealthcheckReport> {
-      const output = await client.outputWhenDone<HealthcheckOutput>(job.id);
-      const failures = Object.entries(output?.results ?? {})
-        .filter(([, result]) => result.status !== 'passed')
-        .map(([check, result]) => ({
-          check,
-          messages: (result.messages ?? []).map((m) => credentials.redact(String(m))),
-        }));
-      if (output?.status === 'failed') {
+      const output = await client.outputWhenDone(job.id, healthcheckOutput);
+      // Bounded (counts and lengths) before the redaction reads a character of it.
+      const failures = failedChecks(output.results).map(({ check, messages }) => ({ check: credentials.redact(check), messages: messages.map((m) => credentials.redact(m)) }));
+      if (output.status === 'failed') {
         return { status: 'problems', failures: failures.length ? failures : [{ check: 'healthcheck', messages: ['reported failed'] }] };
       }
       return { status: 'passed', failures: [] };

@@ -1,21 +1,15 @@
 /**
  * The one client for the four job services (docs/ARCHITECTURE.md, "The four job-service contracts": submit, poll, kill, failures).
  * HTTP errors become Temporal failures with the right retry behaviour: a service that is down
- * (connection refused, 5xx) is retried; a request it refuses (4xx) is not.
+ * (connection refused, 5xx) is retried; a request it refuses (4xx) is not, nor is an answer that is malformed
+ * (checked against ./service-answers, read no further than its size limit, its texts clipped there).
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import type { z } from 'zod';
 import { type JobProgress, type JobRef, type ServiceName, failureTypes } from '../vocabulary';
 import type { JobServiceErrorKind, WorkerMetrics } from './metrics';
-
-export type JobState = 'submitted' | 'running' | 'incomplete' | 'complete' | 'failed';
-
-export interface JobStatus<Output = unknown> {
-  id: string | number;
-  status: JobState;
-  output?: Output;
-  progress?: unknown;
-}
+import { JOB_STATES, LIMITS, boundJson, checked, clip, failuresAnswer, malformed, pollAnswer, submitAnswer } from './service-answers';
 
 const { jobStillRunning: JOB_STILL_RUNNING, jobFailed: JOB_FAILED, jobRejected: JOB_REJECTED } = failureTypes;
 
@@ -75,45 +69,51 @@ export class JobServiceClient {
   /**
    * Submits a job. The idempotency key (token + step) goes in the `Idempotency-Key` header, so a
    * retried submission after a worker crash returns the job already created instead of a second one.
+   * The answer is checked against `schema` ({job_id} by default): a malformed one fails at once.
    */
-  async submit<T = { job_id: string | number }>(body: object, idempotencyKey: string): Promise<T> {
+  async submit<S extends z.ZodType = typeof submitAnswer>(body: object, idempotencyKey: string, schema?: S): Promise<z.output<S>> {
     const callback = this.opts.callbackUrl?.(idempotencyKey);
-    return this.request<T>('POST', '/jobs', { body: callback ? { ...body, callback_url: callback } : body, headers: { 'Idempotency-Key': idempotencyKey } });
+    const answer = await this.request('POST', '/jobs', { body: callback ? { ...body, callback_url: callback } : body, headers: { 'Idempotency-Key': idempotencyKey } });
+    return this.check((schema ?? submitAnswer) as S, answer, { service: this.opts.name, request: 'POST /jobs' });
   }
 
-  async status<Output>(id: string): Promise<JobStatus<Output>> {
-    return this.request<JobStatus<Output>>('GET', `/jobs/${id}`);
+  /** A job's state, checked: `{id?, status, output?, progress?}` with status one of the five states. */
+  async status(id: string): Promise<z.output<typeof pollAnswer>> {
+    const answer = await this.request('GET', `/jobs/${id}`);
+    return this.check(pollAnswer, answer, { service: this.opts.name, request: `GET /jobs/${id}`, job: this.ref(id) });
   }
 
-  /** The failure message of a failed job (`?format=failures`), or '' when the service has none. */
+  /** The failure message of a failed job (`?format=failures`), clipped; or what kept it from being read. */
   async failures(id: string): Promise<string> {
     try {
-      const answer = await this.request<{ msg?: string } | string>('GET', `/jobs/${id}?format=failures`);
-      return typeof answer === 'string' ? answer : (answer?.msg ?? '');
-    } catch {
-      return '';
+      const answer = await this.request('GET', `/jobs/${id}?format=failures`, { text: true });
+      if (typeof answer === 'string') return clip(answer, LIMITS.failureText);
+      return clip(checked(failuresAnswer, answer ?? {}, { service: this.opts.name, request: `GET /jobs/${id}?format=failures` }).msg ?? '', LIMITS.failureText);
+    } catch (err) {
+      return err instanceof ApplicationFailure && err.type !== JOB_REJECTED ? `its failure message could not be read: ${err.message}` : '';
     }
   }
 
   async kill(id: string): Promise<void> {
-    await this.request('DELETE', `/jobs/${id}${this.opts.killQuery ?? '?kill=1'}`, { allow404: true });
+    await this.request('DELETE', `/jobs/${id}${this.opts.killQuery ?? '?kill=1'}`, { allow404: true, ignoreBody: true });
   }
 
   /**
-   * Polls once: returns the output of a complete job; throws a retryable, benign failure while it runs
-   * (the activity's retry policy paces the polling, adding no history) and a non-retryable one if it failed.
+   * Polls once: returns the output of a complete job, checked against `schema`; throws a retryable, benign
+   * failure while it runs (the activity's retry policy paces the polling, adding no history) and a
+   * non-retryable one if it failed or its answer is malformed (the workflow then kills the job).
    */
-  async outputWhenDone<Output>(id: string): Promise<Output> {
-    const job = await this.status<Output>(id);
+  async outputWhenDone<S extends z.ZodType>(id: string, schema: S): Promise<z.output<S>> {
+    const job = await this.status(id);
     const service = this.opts.name;
-    this.opts.metrics?.jobPolls.inc({ service, state: ['submitted', 'running', 'incomplete', 'complete', 'failed'].includes(job.status) ? job.status : 'other' });
+    this.opts.metrics?.jobPolls.inc({ service, state: (JOB_STATES as readonly string[]).includes(job.status) ? job.status : 'other' });
     if (job.status === 'complete' || job.status === 'failed') {
       const polls = attempt();
       if (polls !== undefined) this.opts.metrics?.pollsPerJob.observe({ service }, polls);
     }
     switch (job.status) {
       case 'complete':
-        return job.output as Output;
+        return this.check(schema, job.output, { service, request: `GET /jobs/${id}`, job: this.ref(id), prefix: 'output' });
       case 'failed': {
         const why = (await this.failures(id)) || 'the job failed without a message';
         throw ApplicationFailure.nonRetryable(this.opts.redact(why), JOB_FAILED, { job: this.ref(id) });
@@ -122,7 +122,9 @@ export class JobServiceClient {
         // The job's own progress rides on the failure: the API reads it from the pending activity.
         const progress: JobProgress = { service: this.opts.name, id, status: job.status, ...countsOf(job.progress) };
         const counted = progress.total !== undefined ? ` (${progress.complete} of ${progress.total}${progress.unit ? ` ${progress.unit}` : ''})` : '';
-        const raw = !counted && job.progress !== undefined ? ` (${this.opts.redact(JSON.stringify(job.progress)).slice(0, 300)})` : '';
+        // Bounded before it is redacted: a progress may be any JSON, of any size.
+        const raw =
+          !counted && job.progress !== undefined ? ` (${this.opts.redact(clip(JSON.stringify(boundJson(job.progress, 2 * LIMITS.progressChars)) ?? '', LIMITS.progressChars))})` : '';
         throw ApplicationFailure.create({
           message: `${this.opts.name} job ${id} is ${job.status}${counted || raw}`,
           type: JOB_STILL_RUNNING,
@@ -133,12 +135,32 @@ export class JobServiceClient {
     }
   }
 
+  /** checked(), counting a malformed answer. */
+  private check<S extends z.ZodType>(schema: S, answer: unknown, where: Parameters<typeof checked>[2]): z.output<S> {
+    try {
+      return checked(schema, answer, where);
+    } catch (err) {
+      this.countError('malformed');
+      throw err;
+    }
+  }
+
   private countError(kind: JobServiceErrorKind): void {
     this.opts.metrics?.jobServiceErrors.inc({ service: this.opts.name, kind });
   }
 
-  private async request<T>(method: string, path: string, opts: { body?: object; headers?: Record<string, string>; allow404?: boolean } = {}): Promise<T> {
+  /**
+   * One request: the answer parsed from JSON (undefined when empty). Its body is read no further than
+   * LIMITS.answerBytes (an error's no further than LIMITS.errorBodyBytes): a service cannot make the worker
+   * buffer a 50 MB answer. `text`: a body that is not JSON is returned as text instead of being malformed.
+   */
+  private async request(
+    method: string,
+    path: string,
+    opts: { body?: object; headers?: Record<string, string>; allow404?: boolean; ignoreBody?: boolean; text?: boolean } = {},
+  ): Promise<unknown> {
     const url = `${this.base}${path}`;
+    const where = { service: this.opts.name, request: `${method} ${path}` };
     const cancelled = activityCancellation();
     // A timer cleared as soon as the answer is read, not AbortSignal.timeout(): that one's timer lives on for the
     // whole timeout and holds the finished activity's context with it (thousands of polls kept alive at once).
@@ -146,7 +168,7 @@ export class JobServiceClient {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new DOMException(`no answer within ${limitMs} ms`, 'TimeoutError')), limitMs);
     let res: Response;
-    let text: string;
+    let body: { text: string; over: boolean };
     try {
       res = await this.fetchImpl(url, {
         method,
@@ -161,30 +183,62 @@ export class JobServiceClient {
         // the attempt back once its shutdown grace is over instead of waiting for a slow service.
         signal: cancelled ? AbortSignal.any([timeout.signal, cancelled]) : timeout.signal,
       });
-      text = await res.text();
+      const ok = res.status < 400;
+      body = opts.ignoreBody ? (await res.body?.cancel(), { text: '', over: false }) : await readBounded(res, ok ? LIMITS.answerBytes : LIMITS.errorBodyBytes);
     } catch (err) {
       if (cancelled?.aborted) throw cancelled.reason;
       this.countError((err as Error).name === 'TimeoutError' ? 'timeout' : 'unreachable');
       // Down or unreachable: retryable, the step's deadline bounds how long.
-      throw new Error(`${this.opts.name} service unreachable at ${this.base}: ${(err as Error).message}`);
+      throw new Error(`${this.opts.name} service unreachable at ${this.base}: ${clip((err as Error).message, LIMITS.failureText)}`);
     } finally {
       clearTimeout(timer);
     }
-    if (res.status === 404 && opts.allow404) return undefined as T;
+    const { text } = body;
+    if (res.status === 404 && opts.allow404) return undefined;
+    // What a service says about an error is clipped before it is redacted (the redaction reads every character).
     if (res.status >= 500 || res.status === 429 || res.status === 408) {
       this.countError('server_error');
-      throw new Error(`${this.opts.name} service answered ${res.status} to ${method} ${path}: ${this.opts.redact(text.slice(0, 300))}`);
+      throw new Error(`${this.opts.name} service answered ${res.status} to ${method} ${path}: ${this.opts.redact(clip(text, 300))}`);
     }
     if (res.status >= 400) {
       this.countError('refused');
-      throw ApplicationFailure.nonRetryable(`${this.opts.name} service refused ${method} ${path} (${res.status}): ${this.opts.redact(text.slice(0, 500))}`, JOB_REJECTED);
+      throw ApplicationFailure.nonRetryable(`${this.opts.name} service refused ${method} ${path} (${res.status}): ${this.opts.redact(clip(text, 500))}`, JOB_REJECTED);
     }
-    if (!text) return undefined as T;
+    if (body.over) {
+      this.countError('malformed');
+      throw malformed(where, `is larger than ${LIMITS.answerBytes / 1024 / 1024} MiB (not read past that)`);
+    }
+    if (!text) return undefined;
     try {
-      return JSON.parse(text) as T;
+      return JSON.parse(text) as unknown;
     } catch {
-      return text as T;
+      if (opts.text) return text;
+      this.countError('malformed');
+      throw malformed(where, 'is not JSON');
     }
+  }
+}
+
+/** A response's body as text, read no further than `limit` bytes (`over` when there was more). */
+async function readBounded(res: Response, limit: number): Promise<{ text: string; over: boolean }> {
+  if (!res.body) return { text: '', over: false };
+  if (Number(res.headers.get('content-length')) > limit) {
+    await res.body.cancel();
+    return { text: '', over: true };
+  }
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { text: Buffer.concat(chunks).toString('utf8'), over: false };
+    if (size + value.byteLength > limit) {
+      chunks.push(value.subarray(0, limit - size));
+      await reader.cancel();
+      return { text: Buffer.concat(chunks).toString('utf8'), over: true };
+    }
+    chunks.push(value);
+    size += value.byteLength;
   }
 }
 

@@ -2,6 +2,7 @@
 import type { DbRef, JobRef, MetadataEvent } from '../vocabulary';
 import type { Credentials } from './credentials';
 import type { JobServiceClient } from './job-client';
+import { boundedEvent, metadataOutput } from './service-answers';
 
 export function metadataActivities(client: JobServiceClient, credentials: Credentials) {
   return {
@@ -17,10 +18,14 @@ export function metadataActivities(client: JobServiceClient, credentials: Creden
       return client.ref(String(answer.job_id));
     },
 
+    /**
+     * The events in Handover's shape: `details` an object (Ensembl's updater sends a JSON string), every text
+     * bounded (service-answers.ts), then scrubbed of anything URI-shaped: they go to history and onward.
+     */
     async waitForMetadata(job: JobRef): Promise<{ events: MetadataEvent[] }> {
-      const output = await client.outputWhenDone<{ events?: MetadataEvent[] }>(job.id);
-      // Events go to history and onward to the event service: scrub anything URI-shaped in them.
-      const events = JSON.parse(credentials.redact(JSON.stringify(output?.events ?? []))) as MetadataEvent[];
+      const output = await client.outputWhenDone(job.id, metadataOutput);
+      const bounded = (output.events ?? []).map(boundedEvent);
+      const events = JSON.parse(credentials.redact(JSON.stringify(bounded))) as MetadataEvent[];
       return { events };
     },
   };

@@ -7,7 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { HandoverReport } from '../vocabulary';
 
 /** What a job-service request error was: no answer, an answer too slow, a 5xx (or 408/429), a refusal (4xx). */
-export type JobServiceErrorKind = 'unreachable' | 'timeout' | 'server_error' | 'refused';
+export type JobServiceErrorKind = 'unreachable' | 'timeout' | 'server_error' | 'refused' | 'malformed';
 
 /** Step durations: from seconds to the longest deadlines (a day). */
 const STEP_BUCKETS = [1, 5, 15, 60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600];
@@ -60,7 +60,7 @@ export function createWorkerMetrics(opts: { processMetrics?: boolean; stepDeadli
     }),
     jobServiceErrors: new Counter({
       name: 'handover_job_service_errors_total',
-      help: 'Failed requests to a job service, by service and kind (unreachable, timeout, server_error, refused).',
+      help: 'Failed requests to a job service, by service and kind (unreachable, timeout, server_error, refused, malformed).',
       labelNames: ['service', 'kind'] as const,
       registers,
     }),

@@ -65,9 +65,12 @@ export async function buildApp(deps: AppDeps) {
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
+  // Readiness asks cheap questions, each bounded by PROBE_TIMEOUT_MS: Temporal's system info, and each job
+  // service's GET /health (the local stack answers it without reading a job; a service without it answers 404,
+  // which is still an answer). Never GET /jobs: that reads the service's job records.
   const temporalReachable = async () => {
     try {
-      await deps.client.workflowService.getSystemInfo({});
+      await deps.client.withDeadline(Date.now() + PROBE_TIMEOUT_MS, () => deps.client.workflowService.getSystemInfo({}));
       return true;
     } catch {
       return false;
@@ -79,11 +82,11 @@ export async function buildApp(deps: AppDeps) {
     metadata: deps.config.HANDOVER_METADATA_URL,
     event: deps.config.HANDOVER_EVENT_URL,
   };
-  /** A job service is reachable when it answers its job list with anything below 500 (a 401 or 404 is still an answer). */
+  /** A job service is reachable when it answers GET /health with anything below 500 (a 401 or 404 is still an answer); its body is not read. */
   const serviceReachable = async (name: ServiceName) => {
     try {
       const token = deps.config.HANDOVER_SERVICE_TOKEN;
-      const res = await fetch(`${serviceUrls[name].replace(/\/+$/, '')}/jobs`, {
+      const res = await fetch(`${serviceUrls[name].replace(/\/+$/, '')}/health`, {
         headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
       });

@@ -8,7 +8,17 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { type Config, contactDomainsFrom, updateTypesFrom } from '../common/config';
 import type { Sealer } from '../common/secrets';
 import { type HandoverSpec, contactDomainProblem } from '../common/spec';
-import { type BatchProgress, type CancelRequest, type HandoverInput, type HandoverProgress, type HandoverReport, type Refusal, type RestartableStep, handoverTypes } from '../vocabulary';
+import {
+  type BatchProgress,
+  type CancelRequest,
+  type HandoverInput,
+  type HandoverProgress,
+  type HandoverReport,
+  type Refusal,
+  type RestartableStep,
+  handoverTypes,
+  withObjectDetails,
+} from '../vocabulary';
 import type { Caller } from './caller';
 import { HandoverConflict, HandoverEnded, HandoverNotFound, HandoverRejected, InvalidRequest } from './errors';
 import { temporalGateway } from './gateway';
@@ -127,7 +137,8 @@ export function createHandoverService({ client, config, sealer, metrics }: Hando
       return input.token;
     },
 
-    progress: (token: string): Promise<HandoverProgress> => handoverOrRefusal(token, () => temporal.progress(token), refusalProgress),
+    /** (Events recorded before the activities normalised them may hold `details` as a JSON string: answered as an object.) */
+    progress: async (token: string): Promise<HandoverProgress> => withObjectDetails(await handoverOrRefusal(token, () => temporal.progress(token), refusalProgress)),
 
     /** The handover's step reports, oldest first (none for handovers from before reports existed, nor for refusals). */
     reports: (token: string): Promise<HandoverReport[]> =>

@@ -110,6 +110,8 @@ const reachability = z.enum(['reachable', 'unreachable']);
 export const readyAnswer = z.object({
   status: z.enum(['ready', 'not ready']),
   temporal: reachability,
-  services: z.object({ healthcheck: reachability, copy: reachability, metadata: reachability, event: reachability }).describe('Each job service: any answer below 500 is reachable'),
+  services: z
+    .object({ healthcheck: reachability, copy: reachability, metadata: reachability, event: reachability })
+    .describe('Each job service: any answer below 500 to GET /health is reachable'),
   failed: z.array(z.string()).describe('What is unreachable: temporal and/or service names'),
 });

@@ -139,6 +139,10 @@ export interface MetadataEvent {
   type: string;
   genome: string;
   source?: string;
+  /**
+   * Always an object from the activities on (they parse Ensembl's JSON string: activities/service-answers.ts);
+   * a history recorded before may hold the string, which the API answers as an object (vocabulary/events.ts).
+   */
   details?: Record<string, unknown>;
 }
 

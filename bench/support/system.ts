@@ -57,7 +57,7 @@ export interface BenchHandover {
 }
 
 /** The benchmark defaults for Handover on `taskQueue`, its API on `port`, against `services`. */
-export function benchEnv(temporal: BenchTemporal, services: TimedJobServices, taskQueue: string, port: number): Record<string, string> {
+export function benchEnv(temporal: BenchTemporal, services: Pick<TimedJobServices, 'url'>, taskQueue: string, port: number): Record<string, string> {
   const { dir } = temporal;
   return {
     TEMPORAL_ADDRESS: temporal.address,
@@ -114,7 +114,7 @@ export function temporalCpuSeconds(): number {
 }
 
 /** Handover (a worker and the API on a free port) on its own task queue, with `env` over the benchmark defaults. */
-export async function startBenchHandover(temporal: BenchTemporal, services: TimedJobServices, taskQueue: string, env: Record<string, string> = {}): Promise<BenchHandover> {
+export async function startBenchHandover(temporal: BenchTemporal, services: Pick<TimedJobServices, 'url'>, taskQueue: string, env: Record<string, string> = {}): Promise<BenchHandover> {
   const port = await freePort();
   const config = loadConfig({ ...benchEnv(temporal, services, taskQueue, port), ...env });
   const worker = await createHandoverWorker(config, { connection: temporal.nativeConnection, workflowBundlePath: temporal.bundle, reportLog: { write() {} } });

@@ -5,7 +5,7 @@
  * real services do, so redaction is tested for real.
  */
 import type { ServerResponse } from 'node:http';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { ServiceName } from '../../vocabulary';
 
 export interface ServiceScript {
@@ -29,7 +29,15 @@ export interface ServiceScript {
    * 'wait': every poll answers "running" (not counted against `runningPolls`). Undefined: not held.
    */
   holdFor?: (job: Job) => HoldPoint | undefined;
+  /**
+   * What the service answers instead (a service of another shape, or a hostile one): given the answer it would
+   * send, returns the one it sends. A string is sent as the body itself (JSON or not). Undefined: answered as is.
+   */
+  answer?: (kind: AnswerKind, answer: Record<string, unknown>, job: Job) => unknown;
 }
+
+/** The answers a script may rewrite: to a submission, to a poll of the job's state, to `?format=failures`. */
+export type AnswerKind = 'submit' | 'poll' | 'failures';
 
 /** Where a held job stops: its submission unanswered, or its polls answered "running". */
 export type HoldPoint = 'submit' | 'wait';
@@ -73,6 +81,9 @@ export class FakeJobServices {
   /** Every POST, including ones answered with an existing job. */
   readonly submissions: Array<{ service: ServiceName; key?: string }> = [];
   readonly kills: Array<{ service: ServiceName; id: string }> = [];
+  /** Every GET /health (a readiness probe), and every GET /jobs (a job list, which a probe must not ask for). */
+  readonly healthProbes: ServiceName[] = [];
+  readonly jobLists: ServiceName[] = [];
   private app?: FastifyInstance;
   private base = '';
   private nextId = 1;
@@ -132,14 +143,18 @@ export class FakeJobServices {
       if (firstTime && script.hangFirstSubmitMs) await new Promise((r) => setTimeout(r, script.hangFirstSubmitMs));
       if (job.hold === 'submit') await this.holdSubmission(job, reply.raw);
       if (service === 'event') {
-        return reply.code(200).send({ event: request.body, processes: [{ process: 'dump', job: job.id }] });
+        return this.send(reply.code(200), service, 'submit', { event: request.body, processes: [{ process: 'dump', job: job.id }] }, job);
       }
-      return reply.code(201).send({ job_id: job.id });
+      return this.send(reply.code(201), service, 'submit', { job_id: job.id }, job);
     });
 
     const poll = (service: ServiceName, id: string, format?: string) => {
       const job = this.jobs.find((j) => j.service === service && j.id === id);
       if (!job) return undefined;
+      const answer = pollAnswer(job, format);
+      return answer && { job, kind: (format === 'failures' ? 'failures' : 'poll') as AnswerKind, answer };
+    };
+    const pollAnswer = (job: Job, format?: string): Record<string, unknown> => {
       if (format === 'failures') return { msg: this.failureMessage(job) };
       job.polls++;
       if (job.killed) return { id: job.id, input: job.input, status: 'failed' };
@@ -155,12 +170,21 @@ export class FakeJobServices {
     app.get<{ Params: { service: ServiceName; id: string }; Querystring: { format?: string } }>('/:service/jobs/:id', async (request, reply) => {
       const delay = request.query.format === 'failures' ? 0 : (this.scripts[request.params.service]?.pollDelayMs ?? 0);
       if (delay) await new Promise((r) => setTimeout(r, delay));
-      const answer = poll(request.params.service, request.params.id, request.query.format);
-      return answer ? answer : reply.code(404).send({ error: 'no such job' });
+      const found = poll(request.params.service, request.params.id, request.query.format);
+      return found ? this.send(reply, request.params.service, found.kind, found.answer, found.job) : reply.code(404).send({ error: 'no such job' });
     });
     app.get<{ Params: { process: string; id: string } }>('/event/jobs/:process/:id', async (request, reply) => {
-      const answer = poll('event', request.params.id);
-      return answer ? answer : reply.code(404).send({ error: 'no such job' });
+      const found = poll('event', request.params.id);
+      return found ? this.send(reply, 'event', found.kind, found.answer, found.job) : reply.code(404).send({ error: 'no such job' });
+    });
+
+    app.get<{ Params: { service: ServiceName } }>('/:service/health', (request, reply) => {
+      this.healthProbes.push(request.params.service);
+      void reply.send({ status: 'ok' });
+    });
+    app.get<{ Params: { service: ServiceName } }>('/:service/jobs', (request, reply) => {
+      this.jobLists.push(request.params.service);
+      void reply.send(this.jobsOf(request.params.service).map((j) => ({ id: j.id, input: j.input, status: 'running' })));
     });
 
     const kill = (service: ServiceName, id: string) => {
@@ -182,6 +206,13 @@ export class FakeJobServices {
   async stop(): Promise<void> {
     this.release(); // a held submission would keep the server from closing
     await this.app?.close();
+  }
+
+  /** Sends an answer, as the service's script rewrites it (ServiceScript.answer). */
+  private send(reply: FastifyReply, service: ServiceName, kind: AnswerKind, answer: Record<string, unknown>, job: Job): FastifyReply {
+    const rewrite = this.scripts[service].answer;
+    const sent = rewrite ? rewrite(kind, answer, job) : answer;
+    return typeof sent === 'string' ? reply.type('application/json').send(sent) : reply.send(sent);
   }
 
   /** Keeps a submission of a held job unanswered until release(); counts it open while its client is connected. */
