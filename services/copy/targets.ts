@@ -200,15 +200,17 @@ export async function checkSource(sourceUri: string, policy: SourcePolicy, field
   const roots = policy.roots.filter((r) => r.engine === source.engine);
   if (!roots.length) throw refuse(`no ${source.engine} source is allowed (set LOCAL_STACK_SOURCE_ROOTS: sqlite:////abs/folder/,mysql://host:port/)`);
   if (source.engine === 'sqlite') {
-    const file = real(source.file);
-    if (!file) throw refuse(`the source ${source.file} does not exist`);
+    // A missing file is the job's to report (the healthcheck's DatabaseOpens, the copy's existence check): its folder is checked.
+    const folder = real(path.dirname(source.file));
+    const file = real(source.file) ?? (folder && path.join(folder, path.basename(source.file)));
+    if (!file) throw refuse(`the source ${source.file} is not inside a source folder (${roots.map((r) => r.text).join(', ')}; by real path)`);
     const folders = roots.flatMap((r) => (r.engine === 'sqlite' ? [real(r.folder)] : [])).filter((f): f is string => !!f);
     if (!folders.some((f) => isWithin(f, file))) throw refuse(`the source ${source.file} is not inside a source folder (${roots.map((r) => r.text).join(', ')}; by real path)`);
     for (const dir of policy.protectedDirs) {
       const p = real(dir);
       if (p && isWithin(p, file)) throw refuse(`the source ${source.file} is a file of the local stack's own data`);
     }
-    const why = notRegularFile(file);
+    const why = real(source.file) && notRegularFile(file);
     if (why) throw refuse(`the source ${source.file} is ${why}, not a regular file`);
     return;
   }
