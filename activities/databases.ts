@@ -1,9 +1,10 @@
 /** Step 2: a real connection to the source database proves it exists. */
 import { existsSync } from 'node:fs';
-import { DatabaseSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
 import mysql from 'mysql2/promise';
 import { ApplicationFailure } from '@temporalio/common';
 import { parseDbUri } from '../common/db-uri';
+import { regularFileProblem } from '../common/sources';
 import { failureTypes } from '../vocabulary';
 
 const SOURCE_MISSING = failureTypes.sourceMissing;
@@ -19,18 +20,11 @@ export async function checkDatabaseExists(uri: string, shown: string): Promise<{
     if (!db.file || !existsSync(db.file)) {
       throw ApplicationFailure.nonRetryable(`source database ${shown} does not exist (no file ${db.file})`, SOURCE_MISSING);
     }
-    try {
-      const conn = new DatabaseSync(db.file, { readOnly: true });
-      try {
-        const hasMeta = conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
-        const row = hasMeta ? (conn.prepare(META_SQL).get() as { meta_value?: string } | undefined) : undefined;
-        return { schemaVersion: row?.meta_value === undefined ? undefined : String(row.meta_value) };
-      } finally {
-        conn.close();
-      }
-    } catch (err) {
-      throw ApplicationFailure.nonRetryable(`source database ${shown} cannot be read: ${(err as Error).message}`, SOURCE_MISSING);
-    }
+    // A FIFO, a device or a folder is refused before SQLite sees it: its open would never return.
+    regularFileProblem(db.file, (why) => ApplicationFailure.nonRetryable(`source database ${shown} ${why}`, SOURCE_MISSING));
+    const read = await readSqliteMeta(db.file);
+    if ('error' in read) throw ApplicationFailure.nonRetryable(`source database ${shown} cannot be read: ${read.error}`, SOURCE_MISSING);
+    return { schemaVersion: read.schemaVersion };
   }
 
   let conn: mysql.Connection;
@@ -58,3 +52,46 @@ export async function checkDatabaseExists(uri: string, shown: string): Promise<{
     await conn.end();
   }
 }
+
+/** How long the open and first read of a SQLite source may take (a local file: milliseconds). */
+export const SQLITE_OPEN_TIMEOUT_MS = 30_000;
+
+/**
+ * The open and first read of a SQLite source, in a short-lived worker thread: SQLite's open is
+ * synchronous, and a file swapped for a FIFO after the check above would hold the thread that opens
+ * it forever. Held there, it blocks no event loop: the activity fails after the timeout (the thread,
+ * stuck in the kernel, is let go; it cannot be interrupted there).
+ */
+function readSqliteMeta(file: string): Promise<{ schemaVersion?: string } | { error: string }> {
+  const worker = new Worker(SQLITE_READER, { eval: true, workerData: { file, sql: META_SQL } });
+  worker.unref();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      void worker.terminate();
+      resolve({ error: `it did not open within ${SQLITE_OPEN_TIMEOUT_MS / 1000} s (is it a regular file?)` });
+    }, SQLITE_OPEN_TIMEOUT_MS);
+    const done = (answer: { schemaVersion?: string } | { error: string }) => {
+      clearTimeout(timer);
+      resolve(answer);
+    };
+    worker.once('message', done);
+    worker.once('error', (err: Error) => done({ error: err.message }));
+  });
+}
+
+const SQLITE_READER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { DatabaseSync } = require('node:sqlite');
+try {
+  const conn = new DatabaseSync(workerData.file, { readOnly: true });
+  try {
+    const hasMeta = conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+    const row = hasMeta ? conn.prepare(workerData.sql).get() : undefined;
+    parentPort.postMessage({ schemaVersion: row === undefined || row.meta_value === undefined || row.meta_value === null ? undefined : String(row.meta_value) });
+  } finally {
+    conn.close();
+  }
+} catch (err) {
+  parentPort.postMessage({ error: err && err.message ? err.message : String(err) });
+}
+`;

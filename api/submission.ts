@@ -6,10 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { admit, databaseTypeOf } from '../common/admission';
-import { type Config, PROJECT_STATE_PATHS, admissionRulesFrom, stagingUrisFrom, timingsFrom } from '../common/config';
+import { type Config, PROJECT_STATE_PATHS, admissionRulesFrom, sourcePlacesFrom, stagingUrisFrom, timingsFrom } from '../common/config';
 import { databaseKey, deriveTargetUri, parseDbUri, withoutPassword } from '../common/db-uri';
 import type { Sealer } from '../common/secrets';
 import type { HandoverSpec } from '../common/spec';
+import { SourceRefused, confineSource } from '../common/sources';
 import { TargetRefused, confineTarget } from '../common/staging';
 import { type HandoverInput, type HandoverProgress, RESTARTABLE_STEPS, type Refusal, type RestartableStep, lockWorkflowId } from '../vocabulary';
 import { type Caller, hasRole } from './caller';
@@ -21,6 +22,17 @@ export type Prepared = { input: HandoverInput; lockId: string; refusal?: undefin
 export function submissionRules(config: Config, sealer: Sealer) {
   const rules = admissionRulesFrom(config);
   const staging = { stagingUris: stagingUrisFrom(config), protectedPaths: PROJECT_STATE_PATHS };
+  const sources = sourcePlacesFrom(config);
+
+  /** Refused (400, naming the field) unless the source is in a configured source place: nothing has started. */
+  async function allowedSource(source: string, field: string, prefix = ''): Promise<void> {
+    try {
+      await confineSource(source, sources);
+    } catch (err) {
+      if (err instanceof SourceRefused) throw new InvalidRequest(field, `${prefix}${err.message}`);
+      throw err;
+    }
+  }
 
   /** The target confined to staging, in its canonical form; refused (400) naming the field. */
   async function confined(target: string, source: string, field: string, prefix = ''): Promise<string> {
@@ -43,6 +55,7 @@ export function submissionRules(config: Config, sealer: Sealer) {
       const token = randomUUID();
       const submittedAt = new Date().toISOString();
       const submittedBy = caller.authenticated ? caller.name : undefined;
+      await allowedSource(spec.src_uri, 'src_uri');
       const sourceName = parseDbUri(spec.src_uri).database;
       const admission = admit(sourceName, rules);
       if (!admission.admitted) {
@@ -109,6 +122,8 @@ export function submissionRules(config: Config, sealer: Sealer) {
      */
     async restartInput(original: HandoverInput, progress: HandoverProgress, start: RestartableStep, caller: Caller): Promise<{ input: HandoverInput; lockId: string }> {
       const recorded = upgraded(original);
+      // The source places may have changed since, too.
+      await allowedSource(recorded.spec.src_uri, 'token', `cannot be restarted: its source ${recorded.spec.src_uri} `);
       const targetUri = await confined(recorded.spec.tgt_uri, recorded.spec.src_uri, 'token', `cannot be restarted: its target ${recorded.spec.tgt_uri} `);
       const token = randomUUID();
       const input: HandoverInput = {

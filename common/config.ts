@@ -11,6 +11,7 @@ import type { Duration } from '@temporalio/common';
 import type { HandoverTimings } from '../vocabulary';
 import type { AdmissionRules } from './admission';
 import { parseDbUri } from './db-uri';
+import { type SourcePlaces, listOf, parseServer } from './sources';
 import { DEFAULT_UPDATE_TYPES } from '../vocabulary/names';
 import { HANDOVER_FLOW } from '../vocabulary/shapes';
 
@@ -87,6 +88,22 @@ const schema = z.object({
   HANDOVER_EVENT_URL: url.default('http://localhost:4004'),
   HANDOVER_STAGING_URI: stagingUri.default(`sqlite:///${path.join(LOCAL_STATE_DIR, 'staging')}/`),
   HANDOVER_SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** MySQL servers sources may be on (host:port, comma-separated); with HANDOVER_SOURCE_ROOTS unset too, no source is allowed. */
+  HANDOVER_SOURCE_SERVERS: z
+    .string()
+    .default('')
+    .superRefine((v, ctx) => {
+      try {
+        listOf(v).forEach(parseServer);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `must be comma-separated host:port entries (${(err as Error).message})` });
+      }
+    }),
+  /** Folders SQLite sources may be in (absolute, comma-separated). */
+  HANDOVER_SOURCE_ROOTS: z
+    .string()
+    .default('')
+    .refine((v) => listOf(v).every((f) => path.isAbsolute(f)), 'must be comma-separated absolute folders'),
   HANDOVER_ALLOWED_TYPES: z
     .string()
     .regex(/^[a-z, ]*$/, 'must be a comma-separated list of types such as core,variation (empty: handover is closed)')
@@ -259,6 +276,28 @@ function onLocalStack(c: z.infer<typeof schema>): boolean {
 /** Where job services send completion callbacks (HANDOVER_CALLBACK_URL, else the public URL), or undefined when off. */
 export function callbackBaseFrom(c: Config): string | undefined {
   return c.HANDOVER_CALLBACK_URL === 'off' ? undefined : (c.HANDOVER_CALLBACK_URL ?? c.HANDOVER_PUBLIC_URL);
+}
+
+/** Where sources may be, and Handover's own services, which no source may be. */
+export function sourcePlacesFrom(c: Config): SourcePlaces {
+  const service = (what: string, u: string) => {
+    const url = new URL(u);
+    return { what, host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) };
+  };
+  const temporal = /^(.*):(\d+)$/.exec(c.TEMPORAL_ADDRESS);
+  return {
+    servers: listOf(c.HANDOVER_SOURCE_SERVERS),
+    roots: listOf(c.HANDOVER_SOURCE_ROOTS),
+    protectedPaths: PROJECT_STATE_PATHS,
+    ownServices: [
+      ...(temporal ? [{ what: 'Temporal (TEMPORAL_ADDRESS)', host: temporal[1].replace(/^\[|\]$/g, ''), port: Number(temporal[2]) }] : []),
+      service('the healthcheck service (HANDOVER_HEALTHCHECK_URL)', c.HANDOVER_HEALTHCHECK_URL),
+      service('the copy service (HANDOVER_COPY_URL)', c.HANDOVER_COPY_URL),
+      service('the metadata service (HANDOVER_METADATA_URL)', c.HANDOVER_METADATA_URL),
+      service('the event service (HANDOVER_EVENT_URL)', c.HANDOVER_EVENT_URL),
+      { what: 'the Handover API (HOST, PORT)', host: c.HOST, port: c.PORT },
+    ],
+  };
 }
 
 /** Every staging place configured: the default and each staging rule's. */

@@ -93,10 +93,10 @@ function realFolder(folder: string): string {
 
 const realFile = (file: string) => path.join(realFolder(path.dirname(file)), path.basename(file));
 
-const isWithin = (file: string, folder: string) => file === folder || file.startsWith(folder.endsWith(path.sep) ? folder : folder + path.sep);
+export const isWithin = (file: string, folder: string) => file === folder || file.startsWith(folder.endsWith(path.sep) ? folder : folder + path.sep);
 
 /** The host's addresses, loopback as one; none when it does not resolve in time. */
-async function addressesOf(host: string): Promise<string[]> {
+export async function addressesOf(host: string): Promise<string[]> {
   const bare = host.replace(/^\[|\]$/g, '');
   let addresses: string[];
   try {

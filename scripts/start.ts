@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { loadConfig } from '../common/config';
+import { LOCAL_STATE_DIR, loadConfig } from '../common/config';
 import { SERVICES_NODE_FLAGS } from '../services/stack';
 import { WORKER_ENV, WORKER_NODE_FLAGS } from '../worker/process-settings';
 import { ensureDemoDatabase } from './demo-database';
@@ -73,9 +73,13 @@ async function main(): Promise<void> {
   const tsx = ['--import', 'tsx'];
   // The job services take requests only from this run's worker: a token made for it.
   const serviceToken = process.env.HANDOVER_SERVICE_TOKEN ?? randomBytes(24).toString('hex');
-  run('services', process.execPath, [...SERVICES_NODE_FLAGS, ...tsx, 'services/main.ts'], { env: { LOCAL_STACK_TOKEN: serviceToken } });
-  run('worker', process.execPath, [...WORKER_NODE_FLAGS, ...tsx, 'worker/main.ts'], { env: { ...WORKER_ENV, HANDOVER_SERVICE_TOKEN: serviceToken } });
-  run('api', process.execPath, [...tsx, 'api/main.ts']);
+  // Sources are allowed only where they are listed: the demo folder, and whatever the caller's environment adds.
+  const demoFolder = path.join(LOCAL_STATE_DIR, 'demo');
+  const sourceRoots = [demoFolder, process.env.HANDOVER_SOURCE_ROOTS].filter(Boolean).join(',');
+  const stackSources = [`sqlite:///${demoFolder}/`, process.env.LOCAL_STACK_SOURCE_ROOTS].filter(Boolean).join(',');
+  run('services', process.execPath, [...SERVICES_NODE_FLAGS, ...tsx, 'services/main.ts'], { env: { LOCAL_STACK_TOKEN: serviceToken, LOCAL_STACK_SOURCE_ROOTS: stackSources } });
+  run('worker', process.execPath, [...WORKER_NODE_FLAGS, ...tsx, 'worker/main.ts'], { env: { ...WORKER_ENV, HANDOVER_SERVICE_TOKEN: serviceToken, HANDOVER_SOURCE_ROOTS: sourceRoots } });
+  run('api', process.execPath, [...tsx, 'api/main.ts'], { env: { HANDOVER_SOURCE_ROOTS: sourceRoots } });
   console.log(`
 Handover is starting:
   API            ${config.HANDOVER_PUBLIC_URL}   (OpenAPI: ${config.HANDOVER_PUBLIC_URL}/docs)
@@ -84,6 +88,9 @@ Handover is starting:
                  ${config.HANDOVER_METADATA_URL} (metadata), ${config.HANDOVER_EVENT_URL} (event)
   Demo database  ${demo}
   Emails         ${config.SMTP_URL}
+  Sources        ${sourceRoots}${config.HANDOVER_SOURCE_SERVERS ? `, ${config.HANDOVER_SOURCE_SERVERS}` : ''}
+                 (allow more: HANDOVER_SOURCE_ROOTS=/folder,... and HANDOVER_SOURCE_SERVERS=host:port,...
+                 for the API, LOCAL_STACK_SOURCE_ROOTS=sqlite:////folder/,mysql://host:port/ for the services)
 
 Hand the demo database over (in another terminal) and follow it to the end:
   npm run demo

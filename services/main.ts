@@ -19,6 +19,8 @@
  *   LOCAL_STACK_DB_PASSWORDS  JSON {"user@host:port": "password"} for databases that events name without a password
  *   LOCAL_STACK_TARGET_ROOTS  comma-separated staging folders and servers copies may write to:
  *                             sqlite:////abs/folder/,mysql://[user@]host:port/ (default: <LOCAL_STACK_DIR>/../staging/)
+ *   LOCAL_STACK_SOURCE_ROOTS  comma-separated source folders and servers healthchecks and copies may read:
+ *                             sqlite:////abs/folder/,mysql://host:port/ (default: none, every job is refused)
  *   LOCAL_STACK_TOKEN         when set (16+ characters), every request needs Authorization: Bearer <token>; when not,
  *                             only requests to localhost / 127.x.x.x / [::1] (their Host header) are answered
  *   LOCAL_STACK_SECRET_KEY    key sealing the passwords kept in job stores (default: a key in <LOCAL_STACK_DIR>/secret.key)
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
     ports: ports(env('LOCAL_STACK_PORTS')),
     passwords: env('LOCAL_STACK_DB_PASSWORDS') ? (JSON.parse(env('LOCAL_STACK_DB_PASSWORDS')!) as Record<string, string>) : undefined,
     targetRoots: env('LOCAL_STACK_TARGET_ROOTS'),
+    sourceRoots: env('LOCAL_STACK_SOURCE_ROOTS'),
     token: env('LOCAL_STACK_TOKEN'),
     secretKey: env('LOCAL_STACK_SECRET_KEY'),
     runner: {
@@ -81,6 +84,7 @@ async function main(): Promise<void> {
   for (const [name, url] of Object.entries<string>(stack.urls)) console.log(`${name} service on ${url}`);
   console.log(`jobs and the metadata store in ${dataDir}, dumps in ${stack.dumpsDir}`);
   console.log(`copies may write to: ${stack.targetRoots.join(', ')}${env('LOCAL_STACK_TOKEN') ? '; requests need the bearer token' : ''}`);
+  console.log(`sources may be read from: ${env('LOCAL_STACK_SOURCE_ROOTS') ?? 'none (set LOCAL_STACK_SOURCE_ROOTS=sqlite:////abs/folder/,mysql://host:port/)'}`);
   const stop = async () => {
     await stack.close();
     process.exit(0);

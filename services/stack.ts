@@ -36,6 +36,12 @@ export interface StackOptions {
    */
   targetRoots?: string | string[];
   /**
+   * Where the healthcheck and the copy may read sources (LOCAL_STACK_SOURCE_ROOTS): source folders
+   * `sqlite:////abs/folder/` (files at any depth, by real path) and servers `mysql://host:port/`, as
+   * target roots are written. None by default: a job with any other source is refused (400).
+   */
+  sourceRoots?: string | string[];
+  /**
    * When set (LOCAL_STACK_TOKEN, 16 characters or more), every route wants `Authorization: Bearer <token>`.
    * Required when `host` is not a loopback address. Without it the services answer only requests whose
    * Host header names the loopback (localhost, 127.x.x.x, [::1]): a web page cannot drive them through DNS rebinding.
@@ -93,10 +99,11 @@ export async function startLocalStack<S extends StackService = StackService>(opt
   const targetRoots = (Array.isArray(opts.targetRoots) ? opts.targetRoots : (opts.targetRoots ?? `sqlite:///${defaultStagingFolder(dataDir)}/`).split(','))
     .map((r) => r.trim())
     .filter(Boolean);
+  const sourceRoots = (Array.isArray(opts.sourceRoots) ? opts.sourceRoots : (opts.sourceRoots ?? '').split(',')).map((r) => r.trim()).filter(Boolean);
   const common = { dataDir: jobsDir, token: opts.token, sealer, runner: opts.runner };
   const make: Record<StackService, () => JobService> = {
-    healthcheck: () => createHealthcheckService(common),
-    copy: () => createCopyService({ ...common, streams: opts.copyStreams, targetRoots, protectedDirs: [dataDir] }),
+    healthcheck: () => createHealthcheckService({ ...common, sourceRoots, protectedDirs: [dataDir] }),
+    copy: () => createCopyService({ ...common, streams: opts.copyStreams, targetRoots, sourceRoots, protectedDirs: [dataDir] }),
     metadata: () => createMetadataService(common),
     event: () => createEventService({ ...common, dumpsDir, passwords: opts.passwords }),
   };

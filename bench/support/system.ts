@@ -13,6 +13,7 @@ import { createSealer } from '../../common/secrets';
 import { WORKFLOWS_PATH, createHandoverWorker } from '../../worker/worker';
 import { metaOnlySqlite } from '../../tests/helpers/databases';
 import { freePort } from '../../tests/helpers/ports';
+import { testSourcesEnv } from '../../tests/helpers/sources';
 import { startTemporalServer } from '../../tests/helpers/temporal-server';
 import type { TimedJobServices } from './timed-services';
 
@@ -67,6 +68,7 @@ export function benchEnv(temporal: BenchTemporal, services: Pick<TimedJobService
     HANDOVER_METADATA_URL: services.url('metadata'),
     HANDOVER_EVENT_URL: services.url('event'),
     HANDOVER_STAGING_URI: `sqlite:///${dir}/staging/`,
+    ...testSourcesEnv(),
     HANDOVER_SECRET_KEY: 'bench-secret-key-0123456789',
     SMTP_URL: `file://${dir}/mail`,
     HANDOVER_PUBLIC_URL: `http://127.0.0.1:${port}`,

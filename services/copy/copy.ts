@@ -23,7 +23,7 @@ import { identifier, quoteIdent, resolveUnder } from '../db/names';
 import { type DbLocation, type MysqlLocation, type SqliteLocation, locate, safe } from '../db/uri';
 import { copyMysql } from './mariadb';
 import { copyWholeFile } from './sqlite-file';
-import { type TargetPolicy, checkTarget } from './targets';
+import { type SourcePolicy, type TargetPolicy, checkSource, checkTarget } from './targets';
 
 export interface CopyInput {
   source_db_uri: string;
@@ -36,6 +36,8 @@ export interface CopyInput {
 export interface CopyOptions {
   /** Where targets may be (the copy service's target roots): checked before anything is written. */
   policy: TargetPolicy;
+  /** Where sources may be (the copy service's source roots): checked again when the job runs. */
+  sources?: SourcePolicy;
   signal?: AbortSignal;
   progress?: (p: { tables_done: number; tables: number } | { waiting: string }) => void;
   /** MySQL: readers of the source's snapshot (and loaders on staging) working at once. */
@@ -53,6 +55,7 @@ const pause = () => new Promise((r) => setImmediate(r));
 export async function copyDatabase(input: CopyInput, opts: CopyOptions) {
   const started = Date.now();
   const source = locate(input.source_db_uri);
+  if (opts.sources) await checkSource(input.source_db_uri, opts.sources, 'source_db_uri');
   const { location: target, key } = await checkTarget(input.source_db_uri, input.target_db_uri, opts.policy);
   const release = opts.lock ? await opts.lock(key, opts.signal) : () => undefined;
   try {

@@ -11,13 +11,15 @@ import { createJobService, listProblem } from '../jobs/service';
 import type { RunnerOptions } from '../jobs/runner';
 import type { Sealer } from '../jobs/secrets';
 import { type CopyInput, copyDatabase } from './copy';
-import { checkTarget, parseTargetRoots } from './targets';
+import { checkSource, checkTarget, parseTargetRoots } from './targets';
 
 export interface CopyServiceOptions {
   dataDir: string;
   streams?: number;
   /** Staging folders and servers targets must be on: sqlite:////abs/folder/ and mysql://[user@]host:port/ URIs. */
   targetRoots: string | string[];
+  /** Source folders and servers copies may read from, written as target roots are (none: no source is allowed). */
+  sourceRoots?: string | string[];
   /** Folders no target may be in (the stack's data folder); dataDir always is. */
   protectedDirs?: string[];
   token?: string;
@@ -72,6 +74,7 @@ export function createCopyService(opts: CopyServiceOptions) {
       if (existsSync(dir) && isWithin(realpathSync(dir), realpathSync(root.folder))) throw new Error(`target root ${root.text} is inside the local stack's own data folder ${dir}`);
     }
   }
+  const sources = { roots: parseTargetRoots(opts.sourceRoots ?? []), protectedDirs: policy.protectedDirs };
   const locks = new TargetLocks();
   const tableName = (t: string) => (isIdentifier(t) ? undefined : `\`${printable(t)}\` is not a table name (letters, digits and _ only)`);
   return createJobService({
@@ -88,12 +91,14 @@ export function createCopyService(opts: CopyServiceOptions) {
         listProblem(input, 'skip_tables', tableName) ??
         (input.drop !== undefined && typeof input.drop !== 'boolean' ? 'drop must be true or false' : undefined);
       if (problem) return problem;
+      await checkSource(input.source_db_uri as string, sources, 'source_db_uri'); // InputError: 400, no job
       await checkTarget(input.source_db_uri as string, input.target_db_uri as string, policy); // InputError: 400, no job
       return undefined;
     },
     work: (input, { signal, progress }) =>
       copyDatabase(input as unknown as CopyInput, {
         policy,
+        sources,
         signal,
         progress,
         streams: opts.streams,

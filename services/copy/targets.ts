@@ -11,6 +11,7 @@ import { lookup } from 'node:dns/promises';
 import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { notRegularFile } from '../db/database';
 import { InputError, MAX_URI_LENGTH, isWithin, printable, resolveUnder } from '../db/names';
 import { type DbLocation, type MysqlLocation, type SqliteLocation, locate, safe } from '../db/uri';
 
@@ -178,4 +179,47 @@ async function checkMysql(source: MysqlLocation, target: MysqlLocation, policy: 
   const sourceSet = new Set((await addresses(source.host).catch(() => [source.host])).map(canonical));
   if (source.port === target.port && source.name === target.name && [...targetSet].some((a) => sourceSet.has(a))) throw new InputError('the target is the source itself');
   return { location: { ...target, host: connectTo }, key: `mysql:${canonical(connectTo)}:${target.port}/${target.name}` };
+}
+
+/**
+ * Where jobs may read from (LOCAL_STACK_SOURCE_ROOTS, or the `sourceRoots` option): source folders and
+ * servers, written as target roots are (`sqlite:////abs/folder/`, `mysql://[user@]host:port/`). The
+ * healthcheck and the copy check every source against them at submission (400, no job) and again when
+ * the job runs: without them, a job could make the stack connect to any host and port, or read any file.
+ */
+export interface SourcePolicy {
+  roots: TargetRoot[];
+  /** Folders no source may be in (the stack's own data). */
+  protectedDirs: string[];
+}
+
+/** Throws InputError naming `field` unless the source is in a source root (and, for SQLite, a regular file). */
+export async function checkSource(sourceUri: string, policy: SourcePolicy, field: string): Promise<void> {
+  const source = locate(sourceUri);
+  const refuse = (why: string) => new InputError(`${field}: ${why}`);
+  const roots = policy.roots.filter((r) => r.engine === source.engine);
+  if (!roots.length) throw refuse(`no ${source.engine} source is allowed (set LOCAL_STACK_SOURCE_ROOTS: sqlite:////abs/folder/,mysql://host:port/)`);
+  if (source.engine === 'sqlite') {
+    // A missing file is the job's to report (the healthcheck's DatabaseOpens, the copy's existence check): its folder is checked.
+    const folder = real(path.dirname(source.file));
+    const file = real(source.file) ?? (folder && path.join(folder, path.basename(source.file)));
+    if (!file) throw refuse(`the source ${source.file} is not inside a source folder (${roots.map((r) => r.text).join(', ')}; by real path)`);
+    const folders = roots.flatMap((r) => (r.engine === 'sqlite' ? [real(r.folder)] : [])).filter((f): f is string => !!f);
+    if (!folders.some((f) => isWithin(f, file))) throw refuse(`the source ${source.file} is not inside a source folder (${roots.map((r) => r.text).join(', ')}; by real path)`);
+    for (const dir of policy.protectedDirs) {
+      const p = real(dir);
+      if (p && isWithin(p, file)) throw refuse(`the source ${source.file} is a file of the local stack's own data`);
+    }
+    const why = real(source.file) && notRegularFile(file);
+    if (why) throw refuse(`the source ${source.file} is ${why}, not a regular file`);
+    return;
+  }
+  const mine = new Set((await addresses(source.host).catch(() => [])).map(canonical));
+  if (!mine.size) throw refuse(`cannot resolve the host ${printable(source.host)}`);
+  for (const root of roots) {
+    if (root.engine !== 'mysql' || root.port !== source.port) continue;
+    const theirs = new Set((await addresses(root.host).catch(() => [])).map(canonical));
+    if ([...mine].every((a) => theirs.has(a))) return;
+  }
+  throw refuse(`source server ${printable(source.host)}:${source.port} is not a source server (${roots.map((r) => r.text).join(', ')})`);
 }

@@ -11,7 +11,7 @@
  *   it on the event loop, so every operation first yields to the event loop (a kill's request is read) and
  *   checks the signal, and `rows()` yields every few thousand rows (or 20 ms).
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { Connection as CoreConnection } from 'mysql2';
@@ -149,6 +149,9 @@ const SQLITE_MS_PER_TURN = 20;
 
 function openSqlite(location: Extract<DbLocation, { engine: 'sqlite' }>, signal?: AbortSignal): Database {
   if (!existsSync(location.file)) throw new Error(`database ${location.name} does not exist (no file ${location.file})`);
+  // Before SQLite sees it: its open of a FIFO never returns, and would hold this process's event loop.
+  const notFile = notRegularFile(location.file);
+  if (notFile) throw new Error(`database ${location.name} (${location.file}) is ${notFile}, not a regular file`);
   const db = new DatabaseSync(location.file, { readOnly: true });
   db.exec('PRAGMA trusted_schema = OFF'); // views and triggers of an upstream file call no functions with side effects
   const all = <T>(sql: string, params: Array<string | number | null> = []) => db.prepare(sql).all(...params) as T[];
@@ -350,4 +353,22 @@ export function openStoreFile(file: string, schema: string): DatabaseSync {
   db.exec('PRAGMA secure_delete = ON');
   db.exec(schema);
   return db;
+}
+
+/**
+ * Why `file` is not a regular file (a FIFO, a device, a folder), or nothing. Looked at through a descriptor
+ * opened without blocking: a FIFO's open would otherwise wait for a writer, and SQLite's open of one never returns.
+ */
+export function notRegularFile(file: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stat = fstatSync(fd);
+    if (stat.isFile()) return undefined;
+    return stat.isFIFO() ? 'a FIFO' : stat.isDirectory() ? 'a folder' : stat.isCharacterDevice() || stat.isBlockDevice() ? 'a device' : 'not a file';
+  } catch (err) {
+    return `a file that cannot be opened (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

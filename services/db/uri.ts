@@ -58,33 +58,69 @@ export function locate(uri: string): DbLocation {
 }
 
 /**
- * The user information of an authority runs to its LAST @ (the URL parser splits there:
- * `mysql://u:hunter@2secret@host/db` is user u, password hunter@2secret, host host), and an authority
- * ends at the first / ? or # (spaces do not end it: the parser takes `u:a b@host`). Greedy, so a password
- * holding @ or spaces is hidden whole; in free text this may hide a little more than the password, the safe side.
+ * The URI (or any text holding URIs) with every password replaced by `***`, for messages and logs: in
+ * one left-to-right scan, linear in the text. The authority after `scheme://` ends at the first `/`,
+ * `?`, `#`, whitespace or the end; its user information runs to its LAST `@` (the URL parser splits
+ * there: `mysql://u:hunter@2secret@host/db` is user u, password hunter@2secret), the user to its first
+ * `:`. A text that is one URI (it begins with `scheme://`) is read as the parser reads it: its first
+ * authority ends at `/ ? #` only (`u:a b@host`), and when the parser refuses it (an unencoded `/ ? #`
+ * in the password) its user information runs to the last `@` of the text, the safe side.
+ * The same algorithm as the handover's common/db-uri.ts `redactUris` (this stack may not import it):
+ * both pass tests/fixtures/redaction-vectors.json.
  */
-const USERINFO = /(\/\/[^:/?#@]*):[^/?#]*@/g;
-const USERINFO_ANYWHERE = /(\/\/[^:/?#@]*):.*@/g;
-
-/** The URI (or any text holding URIs) with every password replaced, for messages and logs. */
 export function safe(text: string): string {
   if (typeof text !== 'string') return text;
-  // One URI (a job's input, a target root): parsed as locate() parses it, and rebuilt without its password.
-  if (!/\s/.test(text)) {
-    try {
-      const url = new URL(text);
-      if (url.password) {
-        url.password = '***';
-        return url.href;
-      }
-    } catch {
-      // Not a URI the parser takes (an unencoded / ? or # in the password): up to the last @ of it.
-      if (text.length <= MAX_URI_LENGTH) return text.replace(USERINFO_ANYWHERE, '$1:***@');
-    }
-  }
-  // Text holding URIs, or one the parser refuses: every user:password@, up to the last @ of its authority.
-  return text.replace(USERINFO, '$1:***@');
+  return redactUris(text);
 }
+
+function redactUris(text: string): string {
+  const parts: string[] = [];
+  let done = 0; // text before this index is in parts
+  let from = 0;
+  const whole = SCHEME_START.test(text) && text.length <= MAX_URI_LENGTH;
+  for (let first = true; ; first = false) {
+    const sep = text.indexOf('://', from);
+    if (sep < 0) break;
+    const start = sep + 3;
+    from = start;
+    if (sep === 0 || !SCHEME_CHAR.test(text[sep - 1])) continue;
+    const oneUri = first && whole;
+    let end = start;
+    let at = -1;
+    let colon = -1;
+    for (; end < text.length; end++) {
+      const c = text.charCodeAt(end);
+      if (c === 0x2f || c === 0x3f || c === 0x23 || (!oneUri && isSpace(c))) break; // / ? # (whitespace)
+      if (c === 0x40)
+        at = end; // @
+      else if (c === 0x3a && colon < 0) colon = end; // :
+    }
+    if (at < 0 && oneUri && !parses(text)) {
+      at = text.lastIndexOf('@');
+      if (at >= start) end = at + 1;
+      else at = -1;
+      colon = text.indexOf(':', start); // once per text: this is its one URI
+    }
+    from = Math.max(start, end - 1); // `h://` may begin at the `:` that ends an authority (`a://b:c@h://…`)
+    if (at < 0 || colon < 0 || colon > at) continue; // no user information, or a user without a password
+    parts.push(text.slice(done, colon), ':***');
+    done = at;
+  }
+  parts.push(text.slice(done));
+  return parts.join('');
+}
+
+const SCHEME_START = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
+const isSpace = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || c === 0x2028 || c === 0x2029 || c === 0xfeff;
+const parses = (uri: string) => {
+  try {
+    new URL(uri);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** Replaces passwords in every URI-looking string of a value. */
 export function redact(value: unknown): unknown {

@@ -179,8 +179,9 @@ export interface HealthcheckInput {
   hc_names?: string[];
 }
 
-export async function runHealthchecks(input: HealthcheckInput, opts: { schemasFile?: string; signal?: AbortSignal } = {}) {
+export async function runHealthchecks(input: HealthcheckInput, opts: { schemasFile?: string; signal?: AbortSignal; checkSource?: (uri: string) => Promise<void> } = {}) {
   const location = locate(input.db_uri);
+  await opts.checkSource?.(input.db_uri); // checked again as the job runs: the source roots (copy/targets.ts checkSource)
   const rules = rulesFor(schemaType(location.name), opts.schemasFile ?? path.join(__dirname, 'schemas.json'));
   const selected = CHECKS.filter((c) => (!input.hc_groups?.length || input.hc_groups.includes(c.group)) && (!input.hc_names?.length || input.hc_names.includes(c.name)));
   const results: Record<string, CheckResult> = {};

@@ -4,18 +4,32 @@ import { safe, uriFieldProblem } from '../db/uri';
 import type { RunnerOptions } from '../jobs/runner';
 import type { Sealer } from '../jobs/secrets';
 import { createJobService, listProblem } from '../jobs/service';
+import { checkSource, parseTargetRoots } from '../copy/targets';
 import { CHECK_GROUPS, CHECK_NAMES, type HealthcheckInput, runHealthchecks } from './checks';
 
-export function createHealthcheckService(opts: { dataDir: string; schemasFile?: string; token?: string; sealer?: Sealer; runner?: RunnerOptions }) {
+export function createHealthcheckService(opts: {
+  dataDir: string;
+  schemasFile?: string;
+  token?: string;
+  sealer?: Sealer;
+  runner?: RunnerOptions;
+  /** Source folders and servers checks may read (LOCAL_STACK_SOURCE_ROOTS; none: no database is checked). */
+  sourceRoots?: string | string[];
+  /** Folders no source may be in (the stack's own data). */
+  protectedDirs?: string[];
+}) {
+  const sources = { roots: parseTargetRoots(opts.sourceRoots ?? []), protectedDirs: [opts.dataDir, ...(opts.protectedDirs ?? [])] };
+  const checkDbUri = (uri: string) => checkSource(uri, sources, 'db_uri');
   return createJobService({
     name: 'healthcheck',
     dataDir: opts.dataDir,
     token: opts.token,
     sealer: opts.sealer,
     runner: opts.runner,
-    validate(input) {
+    async validate(input) {
       const uriProblem = uriFieldProblem(input, 'db_uri');
       if (uriProblem) return uriProblem;
+      await checkDbUri(input.db_uri as string); // InputError: 400, no job
       for (const [field, known] of [
         ['hc_groups', CHECK_GROUPS],
         ['hc_names', CHECK_NAMES],
@@ -34,7 +48,7 @@ export function createHealthcheckService(opts: { dataDir: string; schemasFile?: 
       return undefined;
     },
     async work(input, { signal }) {
-      const report = await runHealthchecks(input as unknown as HealthcheckInput, { schemasFile: opts.schemasFile, signal });
+      const report = await runHealthchecks(input as unknown as HealthcheckInput, { schemasFile: opts.schemasFile, signal, checkSource: checkDbUri });
       return { ...report, db_uri: safe(String(input.db_uri)) };
     },
   });

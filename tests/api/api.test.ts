@@ -2,7 +2,7 @@
 import { buildApp } from '../../api/app';
 import { apiClient } from '../../api/temporal';
 import { createSealer } from '../../common/secrets';
-import { type Harness, spec, startHarness } from '../helpers/harness';
+import { type Harness, spec, startHarness, testSourcesEnv } from '../helpers/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -44,7 +44,8 @@ describe('bad input: 400 naming each bad field, nothing started', () => {
     ['a mysql URI without a database', spec('mysql://u:p@db.example.org:3306/'), [{ field: 'src_uri', message: 'must name a database (mysql://user:pass@host:port/name)' }]],
     [
       'a target that is the source',
-      spec('sqlite:////data/same_core_1_1.sqlite', { tgt_uri: 'sqlite:////data/same_core_1_1.sqlite' }),
+      // In a source folder (the harness's), so that the target is what is refused.
+      spec(`sqlite:///${testSourcesEnv().HANDOVER_SOURCE_ROOTS}/same_core_1_1.sqlite`, { tgt_uri: `sqlite:///${testSourcesEnv().HANDOVER_SOURCE_ROOTS}/same_core_1_1.sqlite` }),
       [{ field: 'tgt_uri', message: 'is the same database as src_uri' }],
     ],
   ];

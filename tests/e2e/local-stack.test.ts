@@ -11,6 +11,7 @@ import { databaseExists } from '../../services/db/database';
 import { createDemoDatabase } from '../../services/demo';
 import { type LocalStack, startLocalStack } from '../../services/stack';
 import { type Harness, type MariaDbSettings, mariadbSettings, mariadbUri, spec, startHarness, serviceUrlsEnv } from '../helpers/harness';
+import { testStackSourceRoots } from '../helpers/sources';
 import { sqliteCounts } from '../helpers/databases';
 import { waitFor } from '../helpers/wait';
 
@@ -25,6 +26,7 @@ beforeAll(async () => {
   const base = mkdtempSync(path.join(os.tmpdir(), 'handover-stack-'));
   stagingDir = path.join(base, 'staging');
   stack = await startLocalStack({
+    sourceRoots: testStackSourceRoots(),
     dataDir: path.join(base, 'services'),
     ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 },
     passwords: { [`${staging.user}@${staging.host}:${staging.port}`]: staging.password },

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createDemoDatabase } from '../../services/demo';
 import { type LocalStack, startLocalStack } from '../../services/stack';
 import { manyTables } from '../helpers/databases';
+import { testStackSourceRoots } from '../helpers/sources';
 import { type Harness, mariadbQuery, mariadbSettings, mariadbUri, startHarness } from '../helpers/harness';
 import { ensemblClient, ensemblPython } from '../helpers/python';
 import { waitFor } from '../helpers/wait';
@@ -107,7 +108,7 @@ describe("RestClient against the local stack's job services", () => {
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'handover-ensembl-'));
-    stack = await startLocalStack({ dataDir: path.join(dir, 'stack'), ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 } });
+    stack = await startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: path.join(dir, 'stack'), ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 } });
   });
   afterAll(async () => stack?.close());
   const service = (name: keyof LocalStack['urls']) => `${stack.urls[name]}/`;

@@ -20,6 +20,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { createDemoDatabase } from '../../services/demo';
 import { type LocalStack, startLocalStack } from '../../services/stack';
 import { type Harness, mariadbUri, spec, startHarness, serviceUrlsEnv } from '../helpers/harness';
+import { testStackSourceRoots } from '../helpers/sources';
 import { type MariaDb, startMariaDb } from '../helpers/mariadb';
 import { FinalAnswer, waitFor } from '../helpers/wait';
 
@@ -215,6 +216,7 @@ beforeAll(async () => {
   base = mkdtempSync(path.join(os.tmpdir(), 'handover-mariadb-restart-'));
   const stagingDir = path.join(base, 'staging');
   stack = await startLocalStack({
+    sourceRoots: testStackSourceRoots(),
     dataDir: path.join(base, 'services'),
     ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 },
     passwords: { [`${staging.user}@${staging.host}:${staging.port}`]: staging.password },

@@ -6,6 +6,9 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { metaOnlySqlite } from './databases';
+import { testSourcesEnv } from './sources';
+
+export { testSourcesEnv, testStackSourceRoots } from './sources';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import mysql from 'mysql2/promise';
@@ -85,6 +88,7 @@ export async function startHarness(overrides: Record<string, string> = {}, opts:
     HANDOVER_METADATA_URL: urls.metadata,
     HANDOVER_EVENT_URL: urls.event,
     HANDOVER_STAGING_URI: `sqlite:///${dir}/staging/`,
+    ...testSourcesEnv(),
     HANDOVER_SECRET_KEY: 'test-secret-key-0123456789',
     HANDOVER_POLL_INTERVAL: '100ms',
     HANDOVER_POLL_MAX_INTERVAL: '300ms',

@@ -10,6 +10,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { SERVICES_NODE_FLAGS } from '../../services/stack';
 import { speciesOf } from './databases';
 import { freePort } from './ports';
+import { testStackSourceRoots } from './sources';
 import { FinalAnswer, waitFor } from './wait';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -68,7 +69,13 @@ export async function startStackProcess(dataDir: string, env: Record<string, str
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group
-    env: { ...base, LOCAL_STACK_DIR: dataDir, LOCAL_STACK_PORTS: STACK_SERVICES.map((s) => `${s}=${opts.ports?.[s] ?? 0}`).join(','), ...env },
+    env: {
+      ...base,
+      LOCAL_STACK_DIR: dataDir,
+      LOCAL_STACK_PORTS: STACK_SERVICES.map((s) => `${s}=${opts.ports?.[s] ?? 0}`).join(','),
+      LOCAL_STACK_SOURCE_ROOTS: testStackSourceRoots().join(','),
+      ...env,
+    },
   });
   started.push(child);
   let output = '';

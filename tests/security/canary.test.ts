@@ -12,6 +12,7 @@ import mysql from 'mysql2/promise';
 import { createDemoDatabase } from '../../services/demo';
 import { type LocalStack, startLocalStack } from '../../services/stack';
 import { type Harness, type MariaDbSettings, mariadbSettings, mariadbUri, spec, startHarness, serviceUrlsEnv } from '../helpers/harness';
+import { testStackSourceRoots } from '../helpers/sources';
 import { waitFor } from '../helpers/wait';
 
 const source = mariadbSettings('source');
@@ -84,6 +85,7 @@ beforeAll(async () => {
   await canaryDatabase(staging, 'lynx_canaria_core_110_9');
 
   stack = await startLocalStack({
+    sourceRoots: testStackSourceRoots(),
     dataDir: path.join(root, 'services'),
     ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 },
     passwords: { [`${staging.user}@${staging.host}:${staging.port}`]: staging.password },

@@ -25,6 +25,7 @@ import { JobStore } from '../../services/jobs/store';
 import { isLoopbackHostHeader } from '../../services/jobs/service';
 import { type LocalStack, type StackService, isLoopbackHost, startLocalStack } from '../../services/stack';
 import { manyTables } from '../helpers/databases';
+import { testStackSourceRoots } from '../helpers/sources';
 import { type MariaDbSettings, mariadbSettings, mariadbUri } from '../helpers/harness';
 import { waitFor } from '../helpers/wait';
 
@@ -295,6 +296,7 @@ beforeAll(async () => {
   await createEverything();
 
   stack = await startLocalStack({
+    sourceRoots: testStackSourceRoots(),
     dataDir,
     ports: PORTS,
     targetRoots: [`sqlite:///${stagingDir}/`, `mysql://${staging.host}:${staging.port}/`],
@@ -792,7 +794,7 @@ describe('no password at rest', () => {
     store.update(crashed.id, { status: 'running' });
     store.close();
     for (const [f, bytes] of rawFiles(crashDir)) expect({ f, holds: bytes.includes(source.password) }).toEqual({ f, holds: false });
-    const resumed = await startLocalStack({ dataDir: crashDir, ports: PORTS });
+    const resumed = await startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: crashDir, ports: PORTS });
     try {
       await resumed.services.healthcheck.runner.idle();
       expect(resumed.services.healthcheck.store.get(crashed.id)).toMatchObject({ status: 'complete', output: { status: 'passed', results: { DatabaseOpens: { status: 'passed' } } } });
@@ -804,7 +806,7 @@ describe('no password at rest', () => {
     const { job: other } = again.create('healthcheck', input, 'crash-2');
     again.update(other.id, { status: 'running' });
     again.close();
-    const rekeyed = await startLocalStack({ dataDir: crashDir, ports: PORTS, secretKey: 'another-key-0123456789' });
+    const rekeyed = await startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: crashDir, ports: PORTS, secretKey: 'another-key-0123456789' });
     try {
       await rekeyed.services.healthcheck.runner.idle();
       expect(rekeyed.services.healthcheck.store.get(other.id)).toMatchObject({ status: 'failed', failure: expect.stringMatching(/sealed input cannot be opened/) });
@@ -829,7 +831,7 @@ describe('no password at rest', () => {
       db.close();
       chmodSync(file, 0o644);
       expect(readFileSync(file).includes(staging.password)).toBe(true);
-      const s = await startLocalStack({ dataDir: oldDir, ports: PORTS });
+      const s = await startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: oldDir, ports: PORTS });
       try {
         expect((await call('copy', 'GET', '/jobs/1', undefined, {}, s)).json.input.target_db_uri).toContain(':***@');
         expect(s.services.copy.store.inputOf(s.services.copy.store.get(1)!).target_db_uri).toBe(stagingUri('a_core_1'));
@@ -848,7 +850,7 @@ describe('a token, when configured, is required on every route', () => {
   const TOKEN = 'local-stack-token-0123456789';
   let guarded: LocalStack;
   beforeAll(async () => {
-    guarded = await startLocalStack({ dataDir: path.join(dir, 'guarded'), ports: PORTS, token: TOKEN });
+    guarded = await startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: path.join(dir, 'guarded'), ports: PORTS, token: TOKEN });
   });
   afterAll(async () => guarded?.close());
 
@@ -890,7 +892,7 @@ describe('a token, when configured, is required on every route', () => {
     expect(ok.status).toBe(201);
     expect((await call('healthcheck', 'GET', `/jobs/${ok.json.job_id}`, undefined, { authorization: `bearer ${TOKEN}` }, guarded)).status).toBe(200);
     expect((await call('event', 'POST', '/jobs', { type: 'nothing', genome: 'x' }, { authorization: `Bearer ${TOKEN}` }, guarded)).status).toBe(200);
-    await expect(startLocalStack({ dataDir: path.join(dir, 'short'), ports: PORTS, token: 'short' })).rejects.toThrow(/at least 16 characters/);
+    await expect(startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: path.join(dir, 'short'), ports: PORTS, token: 'short' })).rejects.toThrow(/at least 16 characters/);
   });
 });
 
@@ -976,12 +978,14 @@ describe('open services (no token) answer only requests to a loopback name; othe
     for (const host of ['0.0.0.0', '::', '192.168.1.20', 'example.org']) {
       expect(isLoopbackHost(host)).toBe(false);
       await attack(`services listening on ${host} with no token`, async () => {
-        await expect(startLocalStack({ dataDir: path.join(dir, 'exposed'), ports: PORTS, host })).rejects.toThrow(/LOCAL_STACK_HOST .* is not a loopback address.*set LOCAL_STACK_TOKEN/);
+        await expect(startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: path.join(dir, 'exposed'), ports: PORTS, host })).rejects.toThrow(
+          /LOCAL_STACK_HOST .* is not a loopback address.*set LOCAL_STACK_TOKEN/,
+        );
       });
     }
     for (const host of ['127.0.0.1', 'localhost', '::1', '[::1]', '127.0.0.2']) expect(isLoopbackHost(host)).toBe(true);
     const TOKEN = 'local-stack-token-abcdef0123456789';
-    const exposed = await startLocalStack({ dataDir: path.join(dir, 'exposed'), ports: PORTS, host: '0.0.0.0', token: TOKEN });
+    const exposed = await startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: path.join(dir, 'exposed'), ports: PORTS, host: '0.0.0.0', token: TOKEN });
     try {
       const url = exposed.urls.copy.replace('0.0.0.0', '127.0.0.1');
       const u = new URL(url);

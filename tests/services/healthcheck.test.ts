@@ -8,13 +8,14 @@ import { createDemoDatabase } from '../../services/demo';
 import { runHealthchecks } from '../../services/healthcheck/checks';
 import { type LocalStack, startLocalStack } from '../../services/stack';
 import { mariadbQuery, mariadbSettings, mariadbUri } from '../helpers/harness';
+import { testStackSourceRoots } from '../helpers/sources';
 import { waitFor } from '../helpers/wait';
 
 let dir: string;
 let stack: LocalStack;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'handover-healthcheck-'));
-  stack = await startLocalStack({ dataDir: path.join(dir, 'stack'), ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 } });
+  stack = await startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: path.join(dir, 'stack'), ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 } });
 });
 afterAll(async () => stack?.close());
 

@@ -10,6 +10,7 @@ import { type JobStatus, JobStore } from '../../services/jobs/store';
 import { type LocalStack, startLocalStack } from '../../services/stack';
 import { DatabaseSync } from 'node:sqlite';
 import { manyTables, sqliteCounts } from '../helpers/databases';
+import { testStackSourceRoots } from '../helpers/sources';
 import { mariadbSettings, mariadbUri } from '../helpers/harness';
 import { waitFor } from '../helpers/wait';
 
@@ -19,6 +20,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'handover-services-'));
   const staging = mariadbSettings('staging');
   stack = await startLocalStack({
+    sourceRoots: testStackSourceRoots(),
     dataDir: path.join(dir, 'stack'),
     ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 },
     // The default staging folder (<dir>/staging), and the MariaDB staging server.
@@ -75,7 +77,7 @@ test('a job a crash left running resumes when the service starts again', async (
   const { job: crashed } = store.create('healthcheck', { db_uri: uri }, 'crashed-1');
   store.update(crashed.id, { status: 'running' });
   store.close();
-  const other = await startLocalStack({ dataDir: jobsDir, ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 } });
+  const other = await startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: jobsDir, ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 } });
   try {
     const done = await finished(other.urls.healthcheck, crashed.id);
     expect(done).toMatchObject({ status: 'complete', output: { status: 'passed' } });

@@ -12,11 +12,18 @@ import type { HandoverInput, HandoverProgress } from '../../vocabulary';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'submission-test-'));
 mkdirSync(path.join(dir, 'staging'));
-const config = loadConfig({ HANDOVER_SECRET_KEY: 'unit-test-key-0123456789', HANDOVER_STAGING_URI: `sqlite:///${dir}/staging/`, HANDOVER_ALLOWED_TYPES: 'core' });
+// Sources: this test's folder, and the (unstarted) servers its URIs name.
+const config = loadConfig({
+  HANDOVER_SECRET_KEY: 'unit-test-key-0123456789',
+  HANDOVER_STAGING_URI: `sqlite:///${dir}/staging/`,
+  HANDOVER_ALLOWED_TYPES: 'core',
+  HANDOVER_SOURCE_ROOTS: dir,
+  HANDOVER_SOURCE_SERVERS: '127.0.0.1:3307',
+});
 const sealer = createSealer(config.HANDOVER_SECRET_KEY);
 const rules = submissionRules(config, sealer);
 const alice: Caller = { name: 'alice', role: 'submit', authenticated: true };
-const spec = (extra: object = {}) => ({ src_uri: 'mysql://ro:Secret1@db.example.org:3306/homo_sapiens_core_110_38', contact: 'a@example.org', type: 'patch', comment: 'c', ...extra });
+const spec = (extra: object = {}) => ({ src_uri: 'mysql://ro:Secret1@127.0.0.1:3307/homo_sapiens_core_110_38', contact: 'a@example.org', type: 'patch', comment: 'c', ...extra });
 
 test('an admitted submission: recorded without passwords, sealed for its own token, locked on its canonical target', async () => {
   const prepared = await rules.prepare({ ...spec(), src_uri: `sqlite:///${dir}/homo_sapiens_core_110_38.sqlite` }, alice);
@@ -43,7 +50,7 @@ test('a password is sealed, bound to the token and the recorded URI; the recorde
 });
 
 test('a refusal is made ready to keep, its long fields clipped; a bad target is a 400 naming tgt_uri', async () => {
-  const refused = await rules.prepare(spec({ src_uri: 'mysql://h:3306/scratch_db', comment: 'x'.repeat(2000) }), alice);
+  const refused = await rules.prepare(spec({ src_uri: 'mysql://127.0.0.1:3307/scratch_db', comment: 'x'.repeat(2000) }), alice);
   expect(refused.refusal).toMatchObject({ database: 'scratch_db', database_type: 'unknown', update_type: 'patch', submitted_by: 'alice', field: 'src_uri' });
   expect(refused.refusal!.spec.comment).toHaveLength(200);
   await expect(rules.prepare(spec({ tgt_uri: 'mysql://rw@10.1.2.3:3306/homo_sapiens_core_110_38' }), alice)).rejects.toThrow(InvalidRequest);

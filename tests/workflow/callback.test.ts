@@ -11,6 +11,7 @@ import { callbackUrl } from '../../common/callbacks';
 import { type LocalStack, startLocalStack } from '../../services/stack';
 import type { ServiceName } from '../../vocabulary';
 import { type Harness, spec, startHarness, serviceUrlsEnv } from '../helpers/harness';
+import { testStackSourceRoots } from '../helpers/sources';
 import { MB, bigSqliteTable } from '../helpers/stack-process';
 import { freePort } from '../helpers/ports';
 import { waitFor } from '../helpers/wait';
@@ -93,7 +94,12 @@ describe('through the local stack, whose services call back', () => {
   let real: Harness;
   beforeAll(async () => {
     const base = mkdtempSync(path.join(os.tmpdir(), 'handover-callback-stack-'));
-    stack = await startLocalStack({ dataDir: path.join(base, 'services'), ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 }, targetRoots: [`sqlite:///${base}/staging/`] });
+    stack = await startLocalStack({
+      sourceRoots: testStackSourceRoots(),
+      dataDir: path.join(base, 'services'),
+      ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 },
+      targetRoots: [`sqlite:///${base}/staging/`],
+    });
     // The API listens for real, where the services' callbacks reach it; polls are 10 minutes apart.
     const port = await freePort();
     real = await startHarness({

@@ -1,0 +1,131 @@
+/**
+ * Where a handover may read from: only a configured source server or a SQLite file inside a configured
+ * source folder. Without this, any host and port could be named as a source, and the worker, the
+ * healthcheck and the copy would connect there (Temporal's frontend, an internal server with a
+ * password-less account), their failure text telling open ports from closed ones.
+ *   MySQL:  HANDOVER_SOURCE_SERVERS (host:port, comma-separated): every address the source's host
+ *           resolves to must be one of a listed server's (loopback written any way is one host), on its port.
+ *   SQLite: HANDOVER_SOURCE_ROOTS (folders, comma-separated): the file, by its real path (no `..`, no
+ *           symlink out), inside one of them, at any depth, and a regular file (a FIFO would block
+ *           SQLite's open forever; a device or a folder is no database).
+ * Refused even if listed: Handover's own state (Temporal's history, the job stores, the key file) and
+ * the ports of its own services (Temporal, the four job services, the API) on the same host.
+ */
+import { type Stats, closeSync, constants, fstatSync, openSync, realpathSync, statSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import path from 'node:path';
+import { parseDbUri } from './db-uri';
+import { addressesOf, isWithin } from './staging';
+
+export class SourceRefused extends Error {}
+
+export interface SourcePlaces {
+  /** MySQL servers sources may be on, as `host:port`. */
+  servers: string[];
+  /** Folders SQLite sources may be in. */
+  roots: string[];
+  /** Files and folders of the project's own state: no source may be one of them or inside them. */
+  protectedPaths: string[];
+  /** Handover's own services (`what` names them in the refusal): never a source, whatever the lists say. */
+  ownServices: Array<{ what: string; host: string; port: number }>;
+}
+
+const NONE = 'no source is allowed: set HANDOVER_SOURCE_SERVERS (MySQL servers, host:port,...) or HANDOVER_SOURCE_ROOTS (folders of SQLite files, comma-separated)';
+
+/** `host:port` (IPv6 in brackets) as host and port; throws saying why. */
+export function parseServer(text: string): { host: string; port: number } {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(text.trim());
+  if (!m || Number(m[2]) > 65535) throw new Error(`${JSON.stringify(text.slice(0, 80))} is not host:port`);
+  return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+/** A comma-separated setting as its entries. */
+export const listOf = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+
+/** Refuses (SourceRefused, saying why) a source that is not in a configured place, or is Handover's own. */
+export async function confineSource(sourceUri: string, places: SourcePlaces): Promise<void> {
+  if (!places.servers.length && !places.roots.length) throw new SourceRefused(NONE);
+  const source = parseDbUri(sourceUri);
+  if (source.engine === 'sqlite') return confineFile(source.file!, places);
+
+  const mine = await addressesOf(source.host!);
+  if (!mine.length) throw new SourceRefused(`names the host ${source.host}, which does not resolve`);
+  const local = localAddresses();
+  for (const own of places.ownServices) {
+    if (own.port !== source.port) continue;
+    const theirs = own.host === '0.0.0.0' || own.host === '::' ? local : await addressesOf(own.host);
+    if (mine.some((a) => theirs.includes(a))) throw new SourceRefused(`is ${own.what} (${own.host}:${own.port}), one of Handover's own services, not a database server`);
+  }
+  for (const server of places.servers.map(parseServer)) {
+    if (server.port !== source.port) continue;
+    const theirs = await addressesOf(server.host);
+    // Every address: a name that also resolves elsewhere could be sent there.
+    if (mine.every((a) => theirs.includes(a))) return;
+  }
+  throw new SourceRefused(`is not on a source server (HANDOVER_SOURCE_SERVERS: ${places.servers.join(', ') || 'none'})`);
+}
+
+function confineFile(file: string, places: SourcePlaces): void {
+  if (!places.roots.length) throw new SourceRefused('is a SQLite file, and no source folder is configured (set HANDOVER_SOURCE_ROOTS)');
+  const real = realPath(file);
+  if (!places.roots.some((root) => isWithin(real, realPath(root)))) {
+    throw new SourceRefused(`is not inside a source folder (HANDOVER_SOURCE_ROOTS: ${places.roots.join(', ')}; by real path, symlinks resolved)`);
+  }
+  if (places.protectedPaths.some((p) => isWithin(real, realPath(p)))) throw new SourceRefused("is one of Handover's own files");
+  regularFileProblem(real, (why) => new SourceRefused(why));
+}
+
+/**
+ * Throws (made by `refuse`) unless `file` is a regular file or absent (a missing source is the existence
+ * check's to report). Opened without blocking and checked on the descriptor, so that a FIFO put in its
+ * place between the two looks is still seen.
+ */
+export function regularFileProblem(file: string, refuse: (why: string) => Error): void {
+  let kind: string | undefined;
+  try {
+    kind = kindOf(statSync(file)); // symlinks followed: the API confined the real path
+  } catch {
+    return; // not there
+  }
+  if (kind) throw refuse(`is ${kind}, not a regular file: only a SQLite database file can be a source`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    kind = kindOf(fstatSync(fd));
+  } catch (err) {
+    kind = `a file that cannot be opened (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  if (kind) throw refuse(`is ${kind}, not a regular file: only a SQLite database file can be a source`);
+}
+
+function kindOf(stat: Stats): string | undefined {
+  if (stat.isFile()) return undefined;
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isDirectory()) return 'a folder';
+  if (stat.isSymbolicLink()) return 'a symbolic link';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/** The real path (symlinks resolved); for a path that does not exist, its folder's real path and its name. */
+function realPath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    const parent = path.dirname(p);
+    return parent === p ? p : path.join(realPath(parent), path.basename(p));
+  }
+}
+
+/** This machine's addresses as addressesOf writes them (loopback as one): a service on 0.0.0.0 listens on all. */
+function localAddresses(): string[] {
+  const all = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+  return ['loopback', ...all.map((a) => (/^(127\.|::1$)/.test(a) ? 'loopback' : a.replace(/^::ffff:/, '')))];
+}
