@@ -10,6 +10,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { createDemoDatabase } from '../../services/demo';
 import { type LocalStack, startLocalStack } from '../../services/stack';
 import { type Harness, serviceUrlsEnv, spec, startHarness } from '../helpers/harness';
+import { testStackSourceRoots } from '../helpers/sources';
 
 let stack: LocalStack;
 let h: Harness;
@@ -18,7 +19,12 @@ let stagingDir: string;
 beforeAll(async () => {
   const base = mkdtempSync(path.join(os.tmpdir(), 'handover-name-meta-e2e-'));
   stagingDir = path.join(base, 'staging');
-  stack = await startLocalStack({ dataDir: path.join(base, 'services'), ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 }, targetRoots: [`sqlite:///${stagingDir}/`] });
+  stack = await startLocalStack({
+    sourceRoots: testStackSourceRoots(),
+    dataDir: path.join(base, 'services'),
+    ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 },
+    targetRoots: [`sqlite:///${stagingDir}/`],
+  });
   h = await startHarness({ ...serviceUrlsEnv(stack.urls), HANDOVER_STAGING_URI: `sqlite:///${stagingDir}/` });
 });
 afterAll(async () => {

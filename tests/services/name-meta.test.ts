@@ -12,13 +12,14 @@ import { createDemoDatabase } from '../../services/demo';
 import { type LocalStack, startLocalStack } from '../../services/stack';
 import { mariadbSettings, mariadbUri } from '../helpers/harness';
 import { waitFor } from '../helpers/wait';
+import { testStackSourceRoots } from '../helpers/sources';
 
 const source = mariadbSettings('source');
 let dir: string;
 let stack: LocalStack;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'handover-name-meta-'));
-  stack = await startLocalStack({ dataDir: path.join(dir, 'stack'), ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 } });
+  stack = await startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: path.join(dir, 'stack'), ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 } });
 });
 afterAll(async () => stack?.close());
 
