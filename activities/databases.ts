@@ -48,8 +48,16 @@ export async function checkDatabaseExists(uri: string, shown: string): Promise<{
     const [versions] = await conn.query(META_SQL);
     const value = (versions as Array<{ meta_value: string }>)[0]?.meta_value;
     return { schemaVersion: value === undefined ? undefined : String(value) };
+  } catch (err) {
+    // The server answered, with an error (a meta table without meta_value, SELECT denied...): asking again will not
+    // change it, so the step ends now instead of retrying until its deadline. Reported by its code, never its text.
+    const { errno, code, sqlState } = err as { errno?: number; code?: string; sqlState?: string };
+    if (!(err instanceof ApplicationFailure) && sqlState && errno) {
+      throw ApplicationFailure.nonRetryable(`source database ${shown} cannot be read: the server answered error ${errno} (${code ?? sqlState})`, SOURCE_MISSING);
+    }
+    throw err;
   } finally {
-    await conn.end();
+    await conn.end().catch(() => undefined);
   }
 }
 

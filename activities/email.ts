@@ -116,7 +116,9 @@ export function createMailer(smtpUrl: string, from: string): Mailer {
       },
     };
   }
-  const transport = nodemailer.createTransport(smtpUrl);
+  // Every wait well under the final email's first try (30 s, workflows/email.ts): a send that timed out there must
+  // not deliver late beside the retry that follows it (nodemailer's own socket timeout is 10 minutes).
+  const transport = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 });
   return {
     async send(email) {
       await transport.sendMail({ from, ...email });

@@ -251,7 +251,7 @@ export function countsOf(progress: unknown): Pick<JobProgress, 'complete' | 'tot
   const p = progress as Record<string, unknown>;
   const pair = (complete: unknown, total: unknown, unit?: unknown) =>
     Number.isFinite(complete) && Number.isFinite(total) && (total as number) > 0
-      ? { complete: complete as number, total: total as number, ...(typeof unit === 'string' && unit.length <= 40 ? { unit } : {}) }
+      ? { complete: complete as number, total: total as number, ...(typeof unit === 'string' && /^[A-Za-z][A-Za-z _-]{0,39}$/.test(unit) ? { unit } : {}) }
       : undefined;
   return pair(p.complete, p.total, p.unit) ?? pair(p.tables_done, p.tables, 'tables') ?? {};
 }

@@ -2,7 +2,7 @@
 import type { DbRef, JobRef, MetadataEvent } from '../vocabulary';
 import type { Credentials } from './credentials';
 import type { JobServiceClient } from './job-client';
-import { boundedEvent, metadataOutput } from './service-answers';
+import { boundedEvent, metadataOutput, redactedStrings } from './service-answers';
 
 export function metadataActivities(client: JobServiceClient, credentials: Credentials) {
   return {
@@ -25,7 +25,8 @@ export function metadataActivities(client: JobServiceClient, credentials: Creden
     async waitForMetadata(job: JobRef): Promise<{ events: MetadataEvent[] }> {
       const output = await client.outputWhenDone(job.id, metadataOutput);
       const bounded = (output.events ?? []).map(boundedEvent);
-      const events = JSON.parse(credentials.redact(JSON.stringify(bounded))) as MetadataEvent[];
+      // Each text redacted where it stands, never the JSON text: a redaction inside JSON could break it (or a key).
+      const events = bounded.map((e) => redactedStrings(e, credentials.redact));
       return { events };
     },
   };

@@ -61,7 +61,8 @@ export function clip(text: string, max: number = LIMITS.text): string {
   let kept = text.slice(0, max);
   const space = kept.search(/\s\S*$/);
   kept = kept.slice(0, space >= max - back ? space : max - back);
-  const uri = kept.search(/[a-z][a-z0-9+.-]*:\/\/[^\s@]*$/i);
+  // A URI whose authority the cut left open (it may hold a password up to its last @) is dropped whole.
+  const uri = kept.search(/[a-z][a-z0-9+.-]*:\/\/[^\s/?#]*$/i);
   if (uri >= 0) kept = kept.slice(0, uri);
   return `${kept}… [clipped: ${count(text.length)} characters, kept ${count(kept.length)}]`;
 }
@@ -253,4 +254,12 @@ export function failedChecks(results: HealthcheckOutput['results']): Array<{ che
   }
   if (notKept) failed.push({ check: `[${count(notKept)} more failed checks not kept]`, messages: [] });
   return failed;
+}
+
+/** A JSON value with every string in it (values, not keys) passed through `redact`: the shape stays as it was. */
+export function redactedStrings<T>(value: T, redact: (text: string) => string): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => redactedStrings(v, redact)) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactedStrings(v, redact)])) as T;
+  return value;
 }

@@ -153,7 +153,19 @@ function fromElsewhere(request: FastifyRequest): Denial | undefined {
 }
 
 /** Headers a reverse proxy adds: whoever sent them, the request is not this machine's own. */
-export const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip', 'x-forwarded-host'];
+export const PROXY_HEADERS = [
+  'forwarded',
+  'x-forwarded-for',
+  'x-real-ip',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-forwarded-server',
+  'via',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'x-client-ip',
+];
 /** What a load balancer polls may come through a proxy: it tells nothing and changes nothing. */
 const PROXY_ALLOWED = new Set(['GET /health', 'GET /health/live', 'GET /health/ready', 'HEAD /health', 'HEAD /health/live', 'HEAD /health/ready']);
 

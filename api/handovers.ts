@@ -171,7 +171,11 @@ export function createHandoverService({ client, config, sealer, metrics }: Hando
       rules.mayActOn(caller, description.memo?.submitted_by as string | undefined, token);
       if (description.status.name !== 'RUNNING') throw new HandoverEnded(description.status.name.toLowerCase());
       // Still running, but its outcome may be decided (sending its final email, which a cancel no longer stops).
-      const decided = (await temporal.progress(token)).status;
+      // The query needs a worker; without one the signal is still sent: Temporal keeps it, and a decided handover ignores it.
+      const decided = await temporal.progress(token).then(
+        (p) => p.status,
+        () => 'running' as const,
+      );
       if (decided !== 'running') throw new HandoverEnded(decided);
       // With keys, who cancelled is the key's name, not what the body says.
       try {

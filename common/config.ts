@@ -47,9 +47,9 @@ const stagingUri = z.string().superRefine((v, ctx) => {
   }
 });
 
-/** One staging rule: databases whose name matches `pattern` go to `staging_uri`. Both are required; nothing else is read. */
+/** One staging rule: databases whose name matches `pattern` go to `staging_uri`. Both are required; other keys (a note) are ignored. */
 const stagingRulesSchema = z.array(
-  z.strictObject({
+  z.object({
     pattern: z
       .string({ error: 'needs a "pattern" (a regular expression on the database name)' })
       .min(1, 'has an empty "pattern", which would match every database')

@@ -26,8 +26,24 @@ export function detailsObject(details: unknown): Record<string, unknown> | undef
   return { text: String(JSON.stringify(details)) };
 }
 
-/** A progress whose events all have object details (what the API answers, whatever the history holds). */
+/** An event as Handover answers it: strings where strings are due, details an object (a recorded value of any shape). */
+function answerEvent(e: Record<string, unknown>): MetadataEvent {
+  const text = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(JSON.stringify(v)));
+  const details = detailsObject(e.details);
+  return { type: text(e.type), genome: text(e.genome), ...(e.source !== undefined && e.source !== null ? { source: text(e.source) } : {}), ...(details ? { details } : {}) };
+}
+
+const inShape = (e: unknown): boolean =>
+  isRecord(e) && typeof e.type === 'string' && typeof e.genome === 'string' && (e.source === undefined || typeof e.source === 'string') && (e.details === undefined || isRecord(e.details));
+
+/**
+ * A progress whose events are all in Handover's shape (what the API answers, whatever the history holds: a handover
+ * recorded before the activities normalised events may hold string details, a null event, a number for a type).
+ */
 export function withObjectDetails(progress: HandoverProgress): HandoverProgress {
-  if (!progress.events?.some((e) => e.details !== undefined && !isRecord(e.details))) return progress;
-  return { ...progress, events: progress.events.map((e): MetadataEvent => ({ ...e, details: detailsObject(e.details) })) };
+  const events: unknown = progress.events;
+  if (events === undefined) return progress;
+  if (!Array.isArray(events)) return { ...progress, events: [] };
+  if (events.every(inShape)) return progress;
+  return { ...progress, events: events.filter(isRecord).map(answerEvent) };
 }

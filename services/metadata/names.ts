@@ -9,7 +9,7 @@ export interface ParsedName {
 }
 
 export function parseDatabaseName(name: string): ParsedName {
-  const genome = /^([a-z0-9]+(?:_[a-z0-9]+)+?)_(core|rnaseq|cdna|otherfeatures|variation|funcgen)_(\d+)_(\w+)$/.exec(name);
+  const genome = /^([a-z0-9]+(?:_[a-z0-9]+)*?)_(core|rnaseq|cdna|otherfeatures|variation|funcgen)_(\d+)_(\w+)$/.exec(name);
   if (genome) return { species: genome[1], type: genome[2], release: Number(genome[3]), assembly: genome[4] };
   const multi = /^ensembl_(compara|ancestral)_(\d+)$/.exec(name);
   if (multi) return { species: 'multi', type: multi[1], release: Number(multi[2]) };

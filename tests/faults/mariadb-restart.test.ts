@@ -20,7 +20,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { createDemoDatabase } from '../../services/demo';
 import { type LocalStack, startLocalStack } from '../../services/stack';
 import { type Harness, mariadbUri, spec, startHarness, serviceUrlsEnv } from '../helpers/harness';
-import { testStackSourceRoots } from '../helpers/sources';
+import { testSourcesEnv, testStackSourceRoots } from '../helpers/sources';
 import { type MariaDb, startMariaDb } from '../helpers/mariadb';
 import { FinalAnswer, waitFor } from '../helpers/wait';
 
@@ -216,7 +216,8 @@ beforeAll(async () => {
   base = mkdtempSync(path.join(os.tmpdir(), 'handover-mariadb-restart-'));
   const stagingDir = path.join(base, 'staging');
   stack = await startLocalStack({
-    sourceRoots: testStackSourceRoots(),
+    // This file's own source server (restarted by the tests) is allowed beside the global ones.
+    sourceRoots: [...testStackSourceRoots(), `mysql://${source.host}:${source.port}/`],
     dataDir: path.join(base, 'services'),
     ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 },
     passwords: { [`${staging.user}@${staging.host}:${staging.port}`]: staging.password },
@@ -224,6 +225,7 @@ beforeAll(async () => {
   });
   h = await startHarness({
     ...serviceUrlsEnv(stack.urls),
+    HANDOVER_SOURCE_SERVERS: `${testSourcesEnv().HANDOVER_SOURCE_SERVERS},${source.host}:${source.port}`,
     HANDOVER_STAGING_URI: `sqlite:///${stagingDir}/`,
     HANDOVER_STAGING_RULES: JSON.stringify([{ pattern: '^capra_hircus_', staging_uri: mariadbUri(staging) }]),
   });

@@ -50,3 +50,16 @@ test('one key per database, whatever the credentials', () => {
   expect(databaseKey('mysql://a:1@h:3306/db')).toBe(databaseKey('mysql://b@h/db'));
   expect(databaseKey('mysql://a@h:3306/db')).not.toBe(databaseKey('mysql://a@h:3307/db'));
 });
+
+test('a URI carries no query or fragment: ?host= or ?unix_socket= would override the host checked at the door', () => {
+  for (const uri of [
+    'mysql://u:p@allowed:3306/homo_sapiens_core_110_38?host=10.0.0.9&port=7233',
+    'mysql://u@h:3306/db?unix_socket=/run/x.sock',
+    'mysql://u@h/db#x',
+    'sqlite:////data/x.sqlite?mode=ro',
+  ]) {
+    expect(() => parseDbUri(uri)).toThrow('must not carry a query or a fragment');
+  }
+  expect(() => parseDbUri('mysql://u@h:3306/?x=1', { staging: true })).toThrow('must not carry a query or a fragment');
+  expect(parseDbUri('mysql://u:p%3F%23@h:3306/db').password).toBe('p?#');
+});

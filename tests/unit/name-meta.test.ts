@@ -1,5 +1,5 @@
 /** The name and the meta table agree (services/metadata/names.ts: the healthcheck's NameMatchesMeta and the metadata store's refusal). */
-import { metaValues, nameMetaProblems } from '../../services/metadata/names';
+import { metaValues, nameMetaProblems, parseDatabaseName } from '../../services/metadata/names';
 
 const meta = (rows: Array<[string, string]>) => metaValues(rows.map(([meta_key, meta_value]) => ({ meta_key, meta_value })));
 
@@ -58,4 +58,10 @@ test('a hostile value is clipped and its control characters shown escaped', () =
   const [problem] = nameMetaProblems('mus_musculus_core_110_39', meta([['species.production_name', `homo\x1b[2J${'x'.repeat(10_000)}`]]));
   expect(problem.length).toBeLessThan(200);
   expect(problem).toContain('homo\\x1b[2J');
+});
+
+test('a one-word species is read as admission reads it, so its meta is compared too', () => {
+  expect(parseDatabaseName('ecoli_core_110_1')).toMatchObject({ species: 'ecoli', type: 'core' });
+  const meta = metaValues([{ meta_key: 'species.production_name', meta_value: 'homo_sapiens' }]);
+  expect(nameMetaProblems('ecoli_core_110_1', meta)).toEqual([expect.stringContaining('the name says ecoli but meta species.production_name is homo_sapiens')]);
 });

@@ -201,3 +201,30 @@ describe('the client reads no answer past its limit, and checks what it reads', 
     expect(err.details).toEqual([{ job: { service: 'metadata', id: '4', url: 'http://svc.test/jobs/4' } }]);
   });
 });
+
+test('events are redacted string by string, never as JSON text: an address or a password that is a key breaks nothing', async () => {
+  const { redactedStrings } = await import('../../activities/service-answers');
+  const redact = (t: string) => redactText(t, ['type', '":"']);
+  const event = { type: 'new_assembly', genome: 'homo_sapiens', details: { contact: 'helpdesk@ensembl.org', url: 'mysql://u:pw@h/db', note: 'a type of "x":"y"' } };
+  expect(redactedStrings(event, redact)).toEqual({
+    type: 'new_assembly',
+    genome: 'homo_sapiens',
+    details: { contact: 'helpdesk@ensembl.org', url: 'mysql://u:***@h/db', note: 'a *** of "x***y"' },
+  });
+});
+
+test('a clipped text never keeps a URI whose authority the cut left open (a password with @ in it)', () => {
+  const text = `see mysql://u:p@ssw0rd-secret@host/db ${'x'.repeat(100)}`;
+  const cut = clip(text, 'see mysql://u:p@ssw0rd-se'.length);
+  expect(cut).not.toContain('ssw0rd');
+  expect(cut).toContain('[clipped:');
+});
+
+test("events recorded in any shape are answered in Handover's: a null event, a number for a type, string details", async () => {
+  const { withObjectDetails } = await import('../../vocabulary/events');
+  const progress = { events: [null, { type: 1, genome: 'g', details: '{"a":1}' }, { type: 't', genome: null, source: 5 }] } as never;
+  expect(withObjectDetails(progress).events).toEqual([
+    { type: '1', genome: 'g', details: { a: 1 } },
+    { type: 't', genome: '', source: '5' },
+  ]);
+});

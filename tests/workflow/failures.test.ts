@@ -2,6 +2,7 @@
 import { type Server, type Socket, createServer } from 'node:net';
 import Fastify from 'fastify';
 import { type Harness, mariadbSettings, spec, startHarness } from '../helpers/harness';
+import { testSourcesEnv } from '../helpers/sources';
 
 let h: Harness;
 beforeAll(async () => {
@@ -102,7 +103,13 @@ describe('with a short check deadline and a source server that never answers', (
   beforeAll(async () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const st = mariadbSettings('staging');
-    short = await startHarness({ HANDOVER_CHECK_DEADLINE: '3s', HANDOVER_STAGING_URI: `mysql://${st.user}:${encodeURIComponent(st.password)}@${st.host}:${st.port}/` });
+    // The silent server is an allowed source server: the point is a source that hangs, not one refused at the door.
+    const silentServer = `127.0.0.1:${(silent.address() as { port: number }).port}`;
+    short = await startHarness({
+      HANDOVER_SOURCE_SERVERS: `${testSourcesEnv().HANDOVER_SOURCE_SERVERS},${silentServer}`,
+      HANDOVER_CHECK_DEADLINE: '3s',
+      HANDOVER_STAGING_URI: `mysql://${st.user}:${encodeURIComponent(st.password)}@${st.host}:${st.port}/`,
+    });
   });
   afterAll(async () => {
     await short?.stop();
