@@ -20,6 +20,13 @@ const proxyHeaders: Record<string, string> = {
   'x-forwarded-for': '203.0.113.7',
   'x-real-ip': '203.0.113.7',
   'x-forwarded-host': 'handover.example.org',
+  'x-forwarded-proto': 'https',
+  'x-forwarded-port': '443',
+  'x-forwarded-server': 'proxy.example.org',
+  via: '1.1 proxy.example.org (squid)',
+  'true-client-ip': '203.0.113.7',
+  'cf-connecting-ip': '203.0.113.7',
+  'x-client-ip': '203.0.113.7',
 };
 
 test('every proxy header is refused on every kind of route, with the reason; without them the same requests are served', async () => {
