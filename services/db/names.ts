@@ -14,7 +14,7 @@ export class InputError extends Error {
 
 export const MAX_IDENTIFIER_LENGTH = 64;
 /** URIs longer than this are refused before any parsing or regular expression looks at them. */
-export const MAX_URI_LENGTH = 2048;
+export { MAX_URI_LENGTH } from '../../core/uris';
 const IDENTIFIER = /^[A-Za-z0-9_]+$/;
 
 /** A name shortened and with control characters escaped, safe to put in a message. */

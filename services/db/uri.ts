@@ -5,7 +5,8 @@
  * its database name must be an identifier (letters, digits, _): names are data, never code.
  */
 import path from 'node:path';
-import { InputError, MAX_URI_LENGTH, identifier, printable } from './names';
+import { MAX_URI_LENGTH, redactUris } from '../../core/uris';
+import { InputError, identifier, printable } from './names';
 
 export type SqliteLocation = { engine: 'sqlite'; name: string; file: string };
 export type MysqlLocation = { engine: 'mysql'; name: string; host: string; port: number; user?: string; password?: string };
@@ -65,62 +66,12 @@ export function locate(uri: string): DbLocation {
  * `:`. A text that is one URI (it begins with `scheme://`) is read as the parser reads it: its first
  * authority ends at `/ ? #` only (`u:a b@host`), and when the parser refuses it (an unencoded `/ ? #`
  * in the password) its user information runs to the last `@` of the text, the safe side.
- * The same algorithm as the handover's common/db-uri.ts `redactUris` (this stack may not import it):
- * both pass tests/fixtures/redaction-vectors.json.
+ * The one algorithm the handover uses too: core/uris.ts `redactUris`.
  */
 export function safe(text: string): string {
   if (typeof text !== 'string') return text;
   return redactUris(text);
 }
-
-function redactUris(text: string): string {
-  const parts: string[] = [];
-  let done = 0; // text before this index is in parts
-  let from = 0;
-  const whole = SCHEME_START.test(text) && text.length <= MAX_URI_LENGTH;
-  for (let first = true; ; first = false) {
-    const sep = text.indexOf('://', from);
-    if (sep < 0) break;
-    const start = sep + 3;
-    from = start;
-    if (sep === 0 || !SCHEME_CHAR.test(text[sep - 1])) continue;
-    const oneUri = first && whole;
-    let end = start;
-    let at = -1;
-    let colon = -1;
-    for (; end < text.length; end++) {
-      const c = text.charCodeAt(end);
-      if (c === 0x2f || c === 0x3f || c === 0x23 || (!oneUri && isSpace(c))) break; // / ? # (whitespace)
-      if (c === 0x40)
-        at = end; // @
-      else if (c === 0x3a && colon < 0) colon = end; // :
-    }
-    if (at < 0 && oneUri && !parses(text)) {
-      at = text.lastIndexOf('@');
-      if (at >= start) end = at + 1;
-      else at = -1;
-      colon = text.indexOf(':', start); // once per text: this is its one URI
-    }
-    from = Math.max(start, end - 1); // `h://` may begin at the `:` that ends an authority (`a://b:c@h://…`)
-    if (at < 0 || colon < 0 || colon > at) continue; // no user information, or a user without a password
-    parts.push(text.slice(done, colon), ':***');
-    done = at;
-  }
-  parts.push(text.slice(done));
-  return parts.join('');
-}
-
-const SCHEME_START = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
-const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
-const isSpace = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || c === 0x2028 || c === 0x2029 || c === 0xfeff;
-const parses = (uri: string) => {
-  try {
-    new URL(uri);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Replaces passwords in every URI-looking string of a value. */
 export function redact(value: unknown): unknown {

@@ -35,9 +35,16 @@ const RULES: BoundaryRule[] = [
   },
   {
     id: 'services-are-separate',
-    description: "services/ (the local stack) imports nothing of the handover's code",
+    description: "services/ (the local stack) imports nothing of the handover's code (core/, which both share, is not the handover's)",
     from: ['services/'],
     forbid: ['api/', 'common/', 'workflows/', 'activities/', 'worker/', 'cli/', 'vocabulary/'],
+  },
+  {
+    id: 'core-is-a-shared-leaf',
+    description: 'core/ (what the handover and the local stack share) imports nothing of the project but itself, and no Node.js module',
+    from: ['core/'],
+    allowOnly: ['core/'],
+    forbidPackages: ['node:*'],
   },
   {
     id: 'vocabulary-is-a-sandbox-safe-leaf',
@@ -54,7 +61,7 @@ const edges = importGraph(tree);
 
 test('the graph covers the project: every top-level folder with code, and the edges the worker depends on', () => {
   const folders = new Set([...tree.sources.keys()].map((f) => f.split('/')[0]));
-  for (const folder of ['activities', 'api', 'cli', 'common', 'services', 'worker', 'workflows', 'tests']) expect(folders).toContain(folder);
+  for (const folder of ['activities', 'api', 'cli', 'common', 'core', 'services', 'worker', 'workflows', 'tests']) expect(folders).toContain(folder);
   expect(edges.length).toBeGreaterThan(200);
   // worker/worker.ts registers the workflows by path (require.resolve) and wires the activities.
   expect(edges).toContainEqual(expect.objectContaining({ from: 'worker/worker.ts', to: 'workflows/index.ts', kind: 'require.resolve' }));
