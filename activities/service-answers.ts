@@ -68,7 +68,7 @@ export function clip(text: string, max: number = LIMITS.text): string {
 }
 
 /** Printable and short: a key or value quoted in an error message (a hostile key may be a megabyte of escapes). */
-export function shown(text: string, max = 60): string {
+function shown(text: string, max = 60): string {
   const printable = text.slice(0, max + 1).replace(/[^\x20-\x7e]/g, '?');
   return printable.length > max ? `${printable.slice(0, max)}…` : printable;
 }
@@ -125,7 +125,7 @@ export function boundJson(value: unknown, budget: number, textMax: number = LIMI
 // ---- The answers' shapes ----
 
 /** A job id: a whole number, or a short text of URL-safe characters (it goes into the job's URL). */
-export const jobId = z.union([
+const jobId = z.union([
   z.number().int('must be a whole number').min(0, 'must not be negative').max(Number.MAX_SAFE_INTEGER, 'is too large'),
   z
     .string()
@@ -144,8 +144,7 @@ export const eventSubmitAnswer = z.object({
     .max(LIMITS.processes, `lists more than ${LIMITS.processes} processes`),
 });
 
-export const JOB_STATES = ['submitted', 'running', 'incomplete', 'complete', 'failed'] as const;
-export type JobState = (typeof JOB_STATES)[number];
+const JOB_STATES = ['submitted', 'running', 'incomplete', 'complete', 'failed'] as const;
 
 /** GET /jobs/{id}: the output is checked by the service's own schema once the job is complete. */
 export const pollAnswer = z.object({
@@ -164,10 +163,10 @@ export const healthcheckOutput = z.object({
   db_name: z.string().optional(),
   db_uri: z.string().optional(),
   status: z.enum(['passed', 'failed']),
-  // Read lazily (a report may hold 100k checks): healthcheckReport() takes what it keeps.
+  // Read lazily (a report may hold 100k checks): failedChecks() takes what it keeps.
   results: z.record(z.string(), z.object({ status: z.string(), messages: z.array(z.string()).optional() })).optional(),
 });
-export type HealthcheckOutput = z.infer<typeof healthcheckOutput>;
+type HealthcheckOutput = z.infer<typeof healthcheckOutput>;
 
 export const copyOutput = z.object({ runtime: z.union([z.string(), z.number()]).optional() });
 

@@ -73,7 +73,8 @@ export function temporalGateway(client: Client, config: Config) {
    */
   async function holderOf(lockId: string): Promise<string> {
     const lock = handle(lockId);
-    const token = (await lock.describe()).memo?.token;
+    // The lock may have closed since the start that found it: then nobody holds it, and the answer is still a 409.
+    const token = (await lock.describe().catch(() => undefined))?.memo?.token;
     if (typeof token === 'string' && token) return token;
     return lock.query(holderQuery).catch(() => '');
   }

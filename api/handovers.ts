@@ -17,6 +17,7 @@ import {
   type Refusal,
   type RestartableStep,
   handoverTypes,
+  searchAttributes,
   withObjectDetails,
 } from '../vocabulary';
 import type { Caller } from './caller';
@@ -36,6 +37,7 @@ export interface HandoverServiceDeps {
 
 export function createHandoverService({ client, config, sealer, metrics }: HandoverServiceDeps) {
   const rules = submissionRules(config, sealer);
+  const contactDomains = contactDomainsFrom(config);
   const temporal = temporalGateway(client, config);
   const started = (inputs: HandoverInput[]) => {
     for (const input of inputs) {
@@ -119,7 +121,7 @@ export function createHandoverService({ client, config, sealer, metrics }: Hando
       const original = await service.progress(token);
       rules.mayActOn(caller, original.submitted_by, token);
       // A restart mails the original's contact: under HANDOVER_CONTACT_DOMAINS it must be allowed now too.
-      const contactProblem = contactDomainProblem(original.spec.contact, contactDomainsFrom(config));
+      const contactProblem = contactDomainProblem(original.spec.contact, contactDomains);
       if (contactProblem) throw new InvalidRequest('contact', `the handover's contact ${original.spec.contact} ${contactProblem}`);
       const start = rules.restartFrom(original, from);
       const { input, lockId } = await rules.restartInput(await temporal.originalInput(token), original, start, caller);
@@ -170,13 +172,10 @@ export function createHandoverService({ client, config, sealer, metrics }: Hando
       );
       rules.mayActOn(caller, description.memo?.submitted_by as string | undefined, token);
       if (description.status.name !== 'RUNNING') throw new HandoverEnded(description.status.name.toLowerCase());
-      // Still running, but its outcome may be decided (sending its final email, which a cancel no longer stops).
-      // The query needs a worker; without one the signal is still sent: Temporal keeps it, and a decided handover ignores it.
-      const decided = await temporal.progress(token).then(
-        (p) => p.status,
-        () => 'running' as const,
-      );
-      if (decided !== 'running') throw new HandoverEnded(decided);
+      // Still running, but its outcome may be decided (sending its final email, which a cancel no longer stops): the
+      // status it records as a search attribute says so, in the same describe (no query, no worker needed).
+      const decided = description.typedSearchAttributes.get(searchAttributes.status);
+      if (decided && decided !== 'running') throw new HandoverEnded(decided);
       // With keys, who cancelled is the key's name, not what the body says.
       try {
         await temporal.cancel(token, { ...request, by: caller.authenticated ? caller.name : request.by });

@@ -61,7 +61,7 @@ export function renderWatchFrame(progress: HandoverProgress): string {
 export function renderProgress(progress: HandoverProgress): string {
   const p = clean(progress);
   return [
-    renderWatchFrame(p),
+    renderWatchFrame(progress),
     `  source   ${p.spec.src_uri}`,
     `  target   ${p.spec.tgt_uri}`,
     `  contact  ${p.spec.contact}    update ${p.update_type ?? '(not recorded)'}    database ${p.database_type ?? p.spec.type}`,

@@ -50,7 +50,7 @@ export function parseDbUri(uri: string, opts: { staging?: boolean } = {}): DbUri
   if (!engine) throw new DbUriError(`has unsupported scheme "${url.protocol.replace(/:$/, '')}" (use mysql or sqlite)`);
   // A query (?host=, ?unix_socket=, ?read_default_file=) would override the host a client connects to after the
   // checks of where a database may be: none is taken.
-  if (url.search || url.hash || /[?#]/.test(uri)) throw new DbUriError('must not carry a query or a fragment (?... or #...)');
+  if (/[?#]/.test(uri)) throw new DbUriError('must not carry a query or a fragment (?... or #...)');
 
   if (engine === 'sqlite') {
     // sqlite:////abs/path -> pathname "//abs/path"; sqlite:///rel/path -> "/rel/path" (relative: refused).

@@ -75,10 +75,10 @@ async function main(): Promise<void> {
   const serviceToken = process.env.HANDOVER_SERVICE_TOKEN ?? randomBytes(24).toString('hex');
   // Sources are allowed only where they are listed: the demo folder, and whatever the caller's environment adds.
   const demoFolder = path.join(LOCAL_STATE_DIR, 'demo');
-  const sourceRoots = [demoFolder, process.env.HANDOVER_SOURCE_ROOTS].filter(Boolean).join(',');
+  const sourceRoots = [demoFolder, config.HANDOVER_SOURCE_ROOTS].filter(Boolean).join(',');
   const stackSources = [`sqlite:///${demoFolder}/`, process.env.LOCAL_STACK_SOURCE_ROOTS].filter(Boolean).join(',');
   run('services', process.execPath, [...SERVICES_NODE_FLAGS, ...tsx, 'services/main.ts'], { env: { LOCAL_STACK_TOKEN: serviceToken, LOCAL_STACK_SOURCE_ROOTS: stackSources } });
-  run('worker', process.execPath, [...WORKER_NODE_FLAGS, ...tsx, 'worker/main.ts'], { env: { ...WORKER_ENV, HANDOVER_SERVICE_TOKEN: serviceToken, HANDOVER_SOURCE_ROOTS: sourceRoots } });
+  run('worker', process.execPath, [...WORKER_NODE_FLAGS, ...tsx, 'worker/main.ts'], { env: { ...WORKER_ENV, HANDOVER_SERVICE_TOKEN: serviceToken } });
   run('api', process.execPath, [...tsx, 'api/main.ts'], { env: { HANDOVER_SOURCE_ROOTS: sourceRoots } });
   console.log(`
 Handover is starting:

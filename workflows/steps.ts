@@ -28,7 +28,7 @@ const DEADLINE_SLACK_MS = 1000;
 const POLL_BACKOFF = 1.5;
 
 /** Short activities: the clean-up ones (kills). (The source check polls within its step's deadline, as `jobs.poll`.) */
-export const quick = proxyActivities<HandoverActivities>({
+const quick = proxyActivities<HandoverActivities>({
   startToCloseTimeout: '1m',
   retry: { initialInterval: '2s', maximumInterval: '1m', maximumAttempts: 8 },
 });

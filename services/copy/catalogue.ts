@@ -22,9 +22,15 @@ export async function readCatalogue(conn: mysql.Connection, schema: string): Pro
     constraints: await rows(conn, 'SELECT * FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?', where),
     keyColumns: await rows(conn, 'SELECT * FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = ? AND REFERENCED_TABLE_NAME IS NOT NULL', where),
     // Servers before MariaDB 10.2 / MySQL 8.0.16 have no CHECK_CONSTRAINTS (and no checks to copy).
-    checks: await rows(conn, 'SELECT * FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?', where).catch(() => []),
+    checks: await rows(conn, 'SELECT * FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?', where).catch((err: { errno?: number }) => {
+      if (err.errno === UNKNOWN_TABLE) return [];
+      throw err; // a lost connection or a refusal is not "no checks"
+    }),
   };
 }
+
+/** ER_UNKNOWN_TABLE: the server has no such information_schema view. */
+const UNKNOWN_TABLE = 1109;
 
 export async function stagingCollations(conn: mysql.Connection): Promise<Collations> {
   const list = await rows(conn, 'SELECT COLLATION_NAME AS c, CHARACTER_SET_NAME AS s FROM information_schema.COLLATIONS');

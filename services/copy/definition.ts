@@ -45,7 +45,7 @@ export interface Catalogue {
 export type Collations = Map<string, string>;
 
 /** Storage engines a copy makes (their tables live in the schema, in the server's data folder), as the server spells them. */
-export const ENGINES = ['InnoDB', 'MyISAM', 'Aria', 'MEMORY', 'ARCHIVE', 'CSV', 'ROCKSDB'];
+const ENGINES = ['InnoDB', 'MyISAM', 'Aria', 'MEMORY', 'ARCHIVE', 'CSV', 'ROCKSDB'];
 const ENGINE_NAMES = new Map([...ENGINES.map((e) => [e.toUpperCase(), e] as const), ['HEAP', 'MEMORY']]);
 
 /** Table options (information_schema.TABLES.CREATE_OPTIONS) a copy writes again, and the values each may take. */
@@ -88,7 +88,23 @@ const nameOf = (v: unknown, what: string) => {
     throw new Refusal((err as Error).message);
   }
 };
-const of = (rows: Row[], table: string) => rows.filter((r) => text(r.TABLE_NAME) === table);
+const byTable = new WeakMap<Row[], Map<string, Row[]>>();
+/** The rows of one table: each catalogue list is grouped by table once (not scanned per table); a copy, as callers sort. */
+function of(rows: Row[], table: string): Row[] {
+  let groups = byTable.get(rows);
+  if (!groups) {
+    groups = new Map();
+    for (const r of rows) {
+      const name = text(r.TABLE_NAME);
+      if (name === undefined) continue;
+      const group = groups.get(name);
+      if (group) group.push(r);
+      else groups.set(name, [r]);
+    }
+    byTable.set(rows, groups);
+  }
+  return [...(groups.get(table) ?? [])];
+}
 
 function comment(v: unknown, what: keyof typeof MAX_COMMENT): string {
   const value = text(v) ?? '';
@@ -137,7 +153,7 @@ export function createTableStatement(table: string, schema: string, cat: Catalog
   const auto = text(t.AUTO_INCREMENT);
   if (auto !== undefined) {
     if (!/^\d{1,20}$/.test(auto)) throw new Refusal(`has AUTO_INCREMENT=${printable(auto)}, which is not a number`);
-    if ([...columnRows].some((c) => /auto_increment/i.test(text(c.EXTRA) ?? '')) && auto !== '1') options.push(`AUTO_INCREMENT=${auto}`);
+    if (columnRows.some((c) => /auto_increment/i.test(text(c.EXTRA) ?? '')) && auto !== '1') options.push(`AUTO_INCREMENT=${auto}`);
   }
   options.push(...tableOptions(text(t.CREATE_OPTIONS) ?? ''));
   const tableComment = comment(t.TABLE_COMMENT, 'table');
@@ -263,7 +279,9 @@ function indexes(stats: Row[], columns: Set<string>, engine: string): string[] {
   const byName = new Map<string, Row[]>();
   for (const s of stats) {
     const key = nameOf(s.INDEX_NAME, 'index name');
-    byName.set(key, [...(byName.get(key) ?? []), s]);
+    const rows = byName.get(key);
+    if (rows) rows.push(s);
+    else byName.set(key, [s]);
   }
   const defaultAlgorithm = engine === 'MEMORY' ? 'HASH' : 'BTREE';
   return [...byName].map(([key, rows]) => {
@@ -304,7 +322,7 @@ function foreignKeys(table: string, schema: string, cat: Catalogue, columns: Set
     const refTable = nameOf(rc.REFERENCED_TABLE_NAME, 'referenced table name');
     if (text(rc.UNIQUE_CONSTRAINT_SCHEMA) !== schema) throw new Refusal(`has the foreign key ${name} into another database; a copy makes foreign keys within the database only`);
     const parts = of(cat.keyColumns, table)
-      .filter((k) => text(k.CONSTRAINT_NAME) === name && text(k.REFERENCED_TABLE_NAME) !== undefined)
+      .filter((k) => text(k.CONSTRAINT_NAME) === name) // the catalogue query reads only referencing rows
       .sort((a, b) => Number(a.ORDINAL_POSITION) - Number(b.ORDINAL_POSITION));
     if (!parts.length) throw new Refusal(`has the foreign key ${name} without its columns`);
     if (parts.some((k) => text(k.REFERENCED_TABLE_SCHEMA) !== schema || text(k.REFERENCED_TABLE_NAME) !== refTable)) {

@@ -17,7 +17,7 @@ interface MysqlError {
 export const isServerError = (err: unknown): err is MysqlError => typeof err === 'object' && err !== null && 'sqlMessage' in err && typeof (err as MysqlError).errno === 'number';
 
 /** "MariaDB error 1062 (ER_DUP_ENTRY)": the number, and mysql2's name for it when it is one (never the server's own text). */
-export function errorCode(err: MysqlError): string {
+function errorCode(err: MysqlError): string {
   const code = typeof err.code === 'string' && /^[A-Z0-9_]{1,64}$/.test(err.code) ? ` (${err.code})` : '';
   return `MariaDB error ${Number(err.errno)}${code}`;
 }

@@ -10,7 +10,7 @@ import mysql from 'mysql2/promise';
 const ESCAPES: Record<string, string> = { '0': '\0', b: '\b', n: '\n', r: '\r', t: '\t', Z: '\x1a', '%': '\\%', _: '\\_' };
 
 /** A '...' literal starting at `from`: its value and the index after its closing quote, or undefined when it is not one. */
-export function readQuoted(text: string, from = 0): { value: string; end: number } | undefined {
+function readQuoted(text: string, from = 0): { value: string; end: number } | undefined {
   if (text[from] !== "'") return undefined;
   let value = '';
   for (let i = from + 1; i < text.length; i++) {

@@ -23,7 +23,9 @@ export function metaValues(rows: Array<{ meta_key: string | number; meta_value: 
   const meta: MetaValues = new Map();
   for (const r of rows) {
     const key = String(r.meta_key);
-    meta.set(key, [...(meta.get(key) ?? []), String(r.meta_value ?? '')]);
+    const values = meta.get(key);
+    if (values) values.push(String(r.meta_value ?? ''));
+    else meta.set(key, [String(r.meta_value ?? '')]);
   }
   return meta;
 }

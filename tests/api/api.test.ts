@@ -2,7 +2,8 @@
 import { buildApp } from '../../api/app';
 import { apiClient } from '../../api/temporal';
 import { createSealer } from '../../common/secrets';
-import { type Harness, spec, startHarness, testSourcesEnv } from '../helpers/harness';
+import { type Harness, spec, startHarness } from '../helpers/harness';
+import { testSourcesEnv } from '../helpers/sources';
 
 let h: Harness;
 beforeAll(async () => {

@@ -7,8 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { metaOnlySqlite } from './databases';
 import { testSourcesEnv } from './sources';
-
-export { testSourcesEnv, testStackSourceRoots } from './sources';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import mysql from 'mysql2/promise';
