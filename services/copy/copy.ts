@@ -54,8 +54,8 @@ const pause = () => new Promise((r) => setImmediate(r));
 
 export async function copyDatabase(input: CopyInput, opts: CopyOptions) {
   const started = Date.now();
-  const source = locate(input.source_db_uri);
-  if (opts.sources) await checkSource(input.source_db_uri, opts.sources, 'source_db_uri');
+  // Checked again as the job runs; what was checked is what is read.
+  const source = opts.sources ? await checkSource(input.source_db_uri, opts.sources, 'source_db_uri') : locate(input.source_db_uri);
   const { location: target, key } = await checkTarget(input.source_db_uri, input.target_db_uri, opts.policy);
   const release = opts.lock ? await opts.lock(key, opts.signal) : () => undefined;
   try {

@@ -193,8 +193,12 @@ export interface SourcePolicy {
   protectedDirs: string[];
 }
 
-/** Throws InputError naming `field` unless the source is in a source root (and, for SQLite, a regular file). */
-export async function checkSource(sourceUri: string, policy: SourcePolicy, field: string): Promise<void> {
+/**
+ * Throws InputError naming `field` unless the source is in a source root (and, for SQLite, a regular file). Returns
+ * the source as checked, to open instead of the URI: the file by its real path, the server by an address of the
+ * root it matched (a name resolved again later could lead elsewhere; checkTarget does the same for targets).
+ */
+export async function checkSource(sourceUri: string, policy: SourcePolicy, field: string): Promise<DbLocation> {
   const source = locate(sourceUri);
   const refuse = (why: string) => new InputError(`${field}: ${why}`);
   const roots = policy.roots.filter((r) => r.engine === source.engine);
@@ -212,14 +216,15 @@ export async function checkSource(sourceUri: string, policy: SourcePolicy, field
     }
     const why = real(source.file) && notRegularFile(file);
     if (why) throw refuse(`the source ${source.file} is ${why}, not a regular file`);
-    return;
+    return { ...source, file: real(source.file) ?? source.file };
   }
   const mine = new Set((await addresses(source.host).catch(() => [])).map(canonical));
   if (!mine.size) throw refuse(`cannot resolve the host ${printable(source.host)}`);
   for (const root of roots) {
     if (root.engine !== 'mysql' || root.port !== source.port) continue;
-    const theirs = new Set((await addresses(root.host).catch(() => [])).map(canonical));
-    if ([...mine].every((a) => theirs.has(a))) return;
+    const rootAddresses = await addresses(root.host).catch(() => []);
+    const theirs = new Set(rootAddresses.map(canonical));
+    if ([...mine].every((a) => theirs.has(a))) return { ...source, host: rootAddresses.find((a) => isIP(a) === 4) ?? rootAddresses[0] };
   }
   throw refuse(`source server ${printable(source.host)}:${source.port} is not a source server (${roots.map((r) => r.text).join(', ')})`);
 }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Database, type ForeignKey, openDatabase } from '../db/database';
 import { identifier, isIdentifier } from '../db/names';
-import { locate } from '../db/uri';
+import { type DbLocation, locate } from '../db/uri';
 import { metaValues, nameMetaProblems } from '../metadata/names';
 
 export interface CheckResult {
@@ -179,16 +179,16 @@ export interface HealthcheckInput {
   hc_names?: string[];
 }
 
-export async function runHealthchecks(input: HealthcheckInput, opts: { schemasFile?: string; signal?: AbortSignal; checkSource?: (uri: string) => Promise<void> } = {}) {
-  const location = locate(input.db_uri);
-  await opts.checkSource?.(input.db_uri); // checked again as the job runs: the source roots (copy/targets.ts checkSource)
+export async function runHealthchecks(input: HealthcheckInput, opts: { schemasFile?: string; signal?: AbortSignal; checkSource?: (uri: string) => Promise<DbLocation> } = {}) {
+  // Checked again as the job runs (the source roots, copy/targets.ts checkSource); what was checked is what is opened.
+  const location = (await opts.checkSource?.(input.db_uri)) ?? locate(input.db_uri);
   const rules = rulesFor(schemaType(location.name), opts.schemasFile ?? path.join(__dirname, 'schemas.json'));
   const selected = CHECKS.filter((c) => (!input.hc_groups?.length || input.hc_groups.includes(c.group)) && (!input.hc_names?.length || input.hc_names.includes(c.name)));
   const results: Record<string, CheckResult> = {};
   let db: Database | undefined;
   try {
     // The job's signal reaches the database: a kill stops the statement running (MariaDB: on the server too).
-    db = await openDatabase(input.db_uri, { signal: opts.signal });
+    db = await openDatabase(location, { signal: opts.signal });
     await db.tables();
     results.DatabaseOpens = { status: 'passed', messages: [] };
   } catch (err) {
