@@ -31,6 +31,9 @@ export class SmtpCatcher {
           .catch(callback);
       },
     });
+    // A client killed mid-session (a worker process SIGKILLed while mailing) resets its socket; smtp-server emits that
+    // as 'error' on the server, which unheard would end the test file ("read ECONNRESET"). It is not the catcher's failure.
+    this.server.on('error', () => undefined);
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
     this.port = (this.server.server.address() as AddressInfo).port;
   }
