@@ -1,6 +1,6 @@
 /** Step 2: a real connection to the source database proves it exists. */
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import mysql from 'mysql2/promise';
 import { ApplicationFailure } from '@temporalio/common';
 import { parseDbUri } from '../common/db-uri';
@@ -65,41 +65,48 @@ export async function checkDatabaseExists(uri: string, shown: string): Promise<{
 export const SQLITE_OPEN_TIMEOUT_MS = 30_000;
 
 /**
- * The open and first read of a SQLite source, in a short-lived worker thread: SQLite's open is
- * synchronous, and a file swapped for a FIFO after the check above would hold the thread that opens
- * it forever. Held there, it blocks no event loop: the activity fails after the timeout (the thread,
- * stuck in the kernel, is let go; it cannot be interrupted there).
+ * The open and first read of a SQLite source, in a short-lived child process: SQLite's open is synchronous,
+ * and a file swapped for a FIFO after the check above would hold whatever opens it forever. Held in a child,
+ * it blocks no event loop, and the child is SIGKILLed after the timeout. (Not a worker thread: a thread stuck
+ * in the kernel cannot be stopped, and would keep the worker's process from ever exiting.)
  */
 function readSqliteMeta(file: string): Promise<{ schemaVersion?: string } | { error: string }> {
-  const worker = new Worker(SQLITE_READER, { eval: true, workerData: { file, sql: META_SQL } });
-  worker.unref();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      void worker.terminate();
-      resolve({ error: `it did not open within ${SQLITE_OPEN_TIMEOUT_MS / 1000} s (is it a regular file?)` });
-    }, SQLITE_OPEN_TIMEOUT_MS);
-    const done = (answer: { schemaVersion?: string } | { error: string }) => {
-      clearTimeout(timer);
-      resolve(answer);
-    };
-    worker.once('message', done);
-    worker.once('error', (err: Error) => done({ error: err.message }));
+    execFile(
+      process.execPath,
+      ['--no-warnings', '-e', SQLITE_READER, '--', file, META_SQL],
+      { timeout: SQLITE_OPEN_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 64 * 1024, encoding: 'utf8' },
+      (err, stdout) => {
+        if (err && (err as { killed?: boolean }).killed) {
+          resolve({ error: `it did not open within ${SQLITE_OPEN_TIMEOUT_MS / 1000} s (is it a regular file?)` });
+          return;
+        }
+        try {
+          resolve(JSON.parse(stdout) as { schemaVersion?: string } | { error: string });
+        } catch {
+          resolve({ error: err ? err.message.slice(0, 500) : 'the reader gave no answer' });
+        }
+      },
+    );
   });
 }
 
+/** Prints the answer as JSON: `{ schemaVersion }` or `{ error }`. Its arguments: the file, the query. */
 const SQLITE_READER = `
-const { parentPort, workerData } = require('node:worker_threads');
 const { DatabaseSync } = require('node:sqlite');
+const [file, sql] = process.argv.slice(-2);
+let answer;
 try {
-  const conn = new DatabaseSync(workerData.file, { readOnly: true });
+  const conn = new DatabaseSync(file, { readOnly: true });
   try {
     const hasMeta = conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
-    const row = hasMeta ? conn.prepare(workerData.sql).get() : undefined;
-    parentPort.postMessage({ schemaVersion: row === undefined || row.meta_value === undefined || row.meta_value === null ? undefined : String(row.meta_value) });
+    const row = hasMeta ? conn.prepare(sql).get() : undefined;
+    answer = { schemaVersion: row === undefined || row.meta_value === undefined || row.meta_value === null ? undefined : String(row.meta_value).slice(0, 256) };
   } finally {
     conn.close();
   }
 } catch (err) {
-  parentPort.postMessage({ error: err && err.message ? err.message : String(err) });
+  answer = { error: err && err.message ? err.message : String(err) };
 }
+process.stdout.write(JSON.stringify(answer));
 `;

@@ -5,10 +5,9 @@
  *   SQLite: into a temporary file in a private folder (mkdtemp, 0700) inside the target's folder
  *     (.<name>.sqlite.copying-XXXXXX/), then fsync, rename over the target, remove the private folder.
  *     Every table (no only_tables / skip_tables): the file itself, under a read lock (sqlite-file.ts).
- *     Chosen tables: ATTACH the source read-only, INSERT ... SELECT table by table, verify. node:sqlite runs a statement on the event
- *     loop and cannot interrupt it, so a table is copied in rowid ranges sized to take about CHUNK_MS each,
- *     with a turn of the event loop between them: a kill is answered within a chunk, whatever the table's
- *     size (WITHOUT ROWID tables, and tables whose every rowid alias is a column, are copied whole).
+ *     Chosen tables: ATTACH the source read-only, INSERT ... SELECT table by table, verify, all by a connection
+ *     in a child process (sqlite-process.ts): the event loop stays free, and a kill kills the child, whatever
+ *     the table's size.
  *   MySQL/MariaDB: mariadb.ts (a temporary schema on staging, the rows from one consistent snapshot of the
  *     source loaded in bulk and verified by counts and checksums, then one RENAME TABLE into place).
  * Targets are checked against the target roots (targets.ts) before anything is written; table names
@@ -17,9 +16,9 @@
 import { chmodSync, closeSync, constants, fstatSync, lstatSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { databaseExists, openDatabase } from '../db/database';
 import { identifier, quoteIdent, resolveUnder } from '../db/names';
+import { SqliteConnection } from '../db/sqlite-process';
 import { type DbLocation, type MysqlLocation, type SqliteLocation, locate, safe } from '../db/uri';
 import { copyMysql } from './mariadb';
 import { copyWholeFile } from './sqlite-file';
@@ -49,8 +48,6 @@ export interface CopyOptions {
   /** One copy per target: resolves, once the target is free, to the function that frees it again. */
   lock?: (key: string, signal?: AbortSignal) => Promise<() => void>;
 }
-
-const pause = () => new Promise((r) => setImmediate(r));
 
 export async function copyDatabase(input: CopyInput, opts: CopyOptions) {
   const started = Date.now();
@@ -123,93 +120,43 @@ const fsyncPath = async (p: string) => {
   }
 };
 
-/** A chunk of a SQLite table copy is sized to take about this long (doubled or halved after each chunk). */
-export const CHUNK_MS = 100;
-const MAX_ROWID = 2n ** 63n - 1n;
-
 /**
- * The name by which the rows of `table` in the attached source are reached by rowid: `rowid`, `_rowid_` or
- * `oid`, whichever is not a column's name. None for a WITHOUT ROWID table (or anything but a plain table).
+ * The chosen tables, one by one, with their indexes, triggers and views, into the empty file `temp`, by a
+ * connection in a child process (the source is attached there, read-only: its open cannot hold this
+ * service's event loop). A kill abandons the statement at once: the child is killed, and the private folder
+ * is removed only once it has gone.
  */
-function rowidName(db: DatabaseSync, table: string): string | undefined {
-  const t = quoteIdent('sqlite', table);
-  let info: { type: string; wr: number } | undefined;
-  try {
-    info = db.prepare(`PRAGMA src.table_list(${t})`).get() as typeof info;
-  } catch {
-    return undefined; // an SQLite without table_list: the whole table in one statement, as before
-  }
-  if (!info || info.type !== 'table' || Number(info.wr) !== 0) return undefined;
-  const columns = new Set((db.prepare(`PRAGMA src.table_info(${t})`).all() as Array<{ name: string }>).map((c) => c.name.toLowerCase()));
-  return ['rowid', '_rowid_', 'oid'].find((alias) => !columns.has(alias));
-}
-
-/**
- * The rows of one table, source to copy, in rowid ranges: each range's statement takes about CHUNK_MS (the
- * range doubles while chunks are quick, halves when one is slow), and the event loop gets a turn after each,
- * so that a kill arrives. A gap in the rowids is jumped (the next range starts at the next rowid there is).
- * Rows keep their order, so the copy is the same as one INSERT ... SELECT of the whole table.
- */
-async function copyRows(db: DatabaseSync, table: string, signal?: AbortSignal): Promise<void> {
-  const t = quoteIdent('sqlite', table);
-  const key = rowidName(db, table);
-  if (!key) {
-    db.exec(`INSERT INTO main.${t} SELECT * FROM src.${t}`);
-    return;
-  }
-  const first = db.prepare(`SELECT min(${key}) AS k FROM src.${t}`);
-  const next = db.prepare(`SELECT min(${key}) AS k FROM src.${t} WHERE ${key} > ?`);
-  const chunk = db.prepare(`INSERT INTO main.${t} SELECT * FROM src.${t} WHERE ${key} >= ? AND ${key} <= ?`);
-  first.setReadBigInts(true);
-  next.setReadBigInts(true);
-  let lo = (first.get() as { k: bigint | null }).k;
-  let span = 1024n;
-  while (lo !== null) {
-    const hi = lo > MAX_ROWID - span + 1n ? MAX_ROWID : lo + span - 1n;
-    const began = performance.now();
-    chunk.run(lo, hi);
-    const took = performance.now() - began;
-    if (took < CHUNK_MS / 2 && span < 2n ** 40n) span *= 2n;
-    else if (took > CHUNK_MS * 2 && span > 1n) span /= 2n;
-    lo = hi === MAX_ROWID ? null : (next.get(hi) as { k: bigint | null }).k;
-    await pause(); // lets a kill arrive between chunks
-    signal?.throwIfAborted();
-  }
-}
-
-/** The chosen tables, one by one (copyRows), with their indexes, triggers and views, into the empty file `temp`. */
 async function copyTables(source: SqliteLocation, temp: string, tables: string[], opts: CopyOptions, unchanged: () => void): Promise<void> {
-  const db = new DatabaseSync(temp);
+  // No fsync by SQLite at COMMIT: the file is fsynced below, off the event loop, before it is renamed into
+  // place; until then it is only ever this copy's temporary file.
+  const db = await SqliteConnection.open(temp, { setup: ['PRAGMA trusted_schema = OFF', 'PRAGMA synchronous = OFF'] });
+  const abandon = () => db.terminate(opts.signal!.reason as Error);
+  opts.signal?.addEventListener('abort', abandon, { once: true });
   try {
     unchanged();
-    db.exec('PRAGMA trusted_schema = OFF');
-    // No fsync by SQLite at COMMIT (it would block the event loop): the file is fsynced below, off the
-    // event loop, before it is renamed into place; until then it is only ever this copy's temporary file.
-    db.exec('PRAGMA synchronous = OFF');
-    db.prepare('ATTACH DATABASE ? AS src').run(readOnlyUri(source.file));
-    const objects = db.prepare("SELECT type, name, tbl_name AS tbl, sql FROM src.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'").all() as Array<{
-      type: string;
-      name: string;
-      tbl: string;
-      sql: string;
-    }>;
-    db.exec('BEGIN');
+    await db.run('ATTACH DATABASE ? AS src', [readOnlyUri(source.file)]);
+    const objects = await db.all<{ type: string; name: string; tbl: string; sql: string }>(
+      "SELECT type, name, tbl_name AS tbl, sql FROM src.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'",
+    );
+    await db.exec('BEGIN');
     for (const [i, table] of tables.entries()) {
       opts.signal?.throwIfAborted();
-      schemaStatement(
+      await schemaStatement(
         db,
         objects.find((o) => o.type === 'table' && o.name === table)!,
       );
-      await copyRows(db, table, opts.signal);
+      const t = quoteIdent('sqlite', table);
+      await db.run(`INSERT INTO main.${t} SELECT * FROM src.${t}`);
       opts.progress?.({ tables_done: i + 1, tables: tables.length });
-      await pause(); // lets a kill arrive between tables
     }
-    for (const o of objects.filter((o) => o.type !== 'table' && tables.includes(o.tbl))) schemaStatement(db, o);
-    db.exec('COMMIT');
-    db.exec('DETACH DATABASE src');
+    for (const o of objects.filter((o) => o.type !== 'table' && tables.includes(o.tbl))) await schemaStatement(db, o);
+    await db.exec('COMMIT');
+    await db.exec('DETACH DATABASE src');
+    await db.close();
   } finally {
-    if (db.isTransaction) db.exec('ROLLBACK');
-    db.close();
+    opts.signal?.removeEventListener('abort', abandon);
+    db.terminate(); // (a no-op once closed) a failed copy's connection, its transaction with it
+    await db.gone;
   }
 }
 
@@ -217,10 +164,10 @@ async function copyTables(source: SqliteLocation, temp: string, tables: string[]
 const readOnlyUri = (file: string) => `file:${file.replace(/[%?#]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)}?mode=ro`;
 
 /** The schema's SQL is the source's data: it runs only as the one CREATE statement its type says (prepare() compiles no second statement). */
-function schemaStatement(db: DatabaseSync, o: { type: string; name: string; sql: string }): void {
+async function schemaStatement(db: SqliteConnection, o: { type: string; name: string; sql: string }): Promise<void> {
   const shape: Record<string, RegExp> = { table: /^\s*CREATE\s+TABLE\s/i, index: /^\s*CREATE\s+(UNIQUE\s+)?INDEX\s/i, trigger: /^\s*CREATE\s+TRIGGER\s/i, view: /^\s*CREATE\s+VIEW\s/i };
   if (!shape[o.type]?.test(o.sql)) throw new Error(`the source's ${o.type} ${o.name} has a definition that is not a CREATE ${o.type.toUpperCase()} statement`);
-  db.prepare(o.sql).run();
+  await db.run(o.sql);
 }
 
 /**

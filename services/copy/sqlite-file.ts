@@ -3,15 +3,17 @@
  * consistent: under a read transaction on the source (a rollback-journal database: no writer can commit while
  * it is held, so the file does not change under the copy), by `cp` (the kernel's copy_file_range, or a reflink
  * where the file system has them), a process a kill stops at once; the rows are counted in the source inside
- * the same transaction, while `cp` runs (a kill is seen once the count in hand is done). A WAL database (whose latest commits may still be in its -wal file)
- * goes through SQLite's online backup instead, page by page, which reads through the WAL.
+ * the same transaction, while `cp` runs, by a connection in a child process that a kill kills too. A WAL
+ * database (whose latest commits may still be in its -wal file) goes through SQLite's online backup instead,
+ * page by page, which reads through the WAL.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, constants, fstatSync, openSync, statSync } from 'node:fs';
-import { DatabaseSync, backup } from 'node:sqlite';
+import { DatabaseSync } from 'node:sqlite';
 import { quoteIdent } from '../db/names';
+import { SqliteConnection } from '../db/sqlite-process';
 
-/** Pages per step of an online backup (a kill is seen between steps). */
+/** Pages per step of an online backup. */
 const BACKUP_PAGES = 2048;
 
 /**
@@ -30,20 +32,24 @@ export async function copyWholeFile(
   const fd = openSync(sourceFile, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     if (!fstatSync(fd).isFile()) throw new Error(`the source ${sourceFile} is not a file`);
-    const source = new DatabaseSync(sourceFile, { readOnly: true });
+    // SQLite's connection to the source lives in a child process (sqlite-process.ts): its open cannot hold this
+    // service's event loop, and a kill kills it.
+    const source = await SqliteConnection.open(sourceFile, { readOnly: true });
+    const abandon = () => source.terminate(signal!.reason as Error);
+    signal?.addEventListener('abort', abandon, { once: true });
     try {
-      source.exec('BEGIN');
+      await source.exec('BEGIN');
       try {
-        source.prepare('SELECT count(*) FROM sqlite_master').get(); // the shared lock: writers wait until COMMIT below
+        await source.get('SELECT count(*) FROM sqlite_master'); // the shared lock: writers wait until COMMIT below
         const held = fstatSync(fd);
         const named = statSync(sourceFile);
         if (held.ino !== named.ino || held.dev !== named.dev) throw new Error(`the source file ${sourceFile} was replaced while the copy opened it`);
-        const { journal_mode: mode } = source.prepare('PRAGMA journal_mode').get() as { journal_mode: string };
+        const { journal_mode: mode } = (await source.get<{ journal_mode: string }>('PRAGMA journal_mode'))!;
         if (String(mode).toLowerCase() !== 'wal') {
           const copied = copyFile(`/proc/${process.pid}/fd/${fd}`, targetFile, signal);
           const counts: Record<string, number> = {};
           try {
-            for (const table of tables) counts[table] = Number((source.prepare(`SELECT count(*) AS n FROM ${quoteIdent('sqlite', table)}`).get() as { n: number }).n);
+            for (const table of tables) counts[table] = Number((await source.get<{ n: number }>(`SELECT count(*) AS n FROM ${quoteIdent('sqlite', table)}`))!.n);
           } finally {
             await copied;
           }
@@ -51,12 +57,15 @@ export async function copyWholeFile(
           return { how: 'file copy', counts };
         }
       } finally {
-        source.exec('COMMIT');
+        if (!signal?.aborted) await source.exec('COMMIT');
       }
-      await backup(source, targetFile, { rate: BACKUP_PAGES, progress: () => signal?.throwIfAborted() });
+      await source.backup(targetFile, BACKUP_PAGES);
       return { how: 'online backup' };
     } finally {
-      source.close();
+      signal?.removeEventListener('abort', abandon);
+      await source.close().catch(() => undefined);
+      source.terminate();
+      await source.gone;
     }
   } finally {
     closeSync(fd);

@@ -4,12 +4,11 @@
  *
  * Bounded and prompt (issue #12):
  * - `rows(sql)` reads a result row by row, never the whole result in memory: mysql2's streaming query
- *   (the socket is paused while the reader is behind), node:sqlite's `iterate()`.
+ *   (the socket is paused while the reader is behind), node:sqlite's `iterate()` (a batch at a time, in the child).
  * - A job's AbortSignal (`openDatabase(ref, { signal })`) stops the work where it stands. MariaDB: a
  *   statement running when the signal fires is stopped on the server (`KILL QUERY` from a second, short
- *   connection), and no statement starts after it. SQLite: node:sqlite cannot interrupt a statement and runs
- *   it on the event loop, so every operation first yields to the event loop (a kill's request is read) and
- *   checks the signal, and `rows()` yields every few thousand rows (or 20 ms).
+ *   connection), and no statement starts after it. SQLite: the connection lives in a child process
+ *   (sqlite-process.ts), which the signal kills: the statement is abandoned at once.
  */
 import { chmodSync, closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +16,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type { Connection as CoreConnection } from 'mysql2';
 import mysql from 'mysql2/promise';
 import { quoteIdent } from './names';
+import { SqliteConnection } from './sqlite-process';
 import { type DbLocation, type MysqlLocation, locate } from './uri';
 
 export interface ForeignKey {
@@ -50,9 +50,6 @@ export interface OpenOptions {
   /** The job's signal: when it fires, the running statement is stopped and no other starts (the call rejects with its reason). */
   signal?: AbortSignal;
 }
-
-/** Lets the event loop run (a kill's HTTP request is read) between synchronous SQLite statements. */
-const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const q = (location: DbLocation, name: string) => quoteIdent(location.engine, name);
 
@@ -89,7 +86,7 @@ export async function dropDatabase(ref: DbRef): Promise<void> {
 export async function openDatabase(ref: DbRef, opts: OpenOptions = {}): Promise<Database> {
   const location = where(ref);
   opts.signal?.throwIfAborted();
-  return location.engine === 'sqlite' ? openSqlite(location, opts.signal) : openMysql(location, opts.signal);
+  return location.engine === 'sqlite' ? await openSqlite(location, opts.signal) : await openMysql(location, opts.signal);
 }
 
 /** One connection to the server of `location`. One statement per query: multipleStatements stays off. */
@@ -143,78 +140,70 @@ export async function killSessionsIn(location: MysqlLocation, schema: string, ti
   }
 }
 
-/** `rows()` of SQLite lets the event loop run after this many rows, or sooner when this many ms have passed. */
-const SQLITE_ROWS_PER_TURN = 2000;
-const SQLITE_MS_PER_TURN = 20;
-
-function openSqlite(location: Extract<DbLocation, { engine: 'sqlite' }>, signal?: AbortSignal): Database {
+/**
+ * A SQLite database, opened read-only in a child process of its own (sqlite-process.ts): neither its open
+ * (a FIFO swapped in after the check below) nor a long statement holds this service's event loop, and a
+ * job's kill abandons the statement at once (the child is killed).
+ */
+async function openSqlite(location: Extract<DbLocation, { engine: 'sqlite' }>, signal?: AbortSignal): Promise<Database> {
   if (!existsSync(location.file)) throw new Error(`database ${location.name} does not exist (no file ${location.file})`);
-  // Before SQLite sees it: its open of a FIFO never returns, and would hold this process's event loop.
+  // A clear refusal for what is plainly no database (the child would only time out on a FIFO).
   const notFile = notRegularFile(location.file);
   if (notFile) throw new Error(`database ${location.name} (${location.file}) is ${notFile}, not a regular file`);
-  const db = new DatabaseSync(location.file, { readOnly: true });
-  db.exec('PRAGMA trusted_schema = OFF'); // views and triggers of an upstream file call no functions with side effects
-  const all = <T>(sql: string, params: Array<string | number | null> = []) => db.prepare(sql).all(...params) as T[];
-  // Each statement runs synchronously: first the event loop gets a turn (a kill arrives), then the signal is checked.
-  const turn = async () => {
-    await pause();
+  let db: SqliteConnection;
+  try {
+    // trusted_schema off: views and triggers of an upstream file call no functions with side effects.
+    db = await SqliteConnection.open(location.file, { readOnly: true, setup: ['PRAGMA trusted_schema = OFF'] });
+  } catch (err) {
+    throw new Error(`database ${location.name} (${location.file}) cannot be opened: ${(err as Error).message}`);
+  }
+  const abandon = () => db.terminate(signal!.reason instanceof Error ? signal!.reason : new Error(String(signal!.reason)));
+  signal?.addEventListener('abort', abandon, { once: true });
+  const all = <T>(sql: string, params: Array<string | number | null> = []) => {
     signal?.throwIfAborted();
+    return db.all<T>(sql, params);
   };
-  return {
+  const database: Database = {
     location,
     async tables() {
-      await turn();
-      return all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").map((r) => r.name);
+      return (await all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")).map((r) => r.name);
     },
     async columns(table) {
-      await turn();
-      return all<{ name: string }>(`PRAGMA table_info(${q(location, table)})`).map((r) => r.name);
+      return (await all<{ name: string }>(`PRAGMA table_info(${q(location, table)})`)).map((r) => r.name);
     },
     async count(table) {
-      await turn();
-      return Number(all<{ n: number }>(`SELECT count(*) AS n FROM ${q(location, table)}`)[0].n);
+      return Number((await all<{ n: number }>(`SELECT count(*) AS n FROM ${q(location, table)}`))[0].n);
     },
     async checkTable(table) {
-      await turn();
-      const rows = all<{ integrity_check: string }>(`PRAGMA integrity_check(${q(location, table)})`);
+      const rows = await all<{ integrity_check: string }>(`PRAGMA integrity_check(${q(location, table)})`);
       return rows.map((r) => r.integrity_check).filter((m) => m !== 'ok');
     },
     async declaredForeignKeys() {
       const fks: ForeignKey[] = [];
-      for (const table of await this.tables()) {
-        for (const fk of all<{ table: string; from: string; to: string | null }>(`PRAGMA foreign_key_list(${q(location, table)})`)) {
+      for (const table of await database.tables()) {
+        for (const fk of await all<{ table: string; from: string; to: string | null }>(`PRAGMA foreign_key_list(${q(location, table)})`)) {
           fks.push({ table, column: fk.from, refTable: fk.table, refColumn: fk.to ?? 'rowid' });
         }
       }
       return fks;
     },
     async orphans(fk) {
-      await turn();
-      return Number(all<{ n: number }>(orphanSql(location, fk))[0].n);
+      return Number((await all<{ n: number }>(orphanSql(location, fk)))[0].n);
     },
     async select(sql, params) {
-      await turn();
       return all(sql, params);
     },
     async *rows<T>(sql: string): AsyncGenerator<T> {
-      await turn();
-      let since = 0;
-      let last = performance.now();
-      // iterate() steps the statement one row at a time; leaving the loop early resets it.
-      for (const row of db.prepare(sql).iterate()) {
-        yield row as T;
-        if (++since >= SQLITE_ROWS_PER_TURN || (since % 64 === 0 && performance.now() - last >= SQLITE_MS_PER_TURN)) {
-          await turn();
-          since = 0;
-          last = performance.now();
-        }
-      }
+      signal?.throwIfAborted();
+      // The child steps the statement a batch ahead of the reader, no further: memory stays flat.
+      yield* db.rows<T>(sql);
     },
-    // eslint-disable-next-line @typescript-eslint/require-await -- implements the async Database interface synchronously
     async close() {
-      db.close();
+      signal?.removeEventListener('abort', abandon);
+      await db.close();
     },
   };
+  return database;
 }
 
 async function openMysql(location: Extract<DbLocation, { engine: 'mysql' }>, signal?: AbortSignal): Promise<Database> {
