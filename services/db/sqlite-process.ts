@@ -178,6 +178,7 @@ process.on('message', async (r) => {
     if (r.op === 'open') {
       db = new DatabaseSync(r.file, { readOnly: r.readOnly });
       for (const sql of r.setup) db.exec(sql);
+      db.prepare('SELECT count(*) FROM sqlite_master').get(); // the first read: a file that is no database fails here
     } else if (!db) throw new Error('the database did not open');
     else if (r.op === 'all') ok = prepared(r.sql, r.bigints).all(...r.params);
     else if (r.op === 'get') ok = prepared(r.sql, r.bigints).get(...r.params);

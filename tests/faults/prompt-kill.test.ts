@@ -10,8 +10,8 @@
  * (b) A MariaDB copy killed while its loader is inserting rows: no loader connection is left on the staging
  *     server, no temporary or backup schema, no client process, and the target holds its previous copy.
  * (c) A SQLite copy of a ~600 MB single table killed mid-table: the DELETE is answered promptly (the table is
- *     copied in chunks with the event loop free between them: the kill lands inside the table), the target is
- *     the previous copy, byte for byte, and no temporary file is left.
+ *     copied by a connection in a child process, which the kill kills: it lands inside the table), the target
+ *     is the previous copy, byte for byte, and no temporary file is left.
  *
  * Times are printed; only generous bounds are asserted (the machine is shared).
  */
@@ -268,7 +268,7 @@ test('(c) a SQLite copy of a 600 MB table killed mid-table: the DELETE answers p
   previous.close();
   const before = sha256(target);
 
-  // only_tables: table by table, in rowid chunks (a copy of every table is a copy of the file: (d)).
+  // only_tables: table by table, INSERT ... SELECT in a child process (a copy of every table is a copy of the file: (d)).
   const submitted = await post(`${stack.urls.copy}/jobs`, { source_db_uri: `sqlite:///${src}`, target_db_uri: `sqlite:///${target}`, drop: true, only_tables: ['feature', 'meta'] });
   expect(submitted.status).toBe(201);
   const url = `${stack.urls.copy}/jobs/${submitted.json.job_id as number}`;
@@ -314,7 +314,7 @@ test('(c) a SQLite copy of a 600 MB table killed mid-table: the DELETE answers p
   expect(answer.ms).toBeLessThan(PROMPT_MS);
   expect(ended.status).toBe('failed');
   expect(await failure(url)).toBe('the job was killed');
-  // The first table (feature) had not been copied whole: the kill was seen between two of its chunks.
+  // The first table (feature) had not been copied whole: the kill landed inside it.
   expect(ended.progress?.tables_done ?? 0).toBe(0);
   expect(entries).toEqual(['bigcopy_core_110_1.sqlite']);
   expect(after).toBe(before);
