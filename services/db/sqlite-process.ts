@@ -109,17 +109,22 @@ export class SqliteConnection {
   }
 
   /**
-   * The rows of one query, `batch` at a time: the child steps the statement only as far as the caller has
-   * read, so memory stays flat. Leaving the loop early resets the statement.
+   * The rows of one query, `batch` at a time: the child steps the statement only as far as the caller
+   * has read, so memory stays flat. Leaving the loop early resets the statement.
    */
   async *rows<T = Record<string, unknown>>(sql: string, batch = 2000): AsyncGenerator<T> {
-    const cursor = (await this.ask({ op: 'rows', sql })).ok as number;
+    // Rows travel as arrays (a third less to serialise than objects), the column names once.
+    const { cursor, columns } = (await this.ask({ op: 'rows', sql })).ok as { cursor: number; columns: string[] };
     let done = false;
     try {
       while (!done) {
         const answer = await this.ask({ op: 'more', cursor, batch });
         done = answer.done === true;
-        for (const row of answer.rows ?? []) yield row as T;
+        for (const values of (answer.rows ?? []) as unknown[][]) {
+          const row: Record<string, unknown> = {};
+          for (let i = 0; i < columns.length; i++) row[columns[i]] = values[i];
+          yield row as T;
+        }
       }
     } finally {
       if (!done && !this.ended) await this.ask({ op: 'stop', cursor }).catch(() => undefined);
@@ -186,8 +191,10 @@ process.on('message', async (r) => {
     else if (r.op === 'exec') db.exec(r.sql);
     else if (r.op === 'inTransaction') ok = db.isTransaction;
     else if (r.op === 'rows') {
-      ok = nextCursor++;
-      cursors.set(ok, db.prepare(r.sql).iterate());
+      const statement = db.prepare(r.sql);
+      statement.setReturnArrays(true);
+      ok = { cursor: nextCursor++, columns: statement.columns().map((c) => c.name) };
+      cursors.set(ok.cursor, statement.iterate());
     } else if (r.op === 'more') {
       const it = cursors.get(r.cursor);
       const rows = [];
