@@ -24,10 +24,13 @@ export function submissionRules(config: Config, sealer: Sealer) {
   const staging = { stagingUris: stagingUrisFrom(config), protectedPaths: PROJECT_STATE_PATHS };
   const sources = sourcePlacesFrom(config);
 
-  /** Refused (400, naming the field) unless the source is in a configured source place: nothing has started. */
-  async function allowedSource(source: string, field: string, prefix = ''): Promise<void> {
+  /**
+   * The source in its canonical form (credentials kept), the one that is recorded and connected to;
+   * refused (400, naming the field) unless it is in a configured source place: nothing has started.
+   */
+  async function allowedSource(source: string, field: string, prefix = ''): Promise<string> {
     try {
-      await confineSource(source, sources);
+      return await confineSource(source, sources);
     } catch (err) {
       if (err instanceof SourceRefused) throw new InvalidRequest(field, `${prefix}${err.message}`);
       throw err;
@@ -55,8 +58,9 @@ export function submissionRules(config: Config, sealer: Sealer) {
       const token = randomUUID();
       const submittedAt = new Date().toISOString();
       const submittedBy = caller.authenticated ? caller.name : undefined;
-      await allowedSource(spec.src_uri, 'src_uri');
-      const sourceName = parseDbUri(spec.src_uri).database;
+      // What was checked is what runs: the source in its canonical form (a later DNS answer cannot move it).
+      const sourceUri = await allowedSource(spec.src_uri, 'src_uri');
+      const sourceName = parseDbUri(sourceUri).database;
       const admission = admit(sourceName, rules);
       if (!admission.admitted) {
         const refusal: Refusal = {
@@ -72,11 +76,11 @@ export function submissionRules(config: Config, sealer: Sealer) {
         };
         return { refusal, closed: admission.closed };
       }
-      const given = spec.tgt_uri ?? deriveTargetUri(admission.stagingUri, spec.src_uri);
-      if (databaseKey(given) === databaseKey(spec.src_uri)) throw new InvalidRequest('tgt_uri', 'is the same database as src_uri');
-      // What was checked is what runs: the target in its canonical form (and the lock is keyed on it).
-      const targetUri = spec.tgt_uri ? await confined(given, spec.src_uri, 'tgt_uri') : await confined(given, spec.src_uri, 'src_uri', 'gives a target that ');
-      const recorded = { ...spec, src_uri: withoutPassword(spec.src_uri), tgt_uri: withoutPassword(targetUri) };
+      const given = spec.tgt_uri ?? deriveTargetUri(admission.stagingUri, sourceUri);
+      if (databaseKey(given) === databaseKey(sourceUri)) throw new InvalidRequest('tgt_uri', 'is the same database as src_uri');
+      // The target in its canonical form too (and the lock is keyed on it).
+      const targetUri = spec.tgt_uri ? await confined(given, sourceUri, 'tgt_uri') : await confined(given, sourceUri, 'src_uri', 'gives a target that ');
+      const recorded = { ...spec, src_uri: withoutPassword(sourceUri), tgt_uri: withoutPassword(targetUri) };
       const seal = (uri: string, shown: string) => (parseDbUri(uri).password !== undefined ? sealer.seal(uri, { token, uri: shown }) : undefined);
       const input: HandoverInput = {
         token,
@@ -86,7 +90,7 @@ export function submissionRules(config: Config, sealer: Sealer) {
         spec: recorded,
         database: parseDbUri(targetUri).database,
         databaseType: admission.name.type,
-        sealed: { src_uri: seal(spec.src_uri, recorded.src_uri), tgt_uri: seal(targetUri, recorded.tgt_uri) },
+        sealed: { src_uri: seal(sourceUri, recorded.src_uri), tgt_uri: seal(targetUri, recorded.tgt_uri) },
         release: rules.release,
         flow: config.HANDOVER_FLOW,
       };
@@ -117,19 +121,26 @@ export function submissionRules(config: Config, sealer: Sealer) {
     },
 
     /**
-     * The input of a restart: the original's, in today's shape, its target checked again (the staging
-     * places may have changed since), its credentials sealed again for the new token.
+     * The input of a restart: the original's, in today's shape, its source and target checked again
+     * (the source and staging places may have changed since) and the source pinned again to its
+     * canonical form, its credentials sealed again for the new token.
      */
     async restartInput(original: HandoverInput, progress: HandoverProgress, start: RestartableStep, caller: Caller): Promise<{ input: HandoverInput; lockId: string }> {
       const recorded = upgraded(original);
-      // The source places may have changed since, too.
-      await allowedSource(recorded.spec.src_uri, 'token', `cannot be restarted: its source ${recorded.spec.src_uri} `);
-      const targetUri = await confined(recorded.spec.tgt_uri, recorded.spec.src_uri, 'token', `cannot be restarted: its target ${recorded.spec.tgt_uri} `);
       const token = randomUUID();
+      // The full source (its sealed password opened with the original's binding), checked and pinned again.
+      const fullSource = recorded.sealed.src_uri ? opened(recorded.sealed.src_uri, recorded.token, recorded.spec.src_uri) : recorded.spec.src_uri;
+      const sourceUri = await allowedSource(fullSource, 'token', `cannot be restarted: its source ${recorded.spec.src_uri} `);
+      const srcUri = withoutPassword(sourceUri);
+      const targetUri = await confined(recorded.spec.tgt_uri, sourceUri, 'token', `cannot be restarted: its target ${recorded.spec.tgt_uri} `);
       const input: HandoverInput = {
         ...recorded,
         token,
-        sealed: resealed(recorded, token),
+        spec: { ...recorded.spec, src_uri: srcUri },
+        sealed: {
+          src_uri: recorded.sealed.src_uri ? sealer.seal(sourceUri, { token, uri: srcUri }) : undefined,
+          tgt_uri: resealed(recorded.sealed.tgt_uri, recorded.token, recorded.spec.tgt_uri, token),
+        },
         submittedBy: caller.authenticated ? caller.name : recorded.submittedBy,
         restart: { token: original.token, from: start, events: start === 'event' ? progress.events : undefined },
         timings: timingsFrom(config),
@@ -141,17 +152,18 @@ export function submissionRules(config: Config, sealer: Sealer) {
     },
   };
 
-  /** The original's sealed URIs, opened with its binding and sealed again for the new token. */
-  function resealed(original: HandoverInput, token: string): HandoverInput['sealed'] {
-    const again = (sealed: string | undefined, uri: string) => {
-      if (!sealed) return undefined;
-      try {
-        return sealer.seal(sealer.unseal(sealed, { token: original.token, uri }), { token, uri });
-      } catch (err) {
-        throw new InvalidRequest('token', `cannot be restarted: ${(err as Error).message.replace(/; restart the handover.*$/, '')}; submit it again with its credentials`);
-      }
-    };
-    return { src_uri: again(original.sealed.src_uri, original.spec.src_uri), tgt_uri: again(original.sealed.tgt_uri, original.spec.tgt_uri) };
+  /** An original's sealed URI, opened with its binding (its token and recorded URI); refused (400) if it cannot be. */
+  function opened(sealed: string, originalToken: string, uri: string): string {
+    try {
+      return sealer.unseal(sealed, { token: originalToken, uri });
+    } catch (err) {
+      throw new InvalidRequest('token', `cannot be restarted: ${(err as Error).message.replace(/; restart the handover.*$/, '')}; submit it again with its credentials`);
+    }
+  }
+
+  /** An original's sealed URI, opened with its binding and sealed again for the new token, bound to the same URI. */
+  function resealed(sealed: string | undefined, originalToken: string, uri: string, token: string): string | undefined {
+    return sealed ? sealer.seal(opened(sealed, originalToken, uri), { token, uri }) : undefined;
   }
 }
 

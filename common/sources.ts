@@ -10,11 +10,15 @@
  *           SQLite's open forever; a device or a folder is no database).
  * Refused even if listed: Handover's own state (Temporal's history, the job stores, the key file) and
  * the ports of its own services (Temporal, the four job services, the API) on the same host.
+ * What was checked is what is recorded: the source comes back in its canonical form (the listed
+ * server's host and port as configured; the file by its folder's real path and its own name), so a
+ * name whose DNS answer changes after the check (rebinding), or a folder symlink re-pointed, cannot
+ * send the worker and the job services elsewhere.
  */
 import { type Stats, closeSync, constants, fstatSync, openSync, realpathSync, statSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
-import { parseDbUri } from './db-uri';
+import { formatDbUri, parseDbUri } from './db-uri';
 import { addressesOf, isWithin } from './staging';
 
 export class SourceRefused extends Error {}
@@ -46,11 +50,18 @@ export const listOf = (value: string | undefined) =>
     .map((v) => v.trim())
     .filter(Boolean);
 
-/** Refuses (SourceRefused, saying why) a source that is not in a configured place, or is Handover's own. */
-export async function confineSource(sourceUri: string, places: SourcePlaces): Promise<void> {
+/**
+ * Refuses (SourceRefused, saying why) a source that is not in a configured place, or is Handover's own;
+ * returns the source in its canonical form (credentials kept): what is recorded and connected to.
+ */
+export async function confineSource(sourceUri: string, places: SourcePlaces): Promise<string> {
   if (!places.servers.length && !places.roots.length) throw new SourceRefused(NONE);
   const source = parseDbUri(sourceUri);
-  if (source.engine === 'sqlite') return confineFile(source.file!, places);
+  if (source.engine === 'sqlite') {
+    confineFile(source.file!, places);
+    // The folder by its real path, the file by its own name: the database's name comes from it.
+    return formatDbUri({ ...source, file: path.join(realPath(path.dirname(source.file!)), path.basename(source.file!)) });
+  }
 
   const mine = await addressesOf(source.host!);
   if (!mine.length) throw new SourceRefused(`names the host ${source.host}, which does not resolve`);
@@ -64,7 +75,8 @@ export async function confineSource(sourceUri: string, places: SourcePlaces): Pr
     if (server.port !== source.port) continue;
     const theirs = await addressesOf(server.host);
     // Every address: a name that also resolves elsewhere could be sent there.
-    if (mine.every((a) => theirs.includes(a))) return;
+    // The listed server as configured (an IPv6 address in brackets, as a URI writes it).
+    if (mine.every((a) => theirs.includes(a))) return formatDbUri({ ...source, host: server.host.includes(':') ? `[${server.host}]` : server.host, port: server.port });
   }
   throw new SourceRefused(`is not on a source server (HANDOVER_SOURCE_SERVERS: ${places.servers.join(', ') || 'none'})`);
 }

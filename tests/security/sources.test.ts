@@ -2,13 +2,15 @@
  * Sources only where they are allowed, on the real API (real Temporal, real MariaDB, real files) and
  * the real local stack: Temporal's port, an unlisted server, files outside the source folders, `..`
  * and symlinks out, Handover's own state, a FIFO and a device are each refused (400 naming the field)
- * before anything starts; a listed server under another name is allowed; a password holding `@`
- * never leaks into an answer or a history.
+ * before anything starts; a listed server under another name is allowed, and recorded (and restarted)
+ * as the listed server, not the name; a password holding `@` never leaks into an answer or a history.
  */
 import { execFileSync } from 'node:child_process';
+import dns from 'node:dns/promises';
 import { mkdirSync, mkdtempSync, realpathSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { buildApp } from '../../api/app';
 import { checkDatabaseExists } from '../../activities/databases';
 import { PROJECT_ROOT, loadConfig } from '../../common/config';
@@ -16,6 +18,7 @@ import { createSealer } from '../../common/secrets';
 import { openDatabase } from '../../services/db/database';
 import { type LocalStack, startLocalStack } from '../../services/stack';
 import { metaOnlySqlite } from '../helpers/databases';
+import type { HandoverInput } from '../../vocabulary';
 import { type Harness, mariadbSettings, mariadbUri, spec, startHarness } from '../helpers/harness';
 
 const source = mariadbSettings('source');
@@ -113,6 +116,78 @@ test('a listed server under another name that resolves to it is allowed; localho
   } finally {
     await listedAsLocalhost.close();
   }
+});
+
+/** The workflow's input as Temporal recorded it. */
+async function startedInput(token: string): Promise<HandoverInput> {
+  const history = await h.client.workflow.getHandle(token).fetchHistory();
+  return defaultPayloadConverter.fromPayload<HandoverInput>(history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0]);
+}
+
+/** The source's URI with its real password (the worker logs in with it; nothing may record it). */
+const pinned = (host: string, database: string) => `mysql://${source.user}:${encodeURIComponent(source.password)}@${host}:${source.port}/${database}`;
+
+test('what was checked is what runs: an alias of a listed server is recorded as the listed host:port, its password sealed away', async () => {
+  const other = source.host === '127.0.0.1' ? 'localhost' : '127.0.0.1';
+  const res = await submit(pinned(other, 'sources_alias_core_110_3'));
+  expect([res.statusCode, res.json.issues]).toEqual([201, undefined]);
+  const progress = await h.waitForStatus(res.json.token!, 'failed');
+  // Not the alias, whose DNS answer could change after the check: the server as HANDOVER_SOURCE_SERVERS lists it.
+  expect(progress.spec.src_uri).toBe(`mysql://${source.user}@${source.host}:${source.port}/sources_alias_core_110_3`);
+  const input = await startedInput(res.json.token!);
+  expect(input.spec.src_uri).toBe(progress.spec.src_uri);
+  expect(input.sealed.src_uri).toEqual(expect.any(String)); // the password is sealed, bound to the recorded URI: the worker opened it
+  expect(progress.failure?.reason).toMatch(/sources_alias_core_110_3/); // the existence check ran (logged in), not a credentials refusal
+  expect(progress.failure?.reason).not.toMatch(/sealed credentials/);
+  if (source.password.length >= 3) expect(JSON.stringify(progress)).not.toContain(source.password);
+});
+
+test('DNS rebinding: a name that answers with a listed server for the check, and not so afterwards, cannot move the handover', async () => {
+  // The API's look-up (the check) is answered with the listed server's addresses; the worker's own resolver
+  // (mysql2's connect) is not, and cannot resolve the name (.invalid never does): a worker that connected by
+  // the name would fail to reach any server, one that connects to what was checked reaches the listed one.
+  const rebound = 'rebound-source.invalid';
+  const real = dns.lookup;
+  const answer = await real(source.host, { all: true });
+  let asked = 0;
+  const spy = jest
+    .spyOn(dns, 'lookup')
+    .mockImplementation(((host: string, options: object) => (host === rebound ? (asked++, Promise.resolve(answer)) : real(host, options))) as typeof dns.lookup);
+  let res: Answer;
+  try {
+    res = await submit(pinned(rebound, 'sources_alias_core_110_5'));
+  } finally {
+    spy.mockRestore();
+  }
+  expect(asked).toBeGreaterThan(0); // the check did look the name up
+  expect([res.statusCode, res.json.issues]).toEqual([201, undefined]);
+  const progress = await h.waitForStatus(res.json.token!, 'failed');
+  expect(progress.spec.src_uri).toBe(`mysql://${source.user}@${source.host}:${source.port}/sources_alias_core_110_5`);
+  // It logged in to the listed server and found no such database: not a name that did not resolve.
+  expect(progress.failure?.reason).toMatch(/sources_alias_core_110_5/);
+  expect(progress.failure?.reason).not.toMatch(/rebound|ENOTFOUND|EAI_AGAIN|getaddrinfo/);
+});
+
+test('a restart pins the source again: a handover recorded under another listed form is restarted as the listed server today', async () => {
+  const other = source.host === '127.0.0.1' ? 'localhost' : '127.0.0.1';
+  // Recorded under `other` (then listed as such), restarted by an API that lists `source.host`.
+  const then = await appWith({ HANDOVER_SOURCE_SERVERS: `${other}:${source.port}` });
+  let token: string;
+  try {
+    const res = await then.inject({ method: 'POST', url: '/handovers', payload: spec(pinned(source.host, 'sources_alias_core_110_4')) });
+    expect(res.statusCode).toBe(201);
+    token = res.json().token;
+  } finally {
+    await then.close();
+  }
+  const first = await h.waitForStatus(token, 'failed');
+  expect(first.spec.src_uri).toBe(`mysql://${source.user}@${other}:${source.port}/sources_alias_core_110_4`);
+  const again = await h.app.inject({ method: 'POST', url: `/handovers/${token}/restart`, payload: {} });
+  expect(again.statusCode).toBe(201);
+  const restarted = await h.waitForStatus(again.json().token, 'failed');
+  expect(restarted.spec.src_uri).toBe(`mysql://${source.user}@${source.host}:${source.port}/sources_alias_core_110_4`);
+  expect(restarted.failure?.reason).not.toMatch(/sealed credentials/); // sealed again for the new token, bound to the pinned URI
+  if (source.password.length >= 3) expect(JSON.stringify(restarted)).not.toContain(source.password);
 });
 
 test('SQLite: outside the roots, `..`, a symlink out (file or folder): refused; a file inside: allowed', async () => {
