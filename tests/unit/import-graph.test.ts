@@ -1,8 +1,8 @@
 /**
  * The folders' boundaries (docs/ARCHITECTURE.md): data flows api → Temporal → workflows → activities → job
  * services, workflows stay sandbox-safe, the CLI knows the API only by its published types, the local
- * stack (services/) is a separate system, and vocabulary/ is the leaf every layer may share.
- * The rules are data: change RULES to change the architecture. A failure lists every edge that breaks a rule.
+ * stack (services/) is a separate system, vocabulary/ is the leaf every layer may share, and core/ holds
+ * what the handover and the stack must do the same way. The rules are data: change RULES to change the architecture. A failure lists every edge that breaks a rule.
  */
 import path from 'node:path';
 import { type BoundaryRule, checkBoundaries, describeViolation, importGraph, readSourceTree, virtualTree } from './import-graph';
@@ -41,9 +41,16 @@ const RULES: BoundaryRule[] = [
   },
   {
     id: 'core-is-a-shared-leaf',
-    description: 'core/ (what the handover and the local stack share) imports nothing of the project but itself, and no Node.js module',
+    description: 'core/ (what the handover and the local stack share) imports nothing of the project but itself, and no npm package (Node.js built-ins: sealing, DNS, real paths)',
     from: ['core/'],
     allowOnly: ['core/'],
+    forbidPackages: ['npm:*'],
+  },
+  {
+    id: 'pure-core-stays-pure',
+    description: 'the pure concepts of core/ (identifiers and quoting, URI redaction) use no Node.js module either',
+    from: ['core/names.ts', 'core/uris.ts'],
+    allowOnly: ['core/names.ts', 'core/uris.ts'],
     forbidPackages: ['node:*'],
   },
   {
@@ -109,6 +116,23 @@ describe('the check can fail: a virtual back-edge is reported with its file and 
       "vocabulary/names.ts -> crypto  [vocabulary-is-a-sandbox-safe-leaf]  (line 2: 'crypto')",
       "vocabulary/names.ts -> common/config.ts  [vocabulary-is-a-sandbox-safe-leaf]  (line 4: '../common/config', type-only)",
       "workflows/index.ts -> activities/index.ts  [workflows-import-no-io-layers]  (line 1: '../activities', type-only)",
+    ]);
+  });
+});
+
+describe('core/ may use Node.js built-ins, not npm packages', () => {
+  test('core/ may use Node.js built-ins but no npm package; its pure files, neither', () => {
+    const small = virtualTree({
+      'core/secrets.ts': "import { randomBytes } from 'node:crypto';\nimport { z } from 'zod';\nexport const s = [randomBytes, z];\n",
+      'core/names.ts': "import path from 'node:path';\nexport const n = path;\n",
+      'core/uris.ts': "import { n } from './names';\nimport { loadConfig } from '../common/config';\nexport const u = [n, loadConfig];\n",
+      'common/config.ts': 'export const loadConfig = 1;\n',
+    });
+    expect(checkBoundaries(importGraph(small), RULES).map(describeViolation)).toEqual([
+      "core/names.ts -> node:path  [pure-core-stays-pure]  (line 1: 'node:path')",
+      "core/secrets.ts -> zod  [core-is-a-shared-leaf]  (line 2: 'zod')",
+      "core/uris.ts -> common/config.ts  [core-is-a-shared-leaf]  (line 2: '../common/config')",
+      "core/uris.ts -> common/config.ts  [pure-core-stays-pure]  (line 2: '../common/config')",
     ]);
   });
 });

@@ -3,7 +3,8 @@
  * a moment): for each .ts file, every module it names in an import or `export ... from`, `import x =
  * require()`, `require()`, `require.resolve()`, `import()` or an `import('...')` type. Relative paths are
  * resolved to project files; anything else is a package (or a Node.js built-in). Then boundary rules,
- * stated as data (see import-graph.test.ts), are checked against the edges.
+ * stated as data (see import-graph.test.ts), are checked against the edges. It also lists the top-level
+ * functions and constants each file defines, so that a rule can say a name is defined in one place only.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
@@ -30,7 +31,10 @@ export interface ImportEdge {
  * `**` is every project file, anything else is one file (the extension may be left out: `api/types` = `api/types.ts`).
  */
 export type PathMatcher = string;
-/** A package name (also matches its subpaths) or `node:*`: every Node.js built-in, with or without the `node:` prefix. */
+/**
+ * A package name (also matches its subpaths), `node:*`: every Node.js built-in, with or without the `node:` prefix,
+ * or `npm:*`: every package that is not a Node.js built-in.
+ */
 export type PackageMatcher = string;
 
 export interface BoundaryRule {
@@ -151,7 +155,8 @@ export function pathMatches(file: string, matchers: PathMatcher[]): boolean {
 }
 
 export function packageMatches(name: string, matchers: PackageMatcher[]): boolean {
-  return matchers.some((m) => (m === 'node:*' ? name.startsWith('node:') || isBuiltin(name) : name === m || name.startsWith(`${m}/`)));
+  const builtin = name.startsWith('node:') || isBuiltin(name);
+  return matchers.some((m) => (m === 'node:*' ? builtin : m === 'npm:*' ? !builtin : name === m || name.startsWith(`${m}/`)));
 }
 
 /** Every edge that breaks a rule, in file order. */
@@ -176,4 +181,48 @@ export function checkBoundaries(edges: ImportEdge[], rules: BoundaryRule[]): Vio
 export function describeViolation(v: Violation): string {
   const how = [v.edge.kind !== 'import' ? v.edge.kind : '', v.edge.typeOnly ? 'type-only' : ''].filter(Boolean).join(', ');
   return `${v.from} -> ${v.to}  [${v.rule}]  (line ${v.edge.line}: '${v.edge.specifier}'${how ? `, ${how}` : ''})`;
+}
+
+/** One top-level `function NAME`, `const/let/var NAME =` or `class NAME` of a file. */
+export interface Definition {
+  file: string;
+  name: string;
+  line: number;
+}
+
+/** The names a file defines at its top level (a local helper inside a function is its own business). */
+export function definitionsOf(file: string, text: string): Definition[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const found: Definition[] = [];
+  const add = (name: ts.Node | undefined) => {
+    if (name && ts.isIdentifier(name)) found.push({ file, name: name.text, line: source.getLineAndCharacterOfPosition(name.getStart(source)).line + 1 });
+  };
+  for (const statement of source.statements) {
+    if (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) add(statement.name);
+    else if (ts.isVariableStatement(statement)) for (const d of statement.declarationList.declarations) add(d.name);
+  }
+  return found;
+}
+
+/** A concept only one folder may implement: `names` may be defined nowhere else (imported and re-exported, yes). */
+export interface OwnershipRule {
+  id: string;
+  description: string;
+  /** Where the names may be defined. */
+  owner: PathMatcher[];
+  names: string[];
+  /** Files allowed to define them anyway (tests that stub one, say). */
+  exceptIn?: PathMatcher[];
+}
+
+/** Every definition of an owned name outside its owner: `file: NAME  [rule]  (line N)`. */
+export function checkOwnership(tree: SourceTree, rules: OwnershipRule[]): string[] {
+  const out: string[] = [];
+  for (const [file, text] of tree.sources) {
+    for (const rule of rules) {
+      if (pathMatches(file, rule.owner) || pathMatches(file, rule.exceptIn ?? [])) continue;
+      for (const d of definitionsOf(file, text)) if (rule.names.includes(d.name)) out.push(`${file}: ${d.name}  [${rule.id}]  (line ${d.line})`);
+    }
+  }
+  return out.sort();
 }
