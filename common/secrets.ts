@@ -6,7 +6,7 @@
  * cipher's associated data, so a blob copied into another handover, or beside another URI, does
  * not open.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { SEALED_OVERHEAD, openBytes, sealBytes, sha256Key } from '../core/secrets';
 
 const PREFIX = 'sealed:v2:';
 /** Sealed before credentials were bound to their handover: no longer opened. */
@@ -27,27 +27,18 @@ export interface Sealer {
 const associatedData = (b: SealBinding) => Buffer.from(JSON.stringify(['handover', b.token, b.uri]), 'utf8');
 
 export function createSealer(secretKey: string): Sealer {
-  const key = createHash('sha256').update(secretKey).digest();
+  const key = sha256Key(secretKey);
   return {
-    seal(plain, binding) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      cipher.setAAD(associatedData(binding));
-      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-      return PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
-    },
+    seal: (plain, binding) => PREFIX + sealBytes(key, plain, associatedData(binding)).toString('base64url'),
     unseal(sealed, binding) {
       if (sealed.startsWith(UNBOUND_PREFIX)) {
         throw new Error('these credentials were sealed before they were bound to their handover; restart the handover to seal them again');
       }
       if (!sealed.startsWith(PREFIX)) throw new Error('not a sealed value');
       const raw = Buffer.from(sealed.slice(PREFIX.length), 'base64url');
-      if (raw.length < 28) throw new Error('not a sealed value');
-      const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
-      decipher.setAAD(associatedData(binding));
-      decipher.setAuthTag(raw.subarray(12, 28));
+      if (raw.length < SEALED_OVERHEAD) throw new Error('not a sealed value');
       try {
-        return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+        return openBytes(key, raw, associatedData(binding));
       } catch {
         throw new Error(
           `sealed credentials do not open for handover ${binding.token}: sealed for another handover or URI, or with another HANDOVER_SECRET_KEY (API and worker must share it)`,

@@ -4,9 +4,10 @@
  * The key is LOCAL_STACK_SECRET_KEY (the `secretKey` option, 16 characters or more), or else a random
  * key kept in <dataDir>/secret.key, created with mode 0600.
  */
-import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { openBytes, scryptKey, sealBytes } from '../../core/secrets';
 
 export interface Sealer {
   seal(text: string): string;
@@ -19,18 +20,10 @@ const PREFIX = 'v1:';
 export function createSealer(key: Buffer): Sealer {
   if (key.length !== 32) throw new Error('the stack key must be 32 bytes');
   return {
-    seal(text) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
-      return PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
-    },
+    seal: (text) => PREFIX + sealBytes(key, text).toString('base64'),
     open(sealed) {
       if (!sealed.startsWith(PREFIX)) throw new Error('not a sealed value');
-      const raw = Buffer.from(sealed.slice(PREFIX.length), 'base64');
-      const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
-      decipher.setAuthTag(raw.subarray(12, 28));
-      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+      return openBytes(key, Buffer.from(sealed.slice(PREFIX.length), 'base64'));
     },
   };
 }
@@ -39,7 +32,7 @@ export function createSealer(key: Buffer): Sealer {
 export function stackSealer(opts: { dataDir: string; secretKey?: string }): Sealer {
   if (opts.secretKey !== undefined) {
     if (opts.secretKey.length < 16) throw new Error('LOCAL_STACK_SECRET_KEY must be at least 16 characters');
-    return createSealer(scryptSync(opts.secretKey, 'handover-local-stack', 32));
+    return createSealer(scryptKey(opts.secretKey, 'handover-local-stack'));
   }
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(opts.dataDir, 'secret.key');

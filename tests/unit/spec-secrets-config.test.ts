@@ -1,5 +1,4 @@
 import { ConfigError, loadConfig, updateTypesFrom } from '../../common/config';
-import { createSealer } from '../../common/secrets';
 import { connectionSecurity } from '../../common/temporal';
 import { callbackUrl, validCallback, withoutSignature } from '../../common/callbacks';
 import { fieldIssues, handoverSpecSchema } from '../../common/spec';
@@ -40,25 +39,6 @@ test('config: HANDOVER_UPDATE_TYPES is a list of words, lower-cased', () => {
   expect(updateTypesFrom(loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16) }))).toEqual(['new_assembly', 'new_genebuild', 'patch', 'other']);
   expect(updateTypesFrom(loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16), HANDOVER_UPDATE_TYPES: 'Rebuild, other' }))).toEqual(['rebuild', 'other']);
   expect(() => loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16), HANDOVER_UPDATE_TYPES: ' , ' })).toThrow('HANDOVER_UPDATE_TYPES: must be a comma-separated list');
-});
-
-test('sealing: round trip, no plain text inside, a wrong key says what to fix', () => {
-  const sealer = createSealer('a-key-of-sixteen-chars');
-  const binding = { token: 'tok-1', uri: 'mysql://u@h:3306/db' };
-  const sealed = sealer.seal('mysql://u:Secret99@h/db', binding);
-  expect(sealed).not.toContain('Secret99');
-  expect(Buffer.from(sealed.replace('sealed:v2:', ''), 'base64url').toString('latin1')).not.toContain('Secret99');
-  expect(sealer.unseal(sealed, binding)).toBe('mysql://u:Secret99@h/db');
-  expect(() => createSealer('another-key-of-16-chars').unseal(sealed, binding)).toThrow('API and worker must share it');
-});
-
-test('sealing: a sealed URI opens only for its own handover and URI; unbound (v1) seals are refused', () => {
-  const sealer = createSealer('a-key-of-sixteen-chars');
-  const sealed = sealer.seal('mysql://u:Secret99@h:3306/db', { token: 'tok-1', uri: 'mysql://u@h:3306/db' });
-  expect(() => sealer.unseal(sealed, { token: 'tok-2', uri: 'mysql://u@h:3306/db' })).toThrow('sealed credentials do not open for handover tok-2');
-  expect(() => sealer.unseal(sealed, { token: 'tok-1', uri: 'mysql://u@h:3306/other' })).toThrow('do not open');
-  expect(() => sealer.unseal('sealed:v1:AAAA', { token: 'tok-1', uri: 'x' })).toThrow('restart the handover');
-  expect(() => sealer.unseal('sealed:v2:AA', { token: 'tok-1', uri: 'x' })).toThrow('not a sealed value');
 });
 
 test('config: defaults, and errors that name the variable without echoing its value', () => {
