@@ -16,6 +16,7 @@ import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../common/config';
+import { hostOfHeader, isLoopbackHost } from '../core/addresses';
 import { type Caller, type Role, hasRole } from './caller';
 import { parseApiKeys } from './keys';
 
@@ -140,15 +141,18 @@ function refuse(reply: FastifyReply, denial: Denial): string {
   return denial.error;
 }
 
-/** Loopback host names and addresses, as a Host header gives them (port stripped). */
-const LOCAL_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/i;
+/** Whether a Host header names the loopback (localhost, 127.x.x.x, [::1], any port): as the local stack decides it. */
+const localHost = (header: string | undefined) => {
+  const host = hostOfHeader(header);
+  return host !== undefined && isLoopbackHost(host);
+};
 
 /**
  * In open mode only local requests are served: a page elsewhere whose name was re-pointed at
  * 127.0.0.1 (DNS rebinding) sends its own Host, and is refused.
  */
 function fromElsewhere(request: FastifyRequest): Denial | undefined {
-  if (!LOCAL_HOST.test(request.headers.host ?? '')) return { status: 403, error: 'this API is open (no HANDOVER_API_KEYS) and serves only requests addressed to localhost' };
+  if (!localHost(request.headers.host)) return { status: 403, error: 'this API is open (no HANDOVER_API_KEYS) and serves only requests addressed to localhost' };
   return forwarded(request);
 }
 

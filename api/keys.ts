@@ -4,8 +4,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { z } from 'zod';
+import { isLoopbackHost } from '../core/addresses';
 import { ConfigError, type Config } from '../common/config';
 import { type Caller, ROLES, type Role } from './caller';
 
@@ -95,14 +95,8 @@ const digest = (key: string) => createHash('sha256').update(key, 'utf8').digest(
 
 /** 127.0.0.0/8, ::1 (also as ::ffff:127.x.x.x or [::1]) and `localhost`. */
 export function isLoopback(host: string): boolean {
-  const h = host
-    .trim()
-    .toLowerCase()
-    .replace(/^\[(.*)\]$/, '$1');
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  if (isIP(h) === 6) return h === '::1' || /^(0{0,4}:){7}0{0,3}1$/.test(h) || /^::ffff:127\./.test(h);
-  return false;
+  // `*.localhost` names this machine too (RFC 6761): a listening address the API may take, not a Host it serves.
+  return isLoopbackHost(host) || host.trim().toLowerCase().endsWith('.localhost');
 }
 
 /**

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Duration } from '@temporalio/common';
 import type { HandoverTimings } from '../vocabulary';
+import { isLoopbackHost } from '../core/addresses';
 import type { AdmissionRules } from './admission';
 import { parseDbUri } from './db-uri';
 import { type SourcePlaces, listOf, parseServer } from './sources';
@@ -267,10 +268,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** The local stack's shape: Temporal and the four services on this machine (loopback). */
 function onLocalStack(c: z.infer<typeof schema>): boolean {
-  const loopback = (host: string) => /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|::1)$/i.test(host);
   const serviceHosts = [c.HANDOVER_HEALTHCHECK_URL, c.HANDOVER_COPY_URL, c.HANDOVER_METADATA_URL, c.HANDOVER_EVENT_URL].map((u) => new URL(u).hostname);
   const temporalHost = c.TEMPORAL_ADDRESS.replace(/:\d+$/, '');
-  return loopback(temporalHost) && serviceHosts.every(loopback);
+  return isLoopbackHost(temporalHost) && serviceHosts.every(isLoopbackHost);
 }
 
 /** Where job services send completion callbacks (HANDOVER_CALLBACK_URL, else the public URL), or undefined when off. */

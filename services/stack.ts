@@ -2,6 +2,7 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { isLoopbackHost } from '../core/addresses';
 import { createCopyService } from './copy/service';
 import { createEventService } from './event/service';
 import { createHealthcheckService } from './healthcheck/service';
@@ -67,11 +68,8 @@ export interface LocalStack<S extends StackService = StackService> {
 /** The default staging folder of a stack: `.handover/staging/` for the default `.handover/services`. */
 export const defaultStagingFolder = (dataDir: string) => path.resolve(dataDir, '..', 'staging');
 
-/** Whether a listening address is this machine's loopback (localhost, 127.x.x.x, ::1). */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  return h === 'localhost' || h === '::1' || /^127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(h) || /^::ffff:127(?:\.\d{1,3}){3}$/.test(h);
-}
+/** Whether a listening address is this machine's loopback (localhost, 127.x.x.x, ::1): core/addresses.ts decides. */
+export { isLoopbackHost };
 
 /**
  * Starts the services named by `only` (default: all four) on this machine. Services started by separate

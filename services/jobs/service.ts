@@ -10,6 +10,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { hostOfHeader, isLoopbackHost } from '../../core/addresses';
 import { InputError, printable } from '../db/names';
 import { redact, safe } from '../db/uri';
 import { callBack, callbackProblem } from './callback';
@@ -93,12 +94,8 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /** Whether a Host header names this machine's loopback: localhost, 127.x.x.x or [::1], with any port (or none). */
 export function isLoopbackHostHeader(header: unknown): boolean {
-  if (typeof header !== 'string') return false;
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+))(?::\d{1,5})?$/.exec(header.trim());
-  if (!m) return false;
-  const host = (m[1] ?? m[2]).toLowerCase().replace(/\.$/, '');
-  if (m[1] !== undefined) return host === '::1' || /^(?:0{1,4}:){7}0{0,3}1$/.test(host);
-  return host === 'localhost' || /^127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(host);
+  const host = hostOfHeader(header);
+  return host !== undefined && isLoopbackHost(host);
 }
 
 export function createJobService(opts: JobServiceOptions): JobService {
