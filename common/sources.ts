@@ -15,11 +15,13 @@
  * name whose DNS answer changes after the check (rebinding), or a folder symlink re-pointed, cannot
  * send the worker and the job services elsewhere.
  */
-import { type Stats, closeSync, constants, fstatSync, openSync, realpathSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
+import { canonicalAddress } from '../core/addresses';
+import { type FileKind, isWithin, kindOf, openedKind, realPath } from '../core/confine';
 import { formatDbUri, parseDbUri } from './db-uri';
-import { addressesOf, isWithin } from './staging';
+import { addressesOf } from './staging';
 
 export class SourceRefused extends Error {}
 
@@ -84,10 +86,10 @@ export async function confineSource(sourceUri: string, places: SourcePlaces): Pr
 function confineFile(file: string, places: SourcePlaces): void {
   if (!places.roots.length) throw new SourceRefused('is a SQLite file, and no source folder is configured (set HANDOVER_SOURCE_ROOTS)');
   const real = realPath(file);
-  if (!places.roots.some((root) => isWithin(real, realPath(root)))) {
+  if (!places.roots.some((root) => isWithin(realPath(root), real))) {
     throw new SourceRefused(`is not inside a source folder (HANDOVER_SOURCE_ROOTS: ${places.roots.join(', ')}; by real path, symlinks resolved)`);
   }
-  if (places.protectedPaths.some((p) => isWithin(real, realPath(p)))) throw new SourceRefused("is one of Handover's own files");
+  if (places.protectedPaths.some((p) => isWithin(realPath(p), real))) throw new SourceRefused("is one of Handover's own files");
   regularFileProblem(real, (why) => new SourceRefused(why));
 }
 
@@ -99,45 +101,30 @@ function confineFile(file: string, places: SourcePlaces): void {
 export function regularFileProblem(file: string, refuse: (why: string) => Error): void {
   let kind: string | undefined;
   try {
-    kind = kindOf(statSync(file)); // symlinks followed: the API confined the real path
+    kind = words(kindOf(statSync(file))); // symlinks followed: the API confined the real path
   } catch {
     return; // not there
   }
   if (kind) throw refuse(`is ${kind}, not a regular file: only a SQLite database file can be a source`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-    kind = kindOf(fstatSync(fd));
-  } catch (err) {
-    kind = `a file that cannot be opened (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  const opened = openedKind(file);
+  kind = typeof opened === 'string' ? words(opened) : `a file that cannot be opened (${opened.cannotOpen})`;
   if (kind) throw refuse(`is ${kind}, not a regular file: only a SQLite database file can be a source`);
 }
 
-function kindOf(stat: Stats): string | undefined {
-  if (stat.isFile()) return undefined;
-  if (stat.isFIFO()) return 'a FIFO (named pipe)';
-  if (stat.isDirectory()) return 'a folder';
-  if (stat.isSymbolicLink()) return 'a symbolic link';
-  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
-  if (stat.isSocket()) return 'a socket';
-  return 'not a regular file';
-}
-
-/** The real path (symlinks resolved); for a path that does not exist, its folder's real path and its name. */
-function realPath(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    const parent = path.dirname(p);
-    return parent === p ? p : path.join(realPath(parent), path.basename(p));
-  }
-}
+/** A kind of file as a refusal names it; nothing for a regular file. */
+const KIND_WORDS: Record<FileKind, string | undefined> = {
+  file: undefined,
+  fifo: 'a FIFO (named pipe)',
+  folder: 'a folder',
+  symlink: 'a symbolic link',
+  device: 'a device',
+  socket: 'a socket',
+  other: 'not a regular file',
+};
+const words = (kind: FileKind) => KIND_WORDS[kind];
 
 /** This machine's addresses as addressesOf writes them (loopback as one): a service on 0.0.0.0 listens on all. */
 function localAddresses(): string[] {
   const all = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
-  return ['loopback', ...all.map((a) => (/^(127\.|::1$)/.test(a) ? 'loopback' : a.replace(/^::ffff:/, '')))];
+  return ['loopback', ...all.map((a) => canonicalAddress(a, 'network'))];
 }

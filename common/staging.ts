@@ -10,10 +10,10 @@
  * server's host and port, the folder's real path), so a name that resolves elsewhere later, or a
  * symlink re-pointed after the check, cannot move it, and the per-database lock sees one name.
  */
-import { lookup } from 'node:dns/promises';
-import { lstatSync, realpathSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { lstatSync } from 'node:fs';
 import path from 'node:path';
+import { canonicalAddress, resolveHost } from '../core/addresses';
+import { isWithin, realPath } from '../core/confine';
 import { type DbUri, formatDbUri, parseDbUri } from './db-uri';
 
 export class TargetRefused extends Error {}
@@ -66,12 +66,12 @@ export async function confineTarget(targetUri: string, sourceUri: string, places
 function confineFile(file: string, staging: DbUri[], protectedPaths: string[]): string {
   // Only database files are replaced: never a key, a log or another program's .db.
   if (path.extname(file) !== '.sqlite') throw new TargetRefused('must be a .sqlite file');
-  const folder = realFolder(path.dirname(file));
-  if (!staging.some((s) => realFolder(s.file!) === folder)) {
+  const folder = realPath(path.dirname(file));
+  if (!staging.some((s) => realPath(s.file!) === folder)) {
     throw new TargetRefused(`is not directly inside a staging folder (configured: ${staging.map((s) => s.file).join(', ') || 'none'})`);
   }
   const real = path.join(folder, path.basename(file));
-  if (protectedPaths.some((p) => isWithin(real, realFolder(p)))) throw new TargetRefused("is one of Handover's own files");
+  if (protectedPaths.some((p) => isWithin(realPath(p), real))) throw new TargetRefused("is one of Handover's own files");
   let isLink = false;
   try {
     isLink = lstatSync(real).isSymbolicLink();
@@ -82,31 +82,12 @@ function confineFile(file: string, staging: DbUri[], protectedPaths: string[]): 
   return real;
 }
 
-/** The folder's real path (symlinks resolved), or its absolute path when it does not exist yet. */
-function realFolder(folder: string): string {
-  try {
-    return realpathSync(folder);
-  } catch {
-    return path.resolve(folder);
-  }
-}
-
-const realFile = (file: string) => path.join(realFolder(path.dirname(file)), path.basename(file));
-
-export const isWithin = (file: string, folder: string) => file === folder || file.startsWith(folder.endsWith(path.sep) ? folder : folder + path.sep);
+// The folder by its real path, the file by its own name (a symlink target is refused, not followed).
+const realFile = (file: string) => path.join(realPath(path.dirname(file)), path.basename(file));
 
 /** The host's addresses, loopback as one; none when it does not resolve in time. */
 export async function addressesOf(host: string): Promise<string[]> {
-  const bare = host.replace(/^\[|\]$/g, '');
-  let addresses: string[];
-  try {
-    addresses = isIP(bare)
-      ? [bare]
-      : (await Promise.race([lookup(bare, { all: true }), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), LOOKUP_TIMEOUT_MS).unref())])).map(
-          (r) => r.address,
-        );
-  } catch {
-    addresses = [];
-  }
-  return addresses.map((address) => (/^(127\.|::1$|::ffff:127\.)/.test(address) ? 'loopback' : address.replace(/^::ffff:/, '')));
+  const addresses = await resolveHost(host, LOOKUP_TIMEOUT_MS).catch(() => []);
+  // All of 127.0.0.0/8 is one host here: a target on 127.0.0.2 is the staging server on 127.0.0.1.
+  return addresses.map((address) => canonicalAddress(address, 'network'));
 }

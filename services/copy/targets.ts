@@ -7,12 +7,15 @@
  * job runs; what it then writes to is the checked location (real path, resolved address), never the
  * text of the request.
  */
-import { lookup } from 'node:dns/promises';
-import { lstatSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { canonicalAddress, resolveHost } from '../../core/addresses';
+import { isWithin, realPathOrNone } from '../../core/confine';
+import { databaseKey, engineOfScheme } from '../../core/db-uri';
+import { isIdentifier } from '../../core/names';
 import { notRegularFile } from '../db/database';
-import { InputError, MAX_URI_LENGTH, isWithin, printable, resolveUnder } from '../db/names';
+import { InputError, MAX_URI_LENGTH, printable, resolveUnder } from '../db/names';
 import { type DbLocation, type MysqlLocation, type SqliteLocation, locate, safe } from '../db/uri';
 
 export type TargetRoot = { engine: 'sqlite'; folder: string; text: string } | { engine: 'mysql'; host: string; port: number; user?: string; text: string };
@@ -35,13 +38,14 @@ export function parseTargetRoots(roots: string | string[]): TargetRoot[] {
       throw bad('not a URI');
     }
     if (url.search || url.hash) throw bad('no query or fragment');
-    if (url.protocol === 'sqlite:') {
+    const engine = engineOfScheme(url.protocol);
+    if (engine === 'sqlite') {
       if (url.host || !url.pathname.startsWith('//')) throw bad('needs an absolute folder');
       const folder = decodeURIComponent(url.pathname.slice(1));
       if (folder.includes('\0')) throw bad('bad path');
       return { engine: 'sqlite' as const, folder: path.resolve(folder), text };
     }
-    if (url.protocol === 'mysql:' || url.protocol === 'mysql+pymysql:') {
+    if (engine === 'mysql') {
       if (url.pathname && url.pathname !== '/') throw bad('a staging server names no database');
       if (url.password) throw bad('no password in a target root');
       if (!url.hostname) throw bad('no host');
@@ -70,13 +74,7 @@ export interface TargetPolicy {
   protectedDirs: string[];
 }
 
-const real = (p: string) => {
-  try {
-    return realpathSync(p);
-  } catch {
-    return undefined;
-  }
-};
+const real = realPathOrNone;
 const describe = (roots: TargetRoot[], engine: TargetRoot['engine']) =>
   roots
     .filter((r) => r.engine === engine)
@@ -93,7 +91,7 @@ export async function checkTarget(sourceUri: string, targetUri: string, policy: 
 
 function checkSqlite(source: SqliteLocation, target: SqliteLocation, policy: TargetPolicy): CheckedTarget {
   const base = path.basename(target.file);
-  if (!/^[A-Za-z0-9_]{1,64}\.sqlite$/.test(base)) throw new InputError(`target file name \`${printable(base)}\` must be an identifier followed by .sqlite`);
+  if (!base.endsWith('.sqlite') || !isIdentifier(base.slice(0, -'.sqlite'.length))) throw new InputError(`target file name \`${printable(base)}\` must be an identifier followed by .sqlite`);
   const roots = describe(policy.roots, 'sqlite');
   const folder = real(path.dirname(target.file));
   const rootFolders = policy.roots.flatMap((r) => (r.engine === 'sqlite' ? [real(r.folder)] : [])).filter((f): f is string => !!f);
@@ -127,29 +125,20 @@ function checkSqlite(source: SqliteLocation, target: SqliteLocation, policy: Tar
     const p = real(dir);
     if (p && isWithin(p, sourceReal)) throw new InputError(`the source ${source.file} is a file of the local stack's own data`);
   }
-  return { location: { engine: 'sqlite', name: target.name, file }, key: `sqlite:${file}` };
+  return { location: { engine: 'sqlite', name: target.name, file }, key: databaseKey({ engine: 'sqlite', file }) };
 }
 
-/** Loopback written any way is one address; IPv4-mapped IPv6 addresses are their IPv4 address. */
-function canonical(address: string): string {
-  let a = address.toLowerCase().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(a); // the URL parser writes ::ffff:127.0.0.1 as ::ffff:7f00:1
-  if (hex) a = [parseInt(hex[1], 16) >> 8, parseInt(hex[1], 16) & 255, parseInt(hex[2], 16) >> 8, parseInt(hex[2], 16) & 255].join('.');
-  if (a === '0:0:0:0:0:0:0:1') a = '::1';
-  return a === '127.0.0.1' || a === '::1' ? 'loopback' : a;
-}
+/**
+ * Loopback written any way is one address, but only 127.0.0.1 and ::1: another loopback address is
+ * another listener (the handover's staging check takes all of 127.0.0.0/8 as one host).
+ */
+const canonical = (address: string) => canonicalAddress(address, 'exact');
 
 async function addresses(host: string): Promise<string[]> {
-  if (isIP(host)) return [host];
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const found = await Promise.race([lookup(host, { all: true }), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), 5000)))]);
-    if (!found.length) throw new Error('no address');
-    return found.map((f) => f.address);
+    return await resolveHost(host, 5000);
   } catch {
     throw new InputError(`cannot resolve the host ${printable(host)}`);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -178,7 +167,7 @@ async function checkMysql(source: MysqlLocation, target: MysqlLocation, policy: 
   if (!connectTo) throw new InputError(`target server ${printable(target.host)}:${target.port} is not a staging server (${describe(policy.roots, 'mysql')})`);
   const sourceSet = new Set((await addresses(source.host).catch(() => [source.host])).map(canonical));
   if (source.port === target.port && source.name === target.name && [...targetSet].some((a) => sourceSet.has(a))) throw new InputError('the target is the source itself');
-  return { location: { ...target, host: connectTo }, key: `mysql:${canonical(connectTo)}:${target.port}/${target.name}` };
+  return { location: { ...target, host: connectTo }, key: databaseKey({ engine: 'mysql', host: canonical(connectTo), port: target.port, database: target.name }) };
 }
 
 /**

@@ -10,11 +10,12 @@
  *   connection), and no statement starts after it. SQLite: the connection lives in a child process
  *   (sqlite-process.ts), which the signal kills: the statement is abandoned at once.
  */
-import { chmodSync, closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { Connection as CoreConnection } from 'mysql2';
 import mysql from 'mysql2/promise';
+import { openedKind } from '../../core/confine';
 import { quoteIdent } from './names';
 import { SqliteConnection } from './sqlite-process';
 import { type DbLocation, type MysqlLocation, locate } from './uri';
@@ -349,15 +350,7 @@ export function openStoreFile(file: string, schema: string): DatabaseSync {
  * opened without blocking: a FIFO's open would otherwise wait for a writer, and SQLite's open of one never returns.
  */
 export function notRegularFile(file: string): string | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-    const stat = fstatSync(fd);
-    if (stat.isFile()) return undefined;
-    return stat.isFIFO() ? 'a FIFO' : stat.isDirectory() ? 'a folder' : stat.isCharacterDevice() || stat.isBlockDevice() ? 'a device' : 'not a file';
-  } catch (err) {
-    return `a file that cannot be opened (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  const kind = openedKind(file);
+  if (typeof kind !== 'string') return `a file that cannot be opened (${kind.cannotOpen})`;
+  return kind === 'file' ? undefined : kind === 'fifo' ? 'a FIFO' : kind === 'folder' ? 'a folder' : kind === 'device' ? 'a device' : 'not a file';
 }

@@ -6,16 +6,16 @@
  *   resolveUnder(folder, n)  a path strictly inside folder, or an InputError
  */
 import path from 'node:path';
+import { type Engine, MAX_IDENTIFIER_LENGTH, identifierFault, isIdentifier, isQuotable, quotedName } from '../../core/names';
 
 /** A request the services refuse: answered 400 at submission, or the job fails with this message. */
 export class InputError extends Error {
   readonly statusCode = 400;
 }
 
-export const MAX_IDENTIFIER_LENGTH = 64;
+export { type Engine, MAX_IDENTIFIER_LENGTH, isIdentifier } from '../../core/names';
 /** URIs longer than this are refused before any parsing or regular expression looks at them. */
 export { MAX_URI_LENGTH } from '../../core/uris';
-const IDENTIFIER = /^[A-Za-z0-9_]+$/;
 
 /** A name shortened and with control characters escaped, safe to put in a message. */
 export function printable(text: string, max = 80): string {
@@ -24,26 +24,19 @@ export function printable(text: string, max = 80): string {
   return cut.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-/** True when `name` is letters, digits and _ only, 1..64 characters. */
-export function isIdentifier(name: unknown): name is string {
-  return typeof name === 'string' && name.length >= 1 && name.length <= MAX_IDENTIFIER_LENGTH && IDENTIFIER.test(name);
-}
-
 /** The name, when it is an identifier; otherwise an InputError saying so ("table name `x; DROP` is not an identifier: ..."). */
 export function identifier(name: unknown, what: string): string {
   if (typeof name !== 'string') throw new InputError(`${what} must be a string`);
   if (isIdentifier(name)) return name;
   const text: string = name;
-  const why = text.length > MAX_IDENTIFIER_LENGTH ? `longer than ${MAX_IDENTIFIER_LENGTH} characters` : 'letters, digits and _ only';
+  const why = identifierFault(text) === 'too-long' ? `longer than ${MAX_IDENTIFIER_LENGTH} characters` : 'letters, digits and _ only';
   throw new InputError(`${what} \`${printable(text)}\` is not an identifier: ${why}`);
 }
 
-export type Engine = 'sqlite' | 'mysql';
-
 /** The name quoted for SQL. Any name is quoted safely; names with a NUL byte are refused (neither engine has them). */
 export function quoteIdent(engine: Engine, name: string): string {
-  if (typeof name !== 'string' || name.includes('\0')) throw new InputError(`the name \`${printable(String(name))}\` cannot be quoted`);
-  return engine === 'mysql' ? `\`${name.replace(/`/g, '``')}\`` : `"${name.replace(/"/g, '""')}"`;
+  if (!isQuotable(name)) throw new InputError(`the name \`${printable(String(name))}\` cannot be quoted`);
+  return quotedName(engine, name);
 }
 
 /** folder/name, resolved; throws unless the result is strictly inside folder (never folder itself, never outside). */
@@ -58,8 +51,5 @@ export function resolveUnder(folder: string, name: string): string {
   return full;
 }
 
-/** Whether `inner` is `outer` or inside it (both already resolved or real paths). */
-export function isWithin(outer: string, inner: string): boolean {
-  const rel = path.relative(outer, inner);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
-}
+/** Whether `inner` is `outer` or inside it (both already resolved or real paths): core/confine.ts. */
+export { isWithin } from '../../core/confine';

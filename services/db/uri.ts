@@ -5,6 +5,7 @@
  * its database name must be an identifier (letters, digits, _): names are data, never code.
  */
 import path from 'node:path';
+import { engineOfScheme } from '../../core/db-uri';
 import { MAX_URI_LENGTH, redactUris } from '../../core/uris';
 import { InputError, identifier, printable } from './names';
 
@@ -34,14 +35,15 @@ export function locate(uri: string): DbLocation {
     throw new InputError(`${printable(safe(uri))} is not a URI`);
   }
   if (url.search || url.hash) throw new InputError(`${printable(safe(uri))}: database URIs take no query or fragment`);
-  if (url.protocol === 'sqlite:') {
+  const engine = engineOfScheme(url.protocol);
+  if (engine === 'sqlite') {
     if (url.host || !url.pathname.startsWith('//')) throw new InputError(`${printable(safe(uri))}: sqlite URIs need an absolute path (sqlite:////path)`);
     const file = decode(url.pathname.slice(1), 'path');
     if (file.includes('\0') || path.resolve(file) !== file) throw new InputError(`${printable(safe(uri))}: the path must be absolute and normal (no ., .., // or trailing /)`);
     const name = identifier(path.basename(file).replace(/\.[^.]*$/, ''), 'database name');
     return { engine: 'sqlite', name, file };
   }
-  if (url.protocol === 'mysql:' || url.protocol === 'mysql+pymysql:') {
+  if (engine === 'mysql') {
     const rawName = decode(url.pathname.replace(/^\//, ''), 'database name');
     if (!rawName) throw new InputError(`${printable(safe(uri))}: names no database`);
     const name = identifier(rawName, 'database name');

@@ -1,4 +1,6 @@
+/** Database URIs (core/db-uri.ts, re-exported by common/db-uri.ts): parse, format, key, withoutPassword, derive a target. */
 import { DbUriError, databaseKey, deriveTargetUri, parseDbUri, redactText, withoutPassword } from '../../common/db-uri';
+import { engineOfScheme } from '../../core/db-uri';
 
 test('parses MySQL URIs, decoding user and password', () => {
   expect(parseDbUri('mysql://ens%40ro:p%2Fw@db.example.org:4525/homo_sapiens_core_110_38')).toEqual({
@@ -62,4 +64,10 @@ test('a URI carries no query or fragment: ?host= or ?unix_socket= would override
   }
   expect(() => parseDbUri('mysql://u@h:3306/?x=1', { staging: true })).toThrow('must not carry a query or a fragment');
   expect(parseDbUri('mysql://u:p%3F%23@h:3306/db').password).toBe('p?#');
+});
+
+test('one key and one scheme table for both sides: a URI, or a database the stack has located', () => {
+  expect(databaseKey({ engine: 'mysql', host: 'loopback', port: 3306, database: 'a_core_1_1' })).toBe('mysql:loopback:3306/a_core_1_1');
+  expect(databaseKey({ engine: 'sqlite', file: '/srv/staging/a_core_1_1.sqlite' })).toBe(databaseKey('sqlite:////srv/staging/a_core_1_1.sqlite'));
+  expect(['mysql:', 'mysql+pymysql:', 'sqlite:', 'postgres:', 'constructor:', '__proto__:'].map(engineOfScheme)).toEqual(['mysql', 'mysql', 'sqlite', undefined, undefined, undefined]);
 });

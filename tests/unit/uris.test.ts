@@ -1,12 +1,14 @@
 /**
- * Redaction of URIs in free text, by the handover (common/db-uri.ts) and the local stack
- * (services/db/uri.ts): one algorithm, one list of vectors, and linear on hostile input.
+ * Redaction of URIs in free text (core/uris.ts), as the handover (common/db-uri.ts) and the local stack
+ * (services/db/uri.ts) call it: one algorithm, one list of vectors, and linear on hostile input.
  */
 import vectors from '../fixtures/redaction-vectors.json';
 import { parseDbUri, redactText, withoutPassword } from '../../common/db-uri';
+import { redactUris } from '../../core/uris';
 import { locate, safe } from '../../services/db/uri';
 
 describe.each([
+  ['the core (redactUris)', redactUris],
   ['the handover (redactText)', (t: string) => redactText(t)],
   ['the local stack (safe)', safe],
 ])('%s', (_, redact) => {
