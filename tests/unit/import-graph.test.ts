@@ -2,10 +2,10 @@
  * The folders' boundaries (docs/ARCHITECTURE.md): data flows api → Temporal → workflows → activities → job
  * services, workflows stay sandbox-safe, the CLI knows the API only by its published types, the local
  * stack (services/) is a separate system, vocabulary/ is the leaf every layer may share, and core/ holds
- * what the handover and the stack must do the same way. The rules are data: change RULES to change the architecture. A failure lists every edge that breaks a rule.
+ * what the handover and the stack must do the same way, defined nowhere else. The rules are data: change RULES to change the architecture. A failure lists every edge that breaks a rule.
  */
 import path from 'node:path';
-import { type BoundaryRule, checkBoundaries, describeViolation, importGraph, readSourceTree, virtualTree } from './import-graph';
+import { type BoundaryRule, type OwnershipRule, checkBoundaries, checkOwnership, definitionsOf, describeViolation, importGraph, readSourceTree, virtualTree } from './import-graph';
 
 const RULES: BoundaryRule[] = [
   {
@@ -59,6 +59,24 @@ const RULES: BoundaryRule[] = [
     from: ['vocabulary/'],
     allowOnly: ['vocabulary/'],
     forbidPackages: ['node:*'],
+  },
+];
+
+/** Each concept of the core, by the names it defines: nothing outside core/ defines one of them (it imports it). */
+const CORE_CONCEPTS: Record<string, string[]> = {
+  'core/db-uri.ts': ['DbUriError', 'identifierProblem', 'engineOfScheme', 'parseDbUri', 'formatDbUri', 'withoutPassword', 'deriveTargetUri', 'databaseKey'],
+  'core/uris.ts': ['MAX_URI_LENGTH', 'redactUris'],
+  'core/names.ts': ['MAX_IDENTIFIER_LENGTH', 'isIdentifier', 'identifierFault', 'isQuotable', 'quotedName'],
+  'core/secrets.ts': ['SEALED_OVERHEAD', 'sealBytes', 'openBytes', 'sha256Key', 'scryptKey'],
+  'core/addresses.ts': ['plainAddress', 'isLoopbackAddress', 'isLoopbackHost', 'hostOfHeader', 'canonicalAddress', 'resolveHost'],
+  'core/confine.ts': ['isWithin', 'realPathOrNone', 'realPath', 'kindOf', 'openedKind'],
+};
+const OWNERSHIP: OwnershipRule[] = [
+  {
+    id: 'one-core',
+    description: 'neither the handover nor the local stack re-implements what core/ has: its names are defined only there (tests included)',
+    owner: ['core/'],
+    names: Object.values(CORE_CONCEPTS).flat(),
   },
 ];
 
@@ -120,7 +138,39 @@ describe('the check can fail: a virtual back-edge is reported with its file and 
   });
 });
 
-describe('core/ may use Node.js built-ins, not npm packages', () => {
+describe('one core: what core/ defines is defined nowhere else', () => {
+  test('the list is core/ itself: every value core/ exports, and each file named is a concept with its one test file', () => {
+    const defined = Object.fromEntries(
+      [...tree.sources]
+        .filter(([file]) => file.startsWith('core/'))
+        .map(([file, text]) => [
+          file,
+          definitionsOf(file, text)
+            .filter((d) => new RegExp(`^export (async )?(function|const|class) ${d.name}\\b`, 'm').test(text))
+            .map((d) => d.name),
+        ]),
+    );
+    expect(Object.fromEntries(Object.entries(defined).map(([f, names]) => [f, [...names].sort()]))).toEqual(
+      Object.fromEntries(Object.entries(CORE_CONCEPTS).map(([f, names]) => [f, [...names].sort()])),
+    );
+    for (const file of Object.keys(CORE_CONCEPTS)) expect(tree.files).toContain(`tests/unit/${path.basename(file, '.ts')}.test.ts`);
+  });
+
+  test('no file outside core/ defines one of its names', () => {
+    expect(checkOwnership(tree, OWNERSHIP)).toEqual([]);
+  });
+
+  test('the check can fail: a re-definition, by function or by const, is reported; an import or a local helper is not', () => {
+    const small = virtualTree({
+      'core/uris.ts': 'export function redactUris(t: string) {\n  return t;\n}\n',
+      'services/db/uri.ts':
+        "import { redactUris } from '../../core/uris';\nexport const safe = (t: string) => redactUris(t);\nexport function redact(t: string) {\n  const isWithin = 1;\n  return t + isWithin;\n}\n",
+      'common/db-uri.ts': 'export function parseDbUri(uri: string) {\n  return uri;\n}\n',
+      'services/copy/targets.ts': 'const canonicalAddress = (a: string) => a;\nexport const key = canonicalAddress;\n',
+    });
+    expect(checkOwnership(small, OWNERSHIP)).toEqual(['common/db-uri.ts: parseDbUri  [one-core]  (line 1)', 'services/copy/targets.ts: canonicalAddress  [one-core]  (line 1)']);
+  });
+
   test('core/ may use Node.js built-ins but no npm package; its pure files, neither', () => {
     const small = virtualTree({
       'core/secrets.ts': "import { randomBytes } from 'node:crypto';\nimport { z } from 'zod';\nexport const s = [randomBytes, z];\n",
