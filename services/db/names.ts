@@ -6,6 +6,7 @@
  *   resolveUnder(folder, n)  a path strictly inside folder, or an InputError
  */
 import path from 'node:path';
+import { isWithin } from '../../core/confine';
 import { type Engine, MAX_IDENTIFIER_LENGTH, identifierFault, isIdentifier, isQuotable, quotedName } from '../../core/names';
 
 /** A request the services refuse: answered 400 at submission, or the job fails with this message. */
@@ -44,8 +45,7 @@ export function resolveUnder(folder: string, name: string): string {
   if (typeof name !== 'string' || !name || name.includes('\0')) throw new InputError(`\`${printable(String(name))}\` is not a file name`);
   const base = path.resolve(folder);
   const full = path.resolve(base, name);
-  const rel = path.relative(base, full);
-  if (!rel || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+  if (full === base || !isWithin(base, full)) {
     throw new InputError(`\`${printable(name)}\` resolves outside ${base}`);
   }
   return full;
