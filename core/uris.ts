@@ -1,5 +1,5 @@
 /**
- * URI facts the handover and the local stack share (core/ imports nothing, so both sides may import it
+ * URI facts the handover and the local stack share (core/ imports nothing of the project, so both sides may import it
  * without the stack importing the handover's code): the longest URI either reads, and redaction.
  */
 
