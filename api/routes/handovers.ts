@@ -20,6 +20,7 @@ export const handoverRoutes =
     app.post(
       '/handovers',
       {
+        config: { role: 'submit' },
         schema: {
           summary: 'Submit a handover',
           body: spec,
@@ -35,6 +36,7 @@ export const handoverRoutes =
     app.get(
       '/handovers',
       {
+        config: { role: 'read' },
         schema: {
           summary: 'List handovers, newest first',
           querystring: z
@@ -55,13 +57,17 @@ export const handoverRoutes =
 
     app.get(
       '/handovers/:token',
-      { schema: { summary: "A handover's progress: status, step, timeline", params: token, response: { 200: progressAnswer, ...refusals(400, 403, 404, ...common) } } },
+      {
+        config: { role: 'read' },
+        schema: { summary: "A handover's progress: status, step, timeline", params: token, response: { 200: progressAnswer, ...refusals(400, 403, 404, ...common) } },
+      },
       async (request) => handovers.progress(request.params.token),
     );
 
     app.get(
       '/handovers/:token/reports',
       {
+        config: { role: 'read' },
         schema: {
           summary: "A handover's step reports (Ensembl's report shape), oldest first",
           params: token,
@@ -74,6 +80,8 @@ export const handoverRoutes =
     app.post(
       '/handovers/:token/cancel',
       {
+        // The service lets a submit key cancel only its own handovers (mayActOn).
+        config: { role: 'submit' },
         schema: {
           summary: 'Cancel a running handover (its running job is killed, the submitter emailed)',
           params: token,
@@ -93,6 +101,7 @@ export const handoverRoutes =
     app.post(
       '/handovers/:token/restart',
       {
+        config: { role: 'submit' },
         schema: {
           summary: 'Restart a failed or cancelled handover from a step, without repeating the steps that passed',
           params: token,
@@ -112,6 +121,7 @@ export const handoverRoutes =
     app.post(
       '/batches',
       {
+        config: { role: 'submit' },
         schema: {
           summary: 'Submit many databases at once: one handover each, one summary email when all have ended',
           body: z
@@ -139,12 +149,17 @@ export const handoverRoutes =
 
     app.get(
       '/batches/:token',
-      { schema: { summary: "A batch's handovers and their counts by status", params: token, response: { 200: batchAnswer, ...refusals(400, 403, 404, ...common) } } },
+      {
+        config: { role: 'read' },
+        schema: { summary: "A batch's handovers and their counts by status", params: token, response: { 200: batchAnswer, ...refusals(400, 403, 404, ...common) } },
+      },
       async (request) => handovers.batch(request.params.token),
     );
 
-    app.get('/admission', { schema: { summary: 'Is handover open, for which types and release?', response: { 200: admissionAnswer, ...refusals(403, 401, 429) } } }, () =>
-      handovers.admission(),
+    app.get(
+      '/admission',
+      { config: { role: 'read' }, schema: { summary: 'Is handover open, for which types and release?', response: { 200: admissionAnswer, ...refusals(403, 401, 429) } } },
+      () => handovers.admission(),
     );
     done();
   };

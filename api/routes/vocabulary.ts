@@ -31,7 +31,10 @@ export const vocabularyRoutes =
     };
     app.get(
       '/vocabulary',
-      { schema: { summary: 'The lists to choose from: steps, restartable steps, statuses, update types, database types, outcomes', response: { 200: vocabularySchema } } },
+      {
+        config: { role: 'read' },
+        schema: { summary: 'The lists to choose from: steps, restartable steps, statuses, update types, database types, outcomes', response: { 200: vocabularySchema } },
+      },
       () => vocabulary,
     );
     done();
