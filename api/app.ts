@@ -50,7 +50,13 @@ export async function buildApp(deps: AppDeps) {
     openapi: { info: { title: 'Handover API', version: '0.1.0', description: 'Hand a database over to staging.' } },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // The documentation's routes are the plugin's: each one it declares gets the read role here.
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...route.config, role: route.config?.role ?? 'read' };
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs' });
+  });
 
   const metrics = deps.metrics ?? createApiMetrics();
   const handovers = createHandoverService({ ...deps, metrics });
@@ -63,7 +69,8 @@ export async function buildApp(deps: AppDeps) {
 
   webRoutes(app, { temporalWebUrl: deps.config.TEMPORAL_WEB_URL.replace(/\/+$/, ''), namespace: deps.config.TEMPORAL_NAMESPACE });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  // A read key: it names databases' types and the job services (Prometheus sends it as a bearer token).
+  app.get('/metrics', { config: { role: 'read' }, schema: { hide: true } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   // Readiness asks cheap questions, each bounded by PROBE_TIMEOUT_MS: Temporal's system info, and each job
   // service's GET /health (the local stack answers it without reading a job; a service without it answers 404,
@@ -96,12 +103,16 @@ export async function buildApp(deps: AppDeps) {
       return false;
     }
   };
-  app.get('/health/live', { schema: { summary: 'Is the API process up? (always 200)', response: { 200: liveAnswer } } }, (_request, reply) => {
+  // The probes are public: load balancers poll them without a key.
+  app.get('/health/live', { config: { role: 'public' }, schema: { summary: 'Is the API process up? (always 200)', response: { 200: liveAnswer } } }, (_request, reply) => {
     void reply.send({ status: 'ok' as const });
   });
   app.get(
     '/health/ready',
-    { schema: { summary: 'Can the API do its work: Temporal and each job service reachable? 200 or 503 naming what failed', response: { 200: readyAnswer, 503: readyAnswer } } },
+    {
+      config: { role: 'public' },
+      schema: { summary: 'Can the API do its work: Temporal and each job service reachable? 200 or 503 naming what failed', response: { 200: readyAnswer, 503: readyAnswer } },
+    },
     async (_request, reply) => {
       const [temporal, ...services] = await Promise.all([temporalReachable(), ...SERVICE_NAMES.map(serviceReachable)]);
       const state = (ok: boolean) => (ok ? ('reachable' as const) : ('unreachable' as const));
@@ -114,13 +125,17 @@ export async function buildApp(deps: AppDeps) {
     },
   );
 
-  app.get('/health', { schema: { summary: 'Is the API up and Temporal reachable?', response: { 200: healthAnswer, 503: healthAnswer } } }, async (_request, reply) => {
-    try {
-      await deps.client.workflowService.getSystemInfo({});
-      return { status: 'ok' as const, temporal: 'reachable' as const };
-    } catch {
-      return reply.code(503).send({ status: 'degraded' as const, temporal: 'unreachable' as const });
-    }
-  });
+  app.get(
+    '/health',
+    { config: { role: 'public' }, schema: { summary: 'Is the API up and Temporal reachable?', response: { 200: healthAnswer, 503: healthAnswer } } },
+    async (_request, reply) => {
+      try {
+        await deps.client.workflowService.getSystemInfo({});
+        return { status: 'ok' as const, temporal: 'reachable' as const };
+      } catch {
+        return reply.code(503).send({ status: 'degraded' as const, temporal: 'unreachable' as const });
+      }
+    },
+  );
   return app;
 }

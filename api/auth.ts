@@ -4,7 +4,8 @@
  * Without keys the API is open: every caller is ANONYMOUS (every right), api/main.ts listens on
  * loopback only, and only requests addressed to localhost and not forwarded by a proxy are served. With keys, every route but GET /health (/health/live, /health/ready) and the page files needs
  * `Authorization: Bearer <key>`: 401 without a key or with an unknown one, 403 when the key's role
- * is below what the route needs (roleNeeded). The caller (the key's name and role) is then
+ * is below what the route needs (its `config.role`; a route that declares none is refused to
+ * everyone, in open mode too). The caller (the key's name and role) is then
  * `request.caller`; whose handover it is, is the service's business.
  *
  * Order on each request: onRequest (app.ts: ANONYMOUS) → onRequest here: who is it, and may they? →
@@ -14,39 +15,60 @@
  */
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import { msToNumber } from '@temporalio/common/lib/time';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Config } from '../common/config';
 import { hostOfHeader, isLoopbackHost } from '../core/addresses';
-import { type Caller, type Role, hasRole } from './caller';
+import { type Caller, ROLES, type Role, hasRole } from './caller';
 import { parseApiKeys } from './keys';
 
 /** A request on a keyed API that has not shown a valid key (it only reaches the public routes). */
 export const UNAUTHENTICATED: Caller = { name: 'unauthenticated', role: 'read', authenticated: false };
 
-/** What a route needs: a role, nothing (`public`), or for a URL that is no route, any valid key (then 404). */
+/**
+ * What a route needs, declared where the route is defined (`config: { role }`): a role, or nothing
+ * (`public`). `key` is for a URL that is no route: any valid key (then 404).
+ */
 export type Need = Role | 'public' | 'key';
+/** What a route may declare. */
+export type DeclaredNeed = Exclude<Need, 'key'>;
+const DECLARABLE: readonly DeclaredNeed[] = [...ROLES, 'public'];
 
-/** Served to anyone, so the page can load and ask for a key; /health (and its live and ready probes) for load balancers. */
-/** A job service's completion callback carries its own credential: a signature for one handover's step (api/routes/callbacks.ts). */
-const PUBLIC = new Set(['GET /', 'GET /ui/:file', 'GET /health', 'GET /health/live', 'GET /health/ready', 'POST /callbacks/:token/:step']);
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The role the route needs (api/auth.ts). A route that declares none is refused to everyone. */
+    role?: DeclaredNeed;
+  }
+}
+
 /** Never rate-limited: what load balancers poll. (/health/ready is: each call sends a request to every job service.) */
 const UNLIMITED = new Set(['/health', '/health/live']);
-/** Start work: a submit key may do these (cancel and restart only on its own handovers: the service checks). */
-const SUBMIT = new Set(['POST /handovers', 'POST /batches', 'POST /jobs', 'POST /handovers/:token/cancel', 'POST /handovers/:token/restart']);
-/** Reading: GET (and HEAD) under these. */
-const READ_PREFIXES = ['/handovers', '/batches', '/admission', '/vocabulary', '/jobs', '/docs'];
-/** GET /metrics needs a read key (it names databases' types and the job services): Prometheus sends it as a bearer token. */
-const READ = new Set(['GET /ui/config.json', 'GET /metrics']);
 
-/** The role a request needs, from its method and route pattern (`request.routeOptions.url`). Anything not listed: admin. */
-export function roleNeeded(method: string, url: string | undefined): Need {
-  if (url === undefined) return 'key';
-  const m = method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase();
-  const route = `${m} ${url}`;
-  if (PUBLIC.has(route)) return 'public';
-  if (SUBMIT.has(route)) return 'submit';
-  if (READ.has(route) || (m === 'GET' && READ_PREFIXES.some((p) => url === p || url.startsWith(`${p}/`)))) return 'read';
-  return 'admin';
+/** One route and the role it declared, as the onRoute hook saw it (undefined: none declared). */
+export interface DeclaredRole {
+  method: string;
+  url: string;
+  role: DeclaredNeed | undefined;
+}
+/**
+ * Every app's routes, so a test can read the roles from the routes themselves. The method and URL are
+ * taken at once (Fastify reuses the options for a prefix's trailing-slash twin); the config is read late,
+ * since a plugin's own onRoute hook (app.ts gives the documentation's routes theirs) runs after ours.
+ */
+const declared = new WeakMap<FastifyInstance, Array<{ methods: string[]; url: string; route: RouteOptions }>>();
+/** The routes `app` has declared since registerAuth, each with the role it declared. */
+export const routeRoles = (app: FastifyInstance): DeclaredRole[] =>
+  (declared.get(app) ?? []).flatMap(({ methods, url, route }) => methods.map((method) => ({ method, url, role: route.config?.role })));
+
+/** The role a request's route declared; `key` for a URL that is no route; undefined when the route declared none. */
+function needOf(request: FastifyRequest): Need | undefined {
+  return request.routeOptions.url === undefined ? 'key' : request.routeOptions.config.role;
+}
+
+/** A route that declares no role serves nobody, whatever key (or none, in open mode): forgetting fails closed. */
+function undeclared(request: FastifyRequest): Denial | undefined {
+  if (needOf(request) !== undefined) return undefined;
+  request.log.error({ method: request.method, url: request.routeOptions.url }, 'route declares no role: refused');
+  return { status: 403, error: `${request.method} ${request.routeOptions.url} declares no role, so nobody may call it` };
 }
 
 interface Denial {
@@ -61,8 +83,8 @@ function bearer(header: string | undefined): string | undefined {
 }
 
 function judge(request: FastifyRequest, lookup: (key: string) => Caller | undefined): Denial | undefined {
-  const need = roleNeeded(request.method, request.routeOptions.url);
-  if (need === 'public') return undefined;
+  const need = needOf(request);
+  if (need === undefined || need === 'public') return undefined; // (undefined: refused already, by undeclared)
   const header = request.headers.authorization;
   const presented = bearer(header);
   if (presented === undefined) {
@@ -87,9 +109,17 @@ function judge(request: FastifyRequest, lookup: (key: string) => Caller | undefi
 export async function registerAuth(app: FastifyInstance, config: Config): Promise<void> {
   const keys = parseApiKeys(config.HANDOVER_API_KEYS);
   const denials = new WeakMap<FastifyRequest, Denial>();
+  const routes: Array<{ methods: string[]; url: string; route: RouteOptions }> = [];
+  declared.set(app, routes);
+  // Every route declared from here on (child plugins included) is recorded; a role that is no role stops the start.
+  app.addHook('onRoute', (route) => void routes.push({ methods: [route.method].flat(), url: route.url, route }));
+  app.addHook('onReady', (done) => {
+    const wrong = routeRoles(app).find(({ role }) => role !== undefined && !DECLARABLE.includes(role));
+    done(wrong && new Error(`${wrong.method} ${wrong.url}: config.role ${String(wrong.role)} is not one of ${DECLARABLE.join(', ')}`));
+  });
 
   app.addHook('onRequest', (request, _reply, done) => {
-    const denial = (keys ? undefined : fromElsewhere(request)) ?? crossSite(request);
+    const denial = (keys ? undefined : fromElsewhere(request)) ?? crossSite(request) ?? undeclared(request);
     if (denial) denials.set(request, denial);
     done();
   });

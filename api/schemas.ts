@@ -1,9 +1,15 @@
 /**
  * The shapes of the API's answers as zod schemas, so `/docs` shows every answer of every route,
  * refusals included. Each lists every field its answer has (the types check that against the code).
+ * They are the one declaration of each shape: api/types.ts publishes their types (`z.infer`) to the
+ * CLI and the pages (api/web/types.d.ts). What the workflows record too (a handover's progress, its
+ * reports, a batch) is declared in vocabulary/answers.ts, which the workflows' types come from.
  */
 import { z } from 'zod';
-import { BATCH_ITEM_STATUSES, HANDOVER_STATUSES, OUTCOMES, STEPS } from '../vocabulary/names';
+import { batchAnswer, progressAnswer, reportAnswer } from '../vocabulary/answers';
+import { BATCH_ITEM_STATUSES, DATABASE_TYPES, HANDOVER_STATUSES, OUTCOMES, RESTARTABLE_STEPS, STEPS } from '../vocabulary/names';
+
+export { batchAnswer, progressAnswer, reportAnswer };
 
 const issue = z.object({ field: z.string(), message: z.string() });
 
@@ -35,33 +41,7 @@ export function refusals(...codes: Array<400 | 401 | 403 | 404 | 409 | 413 | 415
 /** What every route that reaches Temporal may answer besides its own refusals. */
 export const common = [401, 429, 503] as const;
 
-const job = z.object({ service: z.string(), id: z.string(), url: z.string() });
-
-export const progressAnswer = z.object({
-  token: z.string(),
-  restarted_from: z.string().optional(),
-  status: z.enum(HANDOVER_STATUSES),
-  step: z.union([z.enum(STEPS), z.literal('done')]),
-  progress: z.object({ complete: z.number(), total: z.number() }),
-  spec: z.object({ src_uri: z.string(), tgt_uri: z.string(), contact: z.string(), type: z.string(), comment: z.string(), source: z.string().optional() }),
-  update_type: z.string().optional(),
-  database_type: z.string(),
-  submitted_by: z.string().optional(),
-  submitted_at: z.string(),
-  ended_at: z.string().optional(),
-  timeline: z.array(
-    z.object({ step: z.enum(STEPS), started_at: z.string(), ended_at: z.string().optional(), outcome: z.enum(OUTCOMES).optional(), message: z.string().optional(), jobs: z.array(job) }),
-  ),
-  failure: z.object({ step: z.enum(STEPS), kind: z.string(), reason: z.string(), checks: z.array(z.object({ check: z.string(), messages: z.array(z.string()) })).optional() }).optional(),
-  cancelled: z.object({ by: z.string().optional(), reason: z.string().optional() }).optional(),
-  events: z.array(z.object({ type: z.string(), genome: z.string(), source: z.string().optional(), details: z.record(z.string(), z.unknown()).optional() })).optional(),
-  job_progress: z.string().optional().describe("While a job runs: its service's last word"),
-  job: z
-    .object({ service: z.string(), id: z.string(), status: z.string(), complete: z.number().optional(), total: z.number().optional(), unit: z.string().optional() })
-    .optional()
-    .describe('While a job runs: its own progress, as numbers when its service counts'),
-});
-
+/** One row of `GET /handovers`. */
 export const rowAnswer = z.object({
   token: z.string(),
   database: z.string().optional(),
@@ -76,25 +56,35 @@ export const rowAnswer = z.object({
   submitted_at: z.string().optional(),
   ended_at: z.string().optional(),
 });
+/** GET /handovers. */
+export const rowListAnswer = z.object({ handovers: z.array(rowAnswer) });
 
-export const reportAnswer = z.object({
-  report_type: z.enum(['INFO', 'ERROR']),
-  host: z.string().optional(),
-  process: z.string(),
-  resource: z.string(),
-  params: z.record(z.string(), z.unknown()),
-  report_time: z.string(),
-  message: z.string(),
-});
+const keyword = z
+  .string()
+  .regex(/^[^'"\\]{1,200}$/, 'must not contain quotes or backslashes')
+  .optional();
+/** The filters of `GET /handovers` (its querystring). */
+export const listFilters = z
+  .object({
+    status: z.enum(HANDOVER_STATUSES).optional(),
+    database: keyword,
+    contact: keyword,
+    type: keyword.describe('The kind of database (core, variation...)'),
+    update_type: keyword.describe('The kind of update (new_assembly, new_genebuild, patch, other)'),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
 
-export const batchAnswer = z.object({
-  batch_id: z.string(),
-  status: z.enum(['running', 'ended']),
-  total: z.number(),
-  counts: z.record(z.enum(BATCH_ITEM_STATUSES), z.number()),
-  handovers: z.array(z.object({ token: z.string(), database: z.string(), status: z.enum(BATCH_ITEM_STATUSES), reason: z.string().optional() })),
-});
+/** GET /handovers/{token}/reports. */
+export const reportListAnswer = z.object({ reports: z.array(reportAnswer) });
 
+/** POST /handovers (and, with restarted_from, POST /handovers/{token}/restart). */
+export const submittedAnswer = z.object({ token: z.string(), status_url: z.string() });
+export const restartedAnswer = submittedAnswer.extend({ restarted_from: z.string() });
+/** POST /batches. */
+export const batchSubmittedAnswer = z.object({ batch_id: z.string(), status_url: z.string(), tokens: z.array(z.string()) });
+
+/** GET /admission. */
 export const admissionAnswer = z.object({
   open: z.boolean(),
   allowed_types: z.array(z.string()).describe('The database types being taken now'),
@@ -114,4 +104,15 @@ export const readyAnswer = z.object({
     .object({ healthcheck: reachability, copy: reachability, metadata: reachability, event: reachability })
     .describe('Each job service: any answer below 500 to GET /health is reachable'),
   failed: z.array(z.string()).describe('What is unreachable: temporal and/or service names'),
+});
+
+/** GET /vocabulary (api/routes/vocabulary.ts): the lists a client chooses from. */
+export const vocabularyAnswer = z.object({
+  steps: z.array(z.enum(STEPS)).describe("A handover's steps, in the order they run (the timeline's `step`)"),
+  restartable_steps: z.array(z.enum(RESTARTABLE_STEPS)).describe('The steps a failed or cancelled handover can be restarted from (`from` of POST /handovers/{token}/restart)'),
+  statuses: z.array(z.enum(HANDOVER_STATUSES)).describe("A handover's statuses (the `status` filter of GET /handovers)"),
+  batch_item_statuses: z.array(z.enum(BATCH_ITEM_STATUSES)).describe("A batch item's statuses (GET /batches/{id})"),
+  update_types: z.array(z.string()).describe("The update types in force: a submission's `type` (HANDOVER_UPDATE_TYPES)"),
+  database_types: z.array(z.enum(DATABASE_TYPES)).describe('The database types a database name can give (the `type` filter of GET /handovers)'),
+  outcomes: z.array(z.enum(OUTCOMES)).describe('How a step ended, on the timeline'),
 });

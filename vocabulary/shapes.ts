@@ -1,17 +1,15 @@
-/** The shapes that cross between the API, the workflows, the activities and the CLI. Types only, and one pure helper. */
+/**
+ * The shapes that cross between the API, the workflows, the activities and the CLI. Types only, and one pure
+ * helper. Those the API answers are declared once, as zod schemas in ./answers, and typed here from them:
+ * type-only imports, erased when compiled, so the workflow sandbox loads no zod.
+ */
 import type { Duration } from '@temporalio/common';
-import type { BatchItemStatus, CurrentStep, HandoverStatus, Outcome, RestartableStep, ServiceName, Step } from './names';
+import type { z } from 'zod';
+import type { batchAnswer, cancelRequest, checkFailure, handoverFailure, jobProgress, jobRef, metadataEvent, progressAnswer, recordedSpec, reportAnswer, timelineEntry } from './answers';
+import type { RestartableStep } from './names';
 
 /** The submitted specification as the workflow records it: URIs carry no password. */
-export interface RecordedSpec {
-  src_uri: string;
-  tgt_uri: string;
-  contact: string;
-  /** The kind of update (new_assembly, new_genebuild, patch, other); see handoverTypes for older handovers. */
-  type: string;
-  comment: string;
-  source?: string;
-}
+export type RecordedSpec = z.infer<typeof recordedSpec>;
 
 /** Per-step deadlines and the polling pace, fixed when the handover starts. */
 export interface HandoverTimings {
@@ -92,113 +90,21 @@ export interface BatchInput {
   items: LockInput[];
 }
 
-export interface BatchProgress {
-  batch_id: string;
-  status: 'running' | 'ended';
-  total: number;
-  counts: Record<BatchItemStatus, number>;
-  handovers: Array<{ token: string; database: string; status: BatchItemStatus; reason?: string }>;
-}
+export type BatchProgress = z.infer<typeof batchAnswer>;
 
 /** A job on one of the four services, as the timeline shows it. */
-export interface JobRef {
-  service: ServiceName;
-  id: string;
-  url: string;
-}
-
-export interface CheckFailure {
-  check: string;
-  messages: string[];
-}
-
-export interface TimelineEntry {
-  step: Step;
-  started_at: string;
-  ended_at?: string;
-  outcome?: Outcome;
-  message?: string;
-  jobs: JobRef[];
-}
-
-export interface HandoverFailure {
-  step: Step;
-  /** 'could_not_run' (the checks did not run) vs 'problems' (they ran and found problems). */
-  kind: 'error' | 'could_not_run' | 'problems' | 'timed_out' | 'rejected';
-  reason: string;
-  checks?: CheckFailure[];
-}
-
-export interface CancelRequest {
-  by?: string;
-  reason?: string;
-}
-
-export interface MetadataEvent {
-  /** new_assembly, new_genebuild or other from the local stack; any word from other metadata services. */
-  type: string;
-  genome: string;
-  source?: string;
-  /**
-   * Always an object from the activities on (they parse Ensembl's JSON string: activities/service-answers.ts);
-   * a history recorded before may hold the string, which the API answers as an object (vocabulary/events.ts).
-   */
-  details?: Record<string, unknown>;
-}
-
-export interface HandoverProgress {
-  token: string;
-  /** The handover this one restarts. */
-  restarted_from?: string;
-  status: HandoverStatus;
-  step: CurrentStep;
-  progress: { complete: number; total: number };
-  spec: RecordedSpec;
-  /** The kind of update (absent for handovers recorded before it was asked for). */
-  update_type?: string;
-  /** The kind of database, from its name. */
-  database_type: string;
-  /** Who submitted it: the API key's name (absent in open mode). */
-  submitted_by?: string;
-  submitted_at: string;
-  ended_at?: string;
-  timeline: TimelineEntry[];
-  failure?: HandoverFailure;
-  cancelled?: CancelRequest;
-  events?: MetadataEvent[];
-  /** Added by the API while a job runs: its service's last word, e.g. "copy job 2 is running (3 of 12 tables)". */
-  job_progress?: string;
-  /** Added by the API while a job runs: the same, as numbers (when the service reports them). */
-  job?: JobProgress;
-}
-
+export type JobRef = z.infer<typeof jobRef>;
+export type CheckFailure = z.infer<typeof checkFailure>;
+export type TimelineEntry = z.infer<typeof timelineEntry>;
+export type HandoverFailure = z.infer<typeof handoverFailure>;
+export type CancelRequest = z.infer<typeof cancelRequest>;
+export type MetadataEvent = z.infer<typeof metadataEvent>;
+/** What a handover's progress query answers, and GET /handovers/{token} (with job_progress and job while a job runs). */
+export type HandoverProgress = z.infer<typeof progressAnswer>;
 /** A running job's own progress, as its service last reported it. */
-export interface JobProgress {
-  service: ServiceName;
-  id: string;
-  status: string;
-  complete?: number;
-  total?: number;
-  /** What is counted: tables, checks... */
-  unit?: string;
-}
-
-/**
- * A structured report of one step transition, in the shape Ensembl's report consumers read
- * (ensembl-prodinf's ReportFormatter): logged as JSON, kept by the workflow, published to AMQP.
- */
-export interface HandoverReport {
-  report_type: 'INFO' | 'ERROR';
-  /** The worker that made the report (filled in by the reporting activity). */
-  host?: string;
-  process: 'handover';
-  /** The database the report is about, password-free. */
-  resource: string;
-  params: Record<string, string | number | undefined>;
-  /** UTC, without zone, as Ensembl's reports: 2026-11-28T07:50:00.123 */
-  report_time: string;
-  message: string;
-}
+export type JobProgress = z.infer<typeof jobProgress>;
+/** A structured report of one step transition, in the shape Ensembl's report consumers read. */
+export type HandoverReport = z.infer<typeof reportAnswer>;
 
 /**
  * A handover's two types. Since `type` means the kind of update, the input carries the database type

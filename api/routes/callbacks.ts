@@ -17,6 +17,8 @@ export const callbackRoutes =
     app.post(
       '/callbacks/:token/:step',
       {
+        // Services hold no API key: the signature, checked below, is the credential.
+        config: { role: 'public' },
         schema: {
           summary: "A job service's completion callback: the step's poll runs at once (polling stays the fallback)",
           params: token.extend({ step: z.enum(WAITING_STEPS) }),

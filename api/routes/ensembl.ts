@@ -34,6 +34,7 @@ export const ensemblRoutes =
     app.post(
       '/jobs',
       {
+        config: { role: 'submit' },
         schema: {
           summary: "Submit a handover, Ensembl's way: returns the token as a JSON string",
           tags,
@@ -50,6 +51,7 @@ export const ensemblRoutes =
     app.get(
       '/jobs',
       {
+        config: { role: 'read' },
         schema: {
           summary: "Handovers as Ensembl's service listed them, newest first",
           tags,
@@ -83,6 +85,7 @@ export const ensemblRoutes =
     app.get(
       '/jobs/:token',
       {
+        config: { role: 'read' },
         schema: {
           summary: "One handover as Ensembl's service showed it (a list of one)",
           tags,

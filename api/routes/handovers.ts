@@ -2,15 +2,23 @@
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { handoverSpecSchema } from '../../common/spec';
-import { HANDOVER_STATUSES, RESTARTABLE_STEPS } from '../../vocabulary';
+import { RESTARTABLE_STEPS } from '../../vocabulary';
 import type { HandoverService } from '../handovers';
-import { admissionAnswer, batchAnswer, common, progressAnswer, refusals, reportAnswer, rowAnswer } from '../schemas';
+import {
+  admissionAnswer,
+  batchAnswer,
+  batchSubmittedAnswer,
+  common,
+  listFilters,
+  progressAnswer,
+  refusals,
+  reportListAnswer,
+  restartedAnswer,
+  rowListAnswer,
+  submittedAnswer,
+} from '../schemas';
 
 export const token = z.object({ token: z.string().regex(/^[^\s'"\\]{1,300}$/, 'is not a handover token') });
-const keyword = z
-  .string()
-  .regex(/^[^'"\\]{1,200}$/, 'must not contain quotes or backslashes')
-  .optional();
 
 export const handoverRoutes =
   (handovers: HandoverService, opts: { publicUrl: string; updateTypes: readonly string[]; contactDomains?: readonly string[] }): FastifyPluginCallbackZod =>
@@ -20,10 +28,11 @@ export const handoverRoutes =
     app.post(
       '/handovers',
       {
+        config: { role: 'submit' },
         schema: {
           summary: 'Submit a handover',
           body: spec,
-          response: { 201: z.object({ token: z.string(), status_url: z.string() }), ...refusals(400, 403, 409, 413, 415, 422, ...common) },
+          response: { 201: submittedAnswer, ...refusals(400, 403, 409, 413, 415, 422, ...common) },
         },
       },
       async (request, reply) => {
@@ -35,19 +44,11 @@ export const handoverRoutes =
     app.get(
       '/handovers',
       {
+        config: { role: 'read' },
         schema: {
           summary: 'List handovers, newest first',
-          querystring: z
-            .object({
-              status: z.enum(HANDOVER_STATUSES).optional(),
-              database: keyword,
-              contact: keyword,
-              type: keyword.describe('The kind of database (core, variation...)'),
-              update_type: keyword.describe('The kind of update (new_assembly, new_genebuild, patch, other)'),
-              limit: z.coerce.number().int().min(1).max(1000).default(100),
-            })
-            .strict(),
-          response: { 200: z.object({ handovers: z.array(rowAnswer) }), ...refusals(400, 403, ...common) },
+          querystring: listFilters,
+          response: { 200: rowListAnswer, ...refusals(400, 403, ...common) },
         },
       },
       async (request) => ({ handovers: await handovers.list(request.query) }),
@@ -55,17 +56,21 @@ export const handoverRoutes =
 
     app.get(
       '/handovers/:token',
-      { schema: { summary: "A handover's progress: status, step, timeline", params: token, response: { 200: progressAnswer, ...refusals(400, 403, 404, ...common) } } },
+      {
+        config: { role: 'read' },
+        schema: { summary: "A handover's progress: status, step, timeline", params: token, response: { 200: progressAnswer, ...refusals(400, 403, 404, ...common) } },
+      },
       async (request) => handovers.progress(request.params.token),
     );
 
     app.get(
       '/handovers/:token/reports',
       {
+        config: { role: 'read' },
         schema: {
           summary: "A handover's step reports (Ensembl's report shape), oldest first",
           params: token,
-          response: { 200: z.object({ reports: z.array(reportAnswer) }), ...refusals(400, 403, 404, ...common) },
+          response: { 200: reportListAnswer, ...refusals(400, 403, 404, ...common) },
         },
       },
       async (request) => ({ reports: await handovers.reports(request.params.token) }),
@@ -74,6 +79,8 @@ export const handoverRoutes =
     app.post(
       '/handovers/:token/cancel',
       {
+        // The service lets a submit key cancel only its own handovers (mayActOn).
+        config: { role: 'submit' },
         schema: {
           summary: 'Cancel a running handover (its running job is killed, the submitter emailed)',
           params: token,
@@ -93,6 +100,7 @@ export const handoverRoutes =
     app.post(
       '/handovers/:token/restart',
       {
+        config: { role: 'submit' },
         schema: {
           summary: 'Restart a failed or cancelled handover from a step, without repeating the steps that passed',
           params: token,
@@ -100,7 +108,7 @@ export const handoverRoutes =
             .object({ from: z.enum(RESTARTABLE_STEPS).optional() })
             .strict()
             .nullish(),
-          response: { 201: z.object({ token: z.string(), status_url: z.string(), restarted_from: z.string() }), ...refusals(400, 403, 404, 409, 415, ...common) },
+          response: { 201: restartedAnswer, ...refusals(400, 403, 404, 409, 415, ...common) },
         },
       },
       async (request, reply) => {
@@ -112,6 +120,7 @@ export const handoverRoutes =
     app.post(
       '/batches',
       {
+        config: { role: 'submit' },
         schema: {
           summary: 'Submit many databases at once: one handover each, one summary email when all have ended',
           body: z
@@ -123,7 +132,7 @@ export const handoverRoutes =
                 .max(500),
             })
             .strict(),
-          response: { 201: z.object({ batch_id: z.string(), status_url: z.string(), tokens: z.array(z.string()) }), ...refusals(400, 403, 409, 413, 415, 422, ...common) },
+          response: { 201: batchSubmittedAnswer, ...refusals(400, 403, 409, 413, 415, 422, ...common) },
         },
       },
       async (request, reply) => {
@@ -139,12 +148,17 @@ export const handoverRoutes =
 
     app.get(
       '/batches/:token',
-      { schema: { summary: "A batch's handovers and their counts by status", params: token, response: { 200: batchAnswer, ...refusals(400, 403, 404, ...common) } } },
+      {
+        config: { role: 'read' },
+        schema: { summary: "A batch's handovers and their counts by status", params: token, response: { 200: batchAnswer, ...refusals(400, 403, 404, ...common) } },
+      },
       async (request) => handovers.batch(request.params.token),
     );
 
-    app.get('/admission', { schema: { summary: 'Is handover open, for which types and release?', response: { 200: admissionAnswer, ...refusals(403, 401, 429) } } }, () =>
-      handovers.admission(),
+    app.get(
+      '/admission',
+      { config: { role: 'read' }, schema: { summary: 'Is handover open, for which types and release?', response: { 200: admissionAnswer, ...refusals(403, 401, 429) } } },
+      () => handovers.admission(),
     );
     done();
   };

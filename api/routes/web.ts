@@ -40,9 +40,10 @@ export function webRoutes(app: FastifyInstance, settings: { temporalWebUrl: stri
       .filter((name) => path.extname(name) in TYPES)
       .map((name) => [name, readFileSync(path.join(WEB, name))]),
   );
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => withPageHeaders(reply).redirect('/ui/index.html'));
-  app.get('/ui/config.json', { schema: { hide: true } }, async (_request, reply) => withPageHeaders(reply).send(settings));
-  app.get<{ Params: { file: string } }>('/ui/:file', { schema: { hide: true } }, async (request, reply) => {
+  // The page and its files load without a key, so the page can ask for one; its settings need a read key.
+  app.get('/', { config: { role: 'public' }, schema: { hide: true } }, async (_request, reply) => withPageHeaders(reply).redirect('/ui/index.html'));
+  app.get('/ui/config.json', { config: { role: 'read' }, schema: { hide: true } }, async (_request, reply) => withPageHeaders(reply).send(settings));
+  app.get<{ Params: { file: string } }>('/ui/:file', { config: { role: 'public' }, schema: { hide: true } }, async (request, reply) => {
     const body = files.get(request.params.file);
     withPageHeaders(reply);
     if (!body) return reply.code(404).send({ error: 'no such page' });
