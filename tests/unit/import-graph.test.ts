@@ -64,7 +64,7 @@ const RULES: BoundaryRule[] = [
 
 /** Each concept of the core, by the names it defines: nothing outside core/ defines one of them (it imports it). */
 const CORE_CONCEPTS: Record<string, string[]> = {
-  'core/db-uri.ts': ['DbUriError', 'identifierProblem', 'engineOfScheme', 'parseDbUri', 'formatDbUri', 'withoutPassword', 'deriveTargetUri', 'databaseKey'],
+  'core/db-uri.ts': ['DbUriError', 'identifierProblem', 'engineOfScheme', 'readDbUri', 'parseDbUri', 'formatDbUri', 'withoutPassword', 'deriveTargetUri', 'databaseKey'],
   'core/uris.ts': ['MAX_URI_LENGTH', 'redactUris'],
   'core/names.ts': ['MAX_IDENTIFIER_LENGTH', 'isIdentifier', 'identifierFault', 'isQuotable', 'quotedName'],
   'core/secrets.ts': ['SEALED_OVERHEAD', 'sealBytes', 'openBytes', 'sha256Key', 'scryptKey'],
