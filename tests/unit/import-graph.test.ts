@@ -171,6 +171,14 @@ describe('one core: what core/ defines is defined nowhere else', () => {
     expect(checkOwnership(small, OWNERSHIP)).toEqual(['common/db-uri.ts: parseDbUri  [one-core]  (line 1)', 'services/copy/targets.ts: canonicalAddress  [one-core]  (line 1)']);
   });
 
+  test('a second URI parser or formatter, on either side, is reported', () => {
+    const small = virtualTree({
+      'services/db/uri.ts': 'export function readDbUri(uri: string) {\n  return uri;\n}\n',
+      'services/copy/targets.ts': 'export const formatDbUri = (db: unknown) => String(db);\n',
+    });
+    expect(checkOwnership(small, OWNERSHIP)).toEqual(['services/copy/targets.ts: formatDbUri  [one-core]  (line 1)', 'services/db/uri.ts: readDbUri  [one-core]  (line 1)']);
+  });
+
   test('core/ may use Node.js built-ins but no npm package; its pure files, neither', () => {
     const small = virtualTree({
       'core/secrets.ts': "import { randomBytes } from 'node:crypto';\nimport { z } from 'zod';\nexport const s = [randomBytes, z];\n",
