@@ -77,8 +77,8 @@ export async function confineSource(sourceUri: string, places: SourcePlaces): Pr
     if (server.port !== source.port) continue;
     const theirs = await addressesOf(server.host);
     // Every address: a name that also resolves elsewhere could be sent there.
-    // The listed server as configured (an IPv6 address in brackets, as a URI writes it).
-    if (mine.every((a) => theirs.includes(a))) return formatDbUri({ ...source, host: server.host.includes(':') ? `[${server.host}]` : server.host, port: server.port });
+    // The listed server as configured (formatDbUri brackets an IPv6 address, as a URI writes it).
+    if (mine.every((a) => theirs.includes(a))) return formatDbUri({ ...source, host: server.host, port: server.port });
   }
   throw new SourceRefused(`is not on a source server (HANDOVER_SOURCE_SERVERS: ${places.servers.join(', ') || 'none'})`);
 }

@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { isLoopbackHost } from '../core/addresses';
+import { formatDbUri } from '../core/db-uri';
 import { createCopyService } from './copy/service';
 import { createEventService } from './event/service';
 import { createHealthcheckService } from './healthcheck/service';
@@ -93,10 +94,10 @@ export async function startLocalStack<S extends StackService = StackService>(opt
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700);
   }
+  // The default root written by the one formatter: a data folder with a %, ? or , in its name still reads back.
+  const defaultRoot = (dir: string) => formatDbUri({ engine: 'sqlite', database: '', file: `${defaultStagingFolder(dir)}/` });
   const sealer = stackSealer({ dataDir, secretKey: opts.secretKey });
-  const targetRoots = (Array.isArray(opts.targetRoots) ? opts.targetRoots : (opts.targetRoots ?? `sqlite:///${defaultStagingFolder(dataDir)}/`).split(','))
-    .map((r) => r.trim())
-    .filter(Boolean);
+  const targetRoots = (Array.isArray(opts.targetRoots) ? opts.targetRoots : (opts.targetRoots ?? defaultRoot(dataDir)).split(',')).map((r) => r.trim()).filter(Boolean);
   const sourceRoots = (Array.isArray(opts.sourceRoots) ? opts.sourceRoots : (opts.sourceRoots ?? '').split(',')).map((r) => r.trim()).filter(Boolean);
   const common = { dataDir: jobsDir, token: opts.token, sealer, runner: opts.runner };
   const make: Record<StackService, () => JobService> = {

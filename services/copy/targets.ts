@@ -12,10 +12,10 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { canonicalAddress, resolveHost } from '../../core/addresses';
 import { isWithin, realPathOrNone } from '../../core/confine';
-import { databaseKey, engineOfScheme } from '../../core/db-uri';
+import { type DbUriProblem, databaseKey, readDbUri } from '../../core/db-uri';
 import { isIdentifier } from '../../core/names';
 import { notRegularFile } from '../db/database';
-import { InputError, MAX_URI_LENGTH, printable, resolveUnder } from '../db/names';
+import { InputError, printable, resolveUnder } from '../db/names';
 import { type DbLocation, type MysqlLocation, type SqliteLocation, locate, safe } from '../db/uri';
 
 export type TargetRoot = { engine: 'sqlite'; folder: string; text: string } | { engine: 'mysql'; host: string; port: number; user?: string; text: string };
@@ -25,39 +25,46 @@ const SYSTEM_SCHEMAS = new Set(['mysql', 'information_schema', 'performance_sche
 /** Prefixes of the copy's own temporary and backup schemas (see copy.ts). */
 export const RESERVED_PREFIXES = ['handover_tmp_', 'handover_old_'];
 
-/** Parses target roots; throws (a configuration error) on anything that is not a staging folder or server URI. */
+/** What parseTargetRoots says for each problem core's reading finds in a root. */
+const ROOT_REFUSALS: Record<DbUriProblem['code'], string> = {
+  'too-long': 'too long',
+  'not-a-uri': 'not a URI',
+  query: 'no query or fragment',
+  scheme: 'unsupported scheme',
+  'sqlite-host': 'needs an absolute folder',
+  'relative-path': 'needs an absolute folder',
+  'malformed-escape': 'a malformed %-escape',
+  nul: 'bad path',
+  'names-database': 'a staging server names no database',
+  password: 'no password in a target root',
+  'no-host': 'no host',
+  'bad-host': 'not a host name or address',
+  // A staging URI has none of these.
+  folder: 'bad path',
+  'not-normal': 'bad path',
+  'no-database': 'bad path',
+  'bad-name': 'bad path',
+};
+
+function rootRefusal({ code, part, value }: DbUriProblem): string {
+  if (code === 'scheme') return `unsupported scheme ${value}`;
+  // Any path after a staging server is refused, an undecodable one too (as before core read the roots).
+  if (code === 'malformed-escape' && part === 'database') return ROOT_REFUSALS['names-database'];
+  if (code === 'malformed-escape') return `${ROOT_REFUSALS[code]} in the ${part === 'user' ? 'user name' : part}`;
+  return ROOT_REFUSALS[code];
+}
+
+/** Parses target roots (core's readDbUri, as staging URIs without a password); throws a configuration error on anything that is not a staging folder or server URI. */
 export function parseTargetRoots(roots: string | string[]): TargetRoot[] {
   const list = (Array.isArray(roots) ? roots : roots.split(',')).map((r) => r.trim()).filter(Boolean);
   return list.map((text) => {
-    const bad = (why: string) => new Error(`target root ${printable(safe(text))}: ${why} (expected sqlite:////abs/folder/ or mysql://[user@]host:port/)`);
-    if (text.length > MAX_URI_LENGTH) throw bad('too long');
-    let url: URL;
-    try {
-      url = new URL(text);
-    } catch {
-      throw bad('not a URI');
+    const read = readDbUri(text, { staging: true, refusePassword: true });
+    if (!read.ok) {
+      throw new Error(`target root ${printable(safe(text))}: ${rootRefusal(read.problem)} (expected sqlite:////abs/folder/ or mysql://[user@]host:port/)`);
     }
-    if (url.search || url.hash) throw bad('no query or fragment');
-    const engine = engineOfScheme(url.protocol);
-    if (engine === 'sqlite') {
-      if (url.host || !url.pathname.startsWith('//')) throw bad('needs an absolute folder');
-      const folder = decodeURIComponent(url.pathname.slice(1));
-      if (folder.includes('\0')) throw bad('bad path');
-      return { engine: 'sqlite' as const, folder: path.resolve(folder), text };
-    }
-    if (engine === 'mysql') {
-      if (url.pathname && url.pathname !== '/') throw bad('a staging server names no database');
-      if (url.password) throw bad('no password in a target root');
-      if (!url.hostname) throw bad('no host');
-      return {
-        engine: 'mysql' as const,
-        host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-        port: Number(url.port || 3306),
-        user: url.username ? decodeURIComponent(url.username) : undefined,
-        text,
-      };
-    }
-    throw bad(`unsupported scheme ${url.protocol}`);
+    const db = read.db;
+    if (db.engine === 'sqlite') return { engine: 'sqlite' as const, folder: path.resolve(db.file!), text };
+    return { engine: 'mysql' as const, host: db.host!.replace(/^\[(.*)\]$/, '$1'), port: db.port!, user: db.user, text };
   });
 }
 

@@ -1,11 +1,11 @@
 /**
- * Database URIs for the local stack (a separate system from the handover: it does not share its code).
+ * Database URIs for the local stack (a separate system from the handover: it shares only core/ with it).
  *   mysql://user:pass@host:port/name    sqlite:////absolute/path/name.sqlite
+ * Read by core's readDbUri, the handover's reading too; here are the stack's words for what it refuses.
  * A URI is refused (InputError) before anything parses it when it is longer than MAX_URI_LENGTH, and
  * its database name must be an identifier (letters, digits, _): names are data, never code.
  */
-import path from 'node:path';
-import { engineOfScheme } from '../../core/db-uri';
+import { type DbUriProblem, readDbUri } from '../../core/db-uri';
 import { MAX_URI_LENGTH, redactUris } from '../../core/uris';
 import { InputError, identifier, printable } from './names';
 
@@ -13,51 +13,48 @@ export type SqliteLocation = { engine: 'sqlite'; name: string; file: string };
 export type MysqlLocation = { engine: 'mysql'; name: string; host: string; port: number; user?: string; password?: string };
 export type DbLocation = SqliteLocation | MysqlLocation;
 
-// A host name or an IP address, never something a command line could read as an option.
-const HOST = /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?|\[[0-9A-Fa-f:.]{2,45}\])$/;
+const ESCAPED: Record<string, string> = { path: 'path', database: 'database name', user: 'user name', password: 'password' };
 
-const decode = (text: string, what: string) => {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    throw new InputError(`the ${what} is not percent-encoded correctly`);
+/** The stack's words for a problem core's reading found (its tests and clients match on them). */
+function refusal(uri: string, p: DbUriProblem): InputError {
+  const shown = printable(safe(uri));
+  switch (p.code) {
+    case 'too-long':
+      return new InputError(`the URI is longer than ${MAX_URI_LENGTH} characters`);
+    case 'not-a-uri':
+      return new InputError(`${shown} is not a URI`);
+    case 'query':
+      return new InputError(`${shown}: database URIs take no query or fragment`);
+    case 'scheme':
+      return new InputError(`${shown}: unsupported database scheme ${printable(p.value ?? '')}`);
+    case 'sqlite-host':
+    case 'relative-path':
+      return new InputError(`${shown}: sqlite URIs need an absolute path (sqlite:////path)`);
+    case 'malformed-escape':
+      return new InputError(`the ${ESCAPED[p.part] ?? p.part} is not percent-encoded correctly`);
+    case 'no-database':
+      return new InputError(`${shown}: names no database`);
+    case 'no-host':
+    case 'bad-host':
+      return new InputError(`${shown}: \`${printable(p.value ?? '')}\` is not a host name or address`);
+    default: // nul, folder, not-normal (and bad-name, worded by identifier(); the staging codes a database URI cannot have)
+      return new InputError(`${shown}: the path must be absolute and normal (no ., .., // or trailing /)`);
   }
-};
+}
 
-/** Where a database URI points. Throws InputError for anything that is not a well-formed URI the stack accepts. */
+/** Where a database URI points (core's readDbUri). Throws InputError for anything that is not a well-formed URI the stack accepts. */
 export function locate(uri: string): DbLocation {
   if (typeof uri !== 'string') throw new InputError('a database URI must be a string');
-  if (uri.length > MAX_URI_LENGTH) throw new InputError(`the URI is longer than ${MAX_URI_LENGTH} characters`);
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    throw new InputError(`${printable(safe(uri))} is not a URI`);
+  const read = readDbUri(uri);
+  if (!read.ok) {
+    // A name is worded by identifier() (too long, or its characters), which throws.
+    if (read.problem.code === 'bad-name') identifier(read.problem.value, 'database name');
+    throw refusal(uri, read.problem);
   }
-  if (url.search || url.hash) throw new InputError(`${printable(safe(uri))}: database URIs take no query or fragment`);
-  const engine = engineOfScheme(url.protocol);
-  if (engine === 'sqlite') {
-    if (url.host || !url.pathname.startsWith('//')) throw new InputError(`${printable(safe(uri))}: sqlite URIs need an absolute path (sqlite:////path)`);
-    const file = decode(url.pathname.slice(1), 'path');
-    if (file.includes('\0') || path.resolve(file) !== file) throw new InputError(`${printable(safe(uri))}: the path must be absolute and normal (no ., .., // or trailing /)`);
-    const name = identifier(path.basename(file).replace(/\.[^.]*$/, ''), 'database name');
-    return { engine: 'sqlite', name, file };
-  }
-  if (engine === 'mysql') {
-    const rawName = decode(url.pathname.replace(/^\//, ''), 'database name');
-    if (!rawName) throw new InputError(`${printable(safe(uri))}: names no database`);
-    const name = identifier(rawName, 'database name');
-    if (!HOST.test(url.hostname)) throw new InputError(`${printable(safe(uri))}: \`${printable(url.hostname)}\` is not a host name or address`);
-    return {
-      engine: 'mysql',
-      name,
-      host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-      port: Number(url.port || 3306),
-      user: url.username ? decode(url.username, 'user name') : undefined,
-      password: url.password ? decode(url.password, 'password') : undefined,
-    };
-  }
-  throw new InputError(`${printable(safe(uri))}: unsupported database scheme ${printable(url.protocol)}`);
+  const db = read.db;
+  if (db.engine === 'sqlite') return { engine: 'sqlite', name: db.database, file: db.file! };
+  // The stack keeps an IPv6 host without its brackets (as DNS and sockets take it); formatDbUri puts them back.
+  return { engine: 'mysql', name: db.database, host: db.host!.replace(/^\[(.*)\]$/, '$1'), port: db.port!, user: db.user, password: db.password };
 }
 
 /**
@@ -92,12 +89,4 @@ export function uriFieldProblem(input: Record<string, unknown>, field: string): 
   } catch (err) {
     return `${field}: ${(err as Error).message}`;
   }
-}
-
-/** The URI of `location` (with its password), e.g. for a temporary database of the same server. */
-export function uriOf(location: DbLocation): string {
-  if (location.engine === 'sqlite') return `sqlite:///${location.file.split('/').map(encodeURIComponent).join('/')}`;
-  const auth = location.user ? `${encodeURIComponent(location.user)}${location.password ? `:${encodeURIComponent(location.password)}` : ''}@` : '';
-  const host = location.host.includes(':') ? `[${location.host}]` : location.host;
-  return `mysql://${auth}${host}:${location.port}/${location.name}`;
 }

@@ -64,7 +64,7 @@ const RULES: BoundaryRule[] = [
 
 /** Each concept of the core, by the names it defines: nothing outside core/ defines one of them (it imports it). */
 const CORE_CONCEPTS: Record<string, string[]> = {
-  'core/db-uri.ts': ['DbUriError', 'identifierProblem', 'engineOfScheme', 'parseDbUri', 'formatDbUri', 'withoutPassword', 'deriveTargetUri', 'databaseKey'],
+  'core/db-uri.ts': ['DbUriError', 'identifierProblem', 'engineOfScheme', 'readDbUri', 'parseDbUri', 'formatDbUri', 'withoutPassword', 'deriveTargetUri', 'databaseKey'],
   'core/uris.ts': ['MAX_URI_LENGTH', 'redactUris'],
   'core/names.ts': ['MAX_IDENTIFIER_LENGTH', 'isIdentifier', 'identifierFault', 'isQuotable', 'quotedName'],
   'core/secrets.ts': ['SEALED_OVERHEAD', 'sealBytes', 'openBytes', 'sha256Key', 'scryptKey'],
@@ -169,6 +169,14 @@ describe('one core: what core/ defines is defined nowhere else', () => {
       'services/copy/targets.ts': 'const canonicalAddress = (a: string) => a;\nexport const key = canonicalAddress;\n',
     });
     expect(checkOwnership(small, OWNERSHIP)).toEqual(['common/db-uri.ts: parseDbUri  [one-core]  (line 1)', 'services/copy/targets.ts: canonicalAddress  [one-core]  (line 1)']);
+  });
+
+  test('a second URI parser or formatter, on either side, is reported', () => {
+    const small = virtualTree({
+      'services/db/uri.ts': 'export function readDbUri(uri: string) {\n  return uri;\n}\n',
+      'services/copy/targets.ts': 'export const formatDbUri = (db: unknown) => String(db);\n',
+    });
+    expect(checkOwnership(small, OWNERSHIP)).toEqual(['services/copy/targets.ts: formatDbUri  [one-core]  (line 1)', 'services/db/uri.ts: readDbUri  [one-core]  (line 1)']);
   });
 
   test('core/ may use Node.js built-ins but no npm package; its pure files, neither', () => {
