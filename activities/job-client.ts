@@ -5,13 +5,13 @@
  * (checked against ./service-answers, read no further than its size limit, its texts clipped there).
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
-import { type JobProgress, type JobRef, type ServiceName, failureTypes } from '../vocabulary';
+import { type JobProgress, type JobRef, type ServiceName, failureTypes, jobStillRunning } from '../vocabulary';
 import type { JobServiceErrorKind, WorkerMetrics } from './metrics';
 import { LIMITS, boundJson, checked, clip, failuresAnswer, malformed, pollAnswer, submitAnswer } from './service-answers';
 
-const { jobStillRunning: JOB_STILL_RUNNING, jobFailed: JOB_FAILED, jobRejected: JOB_REJECTED } = failureTypes;
+const { jobFailed: JOB_FAILED, jobRejected: JOB_REJECTED } = failureTypes;
 
 export interface JobServiceOptions {
   name: ServiceName;
@@ -125,12 +125,7 @@ export class JobServiceClient {
         // Bounded before it is redacted: a progress may be any JSON, of any size.
         const raw =
           !counted && job.progress !== undefined ? ` (${this.opts.redact(clip(JSON.stringify(boundJson(job.progress, 2 * LIMITS.progressChars)) ?? '', LIMITS.progressChars))})` : '';
-        throw ApplicationFailure.create({
-          message: `${this.opts.name} job ${id} is ${job.status}${counted || raw}`,
-          type: JOB_STILL_RUNNING,
-          category: ApplicationFailureCategory.BENIGN,
-          details: [progress],
-        });
+        throw jobStillRunning(`${this.opts.name} job ${id} is ${job.status}${counted || raw}`, progress);
       }
     }
   }
