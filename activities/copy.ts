@@ -8,7 +8,7 @@ export function copyActivities(client: JobServiceClient, credentials: Credential
   return {
     async submitCopy(input: { token: string; source: DbRef; target: DbRef }): Promise<JobRef> {
       const body = { source_db_uri: credentials.reveal(input.source), target_db_uri: credentials.reveal(input.target), drop: true };
-      const answer = await client.submit(body, `${input.token}:copy`);
+      const answer = await client.submit(body, { token: input.token, step: 'copy' });
       return client.ref(String(answer.job_id));
     },
 

@@ -7,7 +7,7 @@ export function eventActivities(client: JobServiceClient) {
   return {
     async submitEvent(input: { token: string; index: number; event: MetadataEvent }): Promise<JobRef[]> {
       const { type, genome, ...rest } = input.event;
-      const answer = await client.submit({ type, genome, ...rest }, `${input.token}:event:${input.index}`, eventSubmitAnswer);
+      const answer = await client.submit({ type, genome, ...rest }, { token: input.token, step: 'event', event: input.index }, eventSubmitAnswer);
       return answer.processes.map((p) => client.ref(`${p.process}/${p.job}`));
     },
   };

@@ -1,15 +1,16 @@
 /** The healthcheck service: submit a database for checking, and read the report. */
 import type { DbRef, HealthcheckReport, JobRef } from '../vocabulary';
 import type { Credentials } from './credentials';
-import type { JobServiceClient } from './job-client';
+import { type JobServiceClient, type Submission, idempotencyKey } from './job-client';
 import { failedChecks, healthcheckOutput } from './service-answers';
 
 export function healthcheckActivities(client: JobServiceClient, credentials: Credentials) {
   return {
     async submitHealthcheck(input: { token: string; db: DbRef; staging_uri?: string }): Promise<JobRef> {
-      const key = `${input.token}:healthcheck`;
-      const body = { db_uri: credentials.reveal(input.db), staging_uri: input.staging_uri, tag: key };
-      const answer = await client.submit(body, key);
+      const submission: Submission = { token: input.token, step: 'healthcheck' };
+      // Its tag is its idempotency key (docs/ARCHITECTURE.md, "Idempotency").
+      const body = { db_uri: credentials.reveal(input.db), staging_uri: input.staging_uri, tag: idempotencyKey(submission) };
+      const answer = await client.submit(body, submission);
       return client.ref(String(answer.job_id));
     },
 

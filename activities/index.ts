@@ -1,5 +1,5 @@
 /** All activities, built from their dependencies (so tests wire real servers in). */
-import { type WaitingStep, callbackUrl } from '../common/callbacks';
+import { callbackUrl } from '../common/callbacks';
 import type { Sealer } from '../common/secrets';
 import type { DbRef, HandoverActivities, HandoverNotice, BatchProgress, JobRef, ServiceName } from '../vocabulary';
 import { copyActivities } from './copy';
@@ -8,7 +8,7 @@ import { checkDatabaseExists } from './databases';
 import { type Mailer, composeBatchSummary, composeEmail } from './email';
 import { eventActivities } from './events';
 import { healthcheckActivities } from './healthcheck';
-import { JobServiceClient } from './job-client';
+import { JobServiceClient, type Submission } from './job-client';
 import { metadataActivities } from './metadata';
 import type { TopicPublisher } from './amqp';
 import { type WorkerMetrics, createWorkerMetrics } from './metrics';
@@ -41,16 +41,14 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps): HandoverActivities {
   const credentials = createCredentials(deps.sealer);
   const metrics = deps.metrics ?? createWorkerMetrics();
-  // A waited step's submission (key `<token>:<step>`) carries its signed callback URL; the event step waits for nothing.
+  // A waited step's submission carries its signed callback URL; the event step waits for nothing.
   const callbacks = deps.callbacks;
-  const callbackUrlFor = (step: WaitingStep) =>
-    callbacks ? (key: string) => (key.endsWith(`:${step}`) ? callbackUrl(callbacks.base, callbacks.secretKey, key.slice(0, -step.length - 1), step) : undefined) : undefined;
-  const client = (name: ServiceName, killQuery?: string) =>
+  const callbackUrlOf = callbacks ? (s: Submission) => (s.step === 'event' ? undefined : callbackUrl(callbacks.base, callbacks.secretKey, s.token, s.step)) : undefined;
+  const client = (name: ServiceName) =>
     new JobServiceClient({
-      callbackUrl: name === 'event' ? undefined : callbackUrlFor(name),
+      callbackUrl: callbackUrlOf,
       name,
       baseUrl: deps.serviceUrls[name],
-      killQuery,
       redact: credentials.redact,
       token: deps.serviceToken,
       requestTimeoutMs: deps.requestTimeoutMs,
@@ -60,7 +58,7 @@ export function createActivities(deps: ActivityDeps): HandoverActivities {
     healthcheck: client('healthcheck'),
     copy: client('copy'),
     metadata: client('metadata'),
-    event: client('event', ''),
+    event: client('event'),
   };
 
   // Emails link to the handover's web page: where a person looks, not where a program reads.

@@ -14,7 +14,7 @@ export function metadataActivities(client: JobServiceClient, credentials: Creden
         comment: input.comment,
         source: 'Handover',
       };
-      const answer = await client.submit(body, `${input.token}:metadata`);
+      const answer = await client.submit(body, { token: input.token, step: 'metadata' });
       return client.ref(String(answer.job_id));
     },
 
