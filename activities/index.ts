@@ -1,7 +1,7 @@
 /** All activities, built from their dependencies (so tests wire real servers in). */
 import { callbackUrl } from '../common/callbacks';
 import type { Sealer } from '../common/secrets';
-import type { DbRef, HandoverActivities, HandoverNotice, BatchProgress, JobRef, ServiceName } from '../vocabulary';
+import type { HandoverActivities, ServiceName } from '../vocabulary';
 import { copyActivities } from './copy';
 import { createCredentials } from './credentials';
 import { checkDatabaseExists } from './databases';
@@ -37,7 +37,7 @@ export interface ActivityDeps {
   metrics?: WorkerMetrics;
 }
 
-/** Every activity, as the workflows' contract (vocabulary/activities.ts) says. */
+/** Every activity, as the workflows' contract (vocabulary/activities.ts) says: its signatures are declared there only. */
 export function createActivities(deps: ActivityDeps): HandoverActivities {
   const credentials = createCredentials(deps.sealer);
   const metrics = deps.metrics ?? createWorkerMetrics();
@@ -65,7 +65,7 @@ export function createActivities(deps: ActivityDeps): HandoverActivities {
   const pageUrl = (token: string) => `${deps.publicUrl.replace(/\/+$/, '')}/ui/handover.html?token=${encodeURIComponent(token)}`;
 
   return {
-    async checkSourceExists(db: DbRef): Promise<{ schemaVersion?: string }> {
+    async checkSourceExists(db) {
       return checkDatabaseExists(credentials.reveal(db), db.uri);
     },
     ...healthcheckActivities(services.healthcheck, credentials),
@@ -73,13 +73,13 @@ export function createActivities(deps: ActivityDeps): HandoverActivities {
     ...metadataActivities(services.metadata, credentials),
     ...eventActivities(services.event),
     ...reportActivities({ log: deps.reportLog, publisher: deps.reportPublisher, redact: credentials.redact, metrics }),
-    async killJob(job: JobRef): Promise<void> {
+    async killJob(job) {
       await services[job.service].kill(job.id);
     },
-    async sendBatchSummary({ to, summary }: { to: string; summary: BatchProgress }): Promise<void> {
+    async sendBatchSummary({ to, summary }) {
       await deps.mailer.send(composeBatchSummary(to, summary, pageUrl));
     },
-    async sendEmail(notice: HandoverNotice): Promise<void> {
+    async sendEmail(notice) {
       const links = {
         page: pageUrl(notice.token),
         temporal: `${deps.temporalWebUrl.replace(/\/+$/, '')}/namespaces/${deps.namespace}/workflows/${notice.token}`,
