@@ -60,7 +60,7 @@ test('the waiting activity of a step comes from the one table', () => {
   expect(waitingActivityOf('done')).toBeUndefined();
 });
 
-describe('a job client submits a structured submission and kills by its service's own path', () => {
+describe('a job client submits a structured submission and kills by the path its service names', () => {
   const calls: { method: string; url: string; key?: string; body?: Record<string, unknown> }[] = [];
   const fetchImpl = ((url: string, init: RequestInit) => {
     const headers = (init.headers ?? {}) as Record<string, string>;
