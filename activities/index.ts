@@ -1,14 +1,14 @@
 /** All activities, built from their dependencies (so tests wire real servers in). */
-import { type WaitingStep, callbackUrl } from '../common/callbacks';
+import { callbackUrl } from '../common/callbacks';
 import type { Sealer } from '../common/secrets';
-import type { DbRef, HandoverActivities, HandoverNotice, BatchProgress, JobRef, ServiceName } from '../vocabulary';
+import type { HandoverActivities, ServiceName } from '../vocabulary';
 import { copyActivities } from './copy';
 import { createCredentials } from './credentials';
 import { checkDatabaseExists } from './databases';
 import { type Mailer, composeBatchSummary, composeEmail } from './email';
 import { eventActivities } from './events';
 import { healthcheckActivities } from './healthcheck';
-import { JobServiceClient } from './job-client';
+import { JobServiceClient, type Submission } from './job-client';
 import { metadataActivities } from './metadata';
 import type { TopicPublisher } from './amqp';
 import { type WorkerMetrics, createWorkerMetrics } from './metrics';
@@ -37,20 +37,18 @@ export interface ActivityDeps {
   metrics?: WorkerMetrics;
 }
 
-/** Every activity, as the workflows' contract (vocabulary/activities.ts) says. */
+/** Every activity, as the workflows' contract (vocabulary/activities.ts) says: its signatures are declared there only. */
 export function createActivities(deps: ActivityDeps): HandoverActivities {
   const credentials = createCredentials(deps.sealer);
   const metrics = deps.metrics ?? createWorkerMetrics();
-  // A waited step's submission (key `<token>:<step>`) carries its signed callback URL; the event step waits for nothing.
+  // A waited step's submission carries its signed callback URL; the event step waits for nothing.
   const callbacks = deps.callbacks;
-  const callbackUrlFor = (step: WaitingStep) =>
-    callbacks ? (key: string) => (key.endsWith(`:${step}`) ? callbackUrl(callbacks.base, callbacks.secretKey, key.slice(0, -step.length - 1), step) : undefined) : undefined;
-  const client = (name: ServiceName, killQuery?: string) =>
+  const callbackUrlOf = callbacks ? (s: Submission) => (s.step === 'event' ? undefined : callbackUrl(callbacks.base, callbacks.secretKey, s.token, s.step)) : undefined;
+  const client = (name: ServiceName) =>
     new JobServiceClient({
-      callbackUrl: name === 'event' ? undefined : callbackUrlFor(name),
+      callbackUrl: callbackUrlOf,
       name,
       baseUrl: deps.serviceUrls[name],
-      killQuery,
       redact: credentials.redact,
       token: deps.serviceToken,
       requestTimeoutMs: deps.requestTimeoutMs,
@@ -60,14 +58,14 @@ export function createActivities(deps: ActivityDeps): HandoverActivities {
     healthcheck: client('healthcheck'),
     copy: client('copy'),
     metadata: client('metadata'),
-    event: client('event', ''),
+    event: client('event'),
   };
 
   // Emails link to the handover's web page: where a person looks, not where a program reads.
   const pageUrl = (token: string) => `${deps.publicUrl.replace(/\/+$/, '')}/ui/handover.html?token=${encodeURIComponent(token)}`;
 
   return {
-    async checkSourceExists(db: DbRef): Promise<{ schemaVersion?: string }> {
+    async checkSourceExists(db) {
       return checkDatabaseExists(credentials.reveal(db), db.uri);
     },
     ...healthcheckActivities(services.healthcheck, credentials),
@@ -75,13 +73,13 @@ export function createActivities(deps: ActivityDeps): HandoverActivities {
     ...metadataActivities(services.metadata, credentials),
     ...eventActivities(services.event),
     ...reportActivities({ log: deps.reportLog, publisher: deps.reportPublisher, redact: credentials.redact, metrics }),
-    async killJob(job: JobRef): Promise<void> {
+    async killJob(job) {
       await services[job.service].kill(job.id);
     },
-    async sendBatchSummary({ to, summary }: { to: string; summary: BatchProgress }): Promise<void> {
+    async sendBatchSummary({ to, summary }) {
       await deps.mailer.send(composeBatchSummary(to, summary, pageUrl));
     },
-    async sendEmail(notice: HandoverNotice): Promise<void> {
+    async sendEmail(notice) {
       const links = {
         page: pageUrl(notice.token),
         temporal: `${deps.temporalWebUrl.replace(/\/+$/, '')}/namespaces/${deps.namespace}/workflows/${notice.token}`,

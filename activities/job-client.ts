@@ -5,19 +5,40 @@
  * (checked against ./service-answers, read no further than its size limit, its texts clipped there).
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
-import { type JobProgress, type JobRef, type ServiceName, failureTypes } from '../vocabulary';
+import type { WaitingStep } from '../common/callbacks';
+import { type JobProgress, type JobRef, type ServiceName, failureTypes, jobStillRunning } from '../vocabulary';
 import type { JobServiceErrorKind, WorkerMetrics } from './metrics';
 import { LIMITS, boundJson, checked, clip, failuresAnswer, malformed, pollAnswer, submitAnswer } from './service-answers';
 
-const { jobStillRunning: JOB_STILL_RUNNING, jobFailed: JOB_FAILED, jobRejected: JOB_REJECTED } = failureTypes;
+const { jobFailed: JOB_FAILED, jobRejected: JOB_REJECTED } = failureTypes;
+
+/**
+ * Which submission a job is: its handover and step (at the event step, also which event). Its idempotency key and
+ * its callback are made from it, each in one place (idempotencyKey here, the callback in createActivities).
+ */
+export type Submission = { token: string; step: WaitingStep } | { token: string; step: 'event'; event: number };
+
+/** `Idempotency-Key: <token>:<step>` (`<token>:event:<index>` for an event): the same for every retry of a submission. */
+export function idempotencyKey(submission: Submission): string {
+  return submission.step === 'event' ? `${submission.token}:event:${submission.event}` : `${submission.token}:${submission.step}`;
+}
+
+/**
+ * The path that kills a job, per service (docs/ARCHITECTURE.md, the contract table): an event job's id is
+ * `<process>/<job>` and takes a plain DELETE; the other services want `?kill=1`.
+ */
+const KILL_PATH: Record<ServiceName, (id: string) => string> = {
+  healthcheck: (id) => `/jobs/${id}?kill=1`,
+  copy: (id) => `/jobs/${id}?kill=1`,
+  metadata: (id) => `/jobs/${id}?kill=1`,
+  event: (id) => `/jobs/${id}`,
+};
 
 export interface JobServiceOptions {
   name: ServiceName;
   baseUrl: string;
-  /** The event service kills with a plain DELETE; the others want ?kill=1. */
-  killQuery?: string;
   /** Redacts anything a service echoes back (URIs with passwords) before it reaches history. */
   redact: (text: string) => string;
   /** Sent as `Authorization: Bearer ...` when the services require it (the local stack's LOCAL_STACK_TOKEN). */
@@ -25,8 +46,8 @@ export interface JobServiceOptions {
   /** One request's limit (HANDOVER_REQUEST_TIMEOUT); 30 s when not given. */
   requestTimeoutMs?: number;
   fetchImpl?: typeof fetch;
-  /** The completion callback a submission carries (common/callbacks.ts), from its idempotency key; none when undefined. */
-  callbackUrl?: (idempotencyKey: string) => string | undefined;
+  /** The completion callback a submission carries (common/callbacks.ts); none when undefined. */
+  callbackUrl?: (submission: Submission) => string | undefined;
   /** Where request errors and polls are counted (activities/metrics.ts). */
   metrics?: Pick<WorkerMetrics, 'jobServiceErrors' | 'jobPolls' | 'pollsPerJob'>;
 }
@@ -67,13 +88,14 @@ export class JobServiceClient {
   }
 
   /**
-   * Submits a job. The idempotency key (token + step) goes in the `Idempotency-Key` header, so a
+   * Submits a job. Its idempotency key (token + step) goes in the `Idempotency-Key` header, so a
    * retried submission after a worker crash returns the job already created instead of a second one.
    * The answer is checked against `schema` ({job_id} by default): a malformed one fails at once.
    */
-  async submit<S extends z.ZodType = typeof submitAnswer>(body: object, idempotencyKey: string, schema?: S): Promise<z.output<S>> {
-    const callback = this.opts.callbackUrl?.(idempotencyKey);
-    const answer = await this.request('POST', '/jobs', { body: callback ? { ...body, callback_url: callback } : body, headers: { 'Idempotency-Key': idempotencyKey } });
+  async submit<S extends z.ZodType = typeof submitAnswer>(body: object, submission: Submission, schema?: S): Promise<z.output<S>> {
+    const callback = this.opts.callbackUrl?.(submission);
+    const headers = { 'Idempotency-Key': idempotencyKey(submission) };
+    const answer = await this.request('POST', '/jobs', { body: callback ? { ...body, callback_url: callback } : body, headers });
     return this.check((schema ?? submitAnswer) as S, answer, { service: this.opts.name, request: 'POST /jobs' });
   }
 
@@ -95,7 +117,7 @@ export class JobServiceClient {
   }
 
   async kill(id: string): Promise<void> {
-    await this.request('DELETE', `/jobs/${id}${this.opts.killQuery ?? '?kill=1'}`, { allow404: true, ignoreBody: true });
+    await this.request('DELETE', KILL_PATH[this.opts.name](id), { allow404: true, ignoreBody: true });
   }
 
   /**
@@ -125,12 +147,7 @@ export class JobServiceClient {
         // Bounded before it is redacted: a progress may be any JSON, of any size.
         const raw =
           !counted && job.progress !== undefined ? ` (${this.opts.redact(clip(JSON.stringify(boundJson(job.progress, 2 * LIMITS.progressChars)) ?? '', LIMITS.progressChars))})` : '';
-        throw ApplicationFailure.create({
-          message: `${this.opts.name} job ${id} is ${job.status}${counted || raw}`,
-          type: JOB_STILL_RUNNING,
-          category: ApplicationFailureCategory.BENIGN,
-          details: [progress],
-        });
+        throw jobStillRunning(`${this.opts.name} job ${id} is ${job.status}${counted || raw}`, progress);
       }
     }
   }

@@ -1,12 +1,13 @@
 /** The metadata service: record the copied database, and collect the events it produces. */
-import type { DbRef, JobRef, MetadataEvent } from '../vocabulary';
+import type { HandoverActivities } from '../vocabulary';
 import type { Credentials } from './credentials';
 import type { JobServiceClient } from './job-client';
 import { boundedEvent, metadataOutput, redactedStrings } from './service-answers';
 
-export function metadataActivities(client: JobServiceClient, credentials: Credentials) {
+/** Typed by the contract (vocabulary/activities.ts): the compiler checks each signature against it. */
+export function metadataActivities(client: JobServiceClient, credentials: Credentials): Pick<HandoverActivities, 'submitMetadata' | 'waitForMetadata'> {
   return {
-    async submitMetadata(input: { token: string; target: DbRef; contact: string; comment: string; updateType?: string }): Promise<JobRef> {
+    async submitMetadata(input) {
       const body = {
         database_uri: credentials.reveal(input.target),
         update_type: input.updateType ?? 'other',
@@ -14,7 +15,7 @@ export function metadataActivities(client: JobServiceClient, credentials: Creden
         comment: input.comment,
         source: 'Handover',
       };
-      const answer = await client.submit(body, `${input.token}:metadata`);
+      const answer = await client.submit(body, { token: input.token, step: 'metadata' });
       return client.ref(String(answer.job_id));
     },
 
@@ -22,7 +23,7 @@ export function metadataActivities(client: JobServiceClient, credentials: Creden
      * The events in Handover's shape: `details` an object (Ensembl's updater sends a JSON string), every text
      * bounded (service-answers.ts), then scrubbed of anything URI-shaped: they go to history and onward.
      */
-    async waitForMetadata(job: JobRef): Promise<{ events: MetadataEvent[] }> {
+    async waitForMetadata(job) {
       const output = await client.outputWhenDone(job.id, metadataOutput);
       const bounded = (output.events ?? []).map(boundedEvent);
       // Each text redacted where it stands, never the JSON text: a redaction inside JSON could break it (or a key).

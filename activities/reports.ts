@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { Context } from '@temporalio/activity';
 import pino, { type DestinationStream } from 'pino';
-import type { HandoverReport } from '../vocabulary';
+import type { HandoverActivities, HandoverReport } from '../vocabulary';
 import type { TopicPublisher } from './amqp';
 import type { WorkerMetrics } from './metrics';
 
@@ -19,7 +19,8 @@ export interface ReportDeps {
   metrics?: Pick<WorkerMetrics, 'observeReport'>;
 }
 
-export function reportActivities({ log, publisher, redact, metrics }: ReportDeps) {
+/** Typed by the contract (vocabulary/activities.ts): the compiler checks each signature against it. */
+export function reportActivities({ log, publisher, redact, metrics }: ReportDeps): Pick<HandoverActivities, 'publishReport' | 'publishReports'> {
   // The line is the report itself, plus the log level by name (no pino time or pid keys beside Ensembl's fields).
   const logger = pino({ base: undefined, timestamp: false, messageKey: 'message', formatters: { level: (label) => ({ level: label }) } }, log ?? pino.destination(1));
   /** Completes, logs (once, at the first attempt) and publishes one report. */
@@ -36,11 +37,11 @@ export function reportActivities({ log, publisher, redact, metrics }: ReportDeps
     return full;
   };
   return {
-    async publishReport(report: HandoverReport): Promise<HandoverReport> {
+    async publishReport(report) {
       return send(report, Context.current().info.attempt);
     },
     /** The reports made since the last were sent, in order: one local activity for a step's end and the next one's start. */
-    async publishReports(reports: HandoverReport[]): Promise<HandoverReport[]> {
+    async publishReports(reports) {
       const attempt = Context.current().info.attempt;
       const sent: HandoverReport[] = [];
       for (const report of reports) sent.push(await send(report, attempt));

@@ -3,7 +3,7 @@
  * Routes stay thin and call these; refusals are errors from ./errors, answered in one place.
  */
 import { randomUUID } from 'node:crypto';
-import { WAITING_ACTIVITY, type WaitingStep } from '../common/callbacks';
+import type { WaitingStep } from '../common/callbacks';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { type Config, contactDomainsFrom, updateTypesFrom } from '../common/config';
 import type { Sealer } from '../common/secrets';
@@ -188,7 +188,7 @@ export function createHandoverService({ client, config, sealer, metrics }: Hando
     },
 
     /** A completion callback (already verified): the step's waiting poll runs now. */
-    pollNow: (token: string, step: WaitingStep) => temporal.pollNow(token, WAITING_ACTIVITY[step]),
+    pollNow: (token: string, step: WaitingStep) => temporal.pollNow(token, step),
   };
   return service;
 }

@@ -15,6 +15,9 @@ export const WAITING_ACTIVITY = {
 } as const satisfies Record<string, keyof HandoverActivities>;
 export type WaitingStep = keyof typeof WAITING_ACTIVITY;
 export const WAITING_STEPS = Object.keys(WAITING_ACTIVITY) as WaitingStep[];
+/** The activity a step waits in for its job (undefined for a step that waits for none). */
+export const waitingActivityOf = (step: string): (typeof WAITING_ACTIVITY)[WaitingStep] | undefined =>
+  (WAITING_STEPS as string[]).includes(step) ? WAITING_ACTIVITY[step as WaitingStep] : undefined;
 
 /** The signature of (token, step), keyed by HANDOVER_SECRET_KEY (the API and every worker share it). */
 export function callbackSignature(secretKey: string, token: string, step: WaitingStep): string {

@@ -42,8 +42,18 @@ export const reportsQuery = defineQuery<HandoverReport[]>('reports');
 export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
 /** To the lock workflow, from its handover: cancel me through Temporal (a workflow cannot cancel itself). */
 export const cancelHandoverSignal = defineSignal('cancelHandover');
-/** The lock workflow answers which handover holds the database. */
+/** The lock workflow answers which handover holds the database (`temporal workflow query --name holder`). */
 export const holderQuery = defineQuery<string>('holder');
+
+/**
+ * The memo every lock workflow carries, written by whoever starts it (the API's start under the lock, a batch):
+ * the token of the handover it holds. The API names a conflict's holder from it, with the describe of a
+ * closed or open lock and no query (none waits for a worker).
+ */
+export type LockMemo = { token: string };
+export const lockMemo = (token: string): LockMemo => ({ token });
+/** The token a lock's memo names ('' when it names none). */
+export const lockHolder = (memo: Record<string, unknown> | undefined): string => (typeof memo?.token === 'string' ? memo.token : '');
 /** A batch's counts and items. */
 export const batchProgressQuery = defineQuery<BatchProgress>('batchProgress');
 /** To the refusals workflow: keep these refused submissions. */

@@ -54,6 +54,6 @@ export const failureTypes = {
   sourceMissing: 'SourceMissing',
   /** Sealed credentials that do not open for this handover (moved from another, or another key). */
   credentialsRefused: 'CredentialsRefused',
-  /** The handover ended as failed; details[0] is a HandoverFailure. */
+  /** The handover ended as failed; its details are a HandoverFailedDetails (./failures: made and read there only). */
   handoverFailed: 'HandoverFailed',
 } as const;

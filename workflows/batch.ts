@@ -5,7 +5,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, executeChild, isCancellation, log, setHandler } from '@temporalio/workflow';
-import { BATCH_ITEM_STATUSES, type BatchInput, type BatchProgress, batchProgressQuery } from '../vocabulary';
+import { BATCH_ITEM_STATUSES, type BatchInput, type BatchProgress, batchProgressQuery, lockMemo } from '../vocabulary';
 import { mail } from './steps';
 import { databaseLockWorkflow } from './lock';
 
@@ -28,7 +28,7 @@ export async function batchWorkflow(input: BatchInput): Promise<BatchProgress> {
           // A handover outlives its batch: terminating the batch leaves its handovers running.
           parentClosePolicy: ParentClosePolicy.ABANDON,
           // As a single submission's lock: the API names the running handover from it when it refuses another (409).
-          memo: { token: item.handover.token },
+          memo: lockMemo(item.handover.token),
         });
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {

@@ -4,8 +4,8 @@
  * is the handover's token. Deterministic: every side effect is an activity; the step machinery
  * (deadlines, submit and poll, failure descriptions) is in ./steps.
  */
-import { ApplicationFailure, CancellationScope, getExternalWorkflowHandle, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
-import { type DbRef, type HandoverInput, type HandoverProgress, cancelHandoverSignal, cancelSignal, failureTypes, handoverTypes, progressQuery, reportsQuery } from '../vocabulary';
+import { CancellationScope, getExternalWorkflowHandle, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { type DbRef, type HandoverInput, type HandoverProgress, cancelHandoverSignal, cancelSignal, handoverFailed, handoverTypes, progressQuery, reportsQuery } from '../vocabulary';
 import { sendFinalEmail } from './email';
 import { assertKnownFlow, fromFlow3, patchedBeforeFlow2 } from './flow';
 import { ProgressTracker } from './progress';
@@ -120,9 +120,9 @@ async function superviseHandover(input: HandoverInput, progress: ProgressTracker
     progress.end(failure.kind === 'timed_out' ? 'timed out' : failure.kind === 'problems' ? 'problems' : 'failed', failure.reason);
     progress.finish(failure.kind === 'rejected' ? 'rejected' : 'failed', failure);
     await notify(input, progress, 'failed');
-    // The final progress rides on the failure (details[1]), as it is the result of a completed handover: the API
-    // serves a closed handover's progress from its history, with no query (and no replay) on a worker.
-    throw ApplicationFailure.nonRetryable(`${failure.step}: ${failure.reason}`, failureTypes.handoverFailed, failure, progress.snapshot());
+    // The final progress rides on the failure, as it is the result of a completed handover: the API serves a
+    // closed handover's progress from its history, with no query (and no replay) on a worker.
+    throw handoverFailed(`${failure.step}: ${failure.reason}`, { failure, progress: progress.snapshot() });
   }
   decided = true;
   progress.finish('completed');

@@ -4,8 +4,8 @@
  * same database cannot start (409). It runs the handover as its child, under the handover's token,
  * and so holds the lock exactly as long as the handover runs.
  */
-import { ApplicationFailure, CancellationScope, ChildWorkflowFailure, ParentClosePolicy, executeChild, isCancellation, log, setHandler } from '@temporalio/workflow';
-import { type HandoverFailure, type HandoverStatus, type LockInput, cancelHandoverSignal, holderQuery, initialSearchAttributes } from '../vocabulary';
+import { CancellationScope, ChildWorkflowFailure, ParentClosePolicy, executeChild, isCancellation, log, setHandler } from '@temporalio/workflow';
+import { type HandoverStatus, type LockInput, cancelHandoverSignal, handoverFailedDetails, holderQuery, initialSearchAttributes } from '../vocabulary';
 import { handoverWorkflow } from './handover';
 
 /** Returns how the handover ended. */
@@ -30,7 +30,7 @@ export async function databaseLockWorkflow({ handover }: LockInput): Promise<Exc
     // The handover's outcome is its own (and recorded there); the lock is released either way.
     log.info('handover ended without completing', { token: handover.token, error: (err as Error).message });
     if (isCancellation(err)) return 'cancelled';
-    const failure = err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as HandoverFailure | undefined) : undefined;
+    const failure = err instanceof ChildWorkflowFailure ? handoverFailedDetails(err.cause)?.failure : undefined;
     return failure?.kind === 'rejected' ? 'rejected' : 'failed';
   }
 }

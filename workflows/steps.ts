@@ -17,6 +17,8 @@ import {
   STEPS,
   type Step,
   failureTypes,
+  handoverFailed,
+  handoverFailedDetails,
 } from '../vocabulary';
 import type { ProgressTracker } from './progress';
 
@@ -122,13 +124,14 @@ export function checksFoundProblems(checks: CheckFailure[]): ApplicationFailure 
 }
 
 export function stepFailure(failure: HandoverFailure): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(failure.reason, failureTypes.handoverFailed, failure);
+  return handoverFailed(failure.reason, { failure });
 }
 
 /** Turns whatever ended the flow into a reason a submitter can act on. */
 export function describeFailure(err: unknown, progress: ProgressTracker): HandoverFailure {
   const step = progress.snapshot().step as Step;
-  if (err instanceof ApplicationFailure && err.type === failureTypes.handoverFailed) return err.details?.[0] as HandoverFailure;
+  const handedOver = handoverFailedDetails(err);
+  if (handedOver) return handedOver.failure;
   if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
     const cause = err.cause;
     if (step === 'healthcheck' && cause.type === failureTypes.jobFailed) {
@@ -149,7 +152,8 @@ export const KILL_ON_FAILURE = 'kill-on-failure';
 
 /** Whether the failure is the job's own end (it failed, or its checks found problems): nothing is left running. */
 export function jobEnded(err: unknown): boolean {
-  if (err instanceof ApplicationFailure && err.type === failureTypes.handoverFailed) return (err.details?.[0] as HandoverFailure | undefined)?.kind === 'problems';
+  const handedOver = handoverFailedDetails(err);
+  if (handedOver) return handedOver.failure.kind === 'problems';
   return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === failureTypes.jobFailed;
 }
 

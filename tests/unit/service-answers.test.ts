@@ -170,7 +170,7 @@ describe('the client reads no answer past its limit, and checks what it reads', 
   test('a 50 MB answer is not read whole: malformed, not retried', async () => {
     const { pulled, response } = streamed(50 * 1024 * 1024);
     const err = await client(() => Promise.resolve(response))
-      .submit({}, 'k')
+      .submit({}, { token: 'k', step: 'copy' })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).message).toBe("the copy service's answer to POST /jobs is larger than 8 MiB (not read past that)");
@@ -178,8 +178,12 @@ describe('the client reads no answer past its limit, and checks what it reads', 
   });
 
   test('an answer that is not JSON, and one without job_id', async () => {
-    await expect(client(() => Promise.resolve(new Response('<html>hi</html>', { status: 201 }))).submit({}, 'k')).rejects.toThrow("the copy service's answer to POST /jobs is not JSON");
-    await expect(client(() => Promise.resolve(Response.json({ id: 3 }, { status: 201 }))).submit({}, 'k')).rejects.toThrow("the copy service's answer to POST /jobs has no job_id");
+    await expect(client(() => Promise.resolve(new Response('<html>hi</html>', { status: 201 }))).submit({}, { token: 'k', step: 'copy' })).rejects.toThrow(
+      "the copy service's answer to POST /jobs is not JSON",
+    );
+    await expect(client(() => Promise.resolve(Response.json({ id: 3 }, { status: 201 }))).submit({}, { token: 'k', step: 'copy' })).rejects.toThrow(
+      "the copy service's answer to POST /jobs has no job_id",
+    );
   });
 
   test('waitForMetadata: Ensembl’s string details become an object; the password in them is redacted', async () => {
