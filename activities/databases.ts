@@ -62,7 +62,7 @@ export async function checkDatabaseExists(uri: string, shown: string): Promise<{
 }
 
 /** How long the open and first read of a SQLite source may take (a local file: milliseconds). */
-export const SQLITE_OPEN_TIMEOUT_MS = 30_000;
+const SQLITE_OPEN_TIMEOUT_MS = 30_000;
 
 /**
  * The open and first read of a SQLite source, in a short-lived child process: SQLite's open is synchronous,

@@ -14,7 +14,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 
 /** How long the open of a database (and its first statement) may take: a local file takes milliseconds. */
-export const SQLITE_OPEN_TIMEOUT_MS = 30_000;
+const SQLITE_OPEN_TIMEOUT_MS = 30_000;
 
 export type SqlValue = string | number | bigint | null | Uint8Array;
 
@@ -103,11 +103,6 @@ export class SqliteConnection {
     await this.ask({ op: 'exec', sql });
   }
 
-  /** Whether a transaction is open on the connection. */
-  async inTransaction(): Promise<boolean> {
-    return (await this.ask({ op: 'inTransaction' })).ok as boolean;
-  }
-
   /**
    * The rows of one query, `batch` at a time: the child steps the statement only as far as the caller
    * has read, so memory stays flat. Leaving the loop early resets the statement.
@@ -189,7 +184,6 @@ process.on('message', async (r) => {
     else if (r.op === 'get') ok = prepared(r.sql, r.bigints).get(...r.params);
     else if (r.op === 'run') prepared(r.sql, false).run(...r.params);
     else if (r.op === 'exec') db.exec(r.sql);
-    else if (r.op === 'inTransaction') ok = db.isTransaction;
     else if (r.op === 'rows') {
       const statement = db.prepare(r.sql);
       statement.setReturnArrays(true);
