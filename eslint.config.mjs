@@ -28,7 +28,13 @@ import tseslint from 'typescript-eslint';
 const NODE_BUILTINS = builtinModules.filter((name) => !name.startsWith('_') && !name.includes('/'));
 const SIDE_EFFECT_PACKAGES = ['mysql2', 'nodemailer', 'amqplib', 'fastify', 'pino', 'better-sqlite3', 'sqlite3'];
 /** The SDK's packages that are not for workflow code (the worker's bundler refuses them too). */
-const TEMPORAL_NON_WORKFLOW = ['@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing', '@temporalio/common/lib/internal-non-workflow'];
+const TEMPORAL_NON_WORKFLOW = [
+  '@temporalio/activity',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/testing',
+  '@temporalio/common/lib/internal-non-workflow',
+];
 
 const workflowImportRules = {
   'no-restricted-imports': 'off',
@@ -36,19 +42,32 @@ const workflowImportRules = {
     'error',
     {
       paths: [
-        ...NODE_BUILTINS.map((name) => ({ name, message: 'Workflow code runs in the Temporal sandbox: no Node.js API here; do it in an activity.' })),
+        ...NODE_BUILTINS.map((name) => ({
+          name,
+          message: 'Workflow code runs in the Temporal sandbox: no Node.js API here; do it in an activity.',
+        })),
         ...SIDE_EFFECT_PACKAGES.map((name) => ({ name, message: 'Workflow code does no I/O: call an activity that does.' })),
-        ...TEMPORAL_NON_WORKFLOW.map((name) => ({ name, message: 'Not for workflow code: use @temporalio/workflow (and @temporalio/common).' })),
+        ...TEMPORAL_NON_WORKFLOW.map((name) => ({
+          name,
+          message: 'Not for workflow code: use @temporalio/workflow (and @temporalio/common).',
+        })),
       ],
       patterns: [
         { group: ['node:*'], message: 'Workflow code runs in the Temporal sandbox: no Node.js API here; do it in an activity.' },
-        { group: [...NODE_BUILTINS, ...SIDE_EFFECT_PACKAGES, ...TEMPORAL_NON_WORKFLOW].map((name) => `${name}/*`), message: 'Not loadable in the Temporal workflow sandbox.' },
+        {
+          group: [...NODE_BUILTINS, ...SIDE_EFFECT_PACKAGES, ...TEMPORAL_NON_WORKFLOW].map((name) => `${name}/*`),
+          message: 'Not loadable in the Temporal workflow sandbox.',
+        },
         {
           regex: '^(\\.\\./)+(activities|api)(/.*)?$',
           allowTypeImports: true,
-          message: 'Workflows may import only types (import type) from activities/ and api/: their code does I/O and must not enter the workflow bundle.',
+          message:
+            'Workflows may import only types (import type) from activities/ and api/: their code does I/O and must not enter the workflow bundle.',
         },
-        { regex: '^(\\.\\./)+(worker|cli|services|scripts|bench|tests)(/.*)?$', message: 'Not workflow code: must not enter the workflow bundle.' },
+        {
+          regex: '^(\\.\\./)+(worker|cli|services|scripts|bench|tests)(/.*)?$',
+          message: 'Not workflow code: must not enter the workflow bundle.',
+        },
       ],
     },
   ],
@@ -67,11 +86,25 @@ const workflowImportRules = {
     { name: 'performance', message: 'No performance clock in the workflow sandbox: Date.now() is the deterministic workflow time.' },
     { name: 'structuredClone', message: 'structuredClone does not exist in the Temporal workflow sandbox.' },
     { name: 'WeakRef', message: 'WeakRef throws in the Temporal workflow sandbox (garbage collection is not deterministic).' },
-    { name: 'FinalizationRegistry', message: 'FinalizationRegistry throws in the Temporal workflow sandbox (garbage collection is not deterministic).' },
+    {
+      name: 'FinalizationRegistry',
+      message: 'FinalizationRegistry throws in the Temporal workflow sandbox (garbage collection is not deterministic).',
+    },
   ],
   'no-restricted-properties': [
     'error',
-    ...['process', 'require', 'Buffer', 'setInterval', 'setImmediate', 'fetch', 'crypto', 'performance', 'WeakRef', 'FinalizationRegistry'].map((property) => ({
+    ...[
+      'process',
+      'require',
+      'Buffer',
+      'setInterval',
+      'setImmediate',
+      'fetch',
+      'crypto',
+      'performance',
+      'WeakRef',
+      'FinalizationRegistry',
+    ].map((property) => ({
       object: 'globalThis',
       property,
       message: `globalThis.${property} is not available (or not deterministic) in the Temporal workflow sandbox.`,
@@ -80,7 +113,18 @@ const workflowImportRules = {
 };
 
 export default defineConfig(
-  globalIgnores(['node_modules/', 'dist/', 'coverage/', '.temporal/', '.handover/', 'tests/fixtures/', 'tests/.artifacts/', 'bench/out/', 'bench/results/', '**/*.d.ts']),
+  globalIgnores([
+    'node_modules/',
+    'dist/',
+    'coverage/',
+    '.temporal/',
+    '.handover/',
+    'tests/fixtures/',
+    'tests/.artifacts/',
+    'bench/out/',
+    'bench/results/',
+    '**/*.d.ts',
+  ]),
 
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
 
@@ -97,7 +141,10 @@ export default defineConfig(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
     },
   },
 

@@ -28,7 +28,9 @@ export function amqpTopicPublisher(url: string, exchange: string): TopicPublishe
     })().catch((err) => {
       open = undefined;
       // The URL may carry the broker's password: the error never repeats it.
-      throw new Error(`cannot reach the report broker (exchange ${exchange}): ${(err as Error).message.replace(url, '<HANDOVER_REPORT_AMQP_URL>')}`);
+      throw new Error(
+        `cannot reach the report broker (exchange ${exchange}): ${(err as Error).message.replace(url, '<HANDOVER_REPORT_AMQP_URL>')}`,
+      );
     });
     return open;
   };

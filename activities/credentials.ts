@@ -23,7 +23,11 @@ export function createCredentials(sealer: Sealer): Credentials {
         throw ApplicationFailure.nonRetryable((err as Error).message, failureTypes.credentialsRefused);
       }
       // The binding already proves it; this says so in words if the recorded URI was changed.
-      if (withoutPassword(uri) !== ref.uri) throw ApplicationFailure.nonRetryable(`sealed credentials are for another database than ${ref.uri}`, failureTypes.credentialsRefused);
+      if (withoutPassword(uri) !== ref.uri)
+        throw ApplicationFailure.nonRetryable(
+          `sealed credentials are for another database than ${ref.uri}`,
+          failureTypes.credentialsRefused,
+        );
       const password = parseDbUri(uri).password;
       if (password) seen.add(password);
       return uri;

@@ -43,7 +43,9 @@ export async function checkDatabaseExists(uri: string, shown: string): Promise<{
       throw ApplicationFailure.nonRetryable(`source database ${shown} does not exist on ${db.host}:${db.port}`, SOURCE_MISSING);
     }
     await conn.changeUser({ database: db.database });
-    const [meta] = await conn.query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'meta'", [db.database]);
+    const [meta] = await conn.query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'meta'", [
+      db.database,
+    ]);
     if ((meta as unknown[]).length === 0) return {};
     const [versions] = await conn.query(META_SQL);
     const value = (versions as Array<{ meta_value: string }>)[0]?.meta_value;
@@ -53,7 +55,10 @@ export async function checkDatabaseExists(uri: string, shown: string): Promise<{
     // change it, so the step ends now instead of retrying until its deadline. Reported by its code, never its text.
     const { errno, code, sqlState } = err as { errno?: number; code?: string; sqlState?: string };
     if (!(err instanceof ApplicationFailure) && sqlState && errno) {
-      throw ApplicationFailure.nonRetryable(`source database ${shown} cannot be read: the server answered error ${errno} (${code ?? sqlState})`, SOURCE_MISSING);
+      throw ApplicationFailure.nonRetryable(
+        `source database ${shown} cannot be read: the server answered error ${errno} (${code ?? sqlState})`,
+        SOURCE_MISSING,
+      );
     }
     throw err;
   } finally {

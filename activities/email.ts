@@ -55,7 +55,10 @@ function sections(n: HandoverNotice, links: Links): Array<[string, string[]]> {
     out.push(['What failed', [`Step: ${f.step}`, `Reason: ${f.reason}`]]);
     if (f.checks?.length) {
       const job = n.timeline.find((t) => t.step === 'healthcheck')?.jobs[0];
-      out.push(['Failing checks', [...f.checks.map((c) => `${c.check}: ${c.messages.join(' | ') || 'failed'}`), ...(job ? [`Full report: ${job.url}`] : [])]]);
+      out.push([
+        'Failing checks',
+        [...f.checks.map((c) => `${c.check}: ${c.messages.join(' | ') || 'failed'}`), ...(job ? [`Full report: ${job.url}`] : [])],
+      ]);
     }
   }
   out.push([
@@ -73,7 +76,10 @@ function sections(n: HandoverNotice, links: Links): Array<[string, string[]]> {
   ]);
   out.push([
     'Steps',
-    n.timeline.map((t) => `${t.step}: ${t.outcome ?? 'running'}${t.message ? ` (${t.message})` : ''}${t.jobs.length ? ` jobs ${t.jobs.map((j) => j.url).join(', ')}` : ''}`),
+    n.timeline.map(
+      (t) =>
+        `${t.step}: ${t.outcome ?? 'running'}${t.message ? ` (${t.message})` : ''}${t.jobs.length ? ` jobs ${t.jobs.map((j) => j.url).join(', ')}` : ''}`,
+    ),
   ]);
   return out;
 }
@@ -85,7 +91,10 @@ export function composeEmail(n: HandoverNotice, links: Links): Email {
   const blocks = sections(n, links);
   const subject = subjectOf(n);
   const text = [subject, '', ...blocks.flatMap(([h, lines]) => [h, ...lines.map((l) => `  ${l}`), ''])].join('\n');
-  const html = [`<h2>${escapeHtml(subject)}</h2>`, ...blocks.map(([h, lines]) => `<h3>${escapeHtml(h)}</h3><ul>${lines.map((l) => `<li>${linkify(l)}</li>`).join('')}</ul>`)].join('\n');
+  const html = [
+    `<h2>${escapeHtml(subject)}</h2>`,
+    ...blocks.map(([h, lines]) => `<h3>${escapeHtml(h)}</h3><ul>${lines.map((l) => `<li>${linkify(l)}</li>`).join('')}</ul>`),
+  ].join('\n');
   return { to: n.spec.contact, subject, text, html };
 }
 

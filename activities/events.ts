@@ -8,7 +8,11 @@ export function eventActivities(client: JobServiceClient): Pick<HandoverActiviti
   return {
     async submitEvent(input) {
       const { type, genome, ...rest } = input.event;
-      const answer = await client.submit({ type, genome, ...rest }, { token: input.token, step: 'event', event: input.index }, eventSubmitAnswer);
+      const answer = await client.submit(
+        { type, genome, ...rest },
+        { token: input.token, step: 'event', event: input.index },
+        eventSubmitAnswer,
+      );
       return answer.processes.map((p) => client.ref(`${p.process}/${p.job}`));
     },
   };

@@ -5,7 +5,10 @@ import { type JobServiceClient, type Submission, idempotencyKey } from './job-cl
 import { failedChecks, healthcheckOutput } from './service-answers';
 
 /** Typed by the contract (vocabulary/activities.ts): the compiler checks each signature against it. */
-export function healthcheckActivities(client: JobServiceClient, credentials: Credentials): Pick<HandoverActivities, 'submitHealthcheck' | 'waitForHealthcheck'> {
+export function healthcheckActivities(
+  client: JobServiceClient,
+  credentials: Credentials,
+): Pick<HandoverActivities, 'submitHealthcheck' | 'waitForHealthcheck'> {
   return {
     async submitHealthcheck(input) {
       const submission: Submission = { token: input.token, step: 'healthcheck' };
@@ -18,7 +21,10 @@ export function healthcheckActivities(client: JobServiceClient, credentials: Cre
     async waitForHealthcheck(job) {
       const output = await client.outputWhenDone(job.id, healthcheckOutput);
       // Bounded (counts and lengths) before the redaction reads a character of it.
-      const failures = failedChecks(output.results).map(({ check, messages }) => ({ check: credentials.redact(check), messages: messages.map((m) => credentials.redact(m)) }));
+      const failures = failedChecks(output.results).map(({ check, messages }) => ({
+        check: credentials.redact(check),
+        messages: messages.map((m) => credentials.redact(m)),
+      }));
       if (output.status === 'failed') {
         return { status: 'problems', failures: failures.length ? failures : [{ check: 'healthcheck', messages: ['reported failed'] }] };
       }

@@ -43,7 +43,9 @@ export function createActivities(deps: ActivityDeps): HandoverActivities {
   const metrics = deps.metrics ?? createWorkerMetrics();
   // A waited step's submission carries its signed callback URL; the event step waits for nothing.
   const callbacks = deps.callbacks;
-  const callbackUrlOf = callbacks ? (s: Submission) => (s.step === 'event' ? undefined : callbackUrl(callbacks.base, callbacks.secretKey, s.token, s.step)) : undefined;
+  const callbackUrlOf = callbacks
+    ? (s: Submission) => (s.step === 'event' ? undefined : callbackUrl(callbacks.base, callbacks.secretKey, s.token, s.step))
+    : undefined;
   const client = (name: ServiceName) =>
     new JobServiceClient({
       callbackUrl: callbackUrlOf,

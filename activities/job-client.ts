@@ -110,7 +110,10 @@ export class JobServiceClient {
     try {
       const answer = await this.request('GET', `/jobs/${id}?format=failures`, { text: true });
       if (typeof answer === 'string') return clip(answer, LIMITS.failureText);
-      return clip(checked(failuresAnswer, answer ?? {}, { service: this.opts.name, request: `GET /jobs/${id}?format=failures` }).msg ?? '', LIMITS.failureText);
+      return clip(
+        checked(failuresAnswer, answer ?? {}, { service: this.opts.name, request: `GET /jobs/${id}?format=failures` }).msg ?? '',
+        LIMITS.failureText,
+      );
     } catch (err) {
       return err instanceof ApplicationFailure && err.type !== JOB_REJECTED ? `its failure message could not be read: ${err.message}` : '';
     }
@@ -143,10 +146,13 @@ export class JobServiceClient {
       default: {
         // The job's own progress rides on the failure: the API reads it from the pending activity.
         const progress: JobProgress = { service: this.opts.name, id, status: job.status, ...countsOf(job.progress) };
-        const counted = progress.total !== undefined ? ` (${progress.complete} of ${progress.total}${progress.unit ? ` ${progress.unit}` : ''})` : '';
+        const counted =
+          progress.total !== undefined ? ` (${progress.complete} of ${progress.total}${progress.unit ? ` ${progress.unit}` : ''})` : '';
         // Bounded before it is redacted: a progress may be any JSON, of any size.
         const raw =
-          !counted && job.progress !== undefined ? ` (${this.opts.redact(clip(JSON.stringify(boundJson(job.progress, 2 * LIMITS.progressChars)) ?? '', LIMITS.progressChars))})` : '';
+          !counted && job.progress !== undefined
+            ? ` (${this.opts.redact(clip(JSON.stringify(boundJson(job.progress, 2 * LIMITS.progressChars)) ?? '', LIMITS.progressChars))})`
+            : '';
         throw jobStillRunning(`${this.opts.name} job ${id} is ${job.status}${counted || raw}`, progress);
       }
     }
@@ -201,7 +207,9 @@ export class JobServiceClient {
         signal: cancelled ? AbortSignal.any([timeout.signal, cancelled]) : timeout.signal,
       });
       const ok = res.status < 400;
-      body = opts.ignoreBody ? (await res.body?.cancel(), { text: '', over: false }) : await readBounded(res, ok ? LIMITS.answerBytes : LIMITS.errorBodyBytes);
+      body = opts.ignoreBody
+        ? (await res.body?.cancel(), { text: '', over: false })
+        : await readBounded(res, ok ? LIMITS.answerBytes : LIMITS.errorBodyBytes);
     } catch (err) {
       if (cancelled?.aborted) throw cancelled.reason;
       this.countError((err as Error).name === 'TimeoutError' ? 'timeout' : 'unreachable');
@@ -219,7 +227,10 @@ export class JobServiceClient {
     }
     if (res.status >= 400) {
       this.countError('refused');
-      throw ApplicationFailure.nonRetryable(`${this.opts.name} service refused ${method} ${path} (${res.status}): ${this.opts.redact(clip(text, 500))}`, JOB_REJECTED);
+      throw ApplicationFailure.nonRetryable(
+        `${this.opts.name} service refused ${method} ${path} (${res.status}): ${this.opts.redact(clip(text, 500))}`,
+        JOB_REJECTED,
+      );
     }
     if (body.over) {
       this.countError('malformed');
@@ -268,7 +279,11 @@ export function countsOf(progress: unknown): Pick<JobProgress, 'complete' | 'tot
   const p = progress as Record<string, unknown>;
   const pair = (complete: unknown, total: unknown, unit?: unknown) =>
     Number.isFinite(complete) && Number.isFinite(total) && (total as number) > 0
-      ? { complete: complete as number, total: total as number, ...(typeof unit === 'string' && /^[A-Za-z][A-Za-z _-]{0,39}$/.test(unit) ? { unit } : {}) }
+      ? {
+          complete: complete as number,
+          total: total as number,
+          ...(typeof unit === 'string' && /^[A-Za-z][A-Za-z _-]{0,39}$/.test(unit) ? { unit } : {}),
+        }
       : undefined;
   return pair(p.complete, p.total, p.unit) ?? pair(p.tables_done, p.tables, 'tables') ?? {};
 }

@@ -5,7 +5,10 @@ import type { JobServiceClient } from './job-client';
 import { boundedEvent, metadataOutput, redactedStrings } from './service-answers';
 
 /** Typed by the contract (vocabulary/activities.ts): the compiler checks each signature against it. */
-export function metadataActivities(client: JobServiceClient, credentials: Credentials): Pick<HandoverActivities, 'submitMetadata' | 'waitForMetadata'> {
+export function metadataActivities(
+  client: JobServiceClient,
+  credentials: Credentials,
+): Pick<HandoverActivities, 'submitMetadata' | 'waitForMetadata'> {
   return {
     async submitMetadata(input) {
       const body = {

@@ -105,7 +105,8 @@ export function createWorkerMetrics(opts: { processMetrics?: boolean; stepDeadli
         clear(token);
         const started = typeof step_started_at === 'string' ? Date.parse(step_started_at) : NaN;
         const ended = Date.parse(`${report.report_time}Z`);
-        if (Number.isFinite(started) && Number.isFinite(ended)) metrics.stepDuration.observe({ step, outcome }, Math.max(0, ended - started) / 1000);
+        if (Number.isFinite(started) && Number.isFinite(ended))
+          metrics.stepDuration.observe({ step, outcome }, Math.max(0, ended - started) / 1000);
         return;
       }
       // A step began.

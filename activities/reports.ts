@@ -20,13 +20,27 @@ export interface ReportDeps {
 }
 
 /** Typed by the contract (vocabulary/activities.ts): the compiler checks each signature against it. */
-export function reportActivities({ log, publisher, redact, metrics }: ReportDeps): Pick<HandoverActivities, 'publishReport' | 'publishReports'> {
+export function reportActivities({
+  log,
+  publisher,
+  redact,
+  metrics,
+}: ReportDeps): Pick<HandoverActivities, 'publishReport' | 'publishReports'> {
   // The line is the report itself, plus the log level by name (no pino time or pid keys beside Ensembl's fields).
-  const logger = pino({ base: undefined, timestamp: false, messageKey: 'message', formatters: { level: (label) => ({ level: label }) } }, log ?? pino.destination(1));
+  const logger = pino(
+    { base: undefined, timestamp: false, messageKey: 'message', formatters: { level: (label) => ({ level: label }) } },
+    log ?? pino.destination(1),
+  );
   /** Completes, logs (once, at the first attempt) and publishes one report. */
   const send = async (report: HandoverReport, attempt: number): Promise<HandoverReport> => {
     const params = Object.fromEntries(Object.entries(report.params).map(([k, v]) => [k, typeof v === 'string' ? redact(v) : v]));
-    const full: HandoverReport = { ...report, host: hostname(), resource: redact(report.resource), params, message: redact(report.message) };
+    const full: HandoverReport = {
+      ...report,
+      host: hostname(),
+      resource: redact(report.resource),
+      params,
+      message: redact(report.message),
+    };
     // Logged and counted once, however many attempts the publishing takes.
     if (attempt === 1) {
       const { message, ...fields } = full;

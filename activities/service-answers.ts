@@ -140,7 +140,12 @@ export const submitAnswer = z.object({ job_id: jobId });
 export const eventSubmitAnswer = z.object({
   event: z.unknown().optional(),
   processes: z
-    .array(z.object({ process: z.string().regex(/^[A-Za-z0-9._~:-]{1,128}$/, 'is not a process name (1-128 letters, digits and . _ ~ : -)'), job: jobId }))
+    .array(
+      z.object({
+        process: z.string().regex(/^[A-Za-z0-9._~:-]{1,128}$/, 'is not a process name (1-128 letters, digits and . _ ~ : -)'),
+        job: jobId,
+      }),
+    )
     .max(LIMITS.processes, `lists more than ${LIMITS.processes} processes`),
 });
 
@@ -190,14 +195,22 @@ export const metadataOutput = z.object({
  * The answer, checked against its schema; or a non-retryable failure naming what was wrong, e.g. "the copy
  * service's answer to POST /jobs has no job_id". `job` rides on the failure when there is one.
  */
-export function checked<S extends z.ZodType>(schema: S, answer: unknown, where: { service: ServiceName; request: string; job?: JobRef; prefix?: string }): z.output<S> {
+export function checked<S extends z.ZodType>(
+  schema: S,
+  answer: unknown,
+  where: { service: ServiceName; request: string; job?: JobRef; prefix?: string },
+): z.output<S> {
   const result = schema.safeParse(answer);
   if (result.success) return result.data;
   throw malformed(where, describeIssue(result.error.issues[0], where.prefix));
 }
 
 export function malformed(where: { service: ServiceName; request: string; job?: JobRef }, what: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`the ${where.service} service's answer to ${where.request} ${what}`, MALFORMED_ANSWER, ...(where.job ? [{ job: where.job }] : []));
+  return ApplicationFailure.nonRetryable(
+    `the ${where.service} service's answer to ${where.request} ${what}`,
+    MALFORMED_ANSWER,
+    ...(where.job ? [{ job: where.job }] : []),
+  );
 }
 
 function describeIssue(issue: z.core.$ZodIssue | undefined, prefix?: string): string {
@@ -259,6 +272,7 @@ export function failedChecks(results: HealthcheckOutput['results']): Array<{ che
 export function redactedStrings<T>(value: T, redact: (text: string) => string): T {
   if (typeof value === 'string') return redact(value) as T;
   if (Array.isArray(value)) return value.map((v: unknown) => redactedStrings(v, redact)) as T;
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactedStrings(v, redact)])) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactedStrings(v, redact)])) as T;
   return value;
 }

@@ -62,7 +62,9 @@ export async function buildApp(deps: AppDeps) {
   const handovers = createHandoverService({ ...deps, metrics });
   const updateTypes = updateTypesFrom(deps.config);
   const contactDomains = contactDomainsFrom(deps.config);
-  await app.register(handoverRoutes(handovers, { publicUrl: deps.config.HANDOVER_PUBLIC_URL.replace(/\/+$/, ''), updateTypes, contactDomains }));
+  await app.register(
+    handoverRoutes(handovers, { publicUrl: deps.config.HANDOVER_PUBLIC_URL.replace(/\/+$/, ''), updateTypes, contactDomains }),
+  );
   await app.register(ensemblRoutes(handovers, { updateTypes, contactDomains }));
   await app.register(vocabularyRoutes({ updateTypes }));
   await app.register(callbackRoutes(handovers, { secretKey: deps.config.HANDOVER_SECRET_KEY }));
@@ -70,7 +72,9 @@ export async function buildApp(deps: AppDeps) {
   webRoutes(app, { temporalWebUrl: deps.config.TEMPORAL_WEB_URL.replace(/\/+$/, ''), namespace: deps.config.TEMPORAL_NAMESPACE });
 
   // A read key: it names databases' types and the job services (Prometheus sends it as a bearer token).
-  app.get('/metrics', { config: { role: 'read' }, schema: { hide: true } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', { config: { role: 'read' }, schema: { hide: true } }, async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
 
   // Readiness asks cheap questions, each bounded by PROBE_TIMEOUT_MS: Temporal's system info, and each job
   // service's GET /health (the local stack answers it without reading a job; a service without it answers 404,
@@ -104,30 +108,45 @@ export async function buildApp(deps: AppDeps) {
     }
   };
   // The probes are public: load balancers poll them without a key.
-  app.get('/health/live', { config: { role: 'public' }, schema: { summary: 'Is the API process up? (always 200)', response: { 200: liveAnswer } } }, (_request, reply) => {
-    void reply.send({ status: 'ok' as const });
-  });
+  app.get(
+    '/health/live',
+    { config: { role: 'public' }, schema: { summary: 'Is the API process up? (always 200)', response: { 200: liveAnswer } } },
+    (_request, reply) => {
+      void reply.send({ status: 'ok' as const });
+    },
+  );
   app.get(
     '/health/ready',
     {
       config: { role: 'public' },
-      schema: { summary: 'Can the API do its work: Temporal and each job service reachable? 200 or 503 naming what failed', response: { 200: readyAnswer, 503: readyAnswer } },
+      schema: {
+        summary: 'Can the API do its work: Temporal and each job service reachable? 200 or 503 naming what failed',
+        response: { 200: readyAnswer, 503: readyAnswer },
+      },
     },
     async (_request, reply) => {
       const [temporal, ...services] = await Promise.all([temporalReachable(), ...SERVICE_NAMES.map(serviceReachable)]);
       const state = (ok: boolean) => (ok ? ('reachable' as const) : ('unreachable' as const));
       const answer = {
         temporal: state(temporal),
-        services: Object.fromEntries(SERVICE_NAMES.map((name, i) => [name, state(services[i])])) as Record<ServiceName, 'reachable' | 'unreachable'>,
+        services: Object.fromEntries(SERVICE_NAMES.map((name, i) => [name, state(services[i])])) as Record<
+          ServiceName,
+          'reachable' | 'unreachable'
+        >,
         failed: [...(temporal ? [] : ['temporal']), ...SERVICE_NAMES.filter((_, i) => !services[i])],
       };
-      return answer.failed.length ? reply.code(503).send({ status: 'not ready' as const, ...answer }) : { status: 'ready' as const, ...answer };
+      return answer.failed.length
+        ? reply.code(503).send({ status: 'not ready' as const, ...answer })
+        : { status: 'ready' as const, ...answer };
     },
   );
 
   app.get(
     '/health',
-    { config: { role: 'public' }, schema: { summary: 'Is the API up and Temporal reachable?', response: { 200: healthAnswer, 503: healthAnswer } } },
+    {
+      config: { role: 'public' },
+      schema: { summary: 'Is the API up and Temporal reachable?', response: { 200: healthAnswer, 503: healthAnswer } },
+    },
     async (_request, reply) => {
       try {
         await deps.client.workflowService.getSystemInfo({});

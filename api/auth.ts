@@ -100,7 +100,10 @@ function judge(request: FastifyRequest, lookup: (key: string) => Caller | undefi
   }
   request.caller = caller;
   if (need !== 'key' && !hasRole(caller.role, need)) {
-    return { status: 403, error: `${request.method} ${request.routeOptions.url} needs the ${need} role; the key "${caller.name}" has the ${caller.role} role` };
+    return {
+      status: 403,
+      error: `${request.method} ${request.routeOptions.url} needs the ${need} role; the key "${caller.name}" has the ${caller.role} role`,
+    };
   }
   return undefined;
 }
@@ -182,7 +185,8 @@ const localHost = (header: string | undefined) => {
  * 127.0.0.1 (DNS rebinding) sends its own Host, and is refused.
  */
 function fromElsewhere(request: FastifyRequest): Denial | undefined {
-  if (!localHost(request.headers.host)) return { status: 403, error: 'this API is open (no HANDOVER_API_KEYS) and serves only requests addressed to localhost' };
+  if (!localHost(request.headers.host))
+    return { status: 403, error: 'this API is open (no HANDOVER_API_KEYS) and serves only requests addressed to localhost' };
   return forwarded(request);
 }
 
@@ -201,7 +205,14 @@ export const PROXY_HEADERS = [
   'x-client-ip',
 ];
 /** What a load balancer polls may come through a proxy: it tells nothing and changes nothing. */
-const PROXY_ALLOWED = new Set(['GET /health', 'GET /health/live', 'GET /health/ready', 'HEAD /health', 'HEAD /health/live', 'HEAD /health/ready']);
+const PROXY_ALLOWED = new Set([
+  'GET /health',
+  'GET /health/live',
+  'GET /health/ready',
+  'HEAD /health',
+  'HEAD /health/live',
+  'HEAD /health/ready',
+]);
 
 /**
  * A reverse proxy on this machine connects from loopback and may send `Host: 127.0.0.1`, so open

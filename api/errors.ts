@@ -57,7 +57,11 @@ export class CallbackRefused extends Error {
 
 /** gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4), anywhere in the cause chain: Temporal cannot be reached. */
 export function isTemporalUnreachable(err: unknown): boolean {
-  for (let e = err as { code?: unknown; message?: string; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+  for (
+    let e = err as { code?: unknown; message?: string; cause?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    e = e.cause as typeof e, depth++
+  ) {
     if (e.code === 14 || e.code === 4) return true;
     if (/UNAVAILABLE|ECONNREFUSED|Failed to connect|DEADLINE_EXCEEDED|failed to connect/i.test(e.message ?? '')) return true;
   }
@@ -76,8 +80,10 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
     );
     return reply.code(400).send({ error: `invalid ${err.validationContext ?? 'request'}`, issues });
   }
-  if (err instanceof InvalidRequest) return reply.code(400).send({ error: 'invalid body', issues: [{ field: err.field, message: err.message }] });
-  if (err instanceof HandoverRejected) return reply.code(err.closed ? 403 : 422).send({ error: err.message, issues: err.issues, token: err.token });
+  if (err instanceof InvalidRequest)
+    return reply.code(400).send({ error: 'invalid body', issues: [{ field: err.field, message: err.message }] });
+  if (err instanceof HandoverRejected)
+    return reply.code(err.closed ? 403 : 422).send({ error: err.message, issues: err.issues, token: err.token });
   if (err instanceof HandoverConflict) return reply.code(409).send({ error: err.message, token: err.token });
   if (err instanceof HandoverNotRestartable) return reply.code(409).send({ error: err.message, status: err.status });
   if (err instanceof HandoverEnded) return reply.code(409).send({ error: err.message, status: err.status });

@@ -65,7 +65,11 @@ export function createHandoverService({ client, config, sealer, metrics }: Hando
       const prepared = await rules.prepare(spec, caller);
       if (prepared.refusal) {
         await temporal.recordRefusals([prepared.refusal]);
-        throw new HandoverRejected(prepared.refusal.token, [{ field: prepared.refusal.field, message: prepared.refusal.reason }], prepared.closed);
+        throw new HandoverRejected(
+          prepared.refusal.token,
+          [{ field: prepared.refusal.field, message: prepared.refusal.reason }],
+          prepared.closed,
+        );
       }
       try {
         await temporal.startUnderLock(prepared.input, prepared.lockId);
@@ -108,7 +112,12 @@ export function createHandoverService({ client, config, sealer, metrics }: Hando
 
     admission() {
       const { allowedTypes, release } = rules.rules;
-      return { open: allowedTypes.length > 0, allowed_types: allowedTypes, update_types: updateTypesFrom(config), release: release ?? null };
+      return {
+        open: allowedTypes.length > 0,
+        allowed_types: allowedTypes,
+        update_types: updateTypesFrom(config),
+        release: release ?? null,
+      };
     },
 
     batch: (batchId: string): Promise<BatchProgress> => temporal.batch(batchId),
@@ -140,7 +149,8 @@ export function createHandoverService({ client, config, sealer, metrics }: Hando
     },
 
     /** (Events recorded before the activities normalised them may hold `details` as a JSON string: answered as an object.) */
-    progress: async (token: string): Promise<HandoverProgress> => withObjectDetails(await handoverOrRefusal(token, () => temporal.progress(token), refusalProgress)),
+    progress: async (token: string): Promise<HandoverProgress> =>
+      withObjectDetails(await handoverOrRefusal(token, () => temporal.progress(token), refusalProgress)),
 
     /** The handover's step reports, oldest first (none for handovers from before reports existed, nor for refusals). */
     reports: (token: string): Promise<HandoverReport[]> =>

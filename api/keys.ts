@@ -50,7 +50,9 @@ export function parseApiKeys(value: string | undefined): ApiKeys | undefined {
       text = readFileSync(value.trim(), 'utf8');
     } catch (err) {
       // The value is not shown: it may be a key pasted on its own, or JSON that does not start with "{".
-      fail(`is neither inline JSON (starting with "{") nor the path of a readable file (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+      fail(
+        `is neither inline JSON (starting with "{") nor the path of a readable file (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+      );
     }
   }
   const where = inline ? '' : ` (file ${value.trim()})`;
@@ -103,7 +105,9 @@ export function isLoopback(host: string): boolean {
  * What the API may do at start: with keys, anything; without, listen on loopback only. Returns the
  * line to log (open, or how many keys of which roles), or throws a ConfigError saying why it may not start.
  */
-export function accessAtStart(config: Pick<Config, 'HOST' | 'HANDOVER_API_KEYS' | 'HANDOVER_RATE_LIMIT_MAX' | 'HANDOVER_RATE_LIMIT_WINDOW'>): string {
+export function accessAtStart(
+  config: Pick<Config, 'HOST' | 'HANDOVER_API_KEYS' | 'HANDOVER_RATE_LIMIT_MAX' | 'HANDOVER_RATE_LIMIT_WINDOW'>,
+): string {
   const keys = parseApiKeys(config.HANDOVER_API_KEYS);
   const limit = `rate limit ${config.HANDOVER_RATE_LIMIT_MAX} requests per ${config.HANDOVER_RATE_LIMIT_WINDOW} per key (per address without one)`;
   if (!keys) {

@@ -23,7 +23,9 @@ async function main(): Promise<void> {
       level: config.LOG_LEVEL,
       redact: ['req.headers.authorization', 'req.headers["x-api-key"]'],
       // Requests as pino logs them, minus a callback's signature.
-      serializers: { req: (req: FastifyRequest) => ({ method: req.method, url: withoutSignature(req.url), host: req.host, remoteAddress: req.ip }) },
+      serializers: {
+        req: (req: FastifyRequest) => ({ method: req.method, url: withoutSignature(req.url), host: req.host, remoteAddress: req.ip }),
+      },
     },
   });
   const close = async () => {
@@ -36,7 +38,9 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void close());
   await app.listen({ host: config.HOST, port: config.PORT });
   console.log(access);
-  console.log(`Handover API on ${config.HANDOVER_PUBLIC_URL} (OpenAPI: ${config.HANDOVER_PUBLIC_URL}/docs); started in ${Date.now() - startedAt} ms`);
+  console.log(
+    `Handover API on ${config.HANDOVER_PUBLIC_URL} (OpenAPI: ${config.HANDOVER_PUBLIC_URL}/docs); started in ${Date.now() - startedAt} ms`,
+  );
 }
 
 main().catch((err) => {

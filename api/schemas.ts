@@ -109,10 +109,14 @@ export const readyAnswer = z.object({
 /** GET /vocabulary (api/routes/vocabulary.ts): the lists a client chooses from. */
 export const vocabularyAnswer = z.object({
   steps: z.array(z.enum(STEPS)).describe("A handover's steps, in the order they run (the timeline's `step`)"),
-  restartable_steps: z.array(z.enum(RESTARTABLE_STEPS)).describe('The steps a failed or cancelled handover can be restarted from (`from` of POST /handovers/{token}/restart)'),
+  restartable_steps: z
+    .array(z.enum(RESTARTABLE_STEPS))
+    .describe('The steps a failed or cancelled handover can be restarted from (`from` of POST /handovers/{token}/restart)'),
   statuses: z.array(z.enum(HANDOVER_STATUSES)).describe("A handover's statuses (the `status` filter of GET /handovers)"),
   batch_item_statuses: z.array(z.enum(BATCH_ITEM_STATUSES)).describe("A batch item's statuses (GET /batches/{id})"),
   update_types: z.array(z.string()).describe("The update types in force: a submission's `type` (HANDOVER_UPDATE_TYPES)"),
-  database_types: z.array(z.enum(DATABASE_TYPES)).describe('The database types a database name can give (the `type` filter of GET /handovers)'),
+  database_types: z
+    .array(z.enum(DATABASE_TYPES))
+    .describe('The database types a database name can give (the `type` filter of GET /handovers)'),
   outcomes: z.array(z.enum(OUTCOMES)).describe('How a step ended, on the timeline'),
 });

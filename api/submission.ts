@@ -12,12 +12,20 @@ import type { Sealer } from '../common/secrets';
 import type { HandoverSpec } from '../common/spec';
 import { SourceRefused, confineSource } from '../common/sources';
 import { TargetRefused, confineTarget } from '../common/staging';
-import { type HandoverInput, type HandoverProgress, RESTARTABLE_STEPS, type Refusal, type RestartableStep, lockWorkflowId } from '../vocabulary';
+import {
+  type HandoverInput,
+  type HandoverProgress,
+  RESTARTABLE_STEPS,
+  type Refusal,
+  type RestartableStep,
+  lockWorkflowId,
+} from '../vocabulary';
 import { type Caller, hasRole } from './caller';
 import { HandoverForbidden, HandoverNotRestartable, InvalidRequest } from './errors';
 
 /** A submission made ready: a handover to start under its lock, or a refusal to keep. */
-export type Prepared = { input: HandoverInput; lockId: string; refusal?: undefined } | { refusal: Refusal; closed: boolean; input?: undefined };
+export type Prepared =
+  { input: HandoverInput; lockId: string; refusal?: undefined } | { refusal: Refusal; closed: boolean; input?: undefined };
 
 export function submissionRules(config: Config, sealer: Sealer) {
   const rules = admissionRulesFrom(config);
@@ -79,9 +87,12 @@ export function submissionRules(config: Config, sealer: Sealer) {
       const given = spec.tgt_uri ?? deriveTargetUri(admission.stagingUri, sourceUri);
       if (databaseKey(given) === databaseKey(sourceUri)) throw new InvalidRequest('tgt_uri', 'is the same database as src_uri');
       // The target in its canonical form too (and the lock is keyed on it).
-      const targetUri = spec.tgt_uri ? await confined(given, sourceUri, 'tgt_uri') : await confined(given, sourceUri, 'src_uri', 'gives a target that ');
+      const targetUri = spec.tgt_uri
+        ? await confined(given, sourceUri, 'tgt_uri')
+        : await confined(given, sourceUri, 'src_uri', 'gives a target that ');
       const recorded = { ...spec, src_uri: withoutPassword(sourceUri), tgt_uri: withoutPassword(targetUri) };
-      const seal = (uri: string, shown: string) => (parseDbUri(uri).password !== undefined ? sealer.seal(uri, { token, uri: shown }) : undefined);
+      const seal = (uri: string, shown: string) =>
+        parseDbUri(uri).password !== undefined ? sealer.seal(uri, { token, uri: shown }) : undefined;
       const input: HandoverInput = {
         token,
         timings: timingsFrom(config),
@@ -101,7 +112,9 @@ export function submissionRules(config: Config, sealer: Sealer) {
     mayActOn(caller: Caller, submittedBy: string | undefined, token: string): void {
       if (hasRole(caller.role, 'operate')) return;
       if (!submittedBy || submittedBy !== caller.name) {
-        throw new HandoverForbidden(`handover ${token} was not submitted by ${caller.name}; cancelling or restarting it needs the operate role`);
+        throw new HandoverForbidden(
+          `handover ${token} was not submitted by ${caller.name}; cancelling or restarting it needs the operate role`,
+        );
       }
     },
 
@@ -114,7 +127,10 @@ export function submissionRules(config: Config, sealer: Sealer) {
       for (const step of RESTARTABLE_STEPS.slice(0, RESTARTABLE_STEPS.indexOf(start))) {
         const outcome = original.timeline.find((t) => t.step === step)?.outcome;
         if (outcome !== 'passed' && outcome !== 'skipped') {
-          throw new InvalidRequest('from', `cannot skip the ${step} step: it did not pass in handover ${original.token}; restart from ${step} or earlier`);
+          throw new InvalidRequest(
+            'from',
+            `cannot skip the ${step} step: it did not pass in handover ${original.token}; restart from ${step} or earlier`,
+          );
         }
       }
       return start;
@@ -125,14 +141,26 @@ export function submissionRules(config: Config, sealer: Sealer) {
      * (the source and staging places may have changed since) and the source pinned again to its
      * canonical form, its credentials sealed again for the new token.
      */
-    async restartInput(original: HandoverInput, progress: HandoverProgress, start: RestartableStep, caller: Caller): Promise<{ input: HandoverInput; lockId: string }> {
+    async restartInput(
+      original: HandoverInput,
+      progress: HandoverProgress,
+      start: RestartableStep,
+      caller: Caller,
+    ): Promise<{ input: HandoverInput; lockId: string }> {
       const recorded = upgraded(original);
       const token = randomUUID();
       // The full source (its sealed password opened with the original's binding), checked and pinned again.
-      const fullSource = recorded.sealed.src_uri ? opened(recorded.sealed.src_uri, recorded.token, recorded.spec.src_uri) : recorded.spec.src_uri;
+      const fullSource = recorded.sealed.src_uri
+        ? opened(recorded.sealed.src_uri, recorded.token, recorded.spec.src_uri)
+        : recorded.spec.src_uri;
       const sourceUri = await allowedSource(fullSource, 'token', `cannot be restarted: its source ${recorded.spec.src_uri} `);
       const srcUri = withoutPassword(sourceUri);
-      const targetUri = await confined(recorded.spec.tgt_uri, sourceUri, 'token', `cannot be restarted: its target ${recorded.spec.tgt_uri} `);
+      const targetUri = await confined(
+        recorded.spec.tgt_uri,
+        sourceUri,
+        'token',
+        `cannot be restarted: its target ${recorded.spec.tgt_uri} `,
+      );
       const input: HandoverInput = {
         ...recorded,
         token,
@@ -157,7 +185,10 @@ export function submissionRules(config: Config, sealer: Sealer) {
     try {
       return sealer.unseal(sealed, { token: originalToken, uri });
     } catch (err) {
-      throw new InvalidRequest('token', `cannot be restarted: ${(err as Error).message.replace(/; restart the handover.*$/, '')}; submit it again with its credentials`);
+      throw new InvalidRequest(
+        'token',
+        `cannot be restarted: ${(err as Error).message.replace(/; restart the handover.*$/, '')}; submit it again with its credentials`,
+      );
     }
   }
 

@@ -9,7 +9,9 @@ export function apiClient(config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NA
     ...connectionSecurity(config),
     connectTimeout: 2_000,
     // A few quick retries ride out a blip; past that the caller gets a 503 in a couple of seconds.
-    interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3, initialIntervalMs: () => 100, maxIntervalMs: () => 500 }))],
+    interceptors: [
+      makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3, initialIntervalMs: () => 100, maxIntervalMs: () => 500 })),
+    ],
   });
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 }

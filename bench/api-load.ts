@@ -15,7 +15,13 @@ import autocannon from 'autocannon';
 import { startBenchHandover, startBenchTemporal } from './support/system';
 import { TimedJobServices } from './support/timed-services';
 
-const { values } = parseArgs({ options: { connections: { type: 'string', default: '50' }, seconds: { type: 'string', default: '10' }, posts: { type: 'string', default: '1500' } } });
+const { values } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '50' },
+    seconds: { type: 'string', default: '10' },
+    posts: { type: 'string', default: '1500' },
+  },
+});
 const CONNECTIONS = Number(values.connections);
 const SECONDS = Number(values.seconds);
 const POSTS = Number(values.posts);
@@ -31,7 +37,14 @@ interface Figures {
 
 async function load(name: string, opts: autocannon.Options): Promise<Figures> {
   const result = await autocannon({ connections: CONNECTIONS, ...opts });
-  const figures = { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
+  const figures = {
+    name,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+  };
   console.log(
     `${name}: ${figures.rps.toFixed(0)} requests/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms (${result.requests.total} requests, ${figures.errors} errors, ${figures.non2xx} not 2xx)`,
   );
@@ -45,7 +58,11 @@ async function main(): Promise<void> {
   const handover = await startBenchHandover(temporal, services, 'bench-api');
   try {
     const body = (src: string) => JSON.stringify({ src_uri: src, contact: 'bench@example.org', type: 'new_genebuild', comment: 'bench' });
-    const first = await fetch(`${handover.url}/handovers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(handover.source('homo_sapiens_core_110_1')) });
+    const first = await fetch(`${handover.url}/handovers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body(handover.source('homo_sapiens_core_110_1')),
+    });
     const { token } = (await first.json()) as { token: string };
     console.log(`sources for ${POSTS} submissions...`);
     const sources = Array.from({ length: POSTS }, (_, i) => handover.source(`mus_musculus_core_110_${i}`));
@@ -57,11 +74,18 @@ async function main(): Promise<void> {
     const post = await load('POST /handovers', {
       url: `${handover.url}/handovers`,
       amount: POSTS,
-      requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: body(sources[next++ % sources.length]) }) }],
+      requests: [
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => ({ ...req, body: body(sources[next++ % sources.length]) }),
+        },
+      ],
     });
 
     console.log('\nroute | requests/s | p50 | p99 | of the floor');
-    for (const f of [floor, read, post]) console.log(`${f.name} | ${f.rps.toFixed(0)} | ${f.p50} ms | ${f.p99} ms | ${(f.rps / floor.rps).toFixed(2)}`);
+    for (const f of [floor, read, post])
+      console.log(`${f.name} | ${f.rps.toFixed(0)} | ${f.p50} ms | ${f.p99} ms | ${(f.rps / floor.rps).toFixed(2)}`);
     console.log(`\ntarget (issue #13): reads at least 0.5 of the floor with ${CONNECTIONS} connections`);
   } finally {
     await handover.stop();

@@ -17,7 +17,9 @@ import { dropDatabase } from '../services/db/database';
 import { type MariaDb, startMariaDb } from '../tests/helpers/mariadb';
 import { generateCoreLike } from './support/mariadb-source';
 
-const { values } = parseArgs({ options: { gb: { type: 'string', default: '1' }, rounds: { type: 'string', default: '2' }, streams: { type: 'string', default: '2' } } });
+const { values } = parseArgs({
+  options: { gb: { type: 'string', default: '1' }, rounds: { type: 'string', default: '2' }, streams: { type: 'string', default: '2' } },
+});
 const targetBytes = Number(values.gb) * 1024 ** 3;
 const NAME = 'bench_core_110_1';
 
@@ -58,7 +60,9 @@ async function main(): Promise<void> {
       // Alternate which goes first, so caches favour neither.
       const baseline = async () => {
         await dropDatabase(staging.uri('baseline'));
-        await run(`mysql -h ${staging.host} -P ${staging.port} -u ${staging.user} -e 'CREATE DATABASE baseline'`, { MYSQL_PWD: staging.password });
+        await run(`mysql -h ${staging.host} -P ${staging.port} -u ${staging.user} -e 'CREATE DATABASE baseline'`, {
+          MYSQL_PWD: staging.password,
+        });
         return timed(() =>
           run(
             `set -o pipefail; MYSQL_PWD='${source.password}' mysqldump -h ${source.host} -P ${source.port} -u ${source.user} --single-transaction --quick ${NAME} | MYSQL_PWD='${staging.password}' mysql -h ${staging.host} -P ${staging.port} -u ${staging.user} baseline`,
@@ -68,7 +72,13 @@ async function main(): Promise<void> {
       };
       // The copy writes only to its target roots: here the staging server.
       const policy = { roots: parseTargetRoots(`mysql://${staging.host}:${staging.port}/`), protectedDirs: [] };
-      const ours = () => timed(() => copyDatabase({ source_db_uri: srcUri, target_db_uri: staging.uri(NAME), drop: true }, { streams: Number(values.streams), policy }));
+      const ours = () =>
+        timed(() =>
+          copyDatabase(
+            { source_db_uri: srcUri, target_db_uri: staging.uri(NAME), drop: true },
+            { streams: Number(values.streams), policy },
+          ),
+        );
       let b: number, o: number;
       if (round % 2) {
         b = await baseline();

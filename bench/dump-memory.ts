@@ -13,7 +13,9 @@ import { parseArgs } from 'node:util';
 import { MB, bigSqliteTable, processMemory, startStackProcess } from '../tests/helpers/stack-process';
 import { waitFor } from '../tests/helpers/wait';
 
-const { values } = parseArgs({ options: { mb: { type: 'string', default: process.env.DUMP_BENCH_MB ?? '2048' }, keep: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { mb: { type: 'string', default: process.env.DUMP_BENCH_MB ?? '2048' }, keep: { type: 'boolean', default: false } },
+});
 const size = Number(values.mb);
 if (!Number.isFinite(size) || size <= 0) throw new Error(`--mb must be a number of megabytes (got ${values.mb})`);
 const NAME = 'dumpbench_core_110_1';
@@ -26,7 +28,9 @@ async function main(): Promise<void> {
     let started = Date.now();
     console.log(`generating a SQLite table of ~${size} MB in ${file}...`);
     const { rows, fileBytes } = bigSqliteTable(file, size * MB);
-    console.log(`source: ${(fileBytes / MB).toFixed(0)} MB, table feature: ${rows} rows (made in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(
+      `source: ${(fileBytes / MB).toFixed(0)} MB, table feature: ${rows} rows (made in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
 
     const stack = await startStackProcess(path.join(dir, 'stack'));
     try {

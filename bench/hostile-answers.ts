@@ -25,9 +25,16 @@ async function main(): Promise<void> {
   services.scripts.healthcheck.outcomeFor = (input) => (hostile(input) ? 'problems' : undefined);
   services.scripts.healthcheck.answer = (kind, answer, job) =>
     kind === 'poll' && answer.status === 'complete' && hostile(job.input)
-      ? { ...answer, output: { ...(answer.output as object), status: 'failed', results: { Huge: { status: 'failed', messages: [MESSAGE] } } } }
+      ? {
+          ...answer,
+          output: { ...(answer.output as object), status: 'failed', results: { Huge: { status: 'failed', messages: [MESSAGE] } } },
+        }
       : answer;
-  const handover = await startBenchHandover(temporal, services, 'bench-hostile', { HANDOVER_POLL_INTERVAL: '100ms', HANDOVER_POLL_MAX_INTERVAL: '300ms', HANDOVER_CALLBACK_URL: 'off' });
+  const handover = await startBenchHandover(temporal, services, 'bench-hostile', {
+    HANDOVER_POLL_INTERVAL: '100ms',
+    HANDOVER_POLL_MAX_INTERVAL: '300ms',
+    HANDOVER_CALLBACK_URL: 'off',
+  });
 
   /** Milliseconds from submission to the handover's end, and how it ended. */
   const timed = async (name: string): Promise<{ ms: number; status: string }> => {
@@ -45,7 +52,12 @@ async function main(): Promise<void> {
     }
   };
 
-  const rows: Record<string, number[]> = { 'normal, alone': [], 'hostile (2 MB message), alone': [], 'normal, beside a hostile one': [], 'hostile, beside a normal one': [] };
+  const rows: Record<string, number[]> = {
+    'normal, alone': [],
+    'hostile (2 MB message), alone': [],
+    'normal, beside a hostile one': [],
+    'hostile, beside a normal one': [],
+  };
   try {
     await timed('warmup_core_110_1');
     for (let round = 1; round <= ROUNDS; round++) {
@@ -64,7 +76,8 @@ async function main(): Promise<void> {
     await temporal.stop();
   }
   console.log(`\nTime from submission to the handover's end, ${ROUNDS} rounds (median, max), ${values['message-mb']} MB check message:`);
-  for (const [what, ms] of Object.entries(rows)) console.log(`  ${what.padEnd(34)} ${String(percentile(ms, 50)).padStart(6)} ms  ${String(Math.max(...ms)).padStart(6)} ms`);
+  for (const [what, ms] of Object.entries(rows))
+    console.log(`  ${what.padEnd(34)} ${String(percentile(ms, 50)).padStart(6)} ms  ${String(Math.max(...ms)).padStart(6)} ms`);
 }
 
 main().then(

@@ -36,7 +36,11 @@ async function main(): Promise<void> {
   const modes: Mode[] = [
     { name: 'callbacks (polls from 1 s as fallback)', env: {}, handovers: N },
     { name: 'polling only (from 1 s, x1.5, to 1 min)', env: { HANDOVER_CALLBACK_URL: 'off' }, handovers: N },
-    { name: 'before: polling from 10 s, no callbacks', env: { HANDOVER_CALLBACK_URL: 'off', HANDOVER_POLL_INTERVAL: '10s' }, handovers: Math.max(2, Math.ceil(N / 3)) },
+    {
+      name: 'before: polling from 10 s, no callbacks',
+      env: { HANDOVER_CALLBACK_URL: 'off', HANDOVER_POLL_INTERVAL: '10s' },
+      handovers: Math.max(2, Math.ceil(N / 3)),
+    },
   ];
   const results: Array<{ mode: string; endToEnd: number[]; lags: number[] }> = [];
   try {
@@ -61,7 +65,8 @@ async function main(): Promise<void> {
             if (progress.status !== 'running') break;
             await new Promise((r) => setTimeout(r, 20));
           }
-          if (progress.status !== 'completed') throw new Error(`handover ${token} ended ${progress.status}: ${JSON.stringify(progress.failure)}`);
+          if (progress.status !== 'completed')
+            throw new Error(`handover ${token} ended ${progress.status}: ${JSON.stringify(progress.failure)}`);
           endToEnd.push(Date.parse(progress.ended_at!) - started);
           for (const service of ['healthcheck', 'copy', 'metadata'] as const) {
             const job = services.jobs.find((j) => j.service === service && j.key === `${token}:${service}`)!;
@@ -88,7 +93,9 @@ async function main(): Promise<void> {
       `${r.mode} | ${seconds(percentile(r.endToEnd, 50))} / ${seconds(percentile(r.endToEnd, 95))} | ${seconds(percentile(r.lags, 50))} / ${seconds(percentile(r.lags, 95))} | ${(percentile(base.endToEnd, 50) / percentile(r.endToEnd, 50)).toFixed(1)}x`,
     );
   }
-  console.log(`\ntargets (issue #13): four 1 s jobs end to end within 6 s; a job's end starts the next step within 1 s (median), p95 under 2 s`);
+  console.log(
+    `\ntargets (issue #13): four 1 s jobs end to end within 6 s; a job's end starts the next step within 1 s (median), p95 under 2 s`,
+  );
 }
 
 main().catch((err) => {

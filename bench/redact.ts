@@ -34,6 +34,8 @@ for (const [shape, unit] of Object.entries(SHAPES)) {
     const redact = ms(() => redactText(text, [secret]));
     const stack = ms(() => safe(text));
     const floor = ms(() => text.replace(/:\/\//g, '://'));
-    console.log(`${shape.padEnd(20)} ${label.padEnd(8)} ${redact.toFixed(1).padStart(13)} ${stack.toFixed(1).padStart(8)} ${floor.toFixed(1).padStart(11)}  ${(redact / floor).toFixed(1)}`);
+    console.log(
+      `${shape.padEnd(20)} ${label.padEnd(8)} ${redact.toFixed(1).padStart(13)} ${stack.toFixed(1).padStart(8)} ${floor.toFixed(1).padStart(11)}  ${(redact / floor).toFixed(1)}`,
+    );
   }
 }

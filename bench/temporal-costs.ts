@@ -20,7 +20,9 @@ import { Worker } from '@temporalio/worker';
 import { type FloorExtras, floorParent } from './floor-workflows';
 import { startBenchTemporal, temporalCpuSeconds, timedInParallel } from './support/system';
 
-const { values } = parseArgs({ options: { workflows: { type: 'string', default: '300' }, concurrency: { type: 'string', default: '25' } } });
+const { values } = parseArgs({
+  options: { workflows: { type: 'string', default: '300' }, concurrency: { type: 'string', default: '25' } },
+});
 const N = Number(values.workflows);
 const CONCURRENCY = Number(values.concurrency);
 const TASK_QUEUE = 'bench-temporal-costs';
@@ -57,7 +59,9 @@ const VARIANTS: Variant[] = [
     async calls(client, childId) {
       let found = 0;
       for (let i = 0; i < 3; i++) {
-        found += await client.workflowService.resetActivity({ namespace: 'default', execution: { workflowId: childId }, type: 'noop', identity: 'bench' }).then(yes, no);
+        found += await client.workflowService
+          .resetActivity({ namespace: 'default', execution: { workflowId: childId }, type: 'noop', identity: 'bench' })
+          .then(yes, no);
       }
       return found;
     },
@@ -72,12 +76,21 @@ const DRAIN_MS = 15_000;
  * Runs the variant N times, then waits DRAIN_MS for the server's timers of those runs to fire: the server's CPU
  * from the start to the end of that wait, less what it spends idle in as long, is what the runs cost it.
  */
-async function run(client: Client, variant: Variant, index: number, idlePerSecond: number): Promise<{ perSecond: number; cpuMs: number; found: number }> {
+async function run(
+  client: Client,
+  variant: Variant,
+  index: number,
+  idlePerSecond: number,
+): Promise<{ perSecond: number; cpuMs: number; found: number }> {
   let found = 0;
   const cpuBefore = temporalCpuSeconds();
   const seconds = await timedInParallel(N, CONCURRENCY, async (i) => {
     const id = `costs-${index}-${i}`;
-    const handle = await client.workflow.start(floorParent, { taskQueue: TASK_QUEUE, workflowId: id, args: [id, { activityTimeout: ACTIVITY_TIMEOUT, ...variant.extras }] });
+    const handle = await client.workflow.start(floorParent, {
+      taskQueue: TASK_QUEUE,
+      workflowId: id,
+      args: [id, { activityTimeout: ACTIVITY_TIMEOUT, ...variant.extras }],
+    });
     found += (await variant.calls?.(client, `${id}-child`)) ?? 0;
     await handle.result();
   });
@@ -123,7 +136,9 @@ async function main(): Promise<void> {
         );
         floorBefore = floorAfter;
       }
-      console.log(`\nTemporal server CPU per workflow (${N} each, ${CONCURRENCY} at a time), against the mean of the floors run just before and after:`);
+      console.log(
+        `\nTemporal server CPU per workflow (${N} each, ${CONCURRENCY} at a time), against the mean of the floors run just before and after:`,
+      );
       for (const row of rows) console.log(row);
     });
   } finally {

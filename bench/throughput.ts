@@ -20,7 +20,13 @@ import { floorParent } from './floor-workflows';
 import { startBenchHandover, startBenchTemporal, temporalCpuSeconds, timedInParallel } from './support/system';
 import { TimedJobServices } from './support/timed-services';
 
-const { values } = parseArgs({ options: { handovers: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '25' }, profile: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    handovers: { type: 'string', default: '500' },
+    concurrency: { type: 'string', default: '25' },
+    profile: { type: 'boolean', default: false },
+  },
+});
 const N = Number(values.handovers);
 const CONCURRENCY = Number(values.concurrency);
 
@@ -38,7 +44,8 @@ async function profiled<T>(fn: () => Promise<T>): Promise<T> {
   if (!values.profile) return fn();
   const session = new Session();
   session.connect();
-  const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
   await post('Profiler.enable');
   await post('Profiler.start');
   try {
@@ -58,7 +65,8 @@ async function profiled<T>(fn: () => Promise<T>): Promise<T> {
     });
     const total = [...byFile.values()].reduce((a, b) => a + b, 0);
     console.log(`\nprofile of this process (self time by file or package, ${total.toFixed(1)} s sampled):`);
-    for (const [where, secs] of [...byFile].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${secs.toFixed(1).padStart(6)} s  ${where}`);
+    for (const [where, secs] of [...byFile].sort((a, b) => b[1] - a[1]).slice(0, 15))
+      console.log(`  ${secs.toFixed(1).padStart(6)} s  ${where}`);
     session.disconnect();
   }
 }
@@ -83,13 +91,19 @@ async function main(): Promise<void> {
     handover = await startBenchHandover(temporal, services, 'bench-throughput');
     const url = handover.url;
     const source = handover.source.bind(handover);
-    const floorOne = (i: number) => client.workflow.execute(floorParent, { taskQueue: 'bench-floor', workflowId: `floor-${i}`, args: [`floor-${i}`] });
+    const floorOne = (i: number) =>
+      client.workflow.execute(floorParent, { taskQueue: 'bench-floor', workflowId: `floor-${i}`, args: [`floor-${i}`] });
     let token = '';
     const handoverOne = async (i: number) => {
       const res = await fetch(`${url}/handovers`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ src_uri: source(`bos_taurus_core_110_${i}`), contact: 'bench@example.org', type: 'new_genebuild', comment: 'bench' }),
+        body: JSON.stringify({
+          src_uri: source(`bos_taurus_core_110_${i}`),
+          contact: 'bench@example.org',
+          type: 'new_genebuild',
+          comment: 'bench',
+        }),
       });
       const answer = (await res.json()) as { token: string; error?: string };
       if (res.status !== 201) throw new Error(`POST /handovers: ${res.status} ${answer.error}`);
@@ -133,7 +147,8 @@ async function main(): Promise<void> {
       byType.set(type, (byType.get(type) ?? 0) + 1);
     }
     console.log(`\none handover's history: ${history.events?.length} events`);
-    for (const [type, n] of [...byType].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(3)}  ${type.replace(/EventAttributes$/, '')}`);
+    for (const [type, n] of [...byType].sort((a, b) => b[1] - a[1]))
+      console.log(`  ${String(n).padStart(3)}  ${type.replace(/EventAttributes$/, '')}`);
   } finally {
     await handover?.stop();
     floorWorker.shutdown();

@@ -42,7 +42,8 @@ function memory(pid: number): { rss: number; peak: number; cpuSeconds: number } 
 }
 
 async function main(): Promise<void> {
-  for (const file of ['dist/js/worker/main.js', 'dist/workflow-bundle.js']) if (!existsSync(path.join(ROOT, file))) throw new Error(`${file} is missing: run npm run build first`);
+  for (const file of ['dist/js/worker/main.js', 'dist/workflow-bundle.js'])
+    if (!existsSync(path.join(ROOT, file))) throw new Error(`${file} is missing: run npm run build first`);
   const temporal = await startBenchTemporal();
   const services = new TimedJobServices(JOB_MS);
   await services.start();
@@ -58,7 +59,12 @@ async function main(): Promise<void> {
   const breakdown = async () => {
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / MB;
-    const [rss, heapTotal, heapUsed, external] = ['process_resident_memory_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_external_memory_bytes'].map(metric);
+    const [rss, heapTotal, heapUsed, external] = [
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_total_bytes',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_external_memory_bytes',
+    ].map(metric);
     return `RSS ${rss.toFixed(0)} MB = JS heap ${heapTotal.toFixed(0)} MB (${heapUsed.toFixed(0)} used) + external ${external.toFixed(0)} MB + native and code ${(rss - heapTotal - external).toFixed(0)} MB`;
   };
 
@@ -72,9 +78,15 @@ async function main(): Promise<void> {
     env: { ...process.env, ...WORKER_ENV, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  await new Promise<void>((resolve) => worker.stdout.on('data', (d: Buffer) => d.toString().includes('Handover worker polling') && resolve()));
+  await new Promise<void>((resolve) =>
+    worker.stdout.on('data', (d: Buffer) => d.toString().includes('Handover worker polling') && resolve()),
+  );
   const config = loadConfig(env);
-  const app = await buildApp({ client: new Client({ connection: temporal.connection }), config, sealer: createSealer(config.HANDOVER_SECRET_KEY) });
+  const app = await buildApp({
+    client: new Client({ connection: temporal.connection }),
+    config,
+    sealer: createSealer(config.HANDOVER_SECRET_KEY),
+  });
   await app.listen({ host: '127.0.0.1', port });
   const client = new Client({ connection: temporal.connection });
   try {
@@ -123,7 +135,9 @@ async function main(): Promise<void> {
     const results = await Promise.allSettled(tokens.map((t) => client.workflow.getHandle(t).result()));
     const completed = results.filter((r) => r.status === 'fulfilled').length;
     const end = memory(worker.pid!);
-    console.log(`\n${completed} of ${N} completed in ${((Date.now() - started) / 1000).toFixed(1)} s; worker peak RSS ${(end.peak / MB).toFixed(0)} MB (target under 300 MB)`);
+    console.log(
+      `\n${completed} of ${N} completed in ${((Date.now() - started) / 1000).toFixed(1)} s; worker peak RSS ${(end.peak / MB).toFixed(0)} MB (target under 300 MB)`,
+    );
   } finally {
     worker.kill('SIGTERM');
     await app.close();

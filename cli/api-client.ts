@@ -55,7 +55,9 @@ export class ApiClient {
         body: body ? JSON.stringify(body) : undefined,
       });
     } catch (err) {
-      throw new Error(`cannot reach the Handover API at ${this.base} (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}); set --api or HANDOVER_API_URL`);
+      throw new Error(
+        `cannot reach the Handover API at ${this.base} (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}); set --api or HANDOVER_API_URL`,
+      );
     }
     const answer: unknown = await res.json().catch(() => ({}));
     if (res.status >= 400) {

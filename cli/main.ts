@@ -40,7 +40,14 @@ program
   .requiredOption('--comment <text>', 'why it is handed over')
   .option('--json', 'print the API answer as JSON')
   .action(async (o: { src: string; tgt?: string; contact: string; type: string; comment: string } & JsonOption) => {
-    const answer = await client().submit({ src_uri: o.src, tgt_uri: o.tgt, contact: o.contact, type: o.type, comment: o.comment, source: 'handover CLI' });
+    const answer = await client().submit({
+      src_uri: o.src,
+      tgt_uri: o.tgt,
+      contact: o.contact,
+      type: o.type,
+      comment: o.comment,
+      source: 'handover CLI',
+    });
     print(answer, o.json, () => printable(answer.token));
   });
 
@@ -96,10 +103,21 @@ program
   .option('--update-type <update type>', 'the kind of update, e.g. new_genebuild')
   .option('--limit <n>', 'at most this many', '50')
   .option('--json', 'print JSON')
-  .action(async (o: { status?: HandoverStatus; database?: string; contact?: string; type?: string; updateType?: string; limit: string } & JsonOption) => {
-    const rows = await client().list({ status: o.status, database: o.database, contact: o.contact, type: o.type, update_type: o.updateType, limit: o.limit });
-    print(rows, o.json, () => renderList(rows));
-  });
+  .action(
+    async (
+      o: { status?: HandoverStatus; database?: string; contact?: string; type?: string; updateType?: string; limit: string } & JsonOption,
+    ) => {
+      const rows = await client().list({
+        status: o.status,
+        database: o.database,
+        contact: o.contact,
+        type: o.type,
+        update_type: o.updateType,
+        limit: o.limit,
+      });
+      print(rows, o.json, () => renderList(rows));
+    },
+  );
 
 program
   .command('cancel <token>')
@@ -139,15 +157,20 @@ program
           .map((l) => l.trim())
           .filter((l) => l && !l.startsWith('#'))
           .map((src_uri) => ({ src_uri }));
-    if (!o.type && items.some((i) => !i.type)) throw new Error('--type <update type> is required (new_assembly, new_genebuild, patch or other) for items that name none');
+    if (!o.type && items.some((i) => !i.type))
+      throw new Error('--type <update type> is required (new_assembly, new_genebuild, patch or other) for items that name none');
     const api = client();
-    const answer = await api.batch({ contact: o.contact, handovers: items.map((i) => ({ type: o.type, comment: o.comment, source: 'handover CLI', ...i })) });
+    const answer = await api.batch({
+      contact: o.contact,
+      handovers: items.map((i) => ({ type: o.type, comment: o.comment, source: 'handover CLI', ...i })),
+    });
     console.log(`batch ${printable(answer.batch_id)}: ${answer.tokens.length} handover(s)`);
     if (!o.wait) return;
     for (;;) {
       const batch = clean(await api.batchStatus(answer.batch_id));
       if (batch.status === 'ended') {
-        for (const h of batch.handovers) console.log(`  ${h.database.padEnd(40)} ${h.status}${h.reason ? ` (${h.reason})` : ''}  ${h.token}`);
+        for (const h of batch.handovers)
+          console.log(`  ${h.database.padEnd(40)} ${h.status}${h.reason ? ` (${h.reason})` : ''}  ${h.token}`);
         console.log(
           Object.entries(batch.counts)
             .filter(([k]) => k !== 'running')

@@ -41,19 +41,32 @@ export function json(value: unknown): string {
   return JSON.stringify(value, null, 2).replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-const bar = (done: number, total: number, width = 30) => `[${'#'.repeat(Math.round((done / total) * width)).padEnd(width, '.')}] ${done}/${total}`;
+const bar = (done: number, total: number, width = 30) =>
+  `[${'#'.repeat(Math.round((done / total) * width)).padEnd(width, '.')}] ${done}/${total}`;
 
 function steps(p: HandoverProgress): string[] {
-  return p.timeline.map((t) => `  ${t.step.padEnd(12)} ${(t.outcome ?? 'running').padEnd(10)} ${t.jobs.map((j) => j.url).join(' ')}${t.message ? `  ${t.message}` : ''}`);
+  return p.timeline.map(
+    (t) =>
+      `  ${t.step.padEnd(12)} ${(t.outcome ?? 'running').padEnd(10)} ${t.jobs.map((j) => j.url).join(' ')}${t.message ? `  ${t.message}` : ''}`,
+  );
 }
 
 export function renderWatchFrame(progress: HandoverProgress): string {
   const p = clean(progress);
-  const lines = [`${p.token}  ${p.status}${p.status === 'running' ? ` (${p.step})` : ''}  ${bar(p.progress.complete, p.progress.total)}`, ...steps(p)];
+  const lines = [
+    `${p.token}  ${p.status}${p.status === 'running' ? ` (${p.step})` : ''}  ${bar(p.progress.complete, p.progress.total)}`,
+    ...steps(p),
+  ];
   if (p.status === 'running' && p.job?.total !== undefined) {
-    lines.push(`  ${p.job.service} job ${p.job.id} ${p.job.status}  ${bar(p.job.complete ?? 0, p.job.total, 20)}${p.job.unit ? ` ${p.job.unit}` : ''}`);
+    lines.push(
+      `  ${p.job.service} job ${p.job.id} ${p.job.status}  ${bar(p.job.complete ?? 0, p.job.total, 20)}${p.job.unit ? ` ${p.job.unit}` : ''}`,
+    );
   } else if (p.job_progress && p.status === 'running') lines.push(`  ${p.job_progress}`);
-  if (p.failure) lines.push(`failed at ${p.failure.step}: ${p.failure.reason}`, ...(p.failure.checks ?? []).map((c) => `  ${c.check}: ${c.messages.join('; ')}`));
+  if (p.failure)
+    lines.push(
+      `failed at ${p.failure.step}: ${p.failure.reason}`,
+      ...(p.failure.checks ?? []).map((c) => `  ${c.check}: ${c.messages.join('; ')}`),
+    );
   if (p.cancelled) lines.push(cancelledSentence(p.cancelled));
   return lines.join('\n');
 }

@@ -30,7 +30,8 @@ export interface AdmissionRules {
   defaultStaging: string;
 }
 
-export type Admission = { admitted: true; name: DatabaseName; stagingUri: string } | { admitted: false; closed: boolean; field: 'src_uri'; reason: string };
+export type Admission =
+  { admitted: true; name: DatabaseName; stagingUri: string } | { admitted: false; closed: boolean; field: 'src_uri'; reason: string };
 
 /** Whether a database may be handed over now. Its type comes from its name, never from the submitter. */
 export function admit(databaseName: string, rules: AdmissionRules): Admission {
@@ -45,7 +46,12 @@ export function admit(databaseName: string, rules: AdmissionRules): Admission {
     };
   }
   if (!rules.allowedTypes.includes(name.type)) {
-    return { admitted: false, closed: false, field: 'src_uri', reason: `${name.type} databases are not being handed over now (open: ${rules.allowedTypes.join(', ')})` };
+    return {
+      admitted: false,
+      closed: false,
+      field: 'src_uri',
+      reason: `${name.type} databases are not being handed over now (open: ${rules.allowedTypes.join(', ')})`,
+    };
   }
   const rule = rules.staging.find((r) => new RegExp(r.pattern).test(databaseName));
   return { admitted: true, name, stagingUri: rule?.staging_uri ?? rules.defaultStaging };

@@ -28,7 +28,11 @@ function projectRoot(from: string): string {
 }
 export const LOCAL_STATE_DIR = path.join(PROJECT_ROOT, '.handover');
 /** Handover's own state (Temporal's history, the job stores, the dev secret key): never a copy target. */
-export const PROJECT_STATE_PATHS = [path.join(PROJECT_ROOT, '.temporal'), path.join(LOCAL_STATE_DIR, 'services'), path.join(LOCAL_STATE_DIR, 'secret.key')];
+export const PROJECT_STATE_PATHS = [
+  path.join(PROJECT_ROOT, '.temporal'),
+  path.join(LOCAL_STATE_DIR, 'services'),
+  path.join(LOCAL_STATE_DIR, 'secret.key'),
+];
 
 const duration = z.string().refine((v) => {
   try {
@@ -111,7 +115,10 @@ const schema = z.object({
     .default('core,rnaseq,cdna,otherfeatures,variation,funcgen,compara,ancestral'),
   HANDOVER_UPDATE_TYPES: z
     .string()
-    .regex(/^[A-Za-z0-9_, ]*[A-Za-z0-9_][A-Za-z0-9_, ]*$/, 'must be a comma-separated list of update types such as new_assembly,new_genebuild,patch,other')
+    .regex(
+      /^[A-Za-z0-9_, ]*[A-Za-z0-9_][A-Za-z0-9_, ]*$/,
+      'must be a comma-separated list of update types such as new_assembly,new_genebuild,patch,other',
+    )
     .default(DEFAULT_UPDATE_TYPES.join(',')),
   HANDOVER_RELEASE: z.string().regex(/^\d+$/, 'must be a release number such as 110').optional(),
   HANDOVER_STAGING_RULES: z
@@ -122,7 +129,10 @@ const schema = z.object({
       try {
         rules = JSON.parse(v);
       } catch (err) {
-        ctx.addIssue({ code: 'custom', message: `must be JSON [{"pattern": "<regex>", "staging_uri": "<staging URI>"}] (${(err as Error).message})` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be JSON [{"pattern": "<regex>", "staging_uri": "<staging URI>"}] (${(err as Error).message})`,
+        });
         return;
       }
       // A rule without its pattern would match every database (new RegExp(undefined) is /(?:)/): both fields are required.
@@ -130,7 +140,10 @@ const schema = z.object({
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         const where = issue.path.length ? `rule ${issue.path.join('.')}` : 'the rules';
-        ctx.addIssue({ code: 'custom', message: `must be JSON [{"pattern": "<regex>", "staging_uri": "<staging URI>"}]: ${where} ${issue.message}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be JSON [{"pattern": "<regex>", "staging_uri": "<staging URI>"}]: ${where} ${issue.message}`,
+        });
       }
     }),
   HANDOVER_CHECK_DEADLINE: duration.default('24h'),
@@ -150,7 +163,10 @@ const schema = z.object({
   HANDOVER_CONTACT_DOMAINS: z
     .string()
     .max(4000)
-    .regex(/^\s*@?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\s*(,\s*@?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\s*)*$/, 'must be a comma-separated list of email domains such as ebi.ac.uk,sanger.ac.uk')
+    .regex(
+      /^\s*@?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\s*(,\s*@?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\s*)*$/,
+      'must be a comma-separated list of email domains such as ebi.ac.uk,sanger.ac.uk',
+    )
     .optional(),
   /** Step reports are also published here when set (may carry the broker's password: never logged). */
   HANDOVER_REPORT_AMQP_URL: z
@@ -191,7 +207,12 @@ const schema = z.object({
    * from workers that know no flows, set 1 on the API until every worker runs this release: a flow-2 history
    * does not replay on an older worker.
    */
-  HANDOVER_FLOW: z.coerce.number().int().min(1).max(HANDOVER_FLOW, `must be at most ${HANDOVER_FLOW}, the newest flow this release knows`).default(HANDOVER_FLOW),
+  HANDOVER_FLOW: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(HANDOVER_FLOW, `must be at most ${HANDOVER_FLOW}, the newest flow this release knows`)
+    .default(HANDOVER_FLOW),
   /** On SIGTERM, how long running activities may finish before they are cancelled and handed back to another worker. */
   HANDOVER_WORKER_SHUTDOWN_GRACE: duration.default('10s'),
   HOST: z.string().default('127.0.0.1'),
@@ -257,7 +278,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!c.HANDOVER_SECRET_KEY && !onLocalStack(c)) {
     // A key made on this machine would differ from the other machines' (workers, API): sealed
     // credentials would not open there. Fail at start, not at the first handover.
-    throw new ConfigError('Invalid configuration:\n  HANDOVER_SECRET_KEY: is required when Temporal or the job services are not on this machine (the API and every worker must share it)');
+    throw new ConfigError(
+      'Invalid configuration:\n  HANDOVER_SECRET_KEY: is required when Temporal or the job services are not on this machine (the API and every worker must share it)',
+    );
   }
   return {
     ...c,
@@ -268,7 +291,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** The local stack's shape: Temporal and the four services on this machine (loopback). */
 function onLocalStack(c: z.infer<typeof schema>): boolean {
-  const serviceHosts = [c.HANDOVER_HEALTHCHECK_URL, c.HANDOVER_COPY_URL, c.HANDOVER_METADATA_URL, c.HANDOVER_EVENT_URL].map((u) => new URL(u).hostname);
+  const serviceHosts = [c.HANDOVER_HEALTHCHECK_URL, c.HANDOVER_COPY_URL, c.HANDOVER_METADATA_URL, c.HANDOVER_EVENT_URL].map(
+    (u) => new URL(u).hostname,
+  );
   const temporalHost = c.TEMPORAL_ADDRESS.replace(/:\d+$/, '');
   return isLoopbackHost(temporalHost) && serviceHosts.every(isLoopbackHost);
 }

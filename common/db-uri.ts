@@ -5,7 +5,18 @@
  */
 import { redactUris } from '../core/uris';
 
-export { type DbUri, DbUriError, type Engine, MAX_URI_LENGTH, databaseKey, deriveTargetUri, formatDbUri, identifierProblem, parseDbUri, withoutPassword } from '../core/db-uri';
+export {
+  type DbUri,
+  DbUriError,
+  type Engine,
+  MAX_URI_LENGTH,
+  databaseKey,
+  deriveTargetUri,
+  formatDbUri,
+  identifierProblem,
+  parseDbUri,
+  withoutPassword,
+} from '../core/db-uri';
 
 /**
  * Replaces the password of every URI found in free text with `***`, and every given secret string.

@@ -36,7 +36,8 @@ export interface SourcePlaces {
   ownServices: Array<{ what: string; host: string; port: number }>;
 }
 
-const NONE = 'no source is allowed: set HANDOVER_SOURCE_SERVERS (MySQL servers, host:port,...) or HANDOVER_SOURCE_ROOTS (folders of SQLite files, comma-separated)';
+const NONE =
+  'no source is allowed: set HANDOVER_SOURCE_SERVERS (MySQL servers, host:port,...) or HANDOVER_SOURCE_ROOTS (folders of SQLite files, comma-separated)';
 
 /** `host:port` (IPv6 in brackets) as host and port; throws saying why. */
 export function parseServer(text: string): { host: string; port: number } {
@@ -71,7 +72,8 @@ export async function confineSource(sourceUri: string, places: SourcePlaces): Pr
   for (const own of places.ownServices) {
     if (own.port !== source.port) continue;
     const theirs = own.host === '0.0.0.0' || own.host === '::' ? local : await addressesOf(own.host);
-    if (mine.some((a) => theirs.includes(a))) throw new SourceRefused(`is ${own.what} (${own.host}:${own.port}), one of Handover's own services, not a database server`);
+    if (mine.some((a) => theirs.includes(a)))
+      throw new SourceRefused(`is ${own.what} (${own.host}:${own.port}), one of Handover's own services, not a database server`);
   }
   for (const server of places.servers.map(parseServer)) {
     if (server.port !== source.port) continue;
@@ -87,7 +89,9 @@ function confineFile(file: string, places: SourcePlaces): void {
   if (!places.roots.length) throw new SourceRefused('is a SQLite file, and no source folder is configured (set HANDOVER_SOURCE_ROOTS)');
   const real = realPath(file);
   if (!places.roots.some((root) => isWithin(realPath(root), real))) {
-    throw new SourceRefused(`is not inside a source folder (HANDOVER_SOURCE_ROOTS: ${places.roots.join(', ')}; by real path, symlinks resolved)`);
+    throw new SourceRefused(
+      `is not inside a source folder (HANDOVER_SOURCE_ROOTS: ${places.roots.join(', ')}; by real path, symlinks resolved)`,
+    );
   }
   if (places.protectedPaths.some((p) => isWithin(realPath(p), real))) throw new SourceRefused("is one of Handover's own files");
   regularFileProblem(real, (why) => new SourceRefused(why));

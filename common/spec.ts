@@ -59,13 +59,18 @@ export const contactSchema = (domains?: readonly string[]) =>
     });
 
 /** The specification a submitter sends, for the update types (and contact domains) in force. */
-export function handoverSpecSchema(updateTypes: readonly string[] = DEFAULT_UPDATE_TYPES, opts: { contactDomains?: readonly string[] } = {}) {
+export function handoverSpecSchema(
+  updateTypes: readonly string[] = DEFAULT_UPDATE_TYPES,
+  opts: { contactDomains?: readonly string[] } = {},
+) {
   return z
     .object({
       src_uri: dbUri().describe('The source database, e.g. mysql://user:pass@host:3306/homo_sapiens_core_110_38'),
       tgt_uri: dbUri().optional().describe('The target database on staging; defaults to HANDOVER_STAGING_URI + the source database name'),
       contact: contactSchema(opts.contactDomains).describe(
-        opts.contactDomains ? `Who is told how the handover went: an address at ${opts.contactDomains.join(', ')} (or a subdomain)` : 'Who is told how the handover went',
+        opts.contactDomains
+          ? `Who is told how the handover went: an address at ${opts.contactDomains.join(', ')} (or a subdomain)`
+          : 'Who is told how the handover went',
       ),
       type: updateType(updateTypes),
       comment: text().trim().min(1, 'is required').max(2000).describe('Why this database is handed over'),

@@ -38,7 +38,8 @@ export async function confineTarget(targetUri: string, sourceUri: string, places
   if (target.database !== source.database) {
     throw new TargetRefused(`must name the source's database ${source.database}, not ${target.database}`);
   }
-  if (target.engine !== source.engine) throw new TargetRefused(`is a ${target.engine} database, but the source is ${source.engine}: a copy stays on one engine`);
+  if (target.engine !== source.engine)
+    throw new TargetRefused(`is a ${target.engine} database, but the source is ${source.engine}: a copy stays on one engine`);
   const staging = places.stagingUris.map((uri) => parseDbUri(uri, { staging: true })).filter((s) => s.engine === target.engine);
   if (target.engine === 'sqlite') {
     const file = confineFile(target.file!, staging, places.protectedPaths);
@@ -54,7 +55,8 @@ export async function confineTarget(targetUri: string, sourceUri: string, places
     if (mine.length && mine.every((a) => theirs.includes(a))) {
       const canonical = { ...target, host: server.host, port: server.port };
       const sourceAddresses = await resolved(source.host!);
-      if (source.port === server.port && sourceAddresses.some((a) => theirs.includes(a))) throw new TargetRefused('is the source database itself');
+      if (source.port === server.port && sourceAddresses.some((a) => theirs.includes(a)))
+        throw new TargetRefused('is the source database itself');
       return formatDbUri(canonical);
     }
   }

@@ -9,7 +9,10 @@ export function tlsFrom(config: Partial<TemporalSettings>) {
   if (!config.TEMPORAL_TLS_CERT && !config.TEMPORAL_TLS_CA) return config.TEMPORAL_API_KEY ? true : undefined;
   return {
     serverRootCACertificate: config.TEMPORAL_TLS_CA ? readFileSync(config.TEMPORAL_TLS_CA) : undefined,
-    clientCertPair: config.TEMPORAL_TLS_CERT && config.TEMPORAL_TLS_KEY ? { crt: readFileSync(config.TEMPORAL_TLS_CERT), key: readFileSync(config.TEMPORAL_TLS_KEY) } : undefined,
+    clientCertPair:
+      config.TEMPORAL_TLS_CERT && config.TEMPORAL_TLS_KEY
+        ? { crt: readFileSync(config.TEMPORAL_TLS_CERT), key: readFileSync(config.TEMPORAL_TLS_KEY) }
+        : undefined,
   };
 }
 

@@ -215,7 +215,8 @@ export function withoutPassword(uri: string): string {
 export function deriveTargetUri(stagingUri: string, sourceUri: string): string {
   const staging = parseDbUri(stagingUri, { staging: true });
   const source = parseDbUri(sourceUri);
-  if (staging.engine === 'sqlite') return formatDbUri({ engine: 'sqlite', database: source.database, file: `${staging.file}${source.database}.sqlite` });
+  if (staging.engine === 'sqlite')
+    return formatDbUri({ engine: 'sqlite', database: source.database, file: `${staging.file}${source.database}.sqlite` });
   return formatDbUri({ ...staging, database: source.database });
 }
 

@@ -10,8 +10,18 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const api = config.HANDOVER_PUBLIC_URL;
   const src_uri = await ensureDemoDatabase();
-  const body = { src_uri, contact: process.env.DEMO_CONTACT ?? 'you@example.org', type: 'new_assembly', comment: 'demo handover', source: 'npm run demo' };
-  const res = await fetch(`${api}/handovers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const body = {
+    src_uri,
+    contact: process.env.DEMO_CONTACT ?? 'you@example.org',
+    type: 'new_assembly',
+    comment: 'demo handover',
+    source: 'npm run demo',
+  };
+  const res = await fetch(`${api}/handovers`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const answer: unknown = await res.json();
   if (res.status !== 201) throw new Error(`the API answered ${res.status}: ${JSON.stringify(answer)}`);
   // 201: the submission's answer (POST /handovers in api/routes/handovers.ts).

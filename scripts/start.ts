@@ -17,7 +17,12 @@ const config = loadConfig();
 const children: ChildProcess[] = [];
 
 /** Starts a part; its exit stops everything, unless `mayExitCleanly` and it exits 0. */
-function run(name: string, command: string, args: string[], opts: { mayExitCleanly?: boolean; env?: Record<string, string> } = {}): ChildProcess {
+function run(
+  name: string,
+  command: string,
+  args: string[],
+  opts: { mayExitCleanly?: boolean; env?: Record<string, string> } = {},
+): ChildProcess {
   const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   const prefix = (data: Buffer) =>
     data
@@ -59,7 +64,9 @@ function stop(code = 0): void {
   for (const child of children.reverse()) child.kill('SIGTERM');
   setTimeout(() => process.exit(code), 5000).unref();
   // Not awaited: stop() runs from signal and exit handlers; the 5 s timer above exits anyway if a child hangs.
-  void Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))))).then(() => process.exit(code));
+  void Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))))).then(() =>
+    process.exit(code),
+  );
 }
 process.once('SIGINT', () => stop(0));
 process.once('SIGTERM', () => stop(0));
@@ -77,8 +84,12 @@ async function main(): Promise<void> {
   const demoFolder = path.join(LOCAL_STATE_DIR, 'demo');
   const sourceRoots = [demoFolder, config.HANDOVER_SOURCE_ROOTS].filter(Boolean).join(',');
   const stackSources = [`sqlite:///${demoFolder}/`, process.env.LOCAL_STACK_SOURCE_ROOTS].filter(Boolean).join(',');
-  run('services', process.execPath, [...SERVICES_NODE_FLAGS, ...tsx, 'services/main.ts'], { env: { LOCAL_STACK_TOKEN: serviceToken, LOCAL_STACK_SOURCE_ROOTS: stackSources } });
-  run('worker', process.execPath, [...WORKER_NODE_FLAGS, ...tsx, 'worker/main.ts'], { env: { ...WORKER_ENV, HANDOVER_SERVICE_TOKEN: serviceToken } });
+  run('services', process.execPath, [...SERVICES_NODE_FLAGS, ...tsx, 'services/main.ts'], {
+    env: { LOCAL_STACK_TOKEN: serviceToken, LOCAL_STACK_SOURCE_ROOTS: stackSources },
+  });
+  run('worker', process.execPath, [...WORKER_NODE_FLAGS, ...tsx, 'worker/main.ts'], {
+    env: { ...WORKER_ENV, HANDOVER_SERVICE_TOKEN: serviceToken },
+  });
   run('api', process.execPath, [...tsx, 'api/main.ts'], { env: { HANDOVER_SOURCE_ROOTS: sourceRoots } });
   console.log(`
 Handover is starting:

@@ -91,7 +91,8 @@ export async function createDemoDatabase(uri: string, options: DemoOptions = {})
     await conn.changeUser({ database: location.name });
     for (const ddl of SCHEMA) await conn.query(`${ddl} ENGINE=InnoDB`);
     for (const [table, list] of batches) {
-      for (let i = 0; i < list.length; i += 1000) await conn.query(`INSERT INTO ${quoteIdent('mysql', table)} VALUES ?`, [list.slice(i, i + 1000)]);
+      for (let i = 0; i < list.length; i += 1000)
+        await conn.query(`INSERT INTO ${quoteIdent('mysql', table)} VALUES ?`, [list.slice(i, i + 1000)]);
     }
   } finally {
     await conn.end();

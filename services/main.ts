@@ -36,7 +36,8 @@ import { STACK_SERVICES, type StackService, startLocalStack } from './stack';
 /** A whole number from the environment, or a start-up error naming the variable. */
 function wholeNumber(name: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(value.trim()) || Number(value) < min) throw new Error(`${name} must be a whole number of ${min} or more (got ${JSON.stringify(value)})`);
+  if (!/^\d{1,9}$/.test(value.trim()) || Number(value) < min)
+    throw new Error(`${name} must be a whole number of ${min} or more (got ${JSON.stringify(value)})`);
   return Number(value);
 }
 
@@ -46,7 +47,8 @@ function ports(value: string | undefined): Partial<Record<StackService, number>>
   const out: Partial<Record<StackService, number>> = {};
   for (const entry of value.split(',').filter((e) => e.trim())) {
     const [name, port] = entry.split('=').map((p) => p.trim());
-    if (!STACK_SERVICES.includes(name as StackService)) throw new Error(`LOCAL_STACK_PORTS: no service named ${JSON.stringify(name)} (services: ${STACK_SERVICES.join(', ')})`);
+    if (!STACK_SERVICES.includes(name as StackService))
+      throw new Error(`LOCAL_STACK_PORTS: no service named ${JSON.stringify(name)} (services: ${STACK_SERVICES.join(', ')})`);
     const n = wholeNumber('LOCAL_STACK_PORTS', port, 0);
     if (n === undefined || n > 65535) throw new Error(`LOCAL_STACK_PORTS: ${name} needs a port from 0 to 65535`);
     out[name as StackService] = n;
@@ -58,13 +60,16 @@ async function main(): Promise<void> {
   const env = (name: string) => (process.env[name] === '' ? undefined : process.env[name]);
   const only = process.argv.slice(2);
   for (const name of only) {
-    if (!STACK_SERVICES.includes(name as StackService)) throw new Error(`no service named ${JSON.stringify(name)}: name any of ${STACK_SERVICES.join(', ')}, or none for all four`);
+    if (!STACK_SERVICES.includes(name as StackService))
+      throw new Error(`no service named ${JSON.stringify(name)}: name any of ${STACK_SERVICES.join(', ')}, or none for all four`);
   }
   const dataDir = path.resolve(env('LOCAL_STACK_DIR') ?? path.resolve(__dirname, '../.handover/services'));
   const testHooks = env('LOCAL_STACK_TEST_HOOKS') === '1';
   const crashOn = testHooks ? env('LOCAL_STACK_CRASH_ON') : undefined;
-  if (env('LOCAL_STACK_CRASH_ON') && !testHooks) console.warn('LOCAL_STACK_CRASH_ON is ignored: it is a test hook, honoured only with LOCAL_STACK_TEST_HOOKS=1');
-  if (crashOn) console.warn(`TEST HOOK: jobs of kind or Idempotency-Key ${JSON.stringify(crashOn)} exit this process (code 70) when started`);
+  if (env('LOCAL_STACK_CRASH_ON') && !testHooks)
+    console.warn('LOCAL_STACK_CRASH_ON is ignored: it is a test hook, honoured only with LOCAL_STACK_TEST_HOOKS=1');
+  if (crashOn)
+    console.warn(`TEST HOOK: jobs of kind or Idempotency-Key ${JSON.stringify(crashOn)} exit this process (code 70) when started`);
   const stack = await startLocalStack({
     dataDir,
     only: only.length ? (only as StackService[]) : undefined,
@@ -84,7 +89,9 @@ async function main(): Promise<void> {
   for (const [name, url] of Object.entries<string>(stack.urls)) console.log(`${name} service on ${url}`);
   console.log(`jobs and the metadata store in ${dataDir}, dumps in ${stack.dumpsDir}`);
   console.log(`copies may write to: ${stack.targetRoots.join(', ')}${env('LOCAL_STACK_TOKEN') ? '; requests need the bearer token' : ''}`);
-  console.log(`sources may be read from: ${env('LOCAL_STACK_SOURCE_ROOTS') ?? 'none (set LOCAL_STACK_SOURCE_ROOTS=sqlite:////abs/folder/,mysql://host:port/)'}`);
+  console.log(
+    `sources may be read from: ${env('LOCAL_STACK_SOURCE_ROOTS') ?? 'none (set LOCAL_STACK_SOURCE_ROOTS=sqlite:////abs/folder/,mysql://host:port/)'}`,
+  );
   const stop = async () => {
     await stack.close();
     process.exit(0);

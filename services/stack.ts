@@ -76,15 +76,20 @@ export { isLoopbackHost };
  * Starts the services named by `only` (default: all four) on this machine. Services started by separate
  * calls or processes can share one data folder: each has its own job store, and they share the key file.
  */
-export async function startLocalStack<S extends StackService = StackService>(opts: StackOptions & { only?: readonly S[] }): Promise<LocalStack<S>> {
+export async function startLocalStack<S extends StackService = StackService>(
+  opts: StackOptions & { only?: readonly S[] },
+): Promise<LocalStack<S>> {
   const names = [...new Set(opts.only ?? (STACK_SERVICES as readonly S[]))];
-  for (const name of names) if (!STACK_SERVICES.includes(name)) throw new Error(`no service named ${String(name)} (services: ${STACK_SERVICES.join(', ')})`);
+  for (const name of names)
+    if (!STACK_SERVICES.includes(name)) throw new Error(`no service named ${String(name)} (services: ${STACK_SERVICES.join(', ')})`);
   if (names.length === 0) throw new Error(`no service to start (services: ${STACK_SERVICES.join(', ')})`);
   const host = opts.host ?? '127.0.0.1';
   if (opts.token !== undefined && opts.token.length < 16) throw new Error('LOCAL_STACK_TOKEN must be at least 16 characters');
   // Open services (they run copies and read databases for whoever asks) only on this machine's loopback.
   if (opts.token === undefined && !isLoopbackHost(host)) {
-    throw new Error(`LOCAL_STACK_HOST ${host} is not a loopback address (127.0.0.1, localhost, ::1): set LOCAL_STACK_TOKEN (16+ characters) to serve other hosts`);
+    throw new Error(
+      `LOCAL_STACK_HOST ${host} is not a loopback address (127.0.0.1, localhost, ::1): set LOCAL_STACK_TOKEN (16+ characters) to serve other hosts`,
+    );
   }
   const dataDir = path.resolve(opts.dataDir);
   const jobsDir = path.join(dataDir, 'jobs');
@@ -97,8 +102,12 @@ export async function startLocalStack<S extends StackService = StackService>(opt
   // The default root written by the one formatter: a data folder with a %, ? or , in its name still reads back.
   const defaultRoot = (dir: string) => formatDbUri({ engine: 'sqlite', database: '', file: `${defaultStagingFolder(dir)}/` });
   const sealer = stackSealer({ dataDir, secretKey: opts.secretKey });
-  const targetRoots = (Array.isArray(opts.targetRoots) ? opts.targetRoots : (opts.targetRoots ?? defaultRoot(dataDir)).split(',')).map((r) => r.trim()).filter(Boolean);
-  const sourceRoots = (Array.isArray(opts.sourceRoots) ? opts.sourceRoots : (opts.sourceRoots ?? '').split(',')).map((r) => r.trim()).filter(Boolean);
+  const targetRoots = (Array.isArray(opts.targetRoots) ? opts.targetRoots : (opts.targetRoots ?? defaultRoot(dataDir)).split(','))
+    .map((r) => r.trim())
+    .filter(Boolean);
+  const sourceRoots = (Array.isArray(opts.sourceRoots) ? opts.sourceRoots : (opts.sourceRoots ?? '').split(','))
+    .map((r) => r.trim())
+    .filter(Boolean);
   const common = { dataDir: jobsDir, token: opts.token, sealer, runner: opts.runner };
   const make: Record<StackService, () => JobService> = {
     healthcheck: () => createHealthcheckService({ ...common, sourceRoots, protectedDirs: [dataDir] }),

@@ -14,7 +14,10 @@ export default async function globalSetup(): Promise<void> {
     startTemporalServer({ ui: true }),
     startMariaDb(),
     startMariaDb(),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } }),
+    bundleWorkflowCode({
+      workflowsPath: require.resolve('../workflows'),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
+    }),
   ]);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'handover-tests-'));
   const bundlePath = path.join(dir, 'workflow-bundle.js');

@@ -3,7 +3,8 @@ import type { MariaDb } from './helpers/mariadb';
 import type { TemporalServer } from './helpers/temporal-server';
 
 export default async function globalTeardown(): Promise<void> {
-  const servers = (globalThis as Record<string, unknown>).__handoverTestServers as { temporal: TemporalServer; mariadb: MariaDb; staging: MariaDb } | undefined;
+  const servers = (globalThis as Record<string, unknown>).__handoverTestServers as
+    { temporal: TemporalServer; mariadb: MariaDb; staging: MariaDb } | undefined;
   await Promise.all([servers?.temporal.stop(), servers?.mariadb.stop(), servers?.staging.stop()]);
   reportLeakedChildren();
 }
@@ -14,7 +15,9 @@ export default async function globalTeardown(): Promise<void> {
  */
 function reportLeakedChildren(): void {
   const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
-  const children = handles.filter((h): h is ChildProcess => !!h && typeof h === 'object' && 'spawnfile' in h && (h as ChildProcess).exitCode === null);
+  const children = handles.filter(
+    (h): h is ChildProcess => !!h && typeof h === 'object' && 'spawnfile' in h && (h as ChildProcess).exitCode === null,
+  );
   for (const child of children) {
     console.error(`A test left a child process running: ${child.spawnfile} (pid ${child.pid}); stopping it.`);
     child.kill('SIGKILL');

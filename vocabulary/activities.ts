@@ -2,7 +2,17 @@
  * The activities a workflow may call, as a contract: workflows proxy this interface (they import no
  * activity code, not even its types), and `createActivities` in activities/ implements it.
  */
-import type { BatchProgress, CancelRequest, CheckFailure, HandoverFailure, HandoverReport, JobRef, MetadataEvent, RecordedSpec, TimelineEntry } from './shapes';
+import type {
+  BatchProgress,
+  CancelRequest,
+  CheckFailure,
+  HandoverFailure,
+  HandoverReport,
+  JobRef,
+  MetadataEvent,
+  RecordedSpec,
+  TimelineEntry,
+} from './shapes';
 
 /** A database as the workflow passes it to activities: the recorded URI and, if it had one, its sealed original. */
 export interface DbRef {

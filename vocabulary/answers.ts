@@ -116,5 +116,7 @@ export const batchAnswer = z.object({
   status: z.enum(['running', 'ended']),
   total: z.number(),
   counts: z.record(z.enum(BATCH_ITEM_STATUSES), z.number()),
-  handovers: z.array(z.object({ token: z.string(), database: z.string(), status: z.enum(BATCH_ITEM_STATUSES), reason: z.string().optional() })),
+  handovers: z.array(
+    z.object({ token: z.string(), database: z.string(), status: z.enum(BATCH_ITEM_STATUSES), reason: z.string().optional() }),
+  ),
 });

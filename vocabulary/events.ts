@@ -30,11 +30,20 @@ export function detailsObject(details: unknown): Record<string, unknown> | undef
 function answerEvent(e: Record<string, unknown>): MetadataEvent {
   const text = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(JSON.stringify(v)));
   const details = detailsObject(e.details);
-  return { type: text(e.type), genome: text(e.genome), ...(e.source !== undefined && e.source !== null ? { source: text(e.source) } : {}), ...(details ? { details } : {}) };
+  return {
+    type: text(e.type),
+    genome: text(e.genome),
+    ...(e.source !== undefined && e.source !== null ? { source: text(e.source) } : {}),
+    ...(details ? { details } : {}),
+  };
 }
 
 const inShape = (e: unknown): boolean =>
-  isRecord(e) && typeof e.type === 'string' && typeof e.genome === 'string' && (e.source === undefined || typeof e.source === 'string') && (e.details === undefined || isRecord(e.details));
+  isRecord(e) &&
+  typeof e.type === 'string' &&
+  typeof e.genome === 'string' &&
+  (e.source === undefined || typeof e.source === 'string') &&
+  (e.details === undefined || isRecord(e.details));
 
 /**
  * A progress whose events are all in Handover's shape (what the API answers, whatever the history holds: a handover

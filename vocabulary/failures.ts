@@ -30,7 +30,10 @@ export function handoverFailedDetails(err: unknown): HandoverFailedDetails | und
   const [failure, progress] = err.details ?? [];
   if (!isRecord(failure)) return undefined;
   // (Handovers from before the progress rode on the failure carry only the failure.)
-  return { failure: failure as unknown as HandoverFailure, ...(isRecord(progress) && 'token' in progress ? { progress: progress as unknown as HandoverProgress } : {}) };
+  return {
+    failure: failure as unknown as HandoverFailure,
+    ...(isRecord(progress) && 'token' in progress ? { progress: progress as unknown as HandoverProgress } : {}),
+  };
 }
 
 /**
@@ -38,7 +41,12 @@ export function handoverFailedDetails(err: unknown): HandoverFailedDetails | und
  * history); it carries the job's own progress, which the API reads from the pending activity's last failure.
  */
 export function jobStillRunning(message: string, job: JobProgress): ApplicationFailure {
-  return ApplicationFailure.create({ message, type: failureTypes.jobStillRunning, category: ApplicationFailureCategory.BENIGN, details: [job] });
+  return ApplicationFailure.create({
+    message,
+    type: failureTypes.jobStillRunning,
+    category: ApplicationFailureCategory.BENIGN,
+    details: [job],
+  });
 }
 
 /** The job progress a `JobStillRunning` carries (undefined for any other error). */

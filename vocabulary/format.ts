@@ -40,7 +40,12 @@ export function endMessage(step: Step, outcome: Outcome, detail?: string): strin
   }
 }
 
-export function finishMessage(status: Exclude<HandoverStatus, 'running'>, input: Pick<HandoverInput, 'database' | 'spec'>, failure?: HandoverFailure, cancelled?: CancelRequest): string {
+export function finishMessage(
+  status: Exclude<HandoverStatus, 'running'>,
+  input: Pick<HandoverInput, 'database' | 'spec'>,
+  failure?: HandoverFailure,
+  cancelled?: CancelRequest,
+): string {
   switch (status) {
     case 'completed':
       return `Handover successful: ${input.database} is on staging at ${input.spec.tgt_uri}`;

@@ -6,7 +6,15 @@
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { HandoverStatus } from './names';
-import { type BatchProgress, type CancelRequest, type HandoverInput, type HandoverProgress, type HandoverReport, type Refusal, handoverTypes } from './shapes';
+import {
+  type BatchProgress,
+  type CancelRequest,
+  type HandoverInput,
+  type HandoverProgress,
+  type HandoverReport,
+  type Refusal,
+  handoverTypes,
+} from './shapes';
 
 /** Registered on the Temporal server (temporal-dev.sh does it for the dev server) so the Web UI can filter. */
 export const searchAttributes = {

@@ -5,7 +5,19 @@
  */
 import type { Duration } from '@temporalio/common';
 import type { z } from 'zod';
-import type { batchAnswer, cancelRequest, checkFailure, handoverFailure, jobProgress, jobRef, metadataEvent, progressAnswer, recordedSpec, reportAnswer, timelineEntry } from './answers';
+import type {
+  batchAnswer,
+  cancelRequest,
+  checkFailure,
+  handoverFailure,
+  jobProgress,
+  jobRef,
+  metadataEvent,
+  progressAnswer,
+  recordedSpec,
+  reportAnswer,
+  timelineEntry,
+} from './answers';
 import type { RestartableStep } from './names';
 
 /** The submitted specification as the workflow records it: URIs carry no password. */
@@ -112,5 +124,7 @@ export type HandoverReport = z.infer<typeof reportAnswer>;
  * database type, and has no update type.
  */
 export function handoverTypes(input: Pick<HandoverInput, 'spec' | 'databaseType'>): { updateType?: string; databaseType: string } {
-  return input.databaseType === undefined ? { databaseType: input.spec.type } : { updateType: input.spec.type, databaseType: input.databaseType };
+  return input.databaseType === undefined
+    ? { databaseType: input.spec.type }
+    : { updateType: input.spec.type, databaseType: input.databaseType };
 }

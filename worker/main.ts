@@ -15,13 +15,17 @@ async function main(): Promise<void> {
   const worker = await createHandoverWorker(config, { processMetrics: true });
   // A second worker on the same host finds the port taken: it works on, without its own endpoint, and says so.
   const metricsServer = await serveMetrics(worker.metrics.registry, host, config.HANDOVER_WORKER_METRICS_PORT).catch((err: Error) => {
-    console.warn(`Handover worker metrics not served (${host}:${config.HANDOVER_WORKER_METRICS_PORT}: ${err.message}); set HANDOVER_WORKER_METRICS_PORT`);
+    console.warn(
+      `Handover worker metrics not served (${host}:${config.HANDOVER_WORKER_METRICS_PORT}: ${err.message}); set HANDOVER_WORKER_METRICS_PORT`,
+    );
     return undefined;
   });
   if (metricsServer) console.log(`Handover worker metrics on ${metricsServer.url}`);
   if (config.HANDOVER_SDK_METRICS_PORT) console.log(`Temporal SDK metrics on http://${sdkAddress}/metrics`);
   if (config.HANDOVER_REPORT_AMQP_URL) console.log(`Publishing step reports to the AMQP exchange "${config.HANDOVER_REPORT_EXCHANGE}"`);
-  const workflows = config.HANDOVER_WORKFLOW_BUNDLE ? `workflows from the bundle ${config.HANDOVER_WORKFLOW_BUNDLE}` : 'workflows bundled at start';
+  const workflows = config.HANDOVER_WORKFLOW_BUNDLE
+    ? `workflows from the bundle ${config.HANDOVER_WORKFLOW_BUNDLE}`
+    : 'workflows bundled at start';
   console.log(
     `Handover worker polling task queue "${config.HANDOVER_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (${config.TEMPORAL_NAMESPACE}); ${workflows}; started in ${Date.now() - startedAt} ms`,
   );

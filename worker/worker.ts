@@ -28,8 +28,11 @@ export async function createHandoverWorker(
   config: Config,
   opts: { connection?: NativeConnection; workflowBundlePath?: string; reportLog?: ReportDeps['log']; processMetrics?: boolean } = {},
 ): Promise<HandoverWorker> {
-  const connection = opts.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, ...connectionSecurity(config) }));
-  const reportPublisher = config.HANDOVER_REPORT_AMQP_URL ? amqpTopicPublisher(config.HANDOVER_REPORT_AMQP_URL, config.HANDOVER_REPORT_EXCHANGE) : undefined;
+  const connection =
+    opts.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, ...connectionSecurity(config) }));
+  const reportPublisher = config.HANDOVER_REPORT_AMQP_URL
+    ? amqpTopicPublisher(config.HANDOVER_REPORT_AMQP_URL, config.HANDOVER_REPORT_EXCHANGE)
+    : undefined;
   const metrics = createWorkerMetrics({
     processMetrics: opts.processMetrics,
     stepDeadlines: {

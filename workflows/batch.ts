@@ -10,7 +10,11 @@ import { mail } from './steps';
 import { databaseLockWorkflow } from './lock';
 
 export async function batchWorkflow(input: BatchInput): Promise<BatchProgress> {
-  const handovers: BatchProgress['handovers'] = input.items.map((i) => ({ token: i.handover.token, database: i.handover.database, status: 'running' }));
+  const handovers: BatchProgress['handovers'] = input.items.map((i) => ({
+    token: i.handover.token,
+    database: i.handover.database,
+    status: 'running',
+  }));
   const progress = (): BatchProgress => {
     const counts = Object.fromEntries(BATCH_ITEM_STATUSES.map((s) => [s, 0])) as BatchProgress['counts'];
     for (const h of handovers) counts[h.status]++;

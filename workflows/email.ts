@@ -25,7 +25,11 @@ export async function sendFinalEmail(notice: HandoverNotice): Promise<void> {
     } catch (err) {
       log.warn('could not email the submitter yet: retrying from a workflow of its own', { error: (err as Error).message });
       try {
-        await startChild(finalEmailWorkflow, { workflowId: `${notice.token}:email`, args: [notice], parentClosePolicy: ParentClosePolicy.ABANDON });
+        await startChild(finalEmailWorkflow, {
+          workflowId: `${notice.token}:email`,
+          args: [notice],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+        });
       } catch (startErr) {
         log.error('could not hand the email over', { error: (startErr as Error).message });
       }

@@ -19,7 +19,8 @@ export const fromFlow3 = (input: HandoverInput): boolean => flowOf(input) >= 3;
  * older rules: a plain Error fails the workflow task, which Temporal retries (on an upgraded worker, once there is one).
  */
 export function assertKnownFlow(input: HandoverInput): void {
-  if (flowOf(input) > HANDOVER_FLOW) throw new Error(`handover ${input.token} is of flow ${input.flow}, newer than this worker's ${HANDOVER_FLOW}: upgrade the worker`);
+  if (flowOf(input) > HANDOVER_FLOW)
+    throw new Error(`handover ${input.token} is of flow ${input.flow}, newer than this worker's ${HANDOVER_FLOW}: upgrade the worker`);
 }
 
 /**

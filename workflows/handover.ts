@@ -5,7 +5,17 @@
  * (deadlines, submit and poll, failure descriptions) is in ./steps.
  */
 import { CancellationScope, getExternalWorkflowHandle, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
-import { type DbRef, type HandoverInput, type HandoverProgress, cancelHandoverSignal, cancelSignal, handoverFailed, handoverTypes, progressQuery, reportsQuery } from '../vocabulary';
+import {
+  type DbRef,
+  type HandoverInput,
+  type HandoverProgress,
+  cancelHandoverSignal,
+  cancelSignal,
+  handoverFailed,
+  handoverTypes,
+  progressQuery,
+  reportsQuery,
+} from '../vocabulary';
 import { sendFinalEmail } from './email';
 import { assertKnownFlow, fromFlow3, patchedBeforeFlow2 } from './flow';
 import { ProgressTracker } from './progress';
@@ -83,7 +93,8 @@ async function superviseHandover(input: HandoverInput, progress: ProgressTracker
   // Once the flow has ended, its outcome is decided: from flow 3 a cancel then changes nothing.
   let decided = false;
   setHandler(cancelSignal, async (request) => {
-    if (decided && fromFlow3(input)) return log.info('cancel ignored: the handover has already ended', { status: progress.snapshot().status });
+    if (decided && fromFlow3(input))
+      return log.info('cancel ignored: the handover has already ended', { status: progress.snapshot().status });
     progress.cancelled = { by: request?.by, reason: request?.reason };
     // Cancel through Temporal, so a signal, `temporal workflow cancel` and the API all take one path and
     // the Web UI shows the handover as Canceled. A workflow cannot cancel itself; its lock workflow can.
@@ -114,7 +125,10 @@ async function superviseHandover(input: HandoverInput, progress: ProgressTracker
     // A job the step did not see end (past its deadline, or the step failed around it: a poll refused, a
     // later event refused) is stopped before the lock is released, not left writing to staging.
     // (Workers before the patch killed only on a deadline: their histories replay unchanged.)
-    if (failure.kind === 'timed_out' || (!jobEnded(err) && progress.runningJobs().length > 0 && patchedBeforeFlow2(input, KILL_ON_FAILURE))) {
+    if (
+      failure.kind === 'timed_out' ||
+      (!jobEnded(err) && progress.runningJobs().length > 0 && patchedBeforeFlow2(input, KILL_ON_FAILURE))
+    ) {
       await toTheEnd(input, () => killRunningJobs(progress));
     }
     progress.end(failure.kind === 'timed_out' ? 'timed out' : failure.kind === 'problems' ? 'problems' : 'failed', failure.reason);
@@ -134,18 +148,31 @@ async function superviseHandover(input: HandoverInput, progress: ProgressTracker
 async function wrapUpCancelled(input: HandoverInput, progress: ProgressTracker): Promise<void> {
   const killed = await killRunningJobs(progress);
   const { by, reason } = progress.cancelled ?? {};
-  progress.end('cancelled', [by && `by ${by}`, reason, killed.length && `killed ${killed.join(', ')}`].filter(Boolean).join('; ') || undefined);
+  progress.end(
+    'cancelled',
+    [by && `by ${by}`, reason, killed.length && `killed ${killed.join(', ')}`].filter(Boolean).join('; ') || undefined,
+  );
   progress.finish('cancelled');
   await notify(input, progress, 'cancelled');
 }
 
 /** What follows a decided outcome runs to its end, whatever cancel comes (from flow 3; before, as recorded). */
-const toTheEnd = <T>(input: HandoverInput, work: () => Promise<T>): Promise<T> => (fromFlow3(input) ? CancellationScope.nonCancellable(work) : work());
+const toTheEnd = <T>(input: HandoverInput, work: () => Promise<T>): Promise<T> =>
+  fromFlow3(input) ? CancellationScope.nonCancellable(work) : work();
 
 /** Emails the submitter how the handover ended. From flow 3 the email holds no lock and cannot be cancelled (./email). */
 async function notify(input: HandoverInput, progress: ProgressTracker, kind: 'completed' | 'failed' | 'cancelled'): Promise<void> {
   const { timeline, failure, cancelled } = progress.snapshot();
-  const notice = { kind, token: input.token, database: input.database, ...handoverTypes(input), spec: input.spec, timeline, failure, cancelled };
+  const notice = {
+    kind,
+    token: input.token,
+    database: input.database,
+    ...handoverTypes(input),
+    spec: input.spec,
+    timeline,
+    failure,
+    cancelled,
+  };
   if (fromFlow3(input)) return sendFinalEmail(notice);
   try {
     await mail.sendEmail(notice);

@@ -4,8 +4,23 @@
  * same database cannot start (409). It runs the handover as its child, under the handover's token,
  * and so holds the lock exactly as long as the handover runs.
  */
-import { CancellationScope, ChildWorkflowFailure, ParentClosePolicy, executeChild, isCancellation, log, setHandler } from '@temporalio/workflow';
-import { type HandoverStatus, type LockInput, cancelHandoverSignal, handoverFailedDetails, holderQuery, initialSearchAttributes } from '../vocabulary';
+import {
+  CancellationScope,
+  ChildWorkflowFailure,
+  ParentClosePolicy,
+  executeChild,
+  isCancellation,
+  log,
+  setHandler,
+} from '@temporalio/workflow';
+import {
+  type HandoverStatus,
+  type LockInput,
+  cancelHandoverSignal,
+  handoverFailedDetails,
+  holderQuery,
+  initialSearchAttributes,
+} from '../vocabulary';
 import { handoverWorkflow } from './handover';
 
 /** Returns how the handover ended. */
@@ -21,7 +36,11 @@ export async function databaseLockWorkflow({ handover }: LockInput): Promise<Exc
         // If the lock is terminated by hand, the handover is cancelled (cleanly), not left running unlocked.
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         // Shown in lists (the web page) without a query per row.
-        memo: { comment: handover.spec.comment, source_uri: handover.spec.src_uri, ...(handover.submittedBy ? { submitted_by: handover.submittedBy } : {}) },
+        memo: {
+          comment: handover.spec.comment,
+          source_uri: handover.spec.src_uri,
+          ...(handover.submittedBy ? { submitted_by: handover.submittedBy } : {}),
+        },
         typedSearchAttributes: initialSearchAttributes(handover),
       }),
     );

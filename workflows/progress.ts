@@ -61,10 +61,14 @@ export class ProgressTracker {
     if (!entry || entry.ended_at) return;
     Object.assign(entry, { ended_at: now(), outcome, message });
     // The outcome and the step's start ride on the report: the worker's metrics time the step from them.
-    this.report(outcome === 'passed' || outcome === 'skipped' || outcome === 'cancelled' ? 'INFO' : 'ERROR', endMessage(entry.step, outcome, message), {
-      outcome,
-      step_started_at: entry.started_at,
-    });
+    this.report(
+      outcome === 'passed' || outcome === 'skipped' || outcome === 'cancelled' ? 'INFO' : 'ERROR',
+      endMessage(entry.step, outcome, message),
+      {
+        outcome,
+        step_started_at: entry.started_at,
+      },
+    );
   }
 
   /** Jobs of the step that is still going: what a cancel must kill. */

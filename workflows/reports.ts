@@ -7,7 +7,15 @@
  */
 import { CancellationScope, condition, log, proxyLocalActivities } from '@temporalio/workflow';
 import { patchedBeforeFlow2 } from './flow';
-import { type CurrentStep, type HandoverActivities, type HandoverInput, type HandoverReport, type HandoverStatus, handoverTypes, reportTime } from '../vocabulary';
+import {
+  type CurrentStep,
+  type HandoverActivities,
+  type HandoverInput,
+  type HandoverReport,
+  type HandoverStatus,
+  handoverTypes,
+  reportTime,
+} from '../vocabulary';
 
 /** The patch that sends the queued reports in one local activity (publishReports). */
 export const BATCHED_REPORTS = 'batched-reports';

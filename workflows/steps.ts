@@ -3,7 +3,15 @@
  * activities, and turning what went wrong into a reason a submitter can act on. workflows/handover.ts
  * says what the steps are; this says how a step runs.
  */
-import { ActivityFailure, ApplicationFailure, CancellationScope, TimeoutFailure, isCancellation, log, proxyActivities } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  TimeoutFailure,
+  isCancellation,
+  log,
+  proxyActivities,
+} from '@temporalio/workflow';
 import { type Duration, RetryState } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import {
@@ -55,7 +63,8 @@ export interface StepJobs {
 /** The `step(name, deadline, work)` function a handover's flow is written with. */
 export function stepRunner(progress: ProgressTracker, timings: HandoverTimings, restart?: RestartOf) {
   // A restart skips the restartable steps before the one it restarts from: they passed in the original.
-  const skipped = (name: Step) => !!restart && (RESTARTABLE_STEPS as readonly Step[]).includes(name) && STEPS.indexOf(name) < STEPS.indexOf(restart.from);
+  const skipped = (name: Step) =>
+    !!restart && (RESTARTABLE_STEPS as readonly Step[]).includes(name) && STEPS.indexOf(name) < STEPS.indexOf(restart.from);
   return async function step<T>(name: Step, deadline: Duration, work: (jobs: StepJobs) => Promise<T>): Promise<T | undefined> {
     progress.begin(name);
     if (skipped(name)) {
@@ -69,7 +78,11 @@ export function stepRunner(progress: ProgressTracker, timings: HandoverTimings, 
         const submitter = proxyActivities<HandoverActivities>({
           startToCloseTimeout: timings.requestTimeout,
           scheduleToCloseTimeout: Math.min(left(), msToNumber(timings.submitTimeout)),
-          retry: { initialInterval: timings.pollInterval, maximumInterval: timings.pollMaxInterval, nonRetryableErrorTypes: [failureTypes.jobRejected] },
+          retry: {
+            initialInterval: timings.pollInterval,
+            maximumInterval: timings.pollMaxInterval,
+            nonRetryableErrorTypes: [failureTypes.jobRejected],
+          },
         });
         try {
           return progress.jobStarted(await CancellationScope.nonCancellable(() => call(submitter)));
@@ -77,7 +90,11 @@ export function stepRunner(progress: ProgressTracker, timings: HandoverTimings, 
           // Gave up before the step's deadline: the service did not take the job in HANDOVER_SUBMIT_TIMEOUT.
           if (outOfTime(err) && Date.now() < endsAt - DEADLINE_SLACK_MS) {
             const last = err.cause instanceof TimeoutFailure ? err.cause.cause?.message : err.cause?.message;
-            throw stepFailure({ step: name, kind: 'error', reason: `the ${name} service did not take the job within ${timings.submitTimeout}${last ? `: ${last}` : ''}` });
+            throw stepFailure({
+              step: name,
+              kind: 'error',
+              reason: `the ${name} service did not take the job within ${timings.submitTimeout}${last ? `: ${last}` : ''}`,
+            });
           }
           throw err;
         }
@@ -115,7 +132,9 @@ export function stepRunner(progress: ProgressTracker, timings: HandoverTimings, 
 
 /** An activity that ran out of time: a TimeoutFailure, or its last attempt's failure with retry state TIMEOUT. */
 function outOfTime(err: unknown): err is ActivityFailure {
-  return err instanceof ActivityFailure && !isCancellation(err) && (err.cause instanceof TimeoutFailure || err.retryState === RetryState.TIMEOUT);
+  return (
+    err instanceof ActivityFailure && !isCancellation(err) && (err.cause instanceof TimeoutFailure || err.retryState === RetryState.TIMEOUT)
+  );
 }
 
 export function checksFoundProblems(checks: CheckFailure[]): ApplicationFailure {

@@ -58,7 +58,8 @@ export function handoverReads(client: Client) {
      */
     async progress(token: string): Promise<HandoverProgress> {
       const description = await reads.describeHandover(token);
-      const recorded = description.status.name === 'COMPLETED' || description.status.name === 'FAILED' ? await recordedEnd(token) : undefined;
+      const recorded =
+        description.status.name === 'COMPLETED' || description.status.name === 'FAILED' ? await recordedEnd(token) : undefined;
       if (recorded) return recorded;
       const progress: HandoverProgress = await handle(token).query(progressQuery);
       // While a job runs, its service's own progress is in the last answer of the step's poll activity.
@@ -70,7 +71,11 @@ export function handoverReads(client: Client) {
       if (job) progress.job = job;
       // Terminated or timed out by hand: the workflow never recorded its end, Temporal did.
       if (progress.status === 'running' && description.status.name !== 'RUNNING') {
-        return { ...progress, status: description.status.name === 'CANCELLED' ? 'cancelled' : 'failed', ended_at: description.closeTime?.toISOString() };
+        return {
+          ...progress,
+          status: description.status.name === 'CANCELLED' ? 'cancelled' : 'failed',
+          ended_at: description.closeTime?.toISOString(),
+        };
       }
       return progress;
     },
@@ -123,7 +128,8 @@ export function handoverReads(client: Client) {
 /** A visibility query for the list's filters (values quoted and escaped; the route also refuses quotes and backslashes). */
 export function visibilityQuery(filters: Omit<ListFilters, 'limit'>): string {
   const clauses = [`WorkflowType = '${HANDOVER_WORKFLOW}'`];
-  const keyword = (name: string, value?: string) => value && clauses.push(`${name} = '${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
+  const keyword = (name: string, value?: string) =>
+    value && clauses.push(`${name} = '${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
   keyword(searchAttributes.status.name, filters.status);
   keyword(searchAttributes.database.name, filters.database);
   keyword(searchAttributes.contact.name, filters.contact);

@@ -7,7 +7,13 @@ export function keptRefusals(client: Client, taskQueue: string) {
   return {
     /** Refusals go to the refusals workflow as one signal, starting it if it is not running. */
     async recordRefusals(refusals: Refusal[]): Promise<void> {
-      await client.workflow.signalWithStart(REFUSALS_WORKFLOW, { workflowId: refusalsId, taskQueue, args: [[]], signal: recordRefusalsSignal, signalArgs: [refusals] });
+      await client.workflow.signalWithStart(REFUSALS_WORKFLOW, {
+        workflowId: refusalsId,
+        taskQueue,
+        args: [[]],
+        signal: recordRefusalsSignal,
+        signalArgs: [refusals],
+      });
     },
 
     async refusals(): Promise<Refusal[]> {

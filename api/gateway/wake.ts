@@ -26,14 +26,21 @@ export function pollWaker(client: Client, namespace: string) {
   return async function pollNow(token: string, step: WaitingStep): Promise<boolean> {
     const activityType = WAITING_ACTIVITY[step];
     try {
-      const poll = (await client.workflow.getHandle(token).describe()).raw.pendingActivities?.find((a) => a.activityType?.name === activityType);
+      const poll = (await client.workflow.getHandle(token).describe()).raw.pendingActivities?.find(
+        (a) => a.activityType?.name === activityType,
+      );
       if (!poll || (poll.state === PENDING_ACTIVITY_STATE_SCHEDULED && (poll.attempt ?? 1) <= 1)) return false;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;
       // Unsure (the server busy, a deadline): reset as if it were waiting; a service calls back only once.
     }
     try {
-      await client.workflowService.resetActivity({ namespace, execution: { workflowId: token }, type: activityType, identity: 'handover-api callback' });
+      await client.workflowService.resetActivity({
+        namespace,
+        execution: { workflowId: token },
+        type: activityType,
+        identity: 'handover-api callback',
+      });
       return true;
     } catch (err) {
       if (isGrpcServiceError(err) && NOTHING_TO_RESET.includes(err.code)) return false;

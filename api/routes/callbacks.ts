@@ -23,9 +23,15 @@ export const callbackRoutes =
           summary: "A job service's completion callback: the step's poll runs at once (polling stays the fallback)",
           params: token.extend({ step: z.enum(WAITING_STEPS) }),
           querystring: z.object({ sig: z.string().max(100) }),
-          body: z.looseObject({ job_id: z.union([z.string().max(100), z.number()]).optional(), status: z.string().max(50).optional() }).nullish(),
+          body: z
+            .looseObject({ job_id: z.union([z.string().max(100), z.number()]).optional(), status: z.string().max(50).optional() })
+            .nullish(),
           response: {
-            202: z.object({ polled: z.boolean().describe("Whether the step's poll was waiting and now runs (false: the step is not waiting, or the handover has ended)") }),
+            202: z.object({
+              polled: z
+                .boolean()
+                .describe("Whether the step's poll was waiting and now runs (false: the step is not waiting, or the handover has ended)"),
+            }),
             ...refusals(400, 403, 415, ...common),
           },
         },

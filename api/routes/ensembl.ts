@@ -90,7 +90,10 @@ export const ensemblRoutes =
           summary: "One handover as Ensembl's service showed it (a list of one)",
           tags,
           params: tokenParams,
-          response: { 200: z.array(row.extend({ tgt_uri: z.string(), progress_complete: z.number(), progress_total: z.number() })), ...refusals(400, 403, 404, ...common) },
+          response: {
+            200: z.array(row.extend({ tgt_uri: z.string(), progress_complete: z.number(), progress_total: z.number() })),
+            ...refusals(400, 403, 404, ...common),
+          },
         },
       },
       async (request) => {

@@ -21,7 +21,10 @@ import {
 export const token = z.object({ token: z.string().regex(/^[^\s'"\\]{1,300}$/, 'is not a handover token') });
 
 export const handoverRoutes =
-  (handovers: HandoverService, opts: { publicUrl: string; updateTypes: readonly string[]; contactDomains?: readonly string[] }): FastifyPluginCallbackZod =>
+  (
+    handovers: HandoverService,
+    opts: { publicUrl: string; updateTypes: readonly string[]; contactDomains?: readonly string[] },
+  ): FastifyPluginCallbackZod =>
   (app, _opts, done) => {
     const { publicUrl } = opts;
     const spec = handoverSpecSchema(opts.updateTypes, { contactDomains: opts.contactDomains });
@@ -58,7 +61,11 @@ export const handoverRoutes =
       '/handovers/:token',
       {
         config: { role: 'read' },
-        schema: { summary: "A handover's progress: status, step, timeline", params: token, response: { 200: progressAnswer, ...refusals(400, 403, 404, ...common) } },
+        schema: {
+          summary: "A handover's progress: status, step, timeline",
+          params: token,
+          response: { 200: progressAnswer, ...refusals(400, 403, 404, ...common) },
+        },
       },
       async (request) => handovers.progress(request.params.token),
     );
@@ -88,7 +95,10 @@ export const handoverRoutes =
             .object({ by: z.string().max(200).optional(), reason: z.string().max(2000).optional() })
             .strict()
             .nullish(),
-          response: { 202: z.object({ token: z.string(), status: z.literal('cancelling') }), ...refusals(400, 403, 404, 409, 415, ...common) },
+          response: {
+            202: z.object({ token: z.string(), status: z.literal('cancelling') }),
+            ...refusals(400, 403, 404, 409, 415, ...common),
+          },
         },
       },
       async (request, reply) => {
@@ -113,7 +123,9 @@ export const handoverRoutes =
       },
       async (request, reply) => {
         const restarted = await handovers.restart(request.params.token, request.body?.from ?? undefined, request.caller);
-        return reply.code(201).send({ token: restarted, status_url: `${publicUrl}/handovers/${restarted}`, restarted_from: request.params.token });
+        return reply
+          .code(201)
+          .send({ token: restarted, status_url: `${publicUrl}/handovers/${restarted}`, restarted_from: request.params.token });
       },
     );
 
@@ -150,14 +162,24 @@ export const handoverRoutes =
       '/batches/:token',
       {
         config: { role: 'read' },
-        schema: { summary: "A batch's handovers and their counts by status", params: token, response: { 200: batchAnswer, ...refusals(400, 403, 404, ...common) } },
+        schema: {
+          summary: "A batch's handovers and their counts by status",
+          params: token,
+          response: { 200: batchAnswer, ...refusals(400, 403, 404, ...common) },
+        },
       },
       async (request) => handovers.batch(request.params.token),
     );
 
     app.get(
       '/admission',
-      { config: { role: 'read' }, schema: { summary: 'Is handover open, for which types and release?', response: { 200: admissionAnswer, ...refusals(403, 401, 429) } } },
+      {
+        config: { role: 'read' },
+        schema: {
+          summary: 'Is handover open, for which types and release?',
+          response: { 200: admissionAnswer, ...refusals(403, 401, 429) },
+        },
+      },
       () => handovers.admission(),
     );
     done();

@@ -24,7 +24,10 @@ export const vocabularyRoutes =
       '/vocabulary',
       {
         config: { role: 'read' },
-        schema: { summary: 'The lists to choose from: steps, restartable steps, statuses, update types, database types, outcomes', response: { 200: vocabularyAnswer } },
+        schema: {
+          summary: 'The lists to choose from: steps, restartable steps, statuses, update types, database types, outcomes',
+          response: { 200: vocabularyAnswer },
+        },
       },
       () => vocabulary,
     );

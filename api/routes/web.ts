@@ -11,7 +11,11 @@ import { PROJECT_ROOT } from '../../common/config';
 // From the repository, so the compiled API (dist/js/api/) serves the same files.
 const WEB = path.join(PROJECT_ROOT, 'api', 'web');
 /** What is served, by extension: anything else in api/web (types.d.ts, tsconfig.json) is for the type check only. */
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+};
 
 /** The pages' policy: everything from this origin only (images may also be `data:` URLs, e.g. small icons in the CSS). */
 export const CONTENT_SECURITY_POLICY = [
@@ -41,8 +45,12 @@ export function webRoutes(app: FastifyInstance, settings: { temporalWebUrl: stri
       .map((name) => [name, readFileSync(path.join(WEB, name))]),
   );
   // The page and its files load without a key, so the page can ask for one; its settings need a read key.
-  app.get('/', { config: { role: 'public' }, schema: { hide: true } }, async (_request, reply) => withPageHeaders(reply).redirect('/ui/index.html'));
-  app.get('/ui/config.json', { config: { role: 'read' }, schema: { hide: true } }, async (_request, reply) => withPageHeaders(reply).send(settings));
+  app.get('/', { config: { role: 'public' }, schema: { hide: true } }, async (_request, reply) =>
+    withPageHeaders(reply).redirect('/ui/index.html'),
+  );
+  app.get('/ui/config.json', { config: { role: 'read' }, schema: { hide: true } }, async (_request, reply) =>
+    withPageHeaders(reply).send(settings),
+  );
   app.get<{ Params: { file: string } }>('/ui/:file', { config: { role: 'public' }, schema: { hide: true } }, async (request, reply) => {
     const body = files.get(request.params.file);
     withPageHeaders(reply);

@@ -65,7 +65,12 @@ function offerAnotherKey() {
     location.reload();
   };
   (document.querySelector('main') || document.body).prepend(
-    el('p', { id: 'another-key', class: 'hint' }, 'This tab uses an API key that may not do everything here. ', el('button', { type: 'button', onclick: another }, 'Use another API key')),
+    el(
+      'p',
+      { id: 'another-key', class: 'hint' },
+      'This tab uses an API key that may not do everything here. ',
+      el('button', { type: 'button', onclick: another }, 'Use another API key'),
+    ),
   );
 }
 
@@ -76,7 +81,14 @@ function offerAnotherKey() {
  */
 function askForKey(problem) {
   return new Promise((resolve) => {
-    const input = el('input', { id: 'api-key', type: 'password', autocomplete: 'off', required: true, 'aria-describedby': 'api-key-hint api-key-error', spellcheck: 'false' });
+    const input = el('input', {
+      id: 'api-key',
+      type: 'password',
+      autocomplete: 'off',
+      required: true,
+      'aria-describedby': 'api-key-hint api-key-error',
+      spellcheck: 'false',
+    });
     const error = el('span', { id: 'api-key-error', class: 'error', role: 'alert' }, problem);
     const form = el(
       'form',
@@ -177,7 +189,11 @@ export const when = (iso) => (iso ? new Date(iso).toLocaleString() : '');
 export function duration(from, to) {
   if (!from) return '';
   const s = Math.max(0, Math.round(((to ? Date.parse(to) : Date.now()) - Date.parse(from)) / 1000));
-  return s < 60 ? `${s} s` : s < 3600 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return s < 60
+    ? `${s} s`
+    : s < 3600
+      ? `${Math.floor(s / 60)} min ${s % 60} s`
+      : `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
 /** @param {string} token */
@@ -186,9 +202,11 @@ export const handoverPage = (token) => `/ui/handover.html?token=${encodeURICompo
 /** @type {Promise<PageConfig | null> | undefined} */
 let configPromise;
 /** Where the Temporal Web UI is (GET /ui/config.json), asked once per page. */
-export const config = () => (configPromise ??= api('/ui/config.json').then(/** @param {Answer<PageConfig>} r */ (r) => (r.ok ? r.body : null)));
+export const config = () =>
+  (configPromise ??= api('/ui/config.json').then(/** @param {Answer<PageConfig>} r */ (r) => (r.ok ? r.body : null)));
 
 /** @type {Promise<Vocabulary | null> | undefined} */
 let vocabularyPromise;
 /** The lists the pages choose from (GET /vocabulary): steps, statuses, update and database types. Null if the API refused. */
-export const vocabulary = () => (vocabularyPromise ??= api('/vocabulary').then(/** @param {Answer<Vocabulary>} r */ (r) => (r.ok ? r.body : null)));
+export const vocabulary = () =>
+  (vocabularyPromise ??= api('/vocabulary').then(/** @param {Answer<Vocabulary>} r */ (r) => (r.ok ? r.body : null)));

@@ -56,7 +56,15 @@ function showFailure(h) {
           ),
         ]
       : []),
-    ...(cancelled ? [el('p', { class: 'notice' }, `Cancelled${cancelled.by ? ` by ${cancelled.by}` : ''}${cancelled.reason ? `: ${cancelled.reason}` : ''}`)] : []),
+    ...(cancelled
+      ? [
+          el(
+            'p',
+            { class: 'notice' },
+            `Cancelled${cancelled.by ? ` by ${cancelled.by}` : ''}${cancelled.reason ? `: ${cancelled.reason}` : ''}`,
+          ),
+        ]
+      : []),
   );
 }
 
@@ -65,7 +73,9 @@ function showFacts(h) {
   /** @type {Array<[string, string | Node | undefined]>} */
   const facts = [
     ['Token', h.token],
-    ...(h.restarted_from ? [/** @type {[string, Node]} */ (['Restarts', el('a', { href: handoverPage(h.restarted_from) }, h.restarted_from)])] : []),
+    ...(h.restarted_from
+      ? [/** @type {[string, Node]} */ (['Restarts', el('a', { href: handoverPage(h.restarted_from) }, h.restarted_from)])]
+      : []),
     ['Source', h.spec.src_uri],
     ['Target', h.spec.tgt_uri],
     ['Contact', h.spec.contact],
@@ -149,7 +159,8 @@ async function cancel() {
   const reason = byId('reason', HTMLInputElement).value || undefined;
   /** @type {Answer<unknown>} */
   const answer = await api(`${path}/cancel`, { method: 'POST', body: JSON.stringify({ by: 'web page', reason }) });
-  byId('cancel-result').textContent = answer.status === 202 ? 'Cancelling…' : `Could not cancel: ${(!answer.ok && answer.body?.error) || answer.status}`;
+  byId('cancel-result').textContent =
+    answer.status === 202 ? 'Cancelling…' : `Could not cancel: ${(!answer.ok && answer.body?.error) || answer.status}`;
   await refresh();
 }
 
@@ -158,7 +169,8 @@ async function restart() {
   /** @type {Answer<Submitted>} */
   const answer = await api(`${path}/restart`, { method: 'POST', body: JSON.stringify({ from }) });
   if (answer.ok) location.href = handoverPage(answer.body.token);
-  else byId('restart-result').textContent = `Could not restart: ${answer.body?.issues?.[0]?.message || answer.body?.error || answer.status}`;
+  else
+    byId('restart-result').textContent = `Could not restart: ${answer.body?.issues?.[0]?.message || answer.body?.error || answer.status}`;
 }
 
 byId('cancel-form').addEventListener('submit', (event) => {

@@ -58,7 +58,8 @@ function renderHead() {
  * @param {ColumnKey} key
  * @returns {string | number}
  */
-const value = (r, key) => (key === 'duration' ? Date.parse(r.ended_at || new Date().toISOString()) - Date.parse(r.submitted_at ?? '') : (r[key] ?? ''));
+const value = (r, key) =>
+  key === 'duration' ? Date.parse(r.ended_at || new Date().toISOString()) - Date.parse(r.submitted_at ?? '') : (r[key] ?? '');
 
 /**
  * @param {string | number} x

@@ -80,7 +80,11 @@ async function submit(event) {
   } else if ((status === 403 && refusal.token) || (status === 422 && refusal.token)) {
     // A refusal recorded as a rejected handover. (A 403 without a token: the API key's role is too low, the last branch shows why.)
     showErrors(issues);
-    say(`${status === 403 ? 'Handover is closed' : 'Refused'}: ${issues.map((i) => i.message).join('; ')} (recorded as `, el('a', { href: handoverPage(refusal.token) }, 'rejected'), ')');
+    say(
+      `${status === 403 ? 'Handover is closed' : 'Refused'}: ${issues.map((i) => i.message).join('; ')} (recorded as `,
+      el('a', { href: handoverPage(refusal.token) }, 'rejected'),
+      ')',
+    );
   } else if (status === 409 && refusal.token) {
     showErrors([]);
     say('This database is already being handed over: ', el('a', { href: handoverPage(refusal.token) }, refusal.token));

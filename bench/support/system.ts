@@ -58,7 +58,12 @@ export interface BenchHandover {
 }
 
 /** The benchmark defaults for Handover on `taskQueue`, its API on `port`, against `services`. */
-export function benchEnv(temporal: BenchTemporal, services: Pick<TimedJobServices, 'url'>, taskQueue: string, port: number): Record<string, string> {
+export function benchEnv(
+  temporal: BenchTemporal,
+  services: Pick<TimedJobServices, 'url'>,
+  taskQueue: string,
+  port: number,
+): Record<string, string> {
   const { dir } = temporal;
   return {
     TEMPORAL_ADDRESS: temporal.address,
@@ -116,12 +121,25 @@ export function temporalCpuSeconds(): number {
 }
 
 /** Handover (a worker and the API on a free port) on its own task queue, with `env` over the benchmark defaults. */
-export async function startBenchHandover(temporal: BenchTemporal, services: Pick<TimedJobServices, 'url'>, taskQueue: string, env: Record<string, string> = {}): Promise<BenchHandover> {
+export async function startBenchHandover(
+  temporal: BenchTemporal,
+  services: Pick<TimedJobServices, 'url'>,
+  taskQueue: string,
+  env: Record<string, string> = {},
+): Promise<BenchHandover> {
   const port = await freePort();
   const config = loadConfig({ ...benchEnv(temporal, services, taskQueue, port), ...env });
-  const worker = await createHandoverWorker(config, { connection: temporal.nativeConnection, workflowBundlePath: temporal.bundle, reportLog: { write() {} } });
+  const worker = await createHandoverWorker(config, {
+    connection: temporal.nativeConnection,
+    workflowBundlePath: temporal.bundle,
+    reportLog: { write() {} },
+  });
   const running = worker.run();
-  const app = await buildApp({ client: new Client({ connection: temporal.connection }), config, sealer: createSealer(config.HANDOVER_SECRET_KEY) });
+  const app = await buildApp({
+    client: new Client({ connection: temporal.connection }),
+    config,
+    sealer: createSealer(config.HANDOVER_SECRET_KEY),
+  });
   await app.listen({ host: '127.0.0.1', port });
   return {
     url: `http://127.0.0.1:${port}`,
@@ -134,4 +152,5 @@ export async function startBenchHandover(temporal: BenchTemporal, services: Pick
   };
 }
 
-export const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))];
+export const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))];

@@ -39,7 +39,12 @@ export class TimedJobServices {
         const id = job.id;
         if (typeof callback === 'string')
           setTimeout(
-            () => void fetch(callback, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ job_id: id, status: 'complete' }) }).catch(() => undefined),
+            () =>
+              void fetch(callback, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ job_id: id, status: 'complete' }),
+              }).catch(() => undefined),
             this.jobMs,
           ).unref();
       }
@@ -55,7 +60,11 @@ export class TimedJobServices {
         case 'healthcheck':
           return { id: job.id, status: 'complete', output: { db_name: 'db', status: 'passed', results: {} } };
         case 'metadata':
-          return { id: job.id, status: 'complete', output: { database_uri: input.database_uri, events: [{ type: 'new_assembly', genome: 'homo_sapiens', details: {} }] } };
+          return {
+            id: job.id,
+            status: 'complete',
+            output: { database_uri: input.database_uri, events: [{ type: 'new_assembly', genome: 'homo_sapiens', details: {} }] },
+          };
         default:
           return { id: job.id, status: 'complete', output: {} };
       }

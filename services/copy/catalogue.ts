@@ -17,15 +17,25 @@ export async function readCatalogue(conn: mysql.Connection, schema: string): Pro
   return {
     mariadb: typeof version?.v === 'string' && /mariadb/i.test(version.v),
     tables: await rows(conn, 'SELECT * FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', where),
-    columns: await rows(conn, 'SELECT * FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION', where),
+    columns: await rows(
+      conn,
+      'SELECT * FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION',
+      where,
+    ),
     statistics: await rows(conn, 'SELECT * FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ?', where),
     constraints: await rows(conn, 'SELECT * FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?', where),
-    keyColumns: await rows(conn, 'SELECT * FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = ? AND REFERENCED_TABLE_NAME IS NOT NULL', where),
+    keyColumns: await rows(
+      conn,
+      'SELECT * FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = ? AND REFERENCED_TABLE_NAME IS NOT NULL',
+      where,
+    ),
     // Servers before MariaDB 10.2 / MySQL 8.0.16 have no CHECK_CONSTRAINTS (and no checks to copy).
-    checks: await rows(conn, 'SELECT * FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?', where).catch((err: { errno?: number }) => {
-      if (err.errno === UNKNOWN_TABLE) return [];
-      throw err; // a lost connection or a refusal is not "no checks"
-    }),
+    checks: await rows(conn, 'SELECT * FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?', where).catch(
+      (err: { errno?: number }) => {
+        if (err.errno === UNKNOWN_TABLE) return [];
+        throw err; // a lost connection or a refusal is not "no checks"
+      },
+    ),
   };
 }
 

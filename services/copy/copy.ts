@@ -58,12 +58,15 @@ export async function copyDatabase(input: CopyInput, opts: CopyOptions) {
   try {
     opts.signal?.throwIfAborted();
     if (!(await databaseExists(source))) throw new Error(`source database ${source.name} does not exist`);
-    if (!input.drop && (await databaseExists(target))) throw new Error(`target database ${target.name} exists; submit with drop to replace it`);
+    if (!input.drop && (await databaseExists(target)))
+      throw new Error(`target database ${target.name} exists; submit with drop to replace it`);
     const tables = await sourceTables(source, input, opts.signal);
     // Without only_tables or skip_tables a SQLite copy is a copy of the file.
     const whole = !input.only_tables?.length && !input.skip_tables?.length;
     const copied =
-      source.engine === 'sqlite' ? { rows: await copySqlite(source, target as SqliteLocation, tables, whole, opts) } : await copyMysql(source, target as MysqlLocation, tables, opts);
+      source.engine === 'sqlite'
+        ? { rows: await copySqlite(source, target as SqliteLocation, tables, whole, opts) }
+        : await copyMysql(source, target as MysqlLocation, tables, opts);
     return {
       source_db_uri: safe(input.source_db_uri),
       target_db_uri: safe(input.target_db_uri),
@@ -103,7 +106,8 @@ async function countRows(db: DbLocation, tables: string[], signal?: AbortSignal)
 async function verify(source: DbLocation, copy: DbLocation, tables: string[], signal?: AbortSignal): Promise<Record<string, number>> {
   const [a, b] = [await countRows(source, tables, signal), await countRows(copy, tables, signal)];
   for (const table of tables) {
-    if (a[table] !== b[table]) throw new Error(`copy verification failed: ${table} has ${a[table]} rows in the source and ${b[table]} in the target`);
+    if (a[table] !== b[table])
+      throw new Error(`copy verification failed: ${table} has ${a[table]} rows in the source and ${b[table]} in the target`);
   }
   return a;
 }
@@ -165,8 +169,14 @@ const readOnlyUri = (file: string) => `file:${file.replace(/[%?#]/g, (c) => `%${
 
 /** The schema's SQL is the source's data: it runs only as the one CREATE statement its type says (prepare() compiles no second statement). */
 async function schemaStatement(db: SqliteConnection, o: { type: string; name: string; sql: string }): Promise<void> {
-  const shape: Record<string, RegExp> = { table: /^\s*CREATE\s+TABLE\s/i, index: /^\s*CREATE\s+(UNIQUE\s+)?INDEX\s/i, trigger: /^\s*CREATE\s+TRIGGER\s/i, view: /^\s*CREATE\s+VIEW\s/i };
-  if (!shape[o.type]?.test(o.sql)) throw new Error(`the source's ${o.type} ${o.name} has a definition that is not a CREATE ${o.type.toUpperCase()} statement`);
+  const shape: Record<string, RegExp> = {
+    table: /^\s*CREATE\s+TABLE\s/i,
+    index: /^\s*CREATE\s+(UNIQUE\s+)?INDEX\s/i,
+    trigger: /^\s*CREATE\s+TRIGGER\s/i,
+    view: /^\s*CREATE\s+VIEW\s/i,
+  };
+  if (!shape[o.type]?.test(o.sql))
+    throw new Error(`the source's ${o.type} ${o.name} has a definition that is not a CREATE ${o.type.toUpperCase()} statement`);
   await db.run(o.sql);
 }
 
@@ -187,7 +197,13 @@ function privateFolder(folder: string, base: string): string {
   return dir;
 }
 
-async function copySqlite(source: SqliteLocation, target: SqliteLocation, tables: string[], whole: boolean, opts: CopyOptions): Promise<Record<string, number>> {
+async function copySqlite(
+  source: SqliteLocation,
+  target: SqliteLocation,
+  tables: string[],
+  whole: boolean,
+  opts: CopyOptions,
+): Promise<Record<string, number>> {
   const folder = path.dirname(target.file);
   const work = privateFolder(folder, path.basename(target.file));
   const temp = resolveUnder(work, path.basename(target.file));
@@ -199,7 +215,14 @@ async function copySqlite(source: SqliteLocation, target: SqliteLocation, tables
     closeSync(fd);
     const unchanged = () => {
       const [dir, file] = [lstatSync(work), lstatSync(temp)];
-      if (!dir.isDirectory() || dir.ino !== made.dir.ino || dir.dev !== made.dir.dev || !file.isFile() || file.ino !== made.file.ino || file.dev !== made.file.dev) {
+      if (
+        !dir.isDirectory() ||
+        dir.ino !== made.dir.ino ||
+        dir.dev !== made.dir.dev ||
+        !file.isFile() ||
+        file.ino !== made.file.ino ||
+        file.dev !== made.file.dev
+      ) {
         throw new Error(`the copy's private folder ${work} was changed by someone else while the copy ran`);
       }
     };

@@ -108,14 +108,16 @@ function of(rows: Row[], table: string): Row[] {
 
 function comment(v: unknown, what: keyof typeof MAX_COMMENT): string {
   const value = text(v) ?? '';
-  if (value.length > MAX_COMMENT[what]) throw new Refusal(`has a ${what} comment of ${value.length} characters (a server keeps at most ${MAX_COMMENT[what]})`);
+  if (value.length > MAX_COMMENT[what])
+    throw new Refusal(`has a ${what} comment of ${value.length} characters (a server keeps at most ${MAX_COMMENT[what]})`);
   return value ? ` COMMENT ${stringLiteral(value)}` : '';
 }
 
 /** A collation the staging server has, with its character set. */
 function collation(v: unknown, collations: Collations, what: string): { charset: string; collation: string } {
   const name = text(v);
-  if (!name || !/^[a-z0-9_]{1,64}$/.test(name)) throw new Refusal(`has ${what} collation \`${printable(name ?? '')}\`, which is not a collation name`);
+  if (!name || !/^[a-z0-9_]{1,64}$/.test(name))
+    throw new Refusal(`has ${what} collation \`${printable(name ?? '')}\`, which is not a collation name`);
   const charset = collations.get(name);
   if (!charset) throw new Refusal(`has ${what} collation ${name}, which the staging server does not have`);
   return { charset, collation: name };
@@ -127,7 +129,8 @@ export function createTableStatement(table: string, schema: string, cat: Catalog
   const info = of(cat.tables, name);
   if (info.length !== 1) throw new Refusal('is not in the source catalogue as one table');
   const t = info[0];
-  if (text(t.TABLE_TYPE) !== 'BASE TABLE') throw new Refusal(`is a ${printable(text(t.TABLE_TYPE) ?? 'nameless kind of object')}, not a base table; a copy makes tables only`);
+  if (text(t.TABLE_TYPE) !== 'BASE TABLE')
+    throw new Refusal(`is a ${printable(text(t.TABLE_TYPE) ?? 'nameless kind of object')}, not a base table; a copy makes tables only`);
   const engineText = text(t.ENGINE) ?? '';
   const engine = ENGINE_NAMES.get(engineText.toUpperCase());
   if (!engine) throw new Refusal(`uses ENGINE=${printable(engineText)}; a copy makes only ${ENGINES.join(', ')} tables`);
@@ -188,7 +191,8 @@ function extra(v: unknown): Extra {
     let m: RegExpExecArray | null;
     if ((m = /^auto_increment\b/i.exec(rest))) out.autoIncrement = true;
     else if ((m = /^on update (?:current_timestamp|now)(?:\((\d?)\))?/i.exec(rest))) out.onUpdate = `current_timestamp(${m[1] ?? ''})`;
-    else if ((m = /^(virtual|stored|persistent) generated\b/i.exec(rest))) out.generated = m[1].toUpperCase() === 'VIRTUAL' ? 'VIRTUAL' : 'STORED';
+    else if ((m = /^(virtual|stored|persistent) generated\b/i.exec(rest)))
+      out.generated = m[1].toUpperCase() === 'VIRTUAL' ? 'VIRTUAL' : 'STORED';
     else if ((m = /^invisible\b/i.exec(rest))) out.invisible = true;
     else if ((m = /^default_generated\b/i.exec(rest))) out.defaultGenerated = true;
     else throw new Refusal(`has a column with \`${printable(rest)}\` in its attributes, which a copy does not make`);
@@ -262,7 +266,10 @@ function generation(expression: string, columns: Set<string>): string {
     if (/^\s*$/.test(expression.slice(i))) break;
     re.lastIndex = i;
     const m = re.exec(expression);
-    if (!m) throw new Refusal(`has a generated column whose expression \`${printable(expression)}\` is not column names, numbers, + - * / % MOD DIV and ( ) only`);
+    if (!m)
+      throw new Refusal(
+        `has a generated column whose expression \`${printable(expression)}\` is not column names, numbers, + - * / % MOD DIV and ( ) only`,
+      );
     if (m[1] !== undefined) {
       const column = m[1].replace(/``/g, '`');
       if (!columns.has(column)) throw new Refusal(`has a generated column over \`${printable(column)}\`, which is no column of the table`);
@@ -286,18 +293,23 @@ function indexes(stats: Row[], columns: Set<string>, engine: string): string[] {
   const defaultAlgorithm = engine === 'MEMORY' ? 'HASH' : 'BTREE';
   return [...byName].map(([key, rows]) => {
     const parts = [...rows].sort((a, b) => Number(a.SEQ_IN_INDEX) - Number(b.SEQ_IN_INDEX));
-    if (parts.some((p, i) => Number(p.SEQ_IN_INDEX) !== i + 1)) throw new Refusal(`has an index ${key} whose columns are not numbered 1, 2, ...`);
+    if (parts.some((p, i) => Number(p.SEQ_IN_INDEX) !== i + 1))
+      throw new Refusal(`has an index ${key} whose columns are not numbered 1, 2, ...`);
     const first = parts[0];
     const unique = text(first.NON_UNIQUE) === '0';
     const type = (text(first.INDEX_TYPE) ?? '').toUpperCase();
-    if (!['BTREE', 'HASH', 'FULLTEXT', 'SPATIAL', 'RTREE'].includes(type)) throw new Refusal(`has an index ${key} of type ${printable(type)}, which a copy does not make`);
+    if (!['BTREE', 'HASH', 'FULLTEXT', 'SPATIAL', 'RTREE'].includes(type))
+      throw new Refusal(`has an index ${key} of type ${printable(type)}, which a copy does not make`);
     const list = parts.map((p) => {
       const column = text(p.COLUMN_NAME);
-      if (column === undefined || !columns.has(column)) throw new Refusal(`has an index ${key} on \`${printable(column ?? 'an expression')}\`, which is no column of the table`);
+      if (column === undefined || !columns.has(column))
+        throw new Refusal(`has an index ${key} on \`${printable(column ?? 'an expression')}\`, which is no column of the table`);
       const sub = text(p.SUB_PART);
-      if (sub !== undefined && !/^[1-9]\d{0,4}$/.test(sub)) throw new Refusal(`has an index ${key} with the prefix length ${printable(sub)}`);
+      if (sub !== undefined && !/^[1-9]\d{0,4}$/.test(sub))
+        throw new Refusal(`has an index ${key} with the prefix length ${printable(sub)}`);
       const order = text(p.COLLATION);
-      if (order !== undefined && order !== 'A' && order !== 'D') throw new Refusal(`has an index ${key} with the order ${printable(order)}`);
+      if (order !== undefined && order !== 'A' && order !== 'D')
+        throw new Refusal(`has an index ${key} with the order ${printable(order)}`);
       // A SPATIAL index's parts have a SUB_PART of their own (32, the geometry's key length): never written.
       const prefix = sub && type !== 'SPATIAL' && type !== 'RTREE' ? `(${sub})` : '';
       return `${q(column)}${prefix}${order === 'D' ? ' DESC' : ''}`;
@@ -320,13 +332,16 @@ function foreignKeys(table: string, schema: string, cat: Catalogue, columns: Set
   return of(cat.constraints, table).map((rc) => {
     const name = nameOf(rc.CONSTRAINT_NAME, 'foreign key name');
     const refTable = nameOf(rc.REFERENCED_TABLE_NAME, 'referenced table name');
-    if (text(rc.UNIQUE_CONSTRAINT_SCHEMA) !== schema) throw new Refusal(`has the foreign key ${name} into another database; a copy makes foreign keys within the database only`);
+    if (text(rc.UNIQUE_CONSTRAINT_SCHEMA) !== schema)
+      throw new Refusal(`has the foreign key ${name} into another database; a copy makes foreign keys within the database only`);
     const parts = of(cat.keyColumns, table)
       .filter((k) => text(k.CONSTRAINT_NAME) === name) // the catalogue query reads only referencing rows
       .sort((a, b) => Number(a.ORDINAL_POSITION) - Number(b.ORDINAL_POSITION));
     if (!parts.length) throw new Refusal(`has the foreign key ${name} without its columns`);
     if (parts.some((k) => text(k.REFERENCED_TABLE_SCHEMA) !== schema || text(k.REFERENCED_TABLE_NAME) !== refTable)) {
-      throw new Refusal(`has the foreign key ${name} into another database or table than it names; a copy makes foreign keys within the database only`);
+      throw new Refusal(
+        `has the foreign key ${name} into another database or table than it names; a copy makes foreign keys within the database only`,
+      );
     }
     const local = parts.map((k) => nameOf(k.COLUMN_NAME, 'column name'));
     if (local.some((c) => !columns.has(c))) throw new Refusal(`has the foreign key ${name} on a column that is not the table's`);
@@ -347,7 +362,8 @@ function tableOptions(raw: string): string[] {
     if (word === 'partitioned') throw new Refusal('is partitioned; a copy makes tables without partitions');
     const m = /^([a-z_]+)=(.*)$/i.exec(word);
     const key = m?.[1].toLowerCase();
-    if (!m || !key || !OPTIONS[key]?.test(m[2])) throw new Refusal(`has the table option \`${printable(word)}\`, which a copy does not make`);
+    if (!m || !key || !OPTIONS[key]?.test(m[2]))
+      throw new Refusal(`has the table option \`${printable(word)}\`, which a copy does not make`);
     out.push(`${key.toUpperCase()}=${m[2].toUpperCase()}`);
   }
   return out;

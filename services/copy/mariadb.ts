@@ -25,7 +25,12 @@ export function workSchemas(target: MysqlLocation): { temp: MysqlLocation; backu
   return { temp: { ...target, name: `handover_tmp_${hash}` }, backup: { ...target, name: `handover_old_${hash}` } };
 }
 
-export async function copyMysql(source: MysqlLocation, target: MysqlLocation, tables: string[], opts: CopyOptions): Promise<{ rows: Record<string, number>; snapshot: string }> {
+export async function copyMysql(
+  source: MysqlLocation,
+  target: MysqlLocation,
+  tables: string[],
+  opts: CopyOptions,
+): Promise<{ rows: Record<string, number>; snapshot: string }> {
   const q = (name: string) => quoteIdent('mysql', name);
   const { temp, backup } = workSchemas(target);
   await takeOverDrops(temp, backup);
@@ -96,7 +101,9 @@ async function dropSoon(schema: MysqlLocation): Promise<void> {
         if (Date.now() < giveUpAt) pending.timer = setTimeout(retry, DROP_RETRY.everyMs).unref();
         else {
           pendingDrops.delete(key);
-          console.warn(`copy service: could not drop the work schema ${schema.name} on ${schema.host}:${schema.port}; the next copy to it will`);
+          console.warn(
+            `copy service: could not drop the work schema ${schema.name} on ${schema.host}:${schema.port}; the next copy to it will`,
+          );
         }
       },
     );
@@ -121,9 +128,14 @@ async function swap(target: MysqlLocation, temp: MysqlLocation, backup: MysqlLoc
   const q = (name: string) => quoteIdent('mysql', name);
   const conn = await serverConnection(target);
   const tablesOf = async (schema: string, type: string) =>
-    ((await conn.query('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = ?', [schema, type]))[0] as Array<{ name: string }>).map(
-      (r) => r.name,
-    );
+    (
+      (
+        await conn.query('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = ?', [
+          schema,
+          type,
+        ])
+      )[0] as Array<{ name: string }>
+    ).map((r) => r.name);
   try {
     const [existing] = await conn.query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [target.name]);
     const created = (existing as unknown[]).length === 0;
@@ -131,7 +143,10 @@ async function swap(target: MysqlLocation, temp: MysqlLocation, backup: MysqlLoc
     await conn.query(`CREATE DATABASE ${q(backup.name)}`);
     const old = await tablesOf(target.name, 'BASE TABLE');
     const fresh = await tablesOf(temp.name, 'BASE TABLE');
-    const moves = [...old.map((t) => `${q(target.name)}.${q(t)} TO ${q(backup.name)}.${q(t)}`), ...fresh.map((t) => `${q(temp.name)}.${q(t)} TO ${q(target.name)}.${q(t)}`)];
+    const moves = [
+      ...old.map((t) => `${q(target.name)}.${q(t)} TO ${q(backup.name)}.${q(t)}`),
+      ...fresh.map((t) => `${q(temp.name)}.${q(t)} TO ${q(target.name)}.${q(t)}`),
+    ];
     try {
       if (moves.length) await conn.query(`RENAME TABLE ${moves.join(', ')}`);
     } catch (err) {
@@ -194,7 +209,10 @@ async function plan(source: MysqlLocation, temp: MysqlLocation, tables: string[]
   const src = await serverConnection(source);
   let sizes: Map<string, number>;
   try {
-    const [rows] = await src.query('SELECT TABLE_NAME AS name, DATA_LENGTH + INDEX_LENGTH AS size FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [source.name]);
+    const [rows] = await src.query(
+      'SELECT TABLE_NAME AS name, DATA_LENGTH + INDEX_LENGTH AS size FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
+      [source.name],
+    );
     sizes = new Map((rows as Array<{ name: string; size: unknown }>).map((r) => [String(r.name), Number(r.size) || 0]));
   } finally {
     await src.end();

@@ -14,7 +14,8 @@ interface MysqlError {
 }
 
 /** Whether `err` is an error a server answered (mysql2 gives it an errno and the server's message). */
-export const isServerError = (err: unknown): err is MysqlError => typeof err === 'object' && err !== null && 'sqlMessage' in err && typeof (err as MysqlError).errno === 'number';
+export const isServerError = (err: unknown): err is MysqlError =>
+  typeof err === 'object' && err !== null && 'sqlMessage' in err && typeof (err as MysqlError).errno === 'number';
 
 /** "MariaDB error 1062 (ER_DUP_ENTRY)": the number, and mysql2's name for it when it is one (never the server's own text). */
 function errorCode(err: MysqlError): string {

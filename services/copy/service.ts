@@ -71,7 +71,8 @@ export function createCopyService(opts: CopyServiceOptions) {
     if (root.engine !== 'sqlite') continue;
     mkdirSync(root.folder, { recursive: true });
     for (const dir of policy.protectedDirs) {
-      if (existsSync(dir) && isWithin(realpathSync(dir), realpathSync(root.folder))) throw new Error(`target root ${root.text} is inside the local stack's own data folder ${dir}`);
+      if (existsSync(dir) && isWithin(realpathSync(dir), realpathSync(root.folder)))
+        throw new Error(`target root ${root.text} is inside the local stack's own data folder ${dir}`);
     }
   }
   const sources = { roots: parseTargetRoots(opts.sourceRoots ?? []), protectedDirs: policy.protectedDirs };
@@ -102,7 +103,8 @@ export function createCopyService(opts: CopyServiceOptions) {
         signal,
         progress,
         streams: opts.streams,
-        lock: (key, s) => locks.acquire(key, s, () => progress({ waiting: 'another copy to the same target is running; this one starts when it ends' })),
+        lock: (key, s) =>
+          locks.acquire(key, s, () => progress({ waiting: 'another copy to the same target is running; this one starts when it ends' })),
       }),
   });
 }

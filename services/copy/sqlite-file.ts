@@ -43,13 +43,15 @@ export async function copyWholeFile(
         await source.get('SELECT count(*) FROM sqlite_master'); // the shared lock: writers wait until COMMIT below
         const held = fstatSync(fd);
         const named = statSync(sourceFile);
-        if (held.ino !== named.ino || held.dev !== named.dev) throw new Error(`the source file ${sourceFile} was replaced while the copy opened it`);
+        if (held.ino !== named.ino || held.dev !== named.dev)
+          throw new Error(`the source file ${sourceFile} was replaced while the copy opened it`);
         const { journal_mode: mode } = (await source.get<{ journal_mode: string }>('PRAGMA journal_mode'))!;
         if (String(mode).toLowerCase() !== 'wal') {
           const copied = copyFile(`/proc/${process.pid}/fd/${fd}`, targetFile, signal);
           const counts: Record<string, number> = {};
           try {
-            for (const table of tables) counts[table] = Number((await source.get<{ n: number }>(`SELECT count(*) AS n FROM ${quoteIdent('sqlite', table)}`))!.n);
+            for (const table of tables)
+              counts[table] = Number((await source.get<{ n: number }>(`SELECT count(*) AS n FROM ${quoteIdent('sqlite', table)}`))!.n);
           } finally {
             await copied;
           }
@@ -79,7 +81,8 @@ function checkCopy(file: string, size: number): void {
     const pages = Number((copy.prepare('PRAGMA page_count').get() as { page_count: number }).page_count);
     const pageSize = Number((copy.prepare('PRAGMA page_size').get() as { page_size: number }).page_size);
     const bytes = statSync(file).size;
-    if (bytes !== size || pages * pageSize !== size) throw new Error(`copy verification failed: the copy has ${bytes} bytes (${pages} pages of ${pageSize}), the source ${size}`);
+    if (bytes !== size || pages * pageSize !== size)
+      throw new Error(`copy verification failed: the copy has ${bytes} bytes (${pages} pages of ${pageSize}), the source ${size}`);
   } finally {
     copy.close();
   }

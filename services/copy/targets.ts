@@ -18,7 +18,8 @@ import { notRegularFile } from '../db/database';
 import { InputError, printable, resolveUnder } from '../db/names';
 import { type DbLocation, type MysqlLocation, type SqliteLocation, locate, safe } from '../db/uri';
 
-export type TargetRoot = { engine: 'sqlite'; folder: string; text: string } | { engine: 'mysql'; host: string; port: number; user?: string; text: string };
+export type TargetRoot =
+  { engine: 'sqlite'; folder: string; text: string } | { engine: 'mysql'; host: string; port: number; user?: string; text: string };
 
 /** Databases no copy may replace, whatever the roots say. */
 const SYSTEM_SCHEMAS = new Set(['mysql', 'information_schema', 'performance_schema', 'sys']);
@@ -60,7 +61,9 @@ export function parseTargetRoots(roots: string | string[]): TargetRoot[] {
   return list.map((text) => {
     const read = readDbUri(text, { staging: true, refusePassword: true });
     if (!read.ok) {
-      throw new Error(`target root ${printable(safe(text))}: ${rootRefusal(read.problem)} (expected sqlite:////abs/folder/ or mysql://[user@]host:port/)`);
+      throw new Error(
+        `target root ${printable(safe(text))}: ${rootRefusal(read.problem)} (expected sqlite:////abs/folder/ or mysql://[user@]host:port/)`,
+      );
     }
     const db = read.db;
     if (db.engine === 'sqlite') return { engine: 'sqlite' as const, folder: path.resolve(db.file!), text };
@@ -93,16 +96,20 @@ export async function checkTarget(sourceUri: string, targetUri: string, policy: 
   const source = locate(sourceUri);
   const target = locate(targetUri);
   if (source.engine !== target.engine) throw new InputError('source and target must be the same engine');
-  return target.engine === 'sqlite' ? checkSqlite(source as SqliteLocation, target, policy) : checkMysql(source as MysqlLocation, target, policy);
+  return target.engine === 'sqlite'
+    ? checkSqlite(source as SqliteLocation, target, policy)
+    : checkMysql(source as MysqlLocation, target, policy);
 }
 
 function checkSqlite(source: SqliteLocation, target: SqliteLocation, policy: TargetPolicy): CheckedTarget {
   const base = path.basename(target.file);
-  if (!base.endsWith('.sqlite') || !isIdentifier(base.slice(0, -'.sqlite'.length))) throw new InputError(`target file name \`${printable(base)}\` must be an identifier followed by .sqlite`);
+  if (!base.endsWith('.sqlite') || !isIdentifier(base.slice(0, -'.sqlite'.length)))
+    throw new InputError(`target file name \`${printable(base)}\` must be an identifier followed by .sqlite`);
   const roots = describe(policy.roots, 'sqlite');
   const folder = real(path.dirname(target.file));
   const rootFolders = policy.roots.flatMap((r) => (r.engine === 'sqlite' ? [real(r.folder)] : [])).filter((f): f is string => !!f);
-  if (!folder || !rootFolders.includes(folder)) throw new InputError(`target ${target.file} is not directly inside a staging folder (${roots})`);
+  if (!folder || !rootFolders.includes(folder))
+    throw new InputError(`target ${target.file} is not directly inside a staging folder (${roots})`);
   for (const dir of policy.protectedDirs) {
     const p = real(dir);
     if (p && isWithin(p, folder)) throw new InputError(`target ${target.file} is inside the local stack's own data folder`);
@@ -171,10 +178,17 @@ async function checkMysql(source: MysqlLocation, target: MysqlLocation, policy: 
       break;
     }
   }
-  if (!connectTo) throw new InputError(`target server ${printable(target.host)}:${target.port} is not a staging server (${describe(policy.roots, 'mysql')})`);
+  if (!connectTo)
+    throw new InputError(
+      `target server ${printable(target.host)}:${target.port} is not a staging server (${describe(policy.roots, 'mysql')})`,
+    );
   const sourceSet = new Set((await addresses(source.host).catch(() => [source.host])).map(canonical));
-  if (source.port === target.port && source.name === target.name && [...targetSet].some((a) => sourceSet.has(a))) throw new InputError('the target is the source itself');
-  return { location: { ...target, host: connectTo }, key: databaseKey({ engine: 'mysql', host: canonical(connectTo), port: target.port, database: target.name }) };
+  if (source.port === target.port && source.name === target.name && [...targetSet].some((a) => sourceSet.has(a)))
+    throw new InputError('the target is the source itself');
+  return {
+    location: { ...target, host: connectTo },
+    key: databaseKey({ engine: 'mysql', host: canonical(connectTo), port: target.port, database: target.name }),
+  };
 }
 
 /**
@@ -198,14 +212,17 @@ export async function checkSource(sourceUri: string, policy: SourcePolicy, field
   const source = locate(sourceUri);
   const refuse = (why: string) => new InputError(`${field}: ${why}`);
   const roots = policy.roots.filter((r) => r.engine === source.engine);
-  if (!roots.length) throw refuse(`no ${source.engine} source is allowed (set LOCAL_STACK_SOURCE_ROOTS: sqlite:////abs/folder/,mysql://host:port/)`);
+  if (!roots.length)
+    throw refuse(`no ${source.engine} source is allowed (set LOCAL_STACK_SOURCE_ROOTS: sqlite:////abs/folder/,mysql://host:port/)`);
   if (source.engine === 'sqlite') {
     // A missing file is the job's to report (the healthcheck's DatabaseOpens, the copy's existence check): its folder is checked.
     const folder = real(path.dirname(source.file));
     const file = real(source.file) ?? (folder && path.join(folder, path.basename(source.file)));
-    if (!file) throw refuse(`the source ${source.file} is not inside a source folder (${roots.map((r) => r.text).join(', ')}; by real path)`);
+    if (!file)
+      throw refuse(`the source ${source.file} is not inside a source folder (${roots.map((r) => r.text).join(', ')}; by real path)`);
     const folders = roots.flatMap((r) => (r.engine === 'sqlite' ? [real(r.folder)] : [])).filter((f): f is string => !!f);
-    if (!folders.some((f) => isWithin(f, file))) throw refuse(`the source ${source.file} is not inside a source folder (${roots.map((r) => r.text).join(', ')}; by real path)`);
+    if (!folders.some((f) => isWithin(f, file)))
+      throw refuse(`the source ${source.file} is not inside a source folder (${roots.map((r) => r.text).join(', ')}; by real path)`);
     for (const dir of policy.protectedDirs) {
       const p = real(dir);
       if (p && isWithin(p, file)) throw refuse(`the source ${source.file} is a file of the local stack's own data`);

@@ -93,7 +93,8 @@ export function lineExpression(columns: Column[]): string {
     else if (/^float$/i.test(type))
       value = `CAST(${c} AS DOUBLE)`; // FLOAT's own text keeps 6 digits; as a double it is exact
     else if (PLAIN.test(type)) value = c;
-    else value = `REPLACE(REPLACE(REPLACE(CAST(${c} AS BINARY), ${BS}, CONCAT(${BS}, ${BS})), CHAR(9), CONCAT(${BS}, 't')), CHAR(10), CONCAT(${BS}, 'n'))`;
+    else
+      value = `REPLACE(REPLACE(REPLACE(CAST(${c} AS BINARY), ${BS}, CONCAT(${BS}, ${BS})), CHAR(9), CONCAT(${BS}, 't')), CHAR(10), CONCAT(${BS}, 'n'))`;
     // IF, not IFNULL: a value too long for the server's max_allowed_packet turns NULL, and must not pass as \N
     // (CONCAT_WS then leaves the field out, and the load's warning fails the copy).
     return nullable ? `IF(${c} IS NULL, ${NULL_TEXT}, ${value})` : value;
@@ -135,13 +136,18 @@ export async function planTables(staging: Conn, schema: string, tables: string[]
       [schema],
     ),
   );
-  const stats = rowsOf<Record<string, unknown>>(await staging.query('SELECT * FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ?', [schema]));
+  const stats = rowsOf<Record<string, unknown>>(
+    await staging.query('SELECT * FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ?', [schema]),
+  );
   const engines = rowsOf<{ t: string; engine: string | null }>(
     await staging.query('SELECT TABLE_NAME AS t, ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [schema]),
   );
   const related = new Set(
     rowsOf<{ t: string; r: string }>(
-      await staging.query('SELECT TABLE_NAME AS t, REFERENCED_TABLE_NAME AS r FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?', [schema]),
+      await staging.query(
+        'SELECT TABLE_NAME AS t, REFERENCED_TABLE_NAME AS r FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?',
+        [schema],
+      ),
     ).flatMap((f) => [f.t, f.r]),
   );
   return tables.map((name) => {
@@ -150,7 +156,8 @@ export async function planTables(staging: Conn, schema: string, tables: string[]
     const special = new Set(own.filter((c) => /GENERATED|auto_increment/i.test(c.extra)).map((c) => c.c));
     const engine = String(engines.find((e) => e.t === name)?.engine ?? '');
     const keys = new Map<string, Array<Record<string, unknown>>>(); // in the definition's order
-    for (const s of stats.filter((s) => s.TABLE_NAME === name)) keys.set(String(s.INDEX_NAME), [...(keys.get(String(s.INDEX_NAME)) ?? []), s]);
+    for (const s of stats.filter((s) => s.TABLE_NAME === name))
+      keys.set(String(s.INDEX_NAME), [...(keys.get(String(s.INDEX_NAME)) ?? []), s]);
     const primary = keys.get('PRIMARY') ?? [];
     const pkColumn = primary.length === 1 ? own.find((c) => c.c === primary[0].COLUMN_NAME) : undefined;
     const deferred: Index[] = [];
@@ -159,7 +166,13 @@ export async function planTables(staging: Conn, schema: string, tables: string[]
         if (key === 'PRIMARY') continue;
         const sorted = [...parts].sort((a, b) => Number(a.SEQ_IN_INDEX) - Number(b.SEQ_IN_INDEX));
         const plain = sorted.every(
-          (p) => p.INDEX_TYPE === 'BTREE' && typeof p.COLUMN_NAME === 'string' && !special.has(p.COLUMN_NAME) && p.IGNORED !== 'YES' && p.IS_VISIBLE !== 'NO' && p.EXPRESSION == null,
+          (p) =>
+            p.INDEX_TYPE === 'BTREE' &&
+            typeof p.COLUMN_NAME === 'string' &&
+            !special.has(p.COLUMN_NAME) &&
+            p.IGNORED !== 'YES' &&
+            p.IS_VISIBLE !== 'NO' &&
+            p.EXPRESSION == null,
         );
         // All of a table's secondary indexes, or none: rebuilt in their order, so the definition comes back the same.
         if (!plain) {
@@ -169,7 +182,11 @@ export async function planTables(staging: Conn, schema: string, tables: string[]
         deferred.push({
           name: key,
           unique: Number(sorted[0].NON_UNIQUE) === 0,
-          parts: sorted.map((p) => ({ column: String(p.COLUMN_NAME), subPart: p.SUB_PART == null ? null : Number(p.SUB_PART), desc: p.COLLATION === 'D' })),
+          parts: sorted.map((p) => ({
+            column: String(p.COLUMN_NAME),
+            subPart: p.SUB_PART == null ? null : Number(p.SUB_PART),
+            desc: p.COLLATION === 'D',
+          })),
           comment: typeof sorted[0].INDEX_COMMENT === 'string' ? sorted[0].INDEX_COMMENT : '',
         });
       }
@@ -201,14 +218,25 @@ const LOADER_SESSION = "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO', time_zon
 /** Sessions on the source that read: no padding of CHAR values, times as stored, a slow loader tolerated. */
 const READER_SESSION = "SET SESSION sql_mode = '', time_zone = '+00:00', net_write_timeout = 3600";
 
-const LOST = ['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED', 'ER_QUERY_INTERRUPTED'];
+const LOST = [
+  'PROTOCOL_CONNECTION_LOST',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CONNECTION_KILLED',
+  'ER_QUERY_INTERRUPTED',
+];
 const lostConnection = (err: unknown) => LOST.includes(String((err as { code?: unknown } | undefined)?.code));
 
 /** A connection error as a sentence naming the server, never a statement or a value. */
 function connectionTrouble(err: unknown, source: MysqlLocation, staging: MysqlLocation): Error | undefined {
   const e = err as { code?: string; errno?: number; message?: string };
   if (!lostConnection(err)) return undefined;
-  return new Error(`lost connection to the source (${source.host}:${source.port}) or staging (${staging.host}:${staging.port}) server while copying rows (${e.code})`);
+  return new Error(
+    `lost connection to the source (${source.host}:${source.port}) or staging (${staging.host}:${staging.port}) server while copying rows (${e.code})`,
+  );
 }
 
 /**
@@ -295,7 +323,9 @@ export async function planWork(reader: Conn, tables: TablePlan[], rangeBytes: nu
       continue;
     }
     const k = q(table.rangeKey);
-    const [b] = rowsOf<{ lo: string | null; hi: string | null }>(await reader.query(`SELECT CAST(MIN(${k}) AS CHAR) AS lo, CAST(MAX(${k}) AS CHAR) AS hi FROM ${q(table.name)}`));
+    const [b] = rowsOf<{ lo: string | null; hi: string | null }>(
+      await reader.query(`SELECT CAST(MIN(${k}) AS CHAR) AS lo, CAST(MAX(${k}) AS CHAR) AS hi FROM ${q(table.name)}`),
+    );
     const [loText, hiText] = [String(b.lo), String(b.hi)];
     if (!/^-?\d{1,20}$/.test(loText) || !/^-?\d{1,20}$/.test(hiText)) {
       work.push({ table, where: '' }); // empty (or an answer that is no integer): read whole
@@ -324,7 +354,9 @@ async function move(reader: Conn, loader: Conn, work: Work, signal?: AbortSignal
   async function* lines(): AsyncGenerator<Buffer> {
     // Started when staging asks for the rows, and iterated at once: an error the source answers with (a hostile
     // one may answer anything) surfaces here, in the load, never as an unheard 'error' event.
-    const rows = streaming.query({ sql: `SELECT ${lineExpression(table.columns)} FROM ${q(table.name)}${work.where}`, rowsAsArray: true }).stream({ highWaterMark: 2000 });
+    const rows = streaming
+      .query({ sql: `SELECT ${lineExpression(table.columns)} FROM ${q(table.name)}${work.where}`, rowsAsArray: true })
+      .stream({ highWaterMark: 2000 });
     let batch: Buffer[] = [];
     let size = 0;
     for await (const row of rows as AsyncIterable<[Buffer | string | null]>) {
@@ -346,7 +378,9 @@ async function move(reader: Conn, loader: Conn, work: Work, signal?: AbortSignal
     }
     if (batch.length) yield Buffer.concat(batch);
   }
-  const result = rowsOf<never>(await loader.query({ sql: loadStatement(table.name, table.columns), infileStreamFactory: () => Readable.from(lines()) })) as unknown as {
+  const result = rowsOf<never>(
+    await loader.query({ sql: loadStatement(table.name, table.columns), infileStreamFactory: () => Readable.from(lines()) }),
+  ) as unknown as {
     affectedRows: number;
     warningStatus: number;
   };
@@ -374,7 +408,12 @@ async function checksum(conn: Conn, table: string): Promise<string> {
  * checks) on a connection of its own, while the readers go on with the next piece.
  * Fails on a kill, a lost connection, a warning or any difference found; the caller drops the temporary schema.
  */
-export async function transferRows(source: MysqlLocation, temp: MysqlLocation, tables: TablePlan[], opts: TransferOptions): Promise<{ rows: Record<string, number>; snapshot: string }> {
+export async function transferRows(
+  source: MysqlLocation,
+  temp: MysqlLocation,
+  tables: TablePlan[],
+  opts: TransferOptions,
+): Promise<{ rows: Record<string, number>; snapshot: string }> {
   const connections: Array<{ conn: Conn; side: 'source' | 'staging' }> = [];
   let succeeded = false;
   let failure: unknown;
@@ -383,7 +422,9 @@ export async function transferRows(source: MysqlLocation, temp: MysqlLocation, t
   // statement whose server went away mid-way (a LOAD DATA when staging shuts down) must not be waited for.
   const halt = new AbortController();
   const halted = new Promise<never>((_, reject) =>
-    halt.signal.addEventListener('abort', () => reject(failure instanceof Error ? failure : new Error('the copy was stopped')), { once: true }),
+    halt.signal.addEventListener('abort', () => reject(failure instanceof Error ? failure : new Error('the copy was stopped')), {
+      once: true,
+    }),
   );
   halted.catch(() => undefined);
   const guard = <T>(promise: Promise<T>) => Promise.race([promise, halted]);
@@ -422,9 +463,11 @@ export async function transferRows(source: MysqlLocation, temp: MysqlLocation, t
     const defined = new Map<string, string>();
     for (const t of tables.filter((t) => t.deferred.length)) {
       defined.set(t.name, await guard(definition(setup, t.name)));
-      await guard(setup.query(`ALTER TABLE ${q(t.name)} ${t.deferred.map((ix) => `DROP INDEX ${q(ix.name)}`).join(', ')}`)).catch((err: unknown) => {
-        throw named(err, 'staging', `dropping the secondary indexes of table ${t.name} for the load`);
-      });
+      await guard(setup.query(`ALTER TABLE ${q(t.name)} ${t.deferred.map((ix) => `DROP INDEX ${q(ix.name)}`).join(', ')}`)).catch(
+        (err: unknown) => {
+          throw named(err, 'staging', `dropping the secondary indexes of table ${t.name} for the load`);
+        },
+      );
     }
     opts.signal?.throwIfAborted();
 
@@ -524,13 +567,16 @@ export async function transferRows(source: MysqlLocation, temp: MysqlLocation, t
 /** A table's indexes back, its definition as made, its rows and checksum equal to the source's. */
 async function finishTable(conn: Conn, table: TablePlan, s: TableState, sourceSum: Promise<string>, defined?: string): Promise<void> {
   trace(`finishing ${table.name}`);
-  if (s.rowsRead !== s.rowsLoaded) throw new Error(`copy verification failed: ${table.name} has ${s.rowsRead} rows in the source and ${s.rowsLoaded} in the target`);
+  if (s.rowsRead !== s.rowsLoaded)
+    throw new Error(`copy verification failed: ${table.name} has ${s.rowsRead} rows in the source and ${s.rowsLoaded} in the target`);
   if (table.deferred.length) {
     await conn.query(`ALTER TABLE ${q(table.name)} ${table.deferred.map(indexClause).join(', ')}`);
-    if ((await definition(conn, table.name)) !== defined) throw new Error(`copy verification failed: the indexes of ${table.name} did not come back as the source defines them`);
+    if ((await definition(conn, table.name)) !== defined)
+      throw new Error(`copy verification failed: the indexes of ${table.name} did not come back as the source defines them`);
   }
   trace(`indexes of ${table.name} built`);
   const [sourceSumValue, targetSum] = await Promise.all([sourceSum, checksum(conn, table.name)]);
   trace(`checksum of ${table.name} done`);
-  if (targetSum !== sourceSumValue) throw new Error(`copy verification failed: ${table.name} has checksum ${sourceSumValue} in the source and ${targetSum} in the target`);
+  if (targetSum !== sourceSumValue)
+    throw new Error(`copy verification failed: ${table.name} has checksum ${sourceSumValue} in the source and ${targetSum} in the target`);
 }

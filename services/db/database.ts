@@ -92,7 +92,15 @@ export async function openDatabase(ref: DbRef, opts: OpenOptions = {}): Promise<
 
 /** One connection to the server of `location`. One statement per query: multipleStatements stays off. */
 export function serverConnection(location: MysqlLocation, database?: string) {
-  return mysql.createConnection({ host: location.host, port: location.port, user: location.user, password: location.password, database, multipleStatements: false, connectTimeout: 10_000 });
+  return mysql.createConnection({
+    host: location.host,
+    port: location.port,
+    user: location.user,
+    password: location.password,
+    database,
+    multipleStatements: false,
+    connectTimeout: 10_000,
+  });
 }
 
 /** MariaDB's "Unknown thread id": the connection to kill has already gone. */
@@ -124,7 +132,11 @@ export async function killSessionsIn(location: MysqlLocation, schema: string, ti
   const conn = await serverConnection(location);
   try {
     const sessions = async () =>
-      ((await conn.query('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()', [schema]))[0] as Array<{ id: number }>).map((r) => Number(r.id));
+      (
+        (
+          await conn.query('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()', [schema])
+        )[0] as Array<{ id: number }>
+      ).map((r) => Number(r.id));
     const ids = await sessions();
     for (const id of ids) {
       try {
@@ -167,7 +179,9 @@ async function openSqlite(location: Extract<DbLocation, { engine: 'sqlite' }>, s
   const database: Database = {
     location,
     async tables() {
-      return (await all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")).map((r) => r.name);
+      return (
+        await all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      ).map((r) => r.name);
     },
     async columns(table) {
       return (await all<{ name: string }>(`PRAGMA table_info(${q(location, table)})`)).map((r) => r.name);
@@ -248,23 +262,31 @@ async function openMysql(location: Extract<DbLocation, { engine: 'mysql' }>, sig
   };
   try {
     const [exists] = await statement(() => conn.query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [location.name]));
-    if ((exists as unknown[]).length === 0) throw new Error(`database ${location.name} does not exist on ${location.host}:${location.port}`);
+    if ((exists as unknown[]).length === 0)
+      throw new Error(`database ${location.name} does not exist on ${location.host}:${location.port}`);
     await statement(() => conn.changeUser({ database: location.name }));
   } catch (err) {
     await close();
     throw err;
   }
-  const all = <T>(sql: string, params: Array<string | number | null> = []) => statement(async () => (await conn.query(sql, params))[0] as T[]);
+  const all = <T>(sql: string, params: Array<string | number | null> = []) =>
+    statement(async () => (await conn.query(sql, params))[0] as T[]);
   return {
     location,
     async tables() {
       return (
-        await all<{ name: string }>("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME", [location.name])
+        await all<{ name: string }>(
+          "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+          [location.name],
+        )
       ).map((r) => r.name);
     },
     async columns(table) {
       return (
-        await all<{ name: string }>('SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [location.name, table])
+        await all<{ name: string }>(
+          'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+          [location.name, table],
+        )
       ).map((r) => r.name);
     },
     async count(table) {
@@ -352,5 +374,13 @@ export function openStoreFile(file: string, schema: string): DatabaseSync {
 export function notRegularFile(file: string): string | undefined {
   const kind = openedKind(file);
   if (typeof kind !== 'string') return `a file that cannot be opened (${kind.cannotOpen})`;
-  return kind === 'file' ? undefined : kind === 'fifo' ? 'a FIFO' : kind === 'folder' ? 'a folder' : kind === 'device' ? 'a device' : 'not a file';
+  return kind === 'file'
+    ? undefined
+    : kind === 'fifo'
+      ? 'a FIFO'
+      : kind === 'folder'
+        ? 'a folder'
+        : kind === 'device'
+          ? 'a device'
+          : 'not a file';
 }

@@ -55,11 +55,17 @@ export class SqliteConnection {
   /** Opens `file` in a new process; rejects if it does not open (and answer) within the timeout. */
   static async open(file: string, opts: OpenConnectionOptions = {}): Promise<SqliteConnection> {
     const timeoutMs = opts.timeoutMs ?? SQLITE_OPEN_TIMEOUT_MS;
-    const child = spawn(process.execPath, ['--no-warnings', '-e', CHILD_SCRIPT], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
+    const child = spawn(process.execPath, ['--no-warnings', '-e', CHILD_SCRIPT], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      serialization: 'advanced',
+    });
     const connection = new SqliteConnection(child);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`it did not open within ${timeoutMs / 1000} s (is it a regular file on a responsive disk?)`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`it did not open within ${timeoutMs / 1000} s (is it a regular file on a responsive disk?)`)),
+        timeoutMs,
+      );
     });
     try {
       await Promise.race([connection.ask({ op: 'open', file, readOnly: opts.readOnly ?? false, setup: opts.setup ?? [] }), late]);

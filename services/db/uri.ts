@@ -54,7 +54,14 @@ export function locate(uri: string): DbLocation {
   const db = read.db;
   if (db.engine === 'sqlite') return { engine: 'sqlite', name: db.database, file: db.file! };
   // The stack keeps an IPv6 host without its brackets (as DNS and sockets take it); formatDbUri puts them back.
-  return { engine: 'mysql', name: db.database, host: db.host!.replace(/^\[(.*)\]$/, '$1'), port: db.port!, user: db.user, password: db.password };
+  return {
+    engine: 'mysql',
+    name: db.database,
+    host: db.host!.replace(/^\[(.*)\]$/, '$1'),
+    port: db.port!,
+    user: db.user,
+    password: db.password,
+  };
 }
 
 /**

@@ -18,7 +18,10 @@ import { locate } from '../db/uri';
 /** A column value as the drivers give it: node:sqlite's numbers, bigints, strings and BLOBs (Uint8Array); mysql2's Dates and Buffers too. */
 type Value = string | number | bigint | Date | Uint8Array | null;
 
-const cell = (v: Value | undefined) => (v === null || v === undefined ? '\\N' : String(v).replace(/[\t\n\r\\]/g, (c) => ({ '\t': '\\t', '\n': '\\n', '\r': '\\r', '\\': '\\\\' })[c]!));
+const cell = (v: Value | undefined) =>
+  v === null || v === undefined
+    ? '\\N'
+    : String(v).replace(/[\t\n\r\\]/g, (c) => ({ '\t': '\\t', '\n': '\\n', '\r': '\\r', '\\': '\\\\' })[c]!);
 
 /** Rows are encoded straight into buffers of this size (no string of a whole batch is built), each written out when full. */
 const BATCH_BYTES = 256 * 1024;
@@ -152,7 +155,8 @@ export async function dumpDatabase(uri: string, dumpsDir: string, optsOrSignal?:
     mkdirSync(dumpsDir, { recursive: true, mode: 0o700 });
     rmSync(folder, { recursive: true, force: true }); // a symbolic link is removed, never followed
     mkdirSync(folder, { mode: 0o700 });
-    if (!isWithin(realpathSync(dumpsDir), realpathSync(folder))) throw new Error(`the dump folder of ${location.name} is not inside ${dumpsDir}`);
+    if (!isWithin(realpathSync(dumpsDir), realpathSync(folder)))
+      throw new Error(`the dump folder of ${location.name} is not inside ${dumpsDir}`);
     // Progress at most about once a second (each report is a write to the job store), and at the end.
     let reported = 0;
     const report = (p: DumpProgress, now = false) => {
@@ -164,7 +168,9 @@ export async function dumpDatabase(uri: string, dumpsDir: string, optsOrSignal?:
       signal?.throwIfAborted();
       const file = resolveUnder(folder, `${table}.tsv`);
       const select = db.rows<Record<string, Value>>(`SELECT * FROM ${quoteIdent(location.engine, table)}`);
-      const { sha256, rows } = await dumpTable(select, file, signal, (n) => report({ tables_done: i, tables: tables.length, table, rows: n }));
+      const { sha256, rows } = await dumpTable(select, file, signal, (n) =>
+        report({ tables_done: i, tables: tables.length, table, rows: n }),
+      );
       files.push(`${table}.tsv`);
       sums.push(`${sha256}  ${table}.tsv`);
       report({ tables_done: i + 1, tables: tables.length, table, rows }, i === tables.length - 1);

@@ -44,7 +44,10 @@ function eventProblem(event: Record<string, unknown>): string | undefined {
 }
 
 export function createEventService(opts: EventServiceOptions) {
-  const processes = JSON.parse(readFileSync(opts.processesFile ?? path.join(__dirname, 'processes.json'), 'utf8')) as Record<string, string[]>;
+  const processes = JSON.parse(readFileSync(opts.processesFile ?? path.join(__dirname, 'processes.json'), 'utf8')) as Record<
+    string,
+    string[]
+  >;
 
   /** Puts the configured password back into a URI an event carried without it. */
   const withPassword = (uri: string) => {

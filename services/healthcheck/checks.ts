@@ -50,7 +50,9 @@ const CHECKS: Check[] = [
     async run(db) {
       if (!(await db.tables()).includes('meta')) return ['there is no meta table'];
       const rows = await db.select<{ meta_key: string; meta_value: string }>('SELECT meta_key, meta_value FROM meta');
-      return REQUIRED_META_KEYS.filter((key) => !rows.some((r) => r.meta_key === key && String(r.meta_value ?? '').trim())).map((key) => `meta key ${key} is missing`);
+      return REQUIRED_META_KEYS.filter((key) => !rows.some((r) => r.meta_key === key && String(r.meta_value ?? '').trim())).map(
+        (key) => `meta key ${key} is missing`,
+      );
     },
   },
   {
@@ -59,7 +61,9 @@ const CHECKS: Check[] = [
     group: 'meta',
     async run(db, _rules, name) {
       if (!(await db.tables()).includes('meta')) return []; // MetaKeys reports it
-      const rows = await db.select<{ meta_key: string; meta_value: string }>("SELECT meta_key, meta_value FROM meta WHERE meta_key IN ('species.production_name', 'schema_type')");
+      const rows = await db.select<{ meta_key: string; meta_value: string }>(
+        "SELECT meta_key, meta_value FROM meta WHERE meta_key IN ('species.production_name', 'schema_type')",
+      );
       return nameMetaProblems(name, metaValues(rows));
     },
   },
@@ -179,11 +183,16 @@ export interface HealthcheckInput {
   hc_names?: string[];
 }
 
-export async function runHealthchecks(input: HealthcheckInput, opts: { schemasFile?: string; signal?: AbortSignal; checkSource?: (uri: string) => Promise<DbLocation> } = {}) {
+export async function runHealthchecks(
+  input: HealthcheckInput,
+  opts: { schemasFile?: string; signal?: AbortSignal; checkSource?: (uri: string) => Promise<DbLocation> } = {},
+) {
   // Checked again as the job runs (the source roots, copy/targets.ts checkSource); what was checked is what is opened.
   const location = (await opts.checkSource?.(input.db_uri)) ?? locate(input.db_uri);
   const rules = rulesFor(schemaType(location.name), opts.schemasFile ?? path.join(__dirname, 'schemas.json'));
-  const selected = CHECKS.filter((c) => (!input.hc_groups?.length || input.hc_groups.includes(c.group)) && (!input.hc_names?.length || input.hc_names.includes(c.name)));
+  const selected = CHECKS.filter(
+    (c) => (!input.hc_groups?.length || input.hc_groups.includes(c.group)) && (!input.hc_names?.length || input.hc_names.includes(c.name)),
+  );
   const results: Record<string, CheckResult> = {};
   let db: Database | undefined;
   try {

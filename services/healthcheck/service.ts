@@ -48,7 +48,11 @@ export function createHealthcheckService(opts: {
       return undefined;
     },
     async work(input, { signal }) {
-      const report = await runHealthchecks(input as unknown as HealthcheckInput, { schemasFile: opts.schemasFile, signal, checkSource: checkDbUri });
+      const report = await runHealthchecks(input as unknown as HealthcheckInput, {
+        schemasFile: opts.schemasFile,
+        signal,
+        checkSource: checkDbUri,
+      });
       return { ...report, db_uri: safe(String(input.db_uri)) };
     },
   });

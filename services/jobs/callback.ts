@@ -35,8 +35,11 @@ export async function callBack(service: string, input: Record<string, unknown>, 
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
     await res.body?.cancel();
-    if (res.status >= 400) console.warn(`${service} service: the completion callback of job ${job.id} to ${new URL(url).host} answered ${res.status}`);
+    if (res.status >= 400)
+      console.warn(`${service} service: the completion callback of job ${job.id} to ${new URL(url).host} answered ${res.status}`);
   } catch (err) {
-    console.warn(`${service} service: the completion callback of job ${job.id} to ${new URL(url).host} failed (${(err as Error).name}); the caller will poll`);
+    console.warn(
+      `${service} service: the completion callback of job ${job.id} to ${new URL(url).host} failed (${(err as Error).name}); the caller will poll`,
+    );
   }
 }

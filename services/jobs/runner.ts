@@ -63,7 +63,8 @@ export class JobRunner {
   ) {
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS;
-    if (!Number.isSafeInteger(this.maxAttempts) || this.maxAttempts < 1) throw new Error(`maxAttempts must be a whole number of 1 or more (got ${this.maxAttempts})`);
+    if (!Number.isSafeInteger(this.maxAttempts) || this.maxAttempts < 1)
+      throw new Error(`maxAttempts must be a whole number of 1 or more (got ${this.maxAttempts})`);
     if (!Number.isFinite(this.backoffMs) || this.backoffMs < 0) throw new Error(`backoffMs must be 0 or more (got ${this.backoffMs})`);
   }
 
@@ -141,7 +142,9 @@ export class JobRunner {
     try {
       const crashOn = this.options.crashOn;
       if (crashOn !== undefined && crashOn !== '' && (started.kind === crashOn || started.key === crashOn)) {
-        console.error(`TEST HOOK LOCAL_STACK_CRASH_ON=${crashOn}: job ${job.id} (${job.kind}, start ${started.attempts}) exits the process with code 70`);
+        console.error(
+          `TEST HOOK LOCAL_STACK_CRASH_ON=${crashOn}: job ${job.id} (${job.kind}, start ${started.attempts}) exits the process with code 70`,
+        );
         await new Promise((resolve) => setTimeout(resolve, 100)); // its submission is answered first
         process.exit(70);
       }

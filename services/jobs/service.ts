@@ -70,7 +70,11 @@ export function bodyProblem(body: unknown): string | undefined {
 }
 
 /** What is wrong with an optional list of strings, or undefined. */
-export function listProblem(input: Record<string, unknown>, field: string, each?: (item: string) => string | undefined): string | undefined {
+export function listProblem(
+  input: Record<string, unknown>,
+  field: string,
+  each?: (item: string) => string | undefined,
+): string | undefined {
   const value = input[field];
   if (value === undefined) return undefined;
   if (!Array.isArray(value)) return `${field} must be a list`;
@@ -86,7 +90,8 @@ export function listProblem(input: Record<string, unknown>, field: string, each?
 /** The idempotency key of a request, or an InputError. */
 export function idempotencyKey(header: unknown): string | undefined {
   if (header === undefined) return undefined;
-  if (typeof header !== 'string' || header.length > MAX_KEY_LENGTH) throw new InputError(`Idempotency-Key must be one header of at most ${MAX_KEY_LENGTH} characters`);
+  if (typeof header !== 'string' || header.length > MAX_KEY_LENGTH)
+    throw new InputError(`Idempotency-Key must be one header of at most ${MAX_KEY_LENGTH} characters`);
   return header;
 }
 
@@ -140,7 +145,9 @@ export function createJobService(opts: JobServiceOptions): JobService {
     if (status === 500) console.error(`${opts.name} service:`, err);
     return reply.code(status).send({ error: status === 500 ? 'internal error' : printable(safe(err.message), 500) });
   });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route ${request.method} ${printable(request.url.split('?')[0], 100)}` }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: `no route ${request.method} ${printable(request.url.split('?')[0], 100)}` }),
+  );
 
   const service: JobService = {
     app,

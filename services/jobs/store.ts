@@ -167,7 +167,9 @@ export class JobStore {
   /** Records a start: the job is running, its attempts one more, started now. Returns the job as it now is. */
   started(id: number): JobRecord | undefined {
     const now = new Date().toISOString();
-    this.db.prepare("UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?, updated_at = ? WHERE id = ?").run(now, now, id);
+    this.db
+      .prepare("UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?, updated_at = ? WHERE id = ?")
+      .run(now, now, id);
     return this.get(id);
   }
 
@@ -178,7 +180,9 @@ export class JobStore {
 
   /** Jobs a restart interrupted: they run again. */
   unfinished(): JobRecord[] {
-    return (this.db.prepare("SELECT * FROM jobs WHERE status IN ('submitted', 'running') ORDER BY id").all() as unknown as Row[]).map(fromRow);
+    return (this.db.prepare("SELECT * FROM jobs WHERE status IN ('submitted', 'running') ORDER BY id").all() as unknown as Row[]).map(
+      fromRow,
+    );
   }
 
   list(limit = 100): JobRecord[] {

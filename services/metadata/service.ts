@@ -9,7 +9,13 @@ import { createJobService } from '../jobs/service';
 import { type MetaValues, metaValues, nameMetaProblems, parseDatabaseName } from './names';
 import { MetadataStore } from './store';
 
-export function createMetadataService(opts: { dataDir: string; storeFile?: string; token?: string; sealer?: Sealer; runner?: RunnerOptions }) {
+export function createMetadataService(opts: {
+  dataDir: string;
+  storeFile?: string;
+  token?: string;
+  sealer?: Sealer;
+  runner?: RunnerOptions;
+}) {
   const store = new MetadataStore(opts.storeFile ?? path.join(opts.dataDir, 'metadata.sqlite'));
   const service = createJobService({
     name: 'metadata',
@@ -26,7 +32,11 @@ export function createMetadataService(opts: { dataDir: string; storeFile?: strin
       const db = await openDatabase(uri);
       let meta: MetaValues;
       try {
-        meta = metaValues((await db.tables()).includes('meta') ? await db.select<{ meta_key: string; meta_value: string }>('SELECT meta_key, meta_value FROM meta') : []);
+        meta = metaValues(
+          (await db.tables()).includes('meta')
+            ? await db.select<{ meta_key: string; meta_value: string }>('SELECT meta_key, meta_value FROM meta')
+            : [],
+        );
       } finally {
         await db.close();
       }
@@ -50,11 +60,24 @@ export function createMetadataService(opts: { dataDir: string; storeFile?: strin
         comment: input.comment as string | undefined,
       });
       const source = input.source ?? 'Handover';
-      const details = { email: input.email, comment: input.comment, database: name, database_uri: safe(uri), current_database_list: decision.superseded };
+      const details = {
+        email: input.email,
+        comment: input.comment,
+        database: name,
+        database_uri: safe(uri),
+        current_database_list: decision.superseded,
+      };
       return {
         database_uri: safe(uri),
         runtime: `${((Date.now() - started) / 1000).toFixed(1)} seconds`,
-        events: [{ type: decision.type, genome: species === 'multi' ? name : species, source: typeof source === 'string' ? source : JSON.stringify(source), details }],
+        events: [
+          {
+            type: decision.type,
+            genome: species === 'multi' ? name : species,
+            source: typeof source === 'string' ? source : JSON.stringify(source),
+            details,
+          },
+        ],
       };
     },
   });

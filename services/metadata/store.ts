@@ -46,7 +46,9 @@ export class MetadataStore {
     if (named.species !== r.species || named.type !== r.type) {
       throw new Error(`${r.name} is not recorded: its name gives ${named.species} ${named.type}, the record says ${r.species} ${r.type}`);
     }
-    const current = this.db.prepare('SELECT name, assembly, genebuild FROM databases WHERE species = ? AND type = ? AND current = 1').all(r.species, r.type) as Array<{
+    const current = this.db
+      .prepare('SELECT name, assembly, genebuild FROM databases WHERE species = ? AND type = ? AND current = 1')
+      .all(r.species, r.type) as Array<{
       name: string;
       assembly: string | null;
       genebuild: string | null;

@@ -33,7 +33,11 @@ describe('bad input: 400 naming each bad field, nothing started', () => {
         { field: 'contact', message: 'must be an email address' },
       ],
     ],
-    ['an unknown field', { ...spec('sqlite:////data/x_core_1_1.sqlite'), priority: 'high' }, [{ field: 'priority', message: 'is not a known field' }]],
+    [
+      'an unknown field',
+      { ...spec('sqlite:////data/x_core_1_1.sqlite'), priority: 'high' },
+      [{ field: 'priority', message: 'is not a known field' }],
+    ],
     [
       'a relative sqlite path and a blank comment',
       { ...spec('sqlite:///rel/x.sqlite'), comment: '   ' },
@@ -42,11 +46,17 @@ describe('bad input: 400 naming each bad field, nothing started', () => {
         { field: 'comment', message: 'is required' },
       ],
     ],
-    ['a mysql URI without a database', spec('mysql://u:p@db.example.org:3306/'), [{ field: 'src_uri', message: 'must name a database (mysql://user:pass@host:port/name)' }]],
+    [
+      'a mysql URI without a database',
+      spec('mysql://u:p@db.example.org:3306/'),
+      [{ field: 'src_uri', message: 'must name a database (mysql://user:pass@host:port/name)' }],
+    ],
     [
       'a target that is the source',
       // In a source folder (the harness's), so that the target is what is refused.
-      spec(`sqlite:///${testSourcesEnv().HANDOVER_SOURCE_ROOTS}/same_core_1_1.sqlite`, { tgt_uri: `sqlite:///${testSourcesEnv().HANDOVER_SOURCE_ROOTS}/same_core_1_1.sqlite` }),
+      spec(`sqlite:///${testSourcesEnv().HANDOVER_SOURCE_ROOTS}/same_core_1_1.sqlite`, {
+        tgt_uri: `sqlite:///${testSourcesEnv().HANDOVER_SOURCE_ROOTS}/same_core_1_1.sqlite`,
+      }),
       [{ field: 'tgt_uri', message: 'is the same database as src_uri' }],
     ],
   ];
@@ -61,7 +71,11 @@ describe('bad input: 400 naming each bad field, nothing started', () => {
   });
 
   test('the password of a bad URI is not echoed back', async () => {
-    const res = await h.app.inject({ method: 'POST', url: '/handovers', payload: { ...spec('mysql://u:Hunter2pw@db.example.org:3306/'), contact: 'x' } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/handovers',
+      payload: { ...spec('mysql://u:Hunter2pw@db.example.org:3306/'), contact: 'x' },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.body).not.toContain('Hunter2pw');
   });
@@ -90,7 +104,8 @@ test('the list filters by status, database, contact, database type and update ty
   const b = await h.submit(spec(h.sqliteSource('list_b_core_1_1'), { contact: 'b@example.org' }));
   await h.waitForStatus(b.json.token, 'failed');
   h.jobs.reset();
-  const list = async (q: string) => (await h.app.inject({ method: 'GET', url: `/handovers?${q}` })).json().handovers.map((r: { token: string }) => r.token);
+  const list = async (q: string) =>
+    (await h.app.inject({ method: 'GET', url: `/handovers?${q}` })).json().handovers.map((r: { token: string }) => r.token);
   expect(await list('contact=a@example.org')).toEqual([a.json.token]);
   // (The Temporal server is shared by every test file: other variation handovers may be listed too.)
   const variation = await list('type=variation');
@@ -112,14 +127,25 @@ test('the list filters by status, database, contact, database type and update ty
 test('OpenAPI at /docs, health at /health', async () => {
   const docs = await h.app.inject({ method: 'GET', url: '/docs/json' });
   expect(docs.statusCode).toBe(200);
-  expect(Object.keys(docs.json().paths)).toEqual(expect.arrayContaining(['/handovers', '/handovers/{token}', '/handovers/{token}/cancel', '/health']));
-  expect(docs.json().paths['/handovers'].post.requestBody.content['application/json'].schema.required).toEqual(['src_uri', 'contact', 'type', 'comment']);
+  expect(Object.keys(docs.json().paths)).toEqual(
+    expect.arrayContaining(['/handovers', '/handovers/{token}', '/handovers/{token}/cancel', '/health']),
+  );
+  expect(docs.json().paths['/handovers'].post.requestBody.content['application/json'].schema.required).toEqual([
+    'src_uri',
+    'contact',
+    'type',
+    'comment',
+  ]);
   const health = await h.app.inject({ method: 'GET', url: '/health' });
   expect(health.json()).toEqual({ status: 'ok', temporal: 'reachable' });
 });
 
 test('Temporal unreachable: 503 with a clear message, and /health says so', async () => {
-  const app = await buildApp({ client: apiClient({ ...h.config, TEMPORAL_ADDRESS: '127.0.0.1:1' }), config: h.config, sealer: createSealer(h.config.HANDOVER_SECRET_KEY) });
+  const app = await buildApp({
+    client: apiClient({ ...h.config, TEMPORAL_ADDRESS: '127.0.0.1:1' }),
+    config: h.config,
+    sealer: createSealer(h.config.HANDOVER_SECRET_KEY),
+  });
   try {
     const res = await app.inject({ method: 'POST', url: '/handovers', payload: spec(h.sqliteSource('unreachable_core_1_1')) });
     expect(res.statusCode).toBe(503);

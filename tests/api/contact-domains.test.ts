@@ -9,7 +9,8 @@ import { loadConfig } from '../../common/config';
 import { createSealer } from '../../common/secrets';
 import { type Harness, spec, startHarness } from '../helpers/harness';
 
-const ALLOWED = 'must be an address at ebi.ac.uk, sanger.ac.uk (or a subdomain): Handover mails only these domains (HANDOVER_CONTACT_DOMAINS)';
+const ALLOWED =
+  'must be an address at ebi.ac.uk, sanger.ac.uk (or a subdomain): Handover mails only these domains (HANDOVER_CONTACT_DOMAINS)';
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ HANDOVER_CONTACT_DOMAINS: 'ebi.ac.uk,Sanger.ac.uk' });
@@ -28,10 +29,16 @@ test('a contact outside the domains is refused naming contact and the domains; n
   const ensembl = await post('/jobs', { src_uri: h.sqliteSource('domains_core_110_1'), contact: 'curator@gmail.com', comment: 'x' });
   expect(ensembl.statusCode).toBe(400);
   expect(ensembl.json().issues).toEqual([{ field: 'contact', message: ALLOWED }]);
-  const batch = await post('/batches', { contact: 'lead@gmail.com', handovers: [{ src_uri: h.sqliteSource('domains_b_core_110_1'), type: 'patch', comment: 'x' }] });
+  const batch = await post('/batches', {
+    contact: 'lead@gmail.com',
+    handovers: [{ src_uri: h.sqliteSource('domains_b_core_110_1'), type: 'patch', comment: 'x' }],
+  });
   expect(batch.statusCode).toBe(400);
   expect(batch.json().issues).toEqual([{ field: 'contact', message: ALLOWED }]);
-  const item = await post('/batches', { contact: 'lead@ebi.ac.uk', handovers: [{ src_uri: h.sqliteSource('domains_b_core_110_1'), type: 'patch', comment: 'x', contact: 'x@gmail.com' }] });
+  const item = await post('/batches', {
+    contact: 'lead@ebi.ac.uk',
+    handovers: [{ src_uri: h.sqliteSource('domains_b_core_110_1'), type: 'patch', comment: 'x', contact: 'x@gmail.com' }],
+  });
   expect(item.statusCode).toBe(400);
   expect(item.json().issues).toEqual([{ field: 'handovers.0.contact', message: ALLOWED }]);
   expect((await h.app.inject({ method: 'GET', url: '/handovers?database=domains_core_110_1' })).json().handovers).toEqual([]);
@@ -41,7 +48,9 @@ test('a contact at a domain, in any case or at a subdomain, is handed over and m
   const res = await post('/handovers', spec(h.sqliteSource('domains_ok_core_110_1'), { contact: 'Curator@Mail.EBI.ac.uk' }));
   expect(res.statusCode).toBe(201);
   await h.waitForStatus(res.json().token, 'completed');
-  expect((await h.smtp.waitForSubject('domains_ok_core_110_1')).to).toMatchObject({ text: expect.stringMatching(/^curator@mail\.ebi\.ac\.uk$/i) });
+  expect((await h.smtp.waitForSubject('domains_ok_core_110_1')).to).toMatchObject({
+    text: expect.stringMatching(/^curator@mail\.ebi\.ac\.uk$/i),
+  });
 });
 
 test('a restart mails the original contact: one outside the domains (handed over before the setting) is refused', async () => {
@@ -51,7 +60,11 @@ test('a restart mails the original contact: one outside the domains (handed over
   const before = await buildApp({ client: h.client, config, sealer: createSealer(config.HANDOVER_SECRET_KEY) });
   try {
     h.jobs.scripts.copy.outcome = 'failed';
-    const submitted = await before.inject({ method: 'POST', url: '/handovers', payload: spec(h.sqliteSource('domains_restart_core_110_1'), { contact: 'old@gmail.com' }) });
+    const submitted = await before.inject({
+      method: 'POST',
+      url: '/handovers',
+      payload: spec(h.sqliteSource('domains_restart_core_110_1'), { contact: 'old@gmail.com' }),
+    });
     expect(submitted.statusCode).toBe(201);
     const token = submitted.json<{ token: string }>().token;
     await h.waitForStatus(token, 'failed');

@@ -136,7 +136,10 @@ test('a read key: the list works, a submission shows the 403 and offers another 
   await page.getByLabel('Update type').selectOption('patch');
   await page.getByLabel('Comment').fill('a reader may not submit');
   await page.getByRole('button', { name: 'Submit handover' }).click();
-  await page.locator('#result').getByText('The handover could not be submitted: POST /handovers needs the submit role; the key "web-dashboard" has the read role').waitFor();
+  await page
+    .locator('#result')
+    .getByText('The handover could not be submitted: POST /handovers needs the submit role; the key "web-dashboard" has the read role')
+    .waitFor();
   expect(h.jobs.submissions).toHaveLength(submissions);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'api-key-403.png'), fullPage: true });
 

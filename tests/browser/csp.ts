@@ -7,7 +7,8 @@
 import type { BrowserContext, ConsoleMessage } from 'playwright-core';
 
 /** The policy api/routes/web.ts sends with every page. */
-export const EXPECTED_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+export const EXPECTED_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 export interface CspViolation {
   /** The document the violation happened in. */
@@ -41,7 +42,8 @@ export async function watchCsp(context: BrowserContext, ignore: (url: string) =>
     );
   }, BINDING);
   context.on('console', (message: ConsoleMessage) => {
-    if (/content[- ]security[- ]policy/i.test(message.text())) add({ url: message.page()?.url() ?? message.location().url, directive: 'console', blocked: '', sample: message.text() });
+    if (/content[- ]security[- ]policy/i.test(message.text()))
+      add({ url: message.page()?.url() ?? message.location().url, directive: 'console', blocked: '', sample: message.text() });
   });
   return violations;
 }

@@ -6,7 +6,17 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { SCREENSHOTS, launchBrowser } from '../helpers/browser';
-import { BATCH_ITEM_STATUSES, DATABASE_TYPES, HANDOVER_STATUSES, OUTCOMES, REFUSALS_WORKFLOW, RESTARTABLE_STEPS, STEPS, recordRefusalsSignal, refusalsWorkflowId } from '../../vocabulary';
+import {
+  BATCH_ITEM_STATUSES,
+  DATABASE_TYPES,
+  HANDOVER_STATUSES,
+  OUTCOMES,
+  REFUSALS_WORKFLOW,
+  RESTARTABLE_STEPS,
+  STEPS,
+  recordRefusalsSignal,
+  refusalsWorkflowId,
+} from '../../vocabulary';
 import { type Harness, spec, startHarness } from '../helpers/harness';
 import { waitFor } from '../helpers/wait';
 import { type CspViolation, EXPECTED_CSP, isTemporalUi, watchCsp } from './csp';
@@ -65,7 +75,13 @@ test('a bad email: the field says why, nothing is started', async () => {
 
 test('the update type is chosen from the list; without one the field says why', async () => {
   await fillSubmitForm(h.sqliteSource('web_untyped_core_110_1'), 'web@example.org');
-  expect(await page.locator('#type option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(['', 'new_assembly', 'new_genebuild', 'patch', 'other']);
+  expect(await page.locator('#type option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual([
+    '',
+    'new_assembly',
+    'new_genebuild',
+    'patch',
+    'other',
+  ]);
   await page.getByLabel('Update type').selectOption('');
   await page.getByRole('button', { name: 'Submit handover' }).click();
   await page.locator('#type-error').getByText('Update type is required').waitFor();
@@ -80,7 +96,9 @@ test('a good handover: the token is shown, its page follows every step to comple
   expect(token).toMatch(/^[0-9a-f-]{36}$/);
   await page.waitForURL(`**/ui/handover.html?token=${token}`);
   await page.locator('#status .badge.completed').waitFor({ timeout: 60_000 });
-  expect(await page.locator('#timeline tr').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-step'), r.children[1].textContent]))).toEqual([
+  expect(
+    await page.locator('#timeline tr').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-step'), r.children[1].textContent])),
+  ).toEqual([
     ['checking', 'passed'],
     ['healthcheck', 'passed'],
     ['copy', 'passed'],
@@ -93,7 +111,9 @@ test('a good handover: the token is shown, its page follows every step to comple
   expect(facts).toContain('Database typecore');
   expect(await page.locator('#timeline a').first().getAttribute('href')).toMatch(/\/healthcheck\/jobs\/\d+$/);
   await page.locator('#reports-box summary').click();
-  const reports = await page.locator('#reports tr').evaluateAll((rows) => rows.map((r) => [r.children[1].textContent, r.children[2].textContent]));
+  const reports = await page
+    .locator('#reports tr')
+    .evaluateAll((rows) => rows.map((r) => [r.children[1].textContent, r.children[2].textContent]));
   expect(reports[0]).toEqual(['INFO', 'Checking the source database']);
   expect(reports.at(-1)).toEqual(['INFO', expect.stringMatching(/^Handover successful: web_good_core_110_1 is on staging at /)]);
   expect(await page.locator('#report-count').textContent()).toBe(String(reports.length));
@@ -117,7 +137,10 @@ test('restart from the page: a handover failed at the copy step goes on from the
   await page.locator('#status .badge.failed').waitFor({ timeout: 60_000 });
   h.jobs.scripts.copy.outcome = 'complete';
   // The steps to restart from come from the API (GET /vocabulary).
-  expect(await page.locator('#from option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(['', ...RESTARTABLE_STEPS]);
+  expect(await page.locator('#from option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual([
+    '',
+    ...RESTARTABLE_STEPS,
+  ]);
   await page.getByRole('button', { name: 'Restart this handover' }).click();
   await page.waitForURL((url) => url.searchParams.get('token') !== json.token, { timeout: 30_000 });
   await page.locator('#status .badge.completed').waitFor({ timeout: 60_000 });
@@ -143,7 +166,9 @@ test('cancel from the page: the running handover ends cancelled', async () => {
   // The job's own progress, as its service reports it, shows while it runs: a bar with its numbers, not JSON.
   await page.locator('#job-box').waitFor({ state: 'visible', timeout: 30_000 });
   expect(await page.locator('#job-label').textContent()).toMatch(/^copy job \d+ \(running\)$/);
-  expect(await page.locator('#job-bar').evaluate((bar) => [(bar as HTMLProgressElement).value, (bar as HTMLProgressElement).max])).toEqual([1, 3]);
+  expect(await page.locator('#job-bar').evaluate((bar) => [(bar as HTMLProgressElement).value, (bar as HTMLProgressElement).max])).toEqual([
+    1, 3,
+  ]);
   expect(await page.locator('#job-text').textContent()).toBe('1 of 3');
   expect(await page.locator('body').textContent()).not.toContain('{"complete"');
   await page.screenshot({ path: path.join(SCREENSHOTS, 'handover-job-progress.png'), fullPage: true });
@@ -167,7 +192,10 @@ test('the list: newest first, filters, sorting, live updates', async () => {
   expect(await page.locator('tbody tr').getAttribute('data-token')).toBe(json.token);
   await page.getByLabel('Contact').fill('');
   // The statuses to filter by come from the API (GET /vocabulary).
-  expect(await page.locator('#status option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(['', ...HANDOVER_STATUSES]);
+  expect(await page.locator('#status option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual([
+    '',
+    ...HANDOVER_STATUSES,
+  ]);
   await page.getByLabel('Status').selectOption('failed');
   await page.waitForFunction(() => [...document.querySelectorAll('tbody tr .badge')].every((b) => b.textContent === 'failed'));
   await page.getByLabel('Status').selectOption('');
@@ -270,18 +298,35 @@ test('GET /vocabulary: the lists the pages choose from, from the shared vocabula
     .locator('#summary')
     .getByText(/^\d+ handover\(s\)$/)
     .waitFor();
-  expect(await page.locator('#database-types option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual([...DATABASE_TYPES]);
+  expect(await page.locator('#database-types option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(
+    [...DATABASE_TYPES],
+  );
   expect(await page.getByLabel('Status').inputValue()).toBe('failed');
   expect(await page.getByLabel('Update type').inputValue()).toBe('patch');
 });
 
 test('the pages carry a strict Content-Security-Policy, break none of it, and the policy is enforced', async () => {
-  for (const url of ['/', '/ui/index.html', '/ui/submit.html', '/ui/handover.html?token=x', '/ui/app.js', '/ui/list.js', '/ui/app.css', '/ui/config.json']) {
+  for (const url of [
+    '/',
+    '/ui/index.html',
+    '/ui/submit.html',
+    '/ui/handover.html?token=x',
+    '/ui/app.js',
+    '/ui/list.js',
+    '/ui/app.css',
+    '/ui/config.json',
+  ]) {
     const res = await h.app.inject({ method: 'GET', url });
-    expect([url, res.headers['content-security-policy'], res.headers['x-content-type-options'], res.headers['referrer-policy']]).toEqual([url, EXPECTED_CSP, 'nosniff', 'no-referrer']);
+    expect([url, res.headers['content-security-policy'], res.headers['x-content-type-options'], res.headers['referrer-policy']]).toEqual([
+      url,
+      EXPECTED_CSP,
+      'nosniff',
+      'no-referrer',
+    ]);
   }
   // Only the page files are served: the type check's files are not.
-  for (const file of ['types.d.ts', 'tsconfig.json']) expect((await h.app.inject({ method: 'GET', url: `/ui/${file}` })).statusCode).toBe(404);
+  for (const file of ['types.d.ts', 'tsconfig.json'])
+    expect((await h.app.inject({ method: 'GET', url: `/ui/${file}` })).statusCode).toBe(404);
   // Each page's script is an ES module file: no inline script, style or event handler.
   for (const file of ['index.html', 'submit.html', 'handover.html']) {
     const html = (await h.app.inject({ method: 'GET', url: `/ui/${file}` })).body;

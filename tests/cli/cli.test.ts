@@ -25,7 +25,17 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
 
 test('submit, then watch to the end; status and list show it', async () => {
   const src = h.sqliteSource('cli_core_110_1');
-  const submitted = await cli('submit', '--src', src, '--contact', 'cli@example.org', '--type', 'New_Assembly', '--comment', 'from the CLI');
+  const submitted = await cli(
+    'submit',
+    '--src',
+    src,
+    '--contact',
+    'cli@example.org',
+    '--type',
+    'New_Assembly',
+    '--comment',
+    'from the CLI',
+  );
   expect(submitted.code).toBe(0);
   const token = submitted.stdout.trim();
   expect(token).toMatch(/^[0-9a-f-]{36}$/);
@@ -33,15 +43,24 @@ test('submit, then watch to the end; status and list show it', async () => {
   const watched = await cli('watch', token, '--interval', '0.3');
   expect(watched.code).toBe(0);
   expect(watched.stdout).toContain(`${token}  completed  [##############################] 5/5`);
-  for (const step of ['checking', 'healthcheck', 'copy', 'metadata', 'event']) expect(watched.stdout).toMatch(new RegExp(`  ${step} +passed`));
+  for (const step of ['checking', 'healthcheck', 'copy', 'metadata', 'event'])
+    expect(watched.stdout).toMatch(new RegExp(`  ${step} +passed`));
 
   const status = await cli('status', token, '--json');
-  expect(JSON.parse(status.stdout)).toMatchObject({ token, status: 'completed', update_type: 'new_assembly', database_type: 'core', spec: { contact: 'cli@example.org' } });
+  expect(JSON.parse(status.stdout)).toMatchObject({
+    token,
+    status: 'completed',
+    update_type: 'new_assembly',
+    database_type: 'core',
+    spec: { contact: 'cli@example.org' },
+  });
   expect((await cli('status', token)).stdout).toMatch(/update new_assembly +database core/);
   const listed = await cli('list', '--contact', 'cli@example.org');
   expect(listed.stdout.split('\n')[0]).toMatch(/^TOKEN +SUBMITTED +DATABASE +CONTACT +DB_TYPE +UPDATE_TYPE +STATUS +STEP$/);
   expect(listed.stdout).toMatch(new RegExp(`${token} .* cli_core_110_1 +cli@example.org +core +new_assembly +completed +done`));
-  expect(JSON.parse((await cli('list', '--json', '--update-type', 'new_assembly', '--contact', 'cli@example.org')).stdout)).toEqual([expect.objectContaining({ token })]);
+  expect(JSON.parse((await cli('list', '--json', '--update-type', 'new_assembly', '--contact', 'cli@example.org')).stdout)).toEqual([
+    expect.objectContaining({ token }),
+  ]);
   expect(JSON.parse((await cli('list', '--json', '--update-type', 'patch', '--contact', 'cli@example.org')).stdout)).toEqual([]);
   expect(JSON.parse((await cli('list', '--json', '--database', 'cli_core_110_1')).stdout)).toEqual([expect.objectContaining({ token })]);
 
@@ -69,7 +88,10 @@ test('cancel and restart', async () => {
 
 test('batch from a file of source URIs, followed to the counts', async () => {
   const file = `${h.dir}/batch.txt`;
-  writeFileSync(file, ['# databases for release 110', h.sqliteSource('cli_batch_a_core_110_1'), h.sqliteSource('cli_batch_b_core_110_1'), ''].join('\n'));
+  writeFileSync(
+    file,
+    ['# databases for release 110', h.sqliteSource('cli_batch_a_core_110_1'), h.sqliteSource('cli_batch_b_core_110_1'), ''].join('\n'),
+  );
   const untyped = await cli('batch', file, '--contact', 'batch-cli@example.org');
   expect(untyped.code).toBe(1);
   expect(untyped.stderr).toContain('--type <update type> is required');
@@ -108,7 +130,9 @@ const HOSTILE = '\x1b[2J\x1b]0;pwned\x07\r\bover\x9b31m\x7f\u202egnp.exe\nFAKE L
 test('text from data reaches the terminal with no control character: a hostile comment, failure text and token', async () => {
   h.jobs.scripts.copy.outcome = 'failed';
   h.jobs.scripts.copy.failureMessage = `disk full ${HOSTILE}`;
-  const { json } = await h.submit(spec(h.sqliteSource('cli_hostile_core_110_1'), { comment: `my comment ${HOSTILE}`, contact: 'hostile-cli@example.org' }));
+  const { json } = await h.submit(
+    spec(h.sqliteSource('cli_hostile_core_110_1'), { comment: `my comment ${HOSTILE}`, contact: 'hostile-cli@example.org' }),
+  );
   const outputs = [
     await cli('watch', json.token, '--interval', '0.3'),
     await cli('status', json.token),

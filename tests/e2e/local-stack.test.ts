@@ -62,12 +62,16 @@ async function mysqlCounts(m: MariaDbSettings, database: string): Promise<Record
 
 /** Recorded by the metadata service, and dumped by the event service's dump job (which runs on after the event step). */
 async function expectRecordedAndDumped(name: string, token: string) {
-  const record = (stack.services.metadata as unknown as { metadata: { all(): Array<Record<string, unknown>> } }).metadata.all().find((r) => r.name === name);
+  const record = (stack.services.metadata as unknown as { metadata: { all(): Array<Record<string, unknown>> } }).metadata
+    .all()
+    .find((r) => r.name === name);
   expect(record).toMatchObject({ name, type: 'core', update_type: 'new_genebuild', token, contact: 'curator@example.org', current: 1 });
   const folder = path.join(stack.dumpsDir, name);
   await waitFor(() => existsSync(path.join(folder, 'CHECKSUMS')), 30_000, `the dump of ${name}`);
   expect(readFileSync(path.join(folder, 'CHECKSUMS'), 'utf8')).toMatch(/^[0-9a-f]{64} {2}gene\.tsv$/m);
-  expect(readFileSync(path.join(folder, 'gene.tsv'), 'utf8').split('\n')[0]).toBe('gene_id\tseq_region_id\tseq_region_start\tseq_region_end\tbiotype\tstable_id');
+  expect(readFileSync(path.join(folder, 'gene.tsv'), 'utf8').split('\n')[0]).toBe(
+    'gene_id\tseq_region_id\tseq_region_start\tseq_region_end\tbiotype\tstable_id',
+  );
 }
 
 test('a SQLite database: checked, copied with identical row counts, recorded, dumped', async () => {
@@ -121,7 +125,11 @@ test('a service restarted during the handover: no job lost, the handover complet
   // Wait for a fact that stays true (the metadata job is on the timeline), not for the step itself: a quick metadata
   // job can pass its step between two looks. The restart then comes while or after that job runs: either way it must
   // be neither lost nor submitted twice.
-  await waitFor(async () => (await h.progress(json.token)).timeline.find((t) => t.step === 'metadata')?.jobs.length || undefined, 120_000, 'the metadata job');
+  await waitFor(
+    async () => (await h.progress(json.token)).timeline.find((t) => t.step === 'metadata')?.jobs.length || undefined,
+    120_000,
+    'the metadata job',
+  );
   await stack.restart('metadata');
   const done = await h.waitForStatus(json.token, 'completed', 120_000);
   const metadataJobs = done.timeline.find((t) => t.step === 'metadata')!.jobs;

@@ -45,7 +45,11 @@ test("HandoverClient: submit, list, retrieve, print details and the summary emai
   const token: string = ok.result!;
   // No type in Ensembl's submission: recorded as the update type `other`; the database type comes from the name.
   const done = await h.waitForStatus(token, 'completed');
-  expect(done).toMatchObject({ update_type: 'other', database_type: 'core', spec: { type: 'other', src_uri: recorded('bos_taurus_core_110_3') } });
+  expect(done).toMatchObject({
+    update_type: 'other',
+    database_type: 'core',
+    spec: { type: 'other', src_uri: recorded('bos_taurus_core_110_3') },
+  });
 
   h.jobs.scripts.healthcheck.outcome = 'problems';
   const bad = await client<string>('submit', { spec: ensemblSpec('sus_scrofa_core_110_4') });
@@ -62,7 +66,12 @@ test("HandoverClient: submit, list, retrieve, print details and the summary emai
       comment: 'moved from Ensembl',
       current_message: 'Handover failed at the healthcheck step',
     }),
-    expect.objectContaining({ handover_token: token, src_uri: recorded('bos_taurus_core_110_3'), comment: 'moved from Ensembl', current_message: 'Handover successful' }),
+    expect.objectContaining({
+      handover_token: token,
+      src_uri: recorded('bos_taurus_core_110_3'),
+      comment: 'moved from Ensembl',
+      current_message: 'Handover successful',
+    }),
   ]);
   for (const row of mine) expect(row.report_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/);
 
@@ -108,7 +117,11 @@ describe("RestClient against the local stack's job services", () => {
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'handover-ensembl-'));
-    stack = await startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: path.join(dir, 'stack'), ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 } });
+    stack = await startLocalStack({
+      sourceRoots: testStackSourceRoots(),
+      dataDir: path.join(dir, 'stack'),
+      ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 },
+    });
   });
   afterAll(async () => stack?.close());
   const service = (name: keyof LocalStack['urls']) => `${stack.urls[name]}/`;
@@ -116,15 +129,24 @@ describe("RestClient against the local stack's job services", () => {
   test('submit, retrieve and list a healthcheck job', async () => {
     const uri = `sqlite:///${dir}/ovis_aries_core_110_2.sqlite`;
     await createDemoDatabase(uri, { genes: 200 });
-    const submitted = await ensemblClient(python, 'job-submit', { service: service('healthcheck'), payload: { db_uri: uri, hc_groups: ['meta'] } });
+    const submitted = await ensemblClient(python, 'job-submit', {
+      service: service('healthcheck'),
+      payload: { db_uri: uri, hc_groups: ['meta'] },
+    });
     expect(submitted).toMatchObject({ code: 0, result: expect.any(Number) });
     await waitFor(
-      async () => (await ensemblClient<{ status: string }>(python, 'job-retrieve', { service: service('healthcheck'), job_id: submitted.result })).result?.status === 'complete',
+      async () =>
+        (await ensemblClient<{ status: string }>(python, 'job-retrieve', { service: service('healthcheck'), job_id: submitted.result }))
+          .result?.status === 'complete',
       30_000,
       'the healthcheck job',
     );
     const job = await ensemblClient(python, 'job-retrieve', { service: service('healthcheck'), job_id: submitted.result });
-    expect(job.result).toMatchObject({ id: submitted.result, status: 'complete', output: { status: 'passed', results: { MetaKeys: { status: 'passed' } } } });
+    expect(job.result).toMatchObject({
+      id: submitted.result,
+      status: 'complete',
+      output: { status: 'passed', results: { MetaKeys: { status: 'passed' } } },
+    });
     const listed = await ensemblClient<Array<{ id: number }>>(python, 'job-list', { service: service('healthcheck') });
     expect(listed.result!.map((j) => j.id)).toContain(submitted.result);
   });

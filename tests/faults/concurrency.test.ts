@@ -23,7 +23,8 @@ test('50 concurrent submissions of one database: one accepted, 49 answered 409 w
   );
   expect(accepted).toHaveLength(1);
   expect(conflicts).toHaveLength(49);
-  for (const c of conflicts) expect(c.json).toEqual({ error: 'a handover of this database is already running', token: accepted[0].json.token });
+  for (const c of conflicts)
+    expect(c.json).toEqual({ error: 'a handover of this database is already running', token: accepted[0].json.token });
   await h.waitForStatus(accepted[0].json.token, 'completed');
   expect(h.jobs.jobsOf('healthcheck').filter((j) => j.key?.startsWith(accepted[0].json.token))).toHaveLength(1);
 });
@@ -45,7 +46,9 @@ test('a burst of 300 submissions of different databases: none lost, all reach an
     'all 300 handovers to end',
   );
   const completed = ended.filter((s) => s === 'completed').length;
-  const duplicates = ['healthcheck', 'copy', 'metadata'].flatMap((step) => tokens.filter((t) => h.jobs.jobs.filter((j) => j.key === `${t}:${step}`).length !== 1).map((t) => `${t}:${step}`));
+  const duplicates = ['healthcheck', 'copy', 'metadata'].flatMap((step) =>
+    tokens.filter((t) => h.jobs.jobs.filter((j) => j.key === `${t}:${step}`).length !== 1).map((t) => `${t}:${step}`),
+  );
   console.log(
     `injected: 300 submissions of different databases at once; found: ${completed} completed, ${300 - completed} other, ${duplicates.length} steps without exactly one job, 0 lost (every token answers)`,
   );

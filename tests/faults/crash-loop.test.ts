@@ -30,7 +30,11 @@ const startStack = (dataDir: string, env: Record<string, string>) => startStackP
 const alive = (p: StackProcess) => p.child.exitCode === null && p.child.signalCode === null;
 
 async function post(url: string, body: unknown, key?: string): Promise<number> {
-  const res = await fetch(`${url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+    body: JSON.stringify(body),
+  });
   const json = (await res.json()) as { job_id?: number; error?: string };
   if (res.status !== 201) throw new Error(`POST ${url}/jobs: ${res.status} ${JSON.stringify(json)}`);
   return json.job_id!;
@@ -43,13 +47,23 @@ interface JobAnswer {
   output?: { status?: string; tables?: Record<string, number> };
 }
 const job = async (url: string, id: number) => (await fetch(`${url}/jobs/${id}`)).json() as Promise<JobAnswer>;
-const finished = (url: string, id: number) => waitFor(async () => ((j) => (['complete', 'failed'].includes(j.status) ? j : undefined))(await job(url, id)), 60_000, `job ${id} at ${url}`);
+const finished = (url: string, id: number) =>
+  waitFor(
+    async () => ((j) => (['complete', 'failed'].includes(j.status) ? j : undefined))(await job(url, id)),
+    60_000,
+    `job ${id} at ${url}`,
+  );
 
 /** What the job store file says of a service's jobs (read-only; the store's own record of starts). */
-function storedJobs(dataDir: string, service: string): Array<{ id: number; status: string; attempts: number; started_at: string | null; failure: string | null }> {
+function storedJobs(
+  dataDir: string,
+  service: string,
+): Array<{ id: number; status: string; attempts: number; started_at: string | null; failure: string | null }> {
   const db = new DatabaseSync(path.join(dataDir, 'jobs', `${service}-jobs.sqlite`), { readOnly: true });
   try {
-    return db.prepare('SELECT id, status, attempts, started_at, failure FROM jobs ORDER BY id').all() as unknown as ReturnType<typeof storedJobs>;
+    return db.prepare('SELECT id, status, attempts, started_at, failure FROM jobs ORDER BY id').all() as unknown as ReturnType<
+      typeof storedJobs
+    >;
   } finally {
     db.close();
   }
@@ -101,16 +115,23 @@ test('a job that crashes its process is started 3 times, then failed with the re
   ]);
   expect(restarts).toBe(3);
   expect(stored).toMatchObject({ id, status: 'failed', attempts: 3 });
-  expect(failures.msg).toBe(`the job was started 3 times and did not finish: it crashed its service each time (last start ${stored.started_at}); not started again`);
+  expect(failures.msg).toBe(
+    `the job was started 3 times and did not finish: it crashed its service each time (last start ${stored.started_at}); not started again`,
+  );
   expect(stored.started_at).toMatch(/^\d{4}-\d\d-\d\dT/);
 
   // The process stays up (longer than any backoff), and jobs submitted now complete.
   await new Promise((r) => setTimeout(r, 2000));
   expect(alive(stack)).toBe(true);
   const healthcheck = await post(stack.urls.healthcheck, { db_uri: uri, hc_groups: ['meta'] }, 'after-the-loop');
-  const copy = await post(stack.urls.copy, { source_db_uri: uri, target_db_uri: `sqlite:///${dir}/staging/capra_hircus_core_110_1.sqlite` });
+  const copy = await post(stack.urls.copy, {
+    source_db_uri: uri,
+    target_db_uri: `sqlite:///${dir}/staging/capra_hircus_core_110_1.sqlite`,
+  });
   const [hcDone, copyDone] = await Promise.all([finished(stack.urls.healthcheck, healthcheck), finished(stack.urls.copy, copy)]);
-  console.log(`found after the loop: healthcheck job ${healthcheck} ${hcDone.status} (${hcDone.output?.status}), copy job ${copy} ${copyDone.status}; process alive: ${alive(stack)}`);
+  console.log(
+    `found after the loop: healthcheck job ${healthcheck} ${hcDone.status} (${hcDone.output?.status}), copy job ${copy} ${copyDone.status}; process alive: ${alive(stack)}`,
+  );
   expect(hcDone).toMatchObject({ status: 'complete', output: { status: 'passed' } });
   expect(copyDone.status).toBe('complete');
   expect(existsSync(`${dir}/staging/capra_hircus_core_110_1.sqlite`)).toBe(true);
@@ -134,7 +155,11 @@ test('a normal job interrupted by SIGKILL resumes at the next start and complete
 
   let stack = await startStack(dataDir, env);
   // Chosen tables (skip_tables): copied one by one, with progress per table (a whole database is a copy of the file).
-  const id = await post(stack.urls.copy, { source_db_uri: `sqlite:///${src}`, target_db_uri: `sqlite:///${target}`, skip_tables: ['meta'] }, 'copy-big-1');
+  const id = await post(
+    stack.urls.copy,
+    { source_db_uri: `sqlite:///${src}`, target_db_uri: `sqlite:///${target}`, skip_tables: ['meta'] },
+    'copy-big-1',
+  );
   const midway = await waitFor(
     async () => {
       const j = await job(stack.urls.copy, id);

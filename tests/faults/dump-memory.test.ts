@@ -96,7 +96,10 @@ test('a dump of a 300 MB table keeps the services process below 200 MB of memory
   const done = await waitFor(
     async () => {
       highest = Math.max(highest, processMemory(stack.pid).current);
-      const job = (await (await fetch(`${stack.urls.event}/jobs/dump/${id}`)).json()) as { status: string; output?: { folder: string; files: string[] } };
+      const job = (await (await fetch(`${stack.urls.event}/jobs/dump/${id}`)).json()) as {
+        status: string;
+        output?: { folder: string; files: string[] };
+      };
       return ['complete', 'failed'].includes(job.status) ? job : undefined;
     },
     600_000,

@@ -75,7 +75,9 @@ test('a copy service refusing connections, then answering 500s, then answering s
   }
   await proxy.setMode('pass');
   const slowPastTimeout = proxy.requests.filter((r) => r.mode === 'slow' && (r.delayMs ?? 0) > REQUEST_TIMEOUT_MS).length;
-  const submissionsByMode = Object.fromEntries(FAULTS.map((m) => [m, proxy.requests.filter((r) => r.mode === m && r.method === 'POST').length]));
+  const submissionsByMode = Object.fromEntries(
+    FAULTS.map((m) => [m, proxy.requests.filter((r) => r.mode === m && r.method === 'POST').length]),
+  );
   console.log(
     `injected: fault proxy in front of the copy service (port ${proxy.port}; poll interval ${POLL_INTERVAL_MS}-${POLL_MAX_INTERVAL_MS} ms, request timeout ${REQUEST_TIMEOUT_MS} ms); ` +
       `refuse (not listening), error500, slow (answers held ${proxy.slowDelaysMs.join(' / ')} ms in turn), ${FAULT_MS} ms each, while ${tokens.length} handovers were in or reaching the copy step`,
@@ -107,7 +109,9 @@ test('a copy service refusing connections, then answering 500s, then answering s
       `jobs per step per handover (healthcheck, copy, metadata, event): ${[...new Set(jobCounts.map((c) => c.join('/')))].join(', ')}; ` +
       `completion emails per handover: ${completionMails.join(', ')}; other emails: ${otherMails.length ? otherMails.join(' | ') : 'none'}`,
   );
-  console.log(`fault: copy service refuse/500/slow; handovers: ${tokens.length}; completed: ${completed}; duplicate jobs: ${duplicateJobs}; lost: ${lost}`);
+  console.log(
+    `fault: copy service refuse/500/slow; handovers: ${tokens.length}; completed: ${completed}; duplicate jobs: ${duplicateJobs}; lost: ${lost}`,
+  );
 
   for (const mode of ['pass', ...FAULTS] as FaultMode[]) expect(proxy.seen[mode]).toBeGreaterThan(0);
   expect(late).toBeGreaterThan(0);

@@ -62,7 +62,12 @@ const tableName = (i: number) => `t${String(i).padStart(2, '0')}`;
 
 async function dbState(server: MariaDb, db: string): Promise<DbState> {
   if (rowsOf(await server.query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [db])).length === 0) return null;
-  const tables = rowsOf(await server.query("SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1", [db]));
+  const tables = rowsOf(
+    await server.query(
+      "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1",
+      [db],
+    ),
+  );
   const out: Record<string, string> = {};
   for (const { t } of tables as Array<{ t: string }>) {
     const [count] = rowsOf(await server.query(`SELECT COUNT(*) AS n FROM \`${db}\`.\`${t}\``));
@@ -74,19 +79,26 @@ async function dbState(server: MariaDb, db: string): Promise<DbState> {
 
 /** The copy's temporary and backup schemas (handover_tmp_*, handover_old_*) on the staging server. */
 async function workSchemas(): Promise<string[]> {
-  return rowsOf(await staging.query("SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'handover\\_%' ORDER BY 1")).map((r) => String(r.s));
+  return rowsOf(
+    await staging.query("SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'handover\\_%' ORDER BY 1"),
+  ).map((r) => String(r.s));
 }
 
 /** Rows in the copy's temporary schema right now (InnoDB's live per-table counters). */
 async function loadedRows(): Promise<number> {
-  const [r] = rowsOf(await staging.query("SELECT COALESCE(SUM(NUM_ROWS), 0) AS n FROM information_schema.INNODB_SYS_TABLESTATS WHERE NAME LIKE 'handover\\_tmp\\_%'"));
+  const [r] = rowsOf(
+    await staging.query(
+      "SELECT COALESCE(SUM(NUM_ROWS), 0) AS n FROM information_schema.INNODB_SYS_TABLESTATS WHERE NAME LIKE 'handover\\_tmp\\_%'",
+    ),
+  );
   return Number(r.n);
 }
 
 /** Whether a failure reason says what happened to the server (rather than only which tables failed). */
 const namesCause = (reason?: string) => /lost connection|gone away|shutdown|can't connect|ECONNRE|\b20(06|13)\b/i.test(reason ?? '');
 
-const summary = (s: DbState) => (s === null ? 'absent' : `${Object.keys(s).length} tables, ${Object.values(s).reduce((n, v) => n + parseInt(v, 10), 0)} rows`);
+const summary = (s: DbState) =>
+  s === null ? 'absent' : `${Object.keys(s).length} tables, ${Object.values(s).reduce((n, v) => n + parseInt(v, 10), 0)} rows`;
 
 async function submitCopy(target: string): Promise<number> {
   const res = await fetch(`${stack.urls.copy}/jobs`, {
@@ -101,7 +113,8 @@ async function submitCopy(target: string): Promise<number> {
 
 async function copyJob(id: number): Promise<CopyJob> {
   const job = (await (await fetch(`${stack.urls.copy}/jobs/${id}`)).json()) as CopyJob;
-  if (job.status === 'failed') job.failure = ((await (await fetch(`${stack.urls.copy}/jobs/${id}?format=failures`)).json()) as { msg: string }).msg;
+  if (job.status === 'failed')
+    job.failure = ((await (await fetch(`${stack.urls.copy}/jobs/${id}?format=failures`)).json()) as { msg: string }).msg;
   return job;
 }
 
@@ -121,7 +134,8 @@ async function midCopy(id: number): Promise<number> {
   return waitFor(
     async () => {
       const job = await copyJob(id);
-      if (job.status !== 'running' && job.status !== 'submitted') throw new FinalAnswer(`copy job ${id} ended (${job.status}) before the fault could be injected`);
+      if (job.status !== 'running' && job.status !== 'submitted')
+        throw new FinalAnswer(`copy job ${id} ended (${job.status}) before the fault could be injected`);
       const n = await loadedRows();
       return n >= INJECT_AT ? n : undefined;
     },
@@ -134,7 +148,14 @@ async function midCopy(id: number): Promise<number> {
  * Judges a target once its job (or handover) has ended and both servers are up: complete and identical to the
  * source, or failed and the target as it was before (absent, or the previous copy). Anything else is half-written.
  */
-async function judge(tally: Tally, what: string, ended: { complete: boolean; reason?: string }, target: string, before: DbState, sourceDb = SOURCE_DB): Promise<void> {
+async function judge(
+  tally: Tally,
+  what: string,
+  ended: { complete: boolean; reason?: string },
+  target: string,
+  before: DbState,
+  sourceDb = SOURCE_DB,
+): Promise<void> {
   const [src, tgt] = [await dbState(source, sourceDb), await dbState(staging, target)];
   tally.runs++;
   let verdict: string;
@@ -146,7 +167,10 @@ async function judge(tally: Tally, what: string, ended: { complete: boolean; rea
     verdict = `failed cleanly; the target is ${before === null ? 'absent' : 'the previous copy, unchanged (row counts and CHECKSUM TABLE of every table)'}`;
   } else {
     tally.halfWritten++;
-    const differ = (a: DbState, b: DbState) => [...new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})])].filter((t) => a?.[t] !== b?.[t]).map((t) => `${t}: ${a?.[t]} vs ${b?.[t]}`);
+    const differ = (a: DbState, b: DbState) =>
+      [...new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})])]
+        .filter((t) => a?.[t] !== b?.[t])
+        .map((t) => `${t}: ${a?.[t]} vs ${b?.[t]}`);
     verdict =
       `HALF-WRITTEN: ${ended.complete ? 'complete' : 'failed'}, target ${summary(tgt)}; ` +
       `differs from the source in [${differ(tgt, src).slice(0, 5).join('; ')}], from before in [${differ(tgt, before).slice(0, 5).join('; ')}]`;
@@ -155,7 +179,9 @@ async function judge(tally: Tally, what: string, ended: { complete: boolean; rea
 }
 
 function printTally(t: Tally): void {
-  console.log(`fault: ${t.fault}; handovers or copies: ${t.runs}; completed: ${t.completed}; failed cleanly: ${t.failedCleanly}; half-written targets: ${t.halfWritten}`);
+  console.log(
+    `fault: ${t.fault}; handovers or copies: ${t.runs}; completed: ${t.completed}; failed cleanly: ${t.failedCleanly}; half-written targets: ${t.halfWritten}`,
+  );
 }
 
 /**
@@ -163,7 +189,12 @@ function printTally(t: Tally): void {
  * left on staging (after the server is back; after the copy service restarts), then the same copy again, which
  * must complete and leave no work schema.
  */
-async function copyCase(fault: string, target: string, inject: () => Promise<void>, opts: { previous?: () => Promise<void> } = {}): Promise<Tally> {
+async function copyCase(
+  fault: string,
+  target: string,
+  inject: () => Promise<void>,
+  opts: { previous?: () => Promise<void> } = {},
+): Promise<Tally> {
   const tally: Tally = { fault, runs: 0, completed: 0, failedCleanly: 0, halfWritten: 0 };
   if (opts.previous) await opts.previous();
   const before = await dbState(staging, target);
@@ -179,20 +210,32 @@ async function copyCase(fault: string, target: string, inject: () => Promise<voi
   await judge(tally, `copy job ${id}`, { complete: job.status === 'complete', reason: job.failure }, target, before);
   if (job.status === 'failed') {
     expect(job.failure).toMatch(/\S/);
-    console.log(`${fault}: does the failure name its cause (a lost connection, a server gone or shutting down)? ${namesCause(job.failure) ? 'yes' : 'NO'}`);
+    console.log(
+      `${fault}: does the failure name its cause (a lost connection, a server gone or shutting down)? ${namesCause(job.failure) ? 'yes' : 'NO'}`,
+    );
     expect(namesCause(job.failure)).toBe(true);
     expect(job.failure).not.toMatch(/INSERT INTO|VALUES/); // the client's error line, not the rows it was loading
   }
 
   // The failed copy's work schema goes once the server is back (the copy service keeps trying to drop it).
-  const left = await waitFor(async () => ((await workSchemas()).length === 0 ? ([] as string[]) : undefined), 60_000, 'the work schemas to be dropped').catch(() => workSchemas());
+  const left = await waitFor(
+    async () => ((await workSchemas()).length === 0 ? ([] as string[]) : undefined),
+    60_000,
+    'the work schemas to be dropped',
+  ).catch(() => workSchemas());
   console.log(`${fault}: work schemas on staging after the fault, once the server was back: ${left.join(', ') || 'none'}`);
   expect(left).toEqual([]);
 
   const previousNow = await dbState(staging, target);
   const retry = await submitCopy(target);
   const again = await copyEnds(retry);
-  await judge(tally, `the same copy again (job ${retry})`, { complete: again.status === 'complete', reason: again.failure }, target, previousNow);
+  await judge(
+    tally,
+    `the same copy again (job ${retry})`,
+    { complete: again.status === 'complete', reason: again.failure },
+    target,
+    previousNow,
+  );
   const leftAfter = await workSchemas();
   console.log(`${fault}: work schemas on staging after the retry: ${leftAfter.join(', ') || 'none'}`);
   printTally(tally);
@@ -211,7 +254,9 @@ beforeAll(async () => {
   for (let i = 0; i < TABLES; i++) {
     const t = `${SOURCE_DB}.${tableName(i)}`;
     await source.query(`CREATE TABLE ${t} (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(40) NOT NULL, c DOUBLE, KEY (a)) ENGINE=InnoDB`);
-    await source.query(`INSERT INTO ${t} SELECT seq, (seq * 7919 + ${i}) % 100000, MD5(CONCAT(${i}, '-', seq)), seq / ${i + 3} FROM ${SOURCE_DB}.seq_1_to_${ROWS}`);
+    await source.query(
+      `INSERT INTO ${t} SELECT seq, (seq * 7919 + ${i}) % 100000, MD5(CONCAT(${i}, '-', seq)), seq / ${i + 3} FROM ${SOURCE_DB}.seq_1_to_${ROWS}`,
+    );
   }
   base = mkdtempSync(path.join(os.tmpdir(), 'handover-mariadb-restart-'));
   const stagingDir = path.join(base, 'staging');
@@ -278,7 +323,8 @@ test('a whole handover, the staging server SIGKILLed during its copy: it fails c
   const loaded = await waitFor(
     async () => {
       const p = await h.progress(json.token);
-      if (p.status !== 'running') throw new FinalAnswer(`handover ended ${p.status} before its copy was loading rows: ${JSON.stringify(p.failure)}`);
+      if (p.status !== 'running')
+        throw new FinalAnswer(`handover ended ${p.status} before its copy was loading rows: ${JSON.stringify(p.failure)}`);
       if (p.step !== 'copy') return undefined;
       const n = await loadedRows();
       return n >= 50_000 ? n : undefined;
@@ -286,7 +332,9 @@ test('a whole handover, the staging server SIGKILLed during its copy: it fails c
     HANG_MS,
     'the handover to be copying rows',
   );
-  console.log(`${tally.fault}: handover ${json.token} copying, ${loaded} rows in the temporary schema; injecting: staging SIGKILL, 2 s down`);
+  console.log(
+    `${tally.fault}: handover ${json.token} copying, ${loaded} rows in the temporary schema; injecting: staging SIGKILL, 2 s down`,
+  );
   await staging.restart({ signal: 'SIGKILL', downMs: 2000 });
   const ended = await waitFor(
     async () => {

@@ -39,8 +39,10 @@ interface MariaDbSettings {
   password: string;
 }
 /** The servers the jest global setup started (as tests/helpers/harness.ts reads them, without loading the harness). */
-const mariadbSettings = (which: 'source' | 'staging') => JSON.parse(process.env[which === 'source' ? 'TEST_MARIADB' : 'TEST_MARIADB_STAGING'] ?? 'null') as MariaDbSettings;
-const mariadbUri = (m: MariaDbSettings, database: string) => `mysql://${m.user}:${encodeURIComponent(m.password)}@${m.host}:${m.port}/${database}`;
+const mariadbSettings = (which: 'source' | 'staging') =>
+  JSON.parse(process.env[which === 'source' ? 'TEST_MARIADB' : 'TEST_MARIADB_STAGING'] ?? 'null') as MariaDbSettings;
+const mariadbUri = (m: MariaDbSettings, database: string) =>
+  `mysql://${m.user}:${encodeURIComponent(m.password)}@${m.host}:${m.port}/${database}`;
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'handover-prompt-kill-'));
 let source: MariaDbSettings;
@@ -66,8 +68,15 @@ interface Session {
 }
 /** The server's connections whose default database is `db` (the test's own connection has none). */
 const sessionsIn = (server: MariaDbSettings, db: string) =>
-  query<Session>(server, 'SELECT ID, DB, COMMAND, TIME, STATE, LEFT(INFO, 60) AS INFO FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()', [db]);
-const show = (sessions: Session[]) => (sessions.length ? sessions.map((s) => `#${s.ID} ${s.COMMAND} ${s.STATE ?? ''} ${s.INFO ?? ''}`.replace(/\s+/g, ' ').trim()).join('; ') : 'none');
+  query<Session>(
+    server,
+    'SELECT ID, DB, COMMAND, TIME, STATE, LEFT(INFO, 60) AS INFO FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()',
+    [db],
+  );
+const show = (sessions: Session[]) =>
+  sessions.length
+    ? sessions.map((s) => `#${s.ID} ${s.COMMAND} ${s.STATE ?? ''} ${s.INFO ?? ''}`.replace(/\s+/g, ' ').trim()).join('; ')
+    : 'none';
 
 interface JobAnswer {
   id: number;
@@ -111,7 +120,13 @@ beforeAll(async () => {
   staging = mariadbSettings('staging');
   if (!source || !staging) throw new Error('the jest global setup did not start the MariaDB servers');
   // A big table on the source: 1.5 million rows of about 270 bytes (no secondary index: quick to make).
-  const conn = await mysql.createConnection({ host: source.host, port: source.port, user: source.user, password: source.password, multipleStatements: true });
+  const conn = await mysql.createConnection({
+    host: source.host,
+    port: source.port,
+    user: source.user,
+    password: source.password,
+    multipleStatements: true,
+  });
   try {
     await conn.query(`DROP DATABASE IF EXISTS ${NAME}; CREATE DATABASE ${NAME}; USE ${NAME};
       CREATE TABLE meta (meta_id INT PRIMARY KEY, species_id INT, meta_key VARCHAR(64), meta_value VARCHAR(255));
@@ -124,7 +139,9 @@ beforeAll(async () => {
     await conn.end();
   }
   mkdirSync(path.join(dir, 'staging'), { recursive: true });
-  stack = await startStackProcess(path.join(dir, 'stack'), { LOCAL_STACK_TARGET_ROOTS: `sqlite:///${dir}/staging/,mysql://${staging.host}:${staging.port}/` });
+  stack = await startStackProcess(path.join(dir, 'stack'), {
+    LOCAL_STACK_TARGET_ROOTS: `sqlite:///${dir}/staging/,mysql://${staging.host}:${staging.port}/`,
+  });
 }, 600_000);
 
 afterAll(async () => {
@@ -150,12 +167,18 @@ test('(a) a MariaDB healthcheck whose CHECK TABLE is waiting: the DELETE answers
     );
     await new Promise((r) => setTimeout(r, 1000)); // it has been waiting a while: nothing ends it but the kill
     const still = (await sessionsIn(source, NAME)).find((s) => s.ID === waiting.ID);
-    console.log(`injected: LOCK TABLES ${TABLE} WRITE held by the test; healthcheck job ${submitted.json.job_id as number} runs: ${show(still ? [still] : [])}; then DELETE ${url}?kill=1`);
+    console.log(
+      `injected: LOCK TABLES ${TABLE} WRITE held by the test; healthcheck job ${submitted.json.job_id as number} runs: ${show(still ? [still] : [])}; then DELETE ${url}?kill=1`,
+    );
     expect(still?.INFO).toMatch(/^CHECK TABLE/);
 
     const answer = await kill(`${url}?kill=1`);
     const right = await sessionsIn(source, NAME);
-    const closed = await waitFor(async () => ((await sessionsIn(source, NAME)).length === 0 ? true : undefined), 10_000, 'the job to close its connection').catch(() => false);
+    const closed = await waitFor(
+      async () => ((await sessionsIn(source, NAME)).length === 0 ? true : undefined),
+      10_000,
+      'the job to close its connection',
+    ).catch(() => false);
     const ended = await job(url);
     const msg = await failure(url);
     console.log(
@@ -174,7 +197,11 @@ test('(a) a MariaDB healthcheck whose CHECK TABLE is waiting: the DELETE answers
 }, 300_000);
 
 test('(a) a MariaDB dump of a table of 1.5 million rows killed mid-table: the DELETE answers in seconds, no statement is left on the server', async () => {
-  const submitted = await post(`${stack.urls.event}/jobs`, { type: 'other', genome: 'promptkill', details: { database_uri: mariadbUri(source, NAME) } });
+  const submitted = await post(`${stack.urls.event}/jobs`, {
+    type: 'other',
+    genome: 'promptkill',
+    details: { database_uri: mariadbUri(source, NAME) },
+  });
   expect(submitted.status).toBe(200);
   const id = (submitted.json.processes as Array<{ job: number }>)[0].job;
   const url = `${stack.urls.event}/jobs/dump/${id}`;
@@ -189,11 +216,17 @@ test('(a) a MariaDB dump of a table of 1.5 million rows killed mid-table: the DE
     'the dump to be writing the big table',
   );
   const during = await sessionsIn(source, NAME);
-  console.log(`injected: DELETE ${url} while the dump of ${TABLE} (${ROWS} rows) is ${(midway / MB).toFixed(1)} MB into its TSV; the job's statement then: ${show(during)}`);
+  console.log(
+    `injected: DELETE ${url} while the dump of ${TABLE} (${ROWS} rows) is ${(midway / MB).toFixed(1)} MB into its TSV; the job's statement then: ${show(during)}`,
+  );
 
   const answer = await kill(url);
   const right = await sessionsIn(source, NAME);
-  const closed = await waitFor(async () => ((await sessionsIn(source, NAME)).length === 0 ? true : undefined), 10_000, 'the job to close its connection').catch(() => false);
+  const closed = await waitFor(
+    async () => ((await sessionsIn(source, NAME)).length === 0 ? true : undefined),
+    10_000,
+    'the job to close its connection',
+  ).catch(() => false);
   const ended = await job(url);
   const written = statSync(tsv).size;
   const lines = readFileSync(tsv, 'utf8').split('\n').length - 1;
@@ -210,7 +243,14 @@ test('(a) a MariaDB dump of a table of 1.5 million rows killed mid-table: the DE
 }, 300_000);
 
 test('(b) a MariaDB copy killed mid-load: no loader connection, schema or client process is left, and the target keeps its previous copy', async () => {
-  const target: MysqlLocation = { engine: 'mysql', name: NAME, host: staging.host, port: staging.port, user: staging.user, password: staging.password };
+  const target: MysqlLocation = {
+    engine: 'mysql',
+    name: NAME,
+    host: staging.host,
+    port: staging.port,
+    user: staging.user,
+    password: staging.password,
+  };
   const { temp, backup } = workSchemas(target);
   // The previous copy on staging: one table the new copy does not have.
   await query(staging, `DROP DATABASE IF EXISTS ${NAME}`);
@@ -219,7 +259,11 @@ test('(b) a MariaDB copy killed mid-load: no loader connection, schema or client
   await query(staging, `INSERT INTO ${NAME}.previous_copy VALUES (1, 'the previous copy'), (2, 'kept'), (3, 'whole')`);
   const previous = await query(staging, `SELECT * FROM ${NAME}.previous_copy ORDER BY id`);
 
-  const submitted = await post(`${stack.urls.copy}/jobs`, { source_db_uri: mariadbUri(source, NAME), target_db_uri: mariadbUri(staging, NAME), drop: true });
+  const submitted = await post(`${stack.urls.copy}/jobs`, {
+    source_db_uri: mariadbUri(source, NAME),
+    target_db_uri: mariadbUri(staging, NAME),
+    drop: true,
+  });
   expect(submitted.status).toBe(201);
   const url = `${stack.urls.copy}/jobs/${submitted.json.job_id as number}`;
   const loading = await waitFor(
@@ -237,8 +281,19 @@ test('(b) a MariaDB copy killed mid-load: no loader connection, schema or client
     `injected: DELETE ${url}?kill=1 as soon as the loader was seen inserting into ${temp.name} (${show([loading])}); the service's client processes then: ${clients.join(', ') || 'none'}`,
   );
   const loaders = await sessionsIn(staging, temp.name);
-  const schemas = (await query<{ name: string }>(staging, "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'handover\\_%'")).map((r) => r.name);
-  const tables = (await query<{ name: string }>(staging, 'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME', [NAME])).map((r) => r.name);
+  const schemas = (
+    await query<{ name: string }>(
+      staging,
+      "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'handover\\_%'",
+    )
+  ).map((r) => r.name);
+  const tables = (
+    await query<{ name: string }>(
+      staging,
+      'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME',
+      [NAME],
+    )
+  ).map((r) => r.name);
   const kept = await query(staging, `SELECT * FROM ${NAME}.previous_copy ORDER BY id`);
   const left = childrenOf(stack.pid).filter((c) => /mariadb|mysql/.test(c));
   const ended = await job(url);
@@ -264,12 +319,19 @@ test('(c) a SQLite copy of a 600 MB table killed mid-table: the DELETE answers p
   const stagingDir = path.join(dir, 'staging');
   const target = path.join(stagingDir, 'bigcopy_core_110_1.sqlite');
   const previous = new DatabaseSync(target);
-  previous.exec("CREATE TABLE previous_copy (id INTEGER PRIMARY KEY, note TEXT); INSERT INTO previous_copy VALUES (1, 'the previous copy');");
+  previous.exec(
+    "CREATE TABLE previous_copy (id INTEGER PRIMARY KEY, note TEXT); INSERT INTO previous_copy VALUES (1, 'the previous copy');",
+  );
   previous.close();
   const before = sha256(target);
 
   // only_tables: table by table, INSERT ... SELECT in a child process (a copy of every table is a copy of the file: (d)).
-  const submitted = await post(`${stack.urls.copy}/jobs`, { source_db_uri: `sqlite:///${src}`, target_db_uri: `sqlite:///${target}`, drop: true, only_tables: ['feature', 'meta'] });
+  const submitted = await post(`${stack.urls.copy}/jobs`, {
+    source_db_uri: `sqlite:///${src}`,
+    target_db_uri: `sqlite:///${target}`,
+    drop: true,
+    only_tables: ['feature', 'meta'],
+  });
   expect(submitted.status).toBe(201);
   const url = `${stack.urls.copy}/jobs/${submitted.json.job_id as number}`;
   // While the copy runs: how long the copy service takes to answer GET /health (its event loop's freedom).
@@ -328,11 +390,17 @@ test('(d) a SQLite copy of the whole 600 MB file killed as it starts: the DELETE
   const stagingDir = path.join(dir, 'staging');
   const target = path.join(stagingDir, 'bigfile_core_110_1.sqlite');
   const previous = new DatabaseSync(target);
-  previous.exec("CREATE TABLE previous_copy (id INTEGER PRIMARY KEY, note TEXT); INSERT INTO previous_copy VALUES (1, 'the previous copy');");
+  previous.exec(
+    "CREATE TABLE previous_copy (id INTEGER PRIMARY KEY, note TEXT); INSERT INTO previous_copy VALUES (1, 'the previous copy');",
+  );
   previous.close();
   const before = sha256(target);
 
-  const submitted = await post(`${stack.urls.copy}/jobs`, { source_db_uri: `sqlite:///${src}`, target_db_uri: `sqlite:///${target}`, drop: true });
+  const submitted = await post(`${stack.urls.copy}/jobs`, {
+    source_db_uri: `sqlite:///${src}`,
+    target_db_uri: `sqlite:///${target}`,
+    drop: true,
+  });
   expect(submitted.status).toBe(201);
   const url = `${stack.urls.copy}/jobs/${submitted.json.job_id as number}`;
   const answer = await kill(`${url}?kill=1`);

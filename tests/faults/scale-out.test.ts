@@ -78,7 +78,12 @@ test('SIGTERM to the worker running a copy poll: it exits 0, the other worker fi
     async () => {
       const poll = await pendingPoll(token);
       const worker = workers.find((w) => w.identity === poll?.lastWorkerIdentity);
-      return poll?.activityType?.name === 'waitForCopy' && isRunning(poll) && (poll.attempt ?? 0) >= 2 && worker && { worker, attempt: poll.attempt };
+      return (
+        poll?.activityType?.name === 'waitForCopy' &&
+        isRunning(poll) &&
+        (poll.attempt ?? 0) >= 2 &&
+        worker && { worker, attempt: poll.attempt }
+      );
     },
     180_000,
     'a copy poll running on one of the workers',
@@ -103,7 +108,9 @@ test('SIGTERM to the worker running a copy poll: it exits 0, the other worker fi
   const carried = await waitFor(
     async () => {
       const poll = await pendingPoll(token);
-      return copy.polls >= pollsAtExit + 2 && poll?.activityType?.name === 'waitForCopy' && poll.lastWorkerIdentity === other.identity && poll;
+      return (
+        copy.polls >= pollsAtExit + 2 && poll?.activityType?.name === 'waitForCopy' && poll.lastWorkerIdentity === other.identity && poll
+      );
     },
     120_000,
     () => `the copy polled by the other worker (polls ${copy.polls}, at exit ${pollsAtExit})`,
@@ -113,12 +120,20 @@ test('SIGTERM to the worker running a copy poll: it exits 0, the other worker fi
   h.jobs.scripts.copy.pollDelayMs = 0;
   h.jobs.release(); // the copy finishes
   const done = await h.waitForStatus(token, 'completed', 180_000).catch(() => undefined);
-  const closed = await waitFor(async () => (await h.client.workflow.getHandle(token).describe()).status.name === 'COMPLETED', 60_000, 'the handover closed in Temporal').catch(() => false);
+  const closed = await waitFor(
+    async () => (await h.client.workflow.getHandle(token).describe()).status.name === 'COMPLETED',
+    60_000,
+    'the handover closed in Temporal',
+  ).catch(() => false);
   const completed = done && closed ? 1 : 0;
   const { duplicates, missing } = jobCounts([token]);
   await h.smtp.waitForSubject('Handover of sigterm_core_110_1 completed');
-  console.log(`found: handover ${done?.status}, copy jobs ${h.jobs.jobsOf('copy').length}, ${duplicates} duplicate(s), missing ${missing.length}`);
-  console.log(`fault: worker SIGTERM mid-copy, second worker takes over; handovers: 1; completed: ${completed}; duplicate jobs: ${duplicates}; lost: ${1 - completed}`);
+  console.log(
+    `found: handover ${done?.status}, copy jobs ${h.jobs.jobsOf('copy').length}, ${duplicates} duplicate(s), missing ${missing.length}`,
+  );
+  console.log(
+    `fault: worker SIGTERM mid-copy, second worker takes over; handovers: 1; completed: ${completed}; duplicate jobs: ${duplicates}; lost: ${1 - completed}`,
+  );
   expect(completed).toBe(1);
   expect(duplicates).toBe(0);
   expect(missing).toEqual([]);
@@ -141,7 +156,11 @@ test('two workers, 10 handovers in flight, one worker SIGKILLed: each completes 
 
   // Mid-flight: every handover waits for its copy (polled at least once; 20 polls to go), and a worker is
   // running some of their activities: that one is killed.
-  await waitFor(() => tokens.every((t) => h.jobs.jobs.some((j) => j.key === `${t}:copy` && j.polls > 0)), 180_000, 'the 10 handovers waiting for their copies');
+  await waitFor(
+    () => tokens.every((t) => h.jobs.jobs.some((j) => j.key === `${t}:copy` && j.polls > 0)),
+    180_000,
+    'the 10 handovers waiting for their copies',
+  );
   const { activities, victim } = await waitFor(
     async () => {
       const activities = (await Promise.all(tokens.map(pending))).flat();
@@ -164,26 +183,43 @@ test('two workers, 10 handovers in flight, one worker SIGKILLed: each completes 
 
   // Every handover ends; each in one run of handoverWorkflow, closed as completed in Temporal.
   const statuses = () => Promise.all(tokens.map(async (t) => (await h.progress(t)).status));
-  const ended = await waitFor(async () => ((s) => s.every((x) => x !== 'running') && s)(await statuses()), 300_000, 'every handover to end').catch(statuses);
+  const ended = await waitFor(
+    async () => ((s) => s.every((x) => x !== 'running') && s)(await statuses()),
+    300_000,
+    'every handover to end',
+  ).catch(statuses);
   const runs = await waitFor(
     // This test's handovers only: the first test's completed run is on the same task queue (counted, it let this
     // wait end while one of these was still closing in visibility: a flake a fresh-clone CI run caught).
-    async () => ((r) => r.filter((x) => tokens.includes(x.workflowId) && x.status.name === 'COMPLETED').length >= tokens.length && r)(await handoverRuns()),
+    async () =>
+      ((r) => r.filter((x) => tokens.includes(x.workflowId) && x.status.name === 'COMPLETED').length >= tokens.length && r)(
+        await handoverRuns(),
+      ),
     60_000,
     'the runs closed in visibility',
   ).catch(handoverRuns);
   const runsOf = tokens.map((t) => runs.filter((r) => r.workflowId === t).length);
-  const completed = tokens.filter((t, i) => ended[i] === 'completed' && runs.some((r) => r.workflowId === t && r.status.name === 'COMPLETED')).length;
+  const completed = tokens.filter(
+    (t, i) => ended[i] === 'completed' && runs.some((r) => r.workflowId === t && r.status.name === 'COMPLETED'),
+  ).length;
   const { duplicates, missing } = jobCounts(tokens);
-  await waitFor(() => databases.every((db) => h.smtp.messages.some((m) => m.subject === `Handover of ${db} completed`)), 60_000, 'a completion email each').catch(() => undefined);
+  await waitFor(
+    () => databases.every((db) => h.smtp.messages.some((m) => m.subject === `Handover of ${db} completed`)),
+    60_000,
+    'a completion email each',
+  ).catch(() => undefined);
   const mails = databases.map((db) => h.smtp.messages.filter((m) => m.subject?.includes(db)));
   const completionMails = databases.map((db, i) => mails[i].filter((m) => m.subject === `Handover of ${db} completed`).length);
-  const otherMails = databases.flatMap((db, i) => mails[i].filter((m) => m.subject !== `Handover of ${db} completed`).map((m) => m.subject));
+  const otherMails = databases.flatMap((db, i) =>
+    mails[i].filter((m) => m.subject !== `Handover of ${db} completed`).map((m) => m.subject),
+  );
   console.log(
     `found: ${completed} of 10 completed; runs per handover ${runsOf.join(',')}; jobs per service: ${SERVICES.map((s) => `${s} ${h.jobs.jobsOf(s).filter((j) => tokens.some((t) => j.key?.startsWith(`${t}:`))).length}`).join(', ')} (expected 10 each); ` +
       `${duplicates} duplicate(s), ${missing.length} missing; completion emails per handover ${completionMails.join(',')}; other emails ${otherMails.length}`,
   );
-  console.log(`fault: one of two workers SIGKILLed mid-flight; handovers: 10; completed: ${completed}; duplicate jobs: ${duplicates}; lost: ${10 - completed}`);
+  console.log(
+    `fault: one of two workers SIGKILLed mid-flight; handovers: 10; completed: ${completed}; duplicate jobs: ${duplicates}; lost: ${10 - completed}`,
+  );
   expect(completed).toBe(10);
   expect(runsOf).toEqual(tokens.map(() => 1));
   expect(duplicates).toBe(0);

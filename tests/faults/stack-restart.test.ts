@@ -11,7 +11,16 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { sqliteCounts } from '../helpers/databases';
 import { type Harness, spec, startHarness, serviceUrlsEnv } from '../helpers/harness';
-import { MB, STACK_SERVICES, type StackProcess, type StackService, bigSqliteTable, killStartedStacks, stackPorts, startStackProcess } from '../helpers/stack-process';
+import {
+  MB,
+  STACK_SERVICES,
+  type StackProcess,
+  type StackService,
+  bigSqliteTable,
+  killStartedStacks,
+  stackPorts,
+  startStackProcess,
+} from '../helpers/stack-process';
 import { waitFor } from '../helpers/wait';
 
 const POLL_MAX_INTERVAL_MS = 300; // the harness's HANDOVER_POLL_MAX_INTERVAL
@@ -76,7 +85,11 @@ test('the local stack SIGKILLed mid-copy and started again on the same data and 
   const token = json.token;
 
   // The copy job, under way.
-  const id = await waitFor(async () => (await h.progress(token)).timeline.find((t) => t.step === 'copy')?.jobs[0]?.id, 120_000, 'the copy job');
+  const id = await waitFor(
+    async () => (await h.progress(token)).timeline.find((t) => t.step === 'copy')?.jobs[0]?.id,
+    120_000,
+    'the copy job',
+  );
   /** How far the copy's temporary file has grown (in its private folder in staging). */
   const copied = () => {
     const folder = readdirSync(stagingDir).find((e) => e.startsWith(`.${name}.sqlite.copying-`));
@@ -86,7 +99,8 @@ test('the local stack SIGKILLed mid-copy and started again on the same data and 
   const midway = await waitFor(
     async () => {
       const j = await copyJob(id);
-      if (j.status !== 'running' && j.status !== 'submitted') throw new Error(`the copy ended (${j.status}) before it could be killed half-way`);
+      if (j.status !== 'running' && j.status !== 'submitted')
+        throw new Error(`the copy ended (${j.status}) before it could be killed half-way`);
       const bytes = copied();
       return bytes > 0 ? { ...j, bytes } : undefined;
     },
@@ -118,7 +132,9 @@ test('the local stack SIGKILLed mid-copy and started again on the same data and 
   const copyJobs = done.timeline.find((t) => t.step === 'copy')!.jobs;
   const listed = (await (await fetch(`${stack.urls.copy}/jobs`)).json()) as CopyJob[];
   const stored = Object.fromEntries(STACK_SERVICES.map((s) => [s, storedJobs(s)])) as Record<StackService, ReturnType<typeof storedJobs>>;
-  const perStep = STACK_SERVICES.map((s) => stored[s].filter((j) => j.idem_key === `${token}:${s}` || j.idem_key?.startsWith(`${token}:${s}:`)).length);
+  const perStep = STACK_SERVICES.map(
+    (s) => stored[s].filter((j) => j.idem_key === `${token}:${s}` || j.idem_key?.startsWith(`${token}:${s}:`)).length,
+  );
   const duplicateJobs = perStep.reduce((sum, n) => sum + Math.max(0, n - 1), 0);
   const targetCounts = sqliteCounts(path.join(stagingDir, `${name}.sqlite`));
   const mismatched = Object.keys(sourceCounts).filter((t) => targetCounts[t] !== sourceCounts[t]);

@@ -95,7 +95,9 @@ async function restartDuringHandovers(signal: StopSignal) {
       `copy submissions seen: ${h.jobs.submissions.filter((s) => s.service === 'copy' && tokens.some((t) => s.key === keyOf(t, 'copy'))).length}; ` +
       `completion emails per handover: ${[...new Set(completionMails)].join(', ')}; other emails: ${otherMails.length ? otherMails.join(' | ') : 'none'}`,
   );
-  console.log(`fault: temporal ${signal} restart; handovers: ${HANDOVERS}; completed: ${completed}; duplicate jobs: ${duplicateJobs}; lost: ${lost}`);
+  console.log(
+    `fault: temporal ${signal} restart; handovers: ${HANDOVERS}; completed: ${completed}; duplicate jobs: ${duplicateJobs}; lost: ${lost}`,
+  );
 
   expect(pollsLeftAtStart.every((left) => left > 0)).toBe(true); // still mid-copy when the server came back
   expect(completed).toBe(HANDOVERS);
@@ -107,6 +109,14 @@ async function restartDuringHandovers(signal: StopSignal) {
   expect(lost).toBe(0);
 }
 
-test('stopped with SIGTERM and started again while 10 handovers run: all complete, none twice', () => restartDuringHandovers('SIGTERM'), 600_000);
+test(
+  'stopped with SIGTERM and started again while 10 handovers run: all complete, none twice',
+  () => restartDuringHandovers('SIGTERM'),
+  600_000,
+);
 
-test('killed with SIGKILL and started again while 10 handovers run: all complete, none twice', () => restartDuringHandovers('SIGKILL'), 600_000);
+test(
+  'killed with SIGKILL and started again while 10 handovers run: all complete, none twice',
+  () => restartDuringHandovers('SIGKILL'),
+  600_000,
+);

@@ -62,7 +62,12 @@ const STEP_KEYS = ['healthcheck', 'copy', 'metadata', 'event:0', 'event:1'];
  * healthcheck, copy and metadata jobs, and for an event the comment it carries (the submission's, below).
  */
 const pointOf = (service: ServiceName, job: Job): Point | undefined =>
-  POINTS.find((p) => p.service === service && JSON.stringify(job.input).includes(p.database) && (p.event === undefined || job.key?.endsWith(`:event:${p.event}`)));
+  POINTS.find(
+    (p) =>
+      p.service === service &&
+      JSON.stringify(job.input).includes(p.database) &&
+      (p.event === undefined || job.key?.endsWith(`:event:${p.event}`)),
+  );
 
 const jobAt = (p: Point) => h.jobs.jobsOf(p.service).find((j) => pointOf(p.service, j) === p);
 
@@ -76,7 +81,9 @@ function atPoint(p: Point): boolean {
 /** How the handovers ended: waits (generously) until none runs; a handover still running then counts as not completed. */
 async function endings(tokens: string[]): Promise<string[]> {
   const statuses = async () => Promise.all(tokens.map(async (t) => (await h.progress(t)).status));
-  return waitFor(async () => ((s) => s.every((x) => x !== 'running') && s)(await statuses()), 300_000, 'every handover to end').catch(statuses);
+  return waitFor(async () => ((s) => s.every((x) => x !== 'running') && s)(await statuses()), 300_000, 'every handover to end').catch(
+    statuses,
+  );
 }
 
 test('SIGKILL inside each step, during the submission and during the wait: all complete, one job per step', async () => {
@@ -92,7 +99,9 @@ test('SIGKILL inside each step, during the submission and during the wait: all c
   }
 
   const first = await startWorkerProcess(h.env);
-  const answers = await Promise.all(POINTS.map((p) => h.submit(spec(h.sqliteSource(p.database), { comment: `fault injection on ${p.database}` }))));
+  const answers = await Promise.all(
+    POINTS.map((p) => h.submit(spec(h.sqliteSource(p.database), { comment: `fault injection on ${p.database}` }))),
+  );
   answers.forEach((a, i) => {
     expect(a.statusCode).toBe(201);
     POINTS[i].token = a.json.token;
@@ -128,16 +137,24 @@ test('SIGKILL inside each step, during the submission and during the wait: all c
     const completed = ended.filter((s) => s === 'completed').length;
 
     // One job per step per handover: count what each service received under each handover's keys.
-    const perKey = tokens.flatMap((t) => STEP_KEYS.map((step) => ({ key: `${t}:${step}`, jobs: h.jobs.jobs.filter((j) => j.key === `${t}:${step}`).length })));
+    const perKey = tokens.flatMap((t) =>
+      STEP_KEYS.map((step) => ({ key: `${t}:${step}`, jobs: h.jobs.jobs.filter((j) => j.key === `${t}:${step}`).length })),
+    );
     const stray = h.jobs.jobs.filter((j) => !perKey.some((k) => k.key === j.key)).length;
     const duplicates = perKey.reduce((n, k) => n + Math.max(0, k.jobs - 1), 0) + stray;
     const missing = perKey.filter((k) => k.jobs === 0).map((k) => k.key);
     // The held submissions were made again after the restart and answered with the job already created.
-    const resubmitted = POINTS.filter((p) => p.hold === 'submit').map((p) => `${p.label}: ${h.jobs.submissions.filter((s) => s.key === jobAt(p)!.key).length} POSTs`);
+    const resubmitted = POINTS.filter((p) => p.hold === 'submit').map(
+      (p) => `${p.label}: ${h.jobs.submissions.filter((s) => s.key === jobAt(p)!.key).length} POSTs`,
+    );
     const event1 = POINTS.find((p) => p.event === 1)!;
     const event0Again = h.jobs.submissions.filter((s) => s.key === `${event1.token}:event:0`).length;
 
-    await waitFor(() => POINTS.every((p) => h.smtp.messages.some((m) => m.subject === `Handover of ${p.database} completed`)), 60_000, 'a completion email for each handover');
+    await waitFor(
+      () => POINTS.every((p) => h.smtp.messages.some((m) => m.subject === `Handover of ${p.database} completed`)),
+      60_000,
+      'a completion email for each handover',
+    );
     const mails = (p: Point) => h.smtp.messages.filter((m) => m.subject?.includes(p.database));
     const completionMails = POINTS.map((p) => mails(p).filter((m) => m.subject === `Handover of ${p.database} completed`).length);
     const otherMails = POINTS.flatMap((p) =>
@@ -151,7 +168,9 @@ test('SIGKILL inside each step, during the submission and during the wait: all c
         ` (expected 8, 8, 8, 16); ${duplicates} duplicate(s), ${missing.length} missing; resubmissions: ${resubmitted.join('; ')} (event 0 of event1_submit: ${event0Again} POST(s));` +
         ` completion emails per handover: ${completionMails.join(',')}; other emails: ${otherMails.length}`,
     );
-    console.log(`fault: worker SIGKILL in each step (submit and wait); handovers: 8; completed: ${completed}; duplicate jobs: ${duplicates}; lost: ${8 - completed}`);
+    console.log(
+      `fault: worker SIGKILL in each step (submit and wait); handovers: 8; completed: ${completed}; duplicate jobs: ${duplicates}; lost: ${8 - completed}`,
+    );
 
     expect(completed).toBe(8);
     expect(duplicates).toBe(0);

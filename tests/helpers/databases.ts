@@ -13,7 +13,9 @@ export function speciesOf(file: string): string {
 export function metaOnlySqlite(file: string): string {
   const db = new DatabaseSync(file);
   db.exec(`CREATE TABLE IF NOT EXISTS meta (meta_id INTEGER PRIMARY KEY, species_id INT, meta_key TEXT, meta_value TEXT)`);
-  db.prepare(`INSERT INTO meta (species_id, meta_key, meta_value) VALUES (NULL, 'schema_version', '110'), (1, 'species.production_name', ?)`).run(speciesOf(file));
+  db.prepare(
+    `INSERT INTO meta (species_id, meta_key, meta_value) VALUES (NULL, 'schema_version', '110'), (1, 'species.production_name', ?)`,
+  ).run(speciesOf(file));
   db.close();
   return `sqlite:///${file}`;
 }
@@ -26,7 +28,9 @@ export function manyTables(file: string, tables = 300, rows = 3000): void {
   db.prepare("INSERT INTO meta VALUES (1, NULL, 'schema_version', '110'), (2, 1, 'species.production_name', ?)").run(speciesOf(file));
   for (let t = 0; t < tables; t++) {
     db.exec(`CREATE TABLE t${t} (id INTEGER PRIMARY KEY, v TEXT)`);
-    db.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows}) INSERT INTO t${t} SELECT i, hex(randomblob(16)) FROM n`);
+    db.exec(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows}) INSERT INTO t${t} SELECT i, hex(randomblob(16)) FROM n`,
+    );
   }
   db.exec('COMMIT');
   db.close();
@@ -36,7 +40,9 @@ export function manyTables(file: string, tables = 300, rows = 3000): void {
 export function sqliteCounts(file: string): Record<string, number> {
   const db = new DatabaseSync(file, { readOnly: true });
   try {
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string }>).map((t) => t.name);
+    const tables = (
+      db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string }>
+    ).map((t) => t.name);
     return Object.fromEntries(tables.map((t) => [t, Number((db.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n)]));
   } finally {
     db.close();

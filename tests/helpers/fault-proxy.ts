@@ -139,7 +139,13 @@ export class FaultProxy {
       if (!res.writableFinished) clientGone = true;
     });
     const upstream = http.request(
-      { host: this.target.hostname, port: this.target.port, method: req.method, path: req.url, headers: { ...req.headers, host: this.target.host } },
+      {
+        host: this.target.hostname,
+        port: this.target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: this.target.host },
+      },
       (answer) => {
         const chunks: Buffer[] = [];
         answer.on('data', (c: Buffer) => chunks.push(c));
@@ -162,7 +168,8 @@ export class FaultProxy {
     );
     upstream.on('error', (err) => {
       record.answer = 502;
-      if (!res.headersSent && !res.destroyed) res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `proxy: ${err.message}` }));
+      if (!res.headersSent && !res.destroyed)
+        res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `proxy: ${err.message}` }));
     });
     req.pipe(upstream);
   }

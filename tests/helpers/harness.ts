@@ -57,9 +57,11 @@ export interface MariaDbSettings {
 }
 
 /** The source server, or with 'staging' the staging server, started by the global setup. */
-export const mariadbSettings = (which: 'source' | 'staging' = 'source') => JSON.parse(process.env[which === 'source' ? 'TEST_MARIADB' : 'TEST_MARIADB_STAGING'] ?? 'null') as MariaDbSettings;
+export const mariadbSettings = (which: 'source' | 'staging' = 'source') =>
+  JSON.parse(process.env[which === 'source' ? 'TEST_MARIADB' : 'TEST_MARIADB_STAGING'] ?? 'null') as MariaDbSettings;
 
-export const mariadbUri = (m: MariaDbSettings, database = '') => `mysql://${m.user}:${encodeURIComponent(m.password)}@${m.host}:${m.port}/${database}`;
+export const mariadbUri = (m: MariaDbSettings, database = '') =>
+  `mysql://${m.user}:${encodeURIComponent(m.password)}@${m.host}:${m.port}/${database}`;
 
 export async function mariadbQuery(sql: string): Promise<unknown> {
   const m = mariadbSettings();
@@ -117,7 +119,11 @@ export async function startHarness(overrides: Record<string, string> = {}, opts:
     dir,
     reportLines,
     async startWorker() {
-      const handoverWorker = await createHandoverWorker(config, { connection: nativeConnection, workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE, reportLog });
+      const handoverWorker = await createHandoverWorker(config, {
+        connection: nativeConnection,
+        workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
+        reportLog,
+      });
       worker = handoverWorker.worker;
       running = handoverWorker.run();
     },
@@ -144,7 +150,9 @@ export async function startHarness(overrides: Record<string, string> = {}, opts:
         async () => {
           last = await harness.progress(token);
           if (last.status !== status && last.status !== 'running') {
-            throw new FinalAnswer(`handover ${token} ended ${last.status}, not ${status}: ${JSON.stringify(last.failure ?? last.cancelled)}`);
+            throw new FinalAnswer(
+              `handover ${token} ended ${last.status}, not ${status}: ${JSON.stringify(last.failure ?? last.cancelled)}`,
+            );
           }
           return last.status === status ? last : undefined;
         },

@@ -136,7 +136,18 @@ export class FakeJobServices {
       const firstTime = !job;
       if (!job) {
         const outcome = script.outcomeFor?.(request.body) ?? script.outcome;
-        job = { service, id: String(this.nextId++), key, input: request.body, pollsLeft: script.runningPolls, outcome, killed: false, polls: 0, openSubmissions: 0, heldPolls: 0 };
+        job = {
+          service,
+          id: String(this.nextId++),
+          key,
+          input: request.body,
+          pollsLeft: script.runningPolls,
+          outcome,
+          killed: false,
+          polls: 0,
+          openSubmissions: 0,
+          heldPolls: 0,
+        };
         job.hold = script.holdFor?.(job);
         this.jobs.push(job);
       }
@@ -167,12 +178,17 @@ export class FakeJobServices {
       return { id: job.id, input: job.input, status: 'complete', output: this.output(job) };
     };
 
-    app.get<{ Params: { service: ServiceName; id: string }; Querystring: { format?: string } }>('/:service/jobs/:id', async (request, reply) => {
-      const delay = request.query.format === 'failures' ? 0 : (this.scripts[request.params.service]?.pollDelayMs ?? 0);
-      if (delay) await new Promise((r) => setTimeout(r, delay));
-      const found = poll(request.params.service, request.params.id, request.query.format);
-      return found ? this.send(reply, request.params.service, found.kind, found.answer, found.job) : reply.code(404).send({ error: 'no such job' });
-    });
+    app.get<{ Params: { service: ServiceName; id: string }; Querystring: { format?: string } }>(
+      '/:service/jobs/:id',
+      async (request, reply) => {
+        const delay = request.query.format === 'failures' ? 0 : (this.scripts[request.params.service]?.pollDelayMs ?? 0);
+        if (delay) await new Promise((r) => setTimeout(r, delay));
+        const found = poll(request.params.service, request.params.id, request.query.format);
+        return found
+          ? this.send(reply, request.params.service, found.kind, found.answer, found.job)
+          : reply.code(404).send({ error: 'no such job' });
+      },
+    );
     app.get<{ Params: { process: string; id: string } }>('/event/jobs/:process/:id', async (request, reply) => {
       const found = poll('event', request.params.id);
       return found ? this.send(reply, 'event', found.kind, found.answer, found.job) : reply.code(404).send({ error: 'no such job' });
@@ -197,7 +213,9 @@ export class FakeJobServices {
     app.delete<{ Params: { service: ServiceName; id: string } }>('/:service/jobs/:id', async (request, reply) =>
       reply.code(kill(request.params.service, request.params.id) ? 204 : 404).send(),
     );
-    app.delete<{ Params: { process: string; id: string } }>('/event/jobs/:process/:id', async (request, reply) => reply.code(kill('event', request.params.id) ? 204 : 404).send());
+    app.delete<{ Params: { process: string; id: string } }>('/event/jobs/:process/:id', async (request, reply) =>
+      reply.code(kill('event', request.params.id) ? 204 : 404).send(),
+    );
 
     this.base = await app.listen({ host: '127.0.0.1', port: 0 });
     this.app = app;
@@ -245,7 +263,9 @@ export class FakeJobServices {
           db_uri: input.db_uri,
           status: problems ? 'failed' : 'passed',
           results: {
-            MetaKeys: problems ? { status: 'failed', messages: ['meta key species.production_name is missing', `checked ${input.db_uri}`] } : { status: 'passed', messages: [] },
+            MetaKeys: problems
+              ? { status: 'failed', messages: ['meta key species.production_name is missing', `checked ${input.db_uri}`] }
+              : { status: 'passed', messages: [] },
             ForeignKeys: { status: 'passed', messages: [] },
           },
         };

@@ -48,7 +48,9 @@ async function startServer(): Promise<MariaDb> {
   const datadir = path.join(dir, 'data');
   const socket = path.join(dir, 'mysqld.sock');
   const port = await freePort();
-  execFileSync(installDb, [`--datadir=${datadir}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'], { stdio: 'ignore' });
+  execFileSync(installDb, [`--datadir=${datadir}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'], {
+    stdio: 'ignore',
+  });
   const args = [
     '--no-defaults',
     `--datadir=${datadir}`,

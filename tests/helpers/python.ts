@@ -23,7 +23,10 @@ export function ensemblPython(): string {
   const system = ['python3', 'python'].find((p) => succeeds(p, ['--version']));
   if (!system) throw new Error('Python 3 is needed for the Ensembl compatibility tests (apt-get install python3 python3-venv)');
   execFileSync(system, ['-m', 'venv', venv], { stdio: ['ignore', 'ignore', 'inherit'] });
-  execFileSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ENSEMBL_CLIENTS], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 600_000 });
+  execFileSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ENSEMBL_CLIENTS], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 600_000,
+  });
   if (!ready()) throw new Error(`${ENSEMBL_CLIENTS} installed in ${venv}, but its clients do not import`);
   return python;
 }

@@ -32,7 +32,8 @@ async function startBroker(): Promise<RabbitMq> {
   writeFileSync(path.join(dir, 'enabled_plugins'), '[].\n');
   writeFileSync(
     path.join(dir, 'rabbitmq.conf'),
-    [`listeners.tcp.default = 127.0.0.1:${port}`, 'default_user = handover', `default_pass = ${password}`, 'default_vhost = /'].join('\n') + '\n',
+    [`listeners.tcp.default = 127.0.0.1:${port}`, 'default_user = handover', `default_pass = ${password}`, 'default_vhost = /'].join('\n') +
+      '\n',
   );
   const env = {
     ...process.env,

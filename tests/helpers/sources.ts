@@ -9,7 +9,9 @@ import os from 'node:os';
 
 /** HANDOVER_SOURCE_ROOTS and HANDOVER_SOURCE_SERVERS for the API and the worker. */
 export function testSourcesEnv(): { HANDOVER_SOURCE_ROOTS: string; HANDOVER_SOURCE_SERVERS: string } {
-  const servers = [process.env.TEST_MARIADB, process.env.TEST_MARIADB_STAGING].filter(Boolean).map((s) => JSON.parse(s!) as { host: string; port: number });
+  const servers = [process.env.TEST_MARIADB, process.env.TEST_MARIADB_STAGING]
+    .filter(Boolean)
+    .map((s) => JSON.parse(s!) as { host: string; port: number });
   return { HANDOVER_SOURCE_ROOTS: realpathSync(os.tmpdir()), HANDOVER_SOURCE_SERVERS: servers.map((m) => `${m.host}:${m.port}`).join(',') };
 }
 

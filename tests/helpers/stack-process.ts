@@ -62,7 +62,11 @@ export function killStartedStacks(): void {
 }
 
 /** Starts the local stack in a child process (on `ports`, or free ones); resolves once all four services listen. */
-export async function startStackProcess(dataDir: string, env: Record<string, string> = {}, opts: { ports?: Record<StackService, number>; timeoutMs?: number } = {}): Promise<StackProcess> {
+export async function startStackProcess(
+  dataDir: string,
+  env: Record<string, string> = {},
+  opts: { ports?: Record<StackService, number>; timeoutMs?: number } = {},
+): Promise<StackProcess> {
   // Only the variables the caller chooses: none of the runner's own LOCAL_STACK_* settings leak in.
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LOCAL_STACK_')));
   const child = spawn(process.execPath, [...SERVICES_NODE_FLAGS, '--import', 'tsx', 'services/main.ts'], {

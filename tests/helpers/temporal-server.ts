@@ -16,7 +16,10 @@ import { FinalAnswer, waitFor } from './wait';
 const ROOT = path.resolve(__dirname, '../..');
 
 export function temporalCli(): string {
-  const out = execFileSync(path.join(ROOT, 'temporal-dev.sh'), ['--install-only'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync(path.join(ROOT, 'temporal-dev.sh'), ['--install-only'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return out.trim().split('\n').pop()!;
 }
 
@@ -109,7 +112,20 @@ async function startDevServer(cli: string, opts: TemporalServerOptions): Promise
 
 /** Starts one dev server process and resolves once it answers; FinalAnswer if it exits first (a port taken, say). */
 async function launch(cli: string, opts: TemporalServerOptions, { port, uiPort, httpPort, metricsPort }: Ports): Promise<ChildProcess> {
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--http-port', String(httpPort), '--metrics-port', String(metricsPort), '--log-level', 'error'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--http-port',
+    String(httpPort),
+    '--metrics-port',
+    String(metricsPort),
+    '--log-level',
+    'error',
+  ];
   if (opts.ui) args.push('--ui-port', String(uiPort));
   else args.push('--headless');
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);

@@ -32,11 +32,19 @@ const started: WorkerProcess[] = [];
  * on a free port (HANDOVER_WORKER_METRICS_PORT=0), so several can run at once, and it starts from the global
  * setup's workflow bundle (HANDOVER_WORKFLOW_BUNDLE), not bundling workflows/ again itself.
  */
-export async function startWorkerProcess(env: Record<string, string>, opts: { timeoutMs?: number; args?: string[] } = {}): Promise<WorkerProcess> {
+export async function startWorkerProcess(
+  env: Record<string, string>,
+  opts: { timeoutMs?: number; args?: string[] } = {},
+): Promise<WorkerProcess> {
   // The sources with tsx's loader, or (args) the compiled worker: ['dist/js/worker/main.js'].
   const child = spawn(process.execPath, opts.args ?? ['--import', 'tsx', 'worker/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, HANDOVER_WORKER_METRICS_PORT: '0', ...(process.env.TEST_WORKFLOW_BUNDLE ? { HANDOVER_WORKFLOW_BUNDLE: process.env.TEST_WORKFLOW_BUNDLE } : {}), ...env },
+    env: {
+      ...process.env,
+      HANDOVER_WORKER_METRICS_PORT: '0',
+      ...(process.env.TEST_WORKFLOW_BUNDLE ? { HANDOVER_WORKFLOW_BUNDLE: process.env.TEST_WORKFLOW_BUNDLE } : {}),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -39,7 +39,9 @@ function parse(text: string): Sample[] {
 
 /** The sum of the samples named `name` whose labels include `labels`. */
 function value(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  return samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((sum, s) => sum + s.value, 0);
+  return samples
+    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+    .reduce((sum, s) => sum + s.value, 0);
 }
 
 let h: Harness;
@@ -51,7 +53,11 @@ let workerMetrics: MetricsServer;
 beforeAll(async () => {
   h = await startHarness({}, { worker: false });
   connection = await NativeConnection.connect({ address: h.config.TEMPORAL_ADDRESS });
-  worker = await createHandoverWorker(h.config, { connection, workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE, reportLog: { write: () => undefined } });
+  worker = await createHandoverWorker(h.config, {
+    connection,
+    workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
+    reportLog: { write: () => undefined },
+  });
   running = worker.run();
   workerMetrics = await serveMetrics(worker.metrics.registry, '127.0.0.1', 0);
 });
@@ -98,7 +104,11 @@ test('handovers started, ended, step durations, polls, service errors and lock c
 
   // The copy ends; the metadata service answers 503 until it is back.
   h.jobs.jobsOf('copy')[0].pollsLeft = 0;
-  await waitFor(async () => value(await scrapeWorker(), 'handover_job_service_errors_total', { service: 'metadata', kind: 'server_error' }) >= 2, 60_000, 'metadata errors to be counted');
+  await waitFor(
+    async () => value(await scrapeWorker(), 'handover_job_service_errors_total', { service: 'metadata', kind: 'server_error' }) >= 2,
+    60_000,
+    'metadata errors to be counted',
+  );
   h.jobs.scripts.metadata.down = false;
   await h.waitForStatus(first.json.token, 'completed');
 
@@ -150,7 +160,9 @@ test('handovers started, ended, step durations, polls, service errors and lock c
   expect(value(samples, 'handover_job_polls_total', { service: 'copy', state: 'running' })).toBeGreaterThanOrEqual(1);
 
   // Errors: only the metadata service's 503s.
-  expect(value(samples, 'handover_job_service_errors_total')).toBe(value(samples, 'handover_job_service_errors_total', { service: 'metadata', kind: 'server_error' }));
+  expect(value(samples, 'handover_job_service_errors_total')).toBe(
+    value(samples, 'handover_job_service_errors_total', { service: 'metadata', kind: 'server_error' }),
+  );
 });
 
 test('/health/live always answers; /health/ready names what is unreachable; /health is unchanged', async () => {
@@ -168,7 +180,12 @@ test('/health/live always answers; /health/ready names what is unreachable; /hea
   try {
     const notReady = await h.app.inject({ method: 'GET', url: '/health/ready' });
     expect(notReady.statusCode).toBe(503);
-    expect(notReady.json()).toMatchObject({ status: 'not ready', temporal: 'reachable', services: { event: 'unreachable', copy: 'reachable' }, failed: ['event'] });
+    expect(notReady.json()).toMatchObject({
+      status: 'not ready',
+      temporal: 'reachable',
+      services: { event: 'unreachable', copy: 'reachable' },
+      failed: ['event'],
+    });
   } finally {
     h.jobs.scripts.event.down = false;
   }
@@ -195,7 +212,13 @@ test('the worker process serves its metrics and the Temporal SDK its own, and st
   const [workerPort, sdkPort] = [await freePort(), await freePort()];
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...h.env, HANDOVER_TASK_QUEUE: `metrics-${Date.now()}`, HANDOVER_WORKER_METRICS_PORT: String(workerPort), HANDOVER_SDK_METRICS_PORT: String(sdkPort) },
+    env: {
+      ...process.env,
+      ...h.env,
+      HANDOVER_TASK_QUEUE: `metrics-${Date.now()}`,
+      HANDOVER_WORKER_METRICS_PORT: String(workerPort),
+      HANDOVER_SDK_METRICS_PORT: String(sdkPort),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -203,7 +226,11 @@ test('the worker process serves its metrics and the Temporal SDK its own, and st
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   try {
-    await waitFor(() => output.includes('Handover worker polling') || (child.exitCode !== null && Promise.reject(new Error(output))), 90_000, 'the worker process to start');
+    await waitFor(
+      () => output.includes('Handover worker polling') || (child.exitCode !== null && Promise.reject(new Error(output))),
+      90_000,
+      'the worker process to start',
+    );
     expect(output).toContain(`Handover worker metrics on http://127.0.0.1:${workerPort}/metrics`);
     expect(output).toContain(`Temporal SDK metrics on http://127.0.0.1:${sdkPort}/metrics`);
 

@@ -21,7 +21,12 @@ const KEYS: Record<Role, string> = {
   operate: 'operate-key-0d9e8f7a6b5c4d3e',
   admin: 'admin-key-a1b2c3d4e5f60718',
 };
-const NAMES: Record<Role, string> = { read: 'dashboard', submit: 'genebuild-team', operate: 'release-coordinator', admin: 'handover-admins' };
+const NAMES: Record<Role, string> = {
+  read: 'dashboard',
+  submit: 'genebuild-team',
+  operate: 'release-coordinator',
+  admin: 'handover-admins',
+};
 const KEYS_JSON = JSON.stringify(Object.fromEntries(ROLES.map((role) => [KEYS[role], { name: NAMES[role], role }])));
 const WRONG_KEY = 'not-a-key-at-all-5e6f7a8b9c0d';
 const SECRETS = [...Object.values(KEYS), WRONG_KEY];
@@ -38,7 +43,13 @@ afterAll(async () => h?.stop());
 type App = Awaited<ReturnType<typeof buildApp>>;
 type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'OPTIONS';
 
-async function call(app: App, method: Method, url: string, key?: string, extra: { remoteAddress?: string; headers?: Record<string, string> } = {}) {
+async function call(
+  app: App,
+  method: Method,
+  url: string,
+  key?: string,
+  extra: { remoteAddress?: string; headers?: Record<string, string> } = {},
+) {
   const res = await app.inject({
     method,
     url,
@@ -81,12 +92,24 @@ function routesOf(app: App): Array<{ method: Method; url: string }> {
 
 /** The rule, written out here independently of the roles the routes declare. */
 function expectedNeed(method: Method, url: string): Need {
-  if (['/', '/ui/:file', '/health', '/health/live', '/health/ready'].includes(url) && (method === 'GET' || method === 'HEAD')) return 'public';
+  if (['/', '/ui/:file', '/health', '/health/live', '/health/ready'].includes(url) && (method === 'GET' || method === 'HEAD'))
+    return 'public';
   // A completion callback is signed for its handover's step: the signature, not a key, is checked.
   if (method === 'POST' && url === '/callbacks/:token/:step') return 'public';
   const submit = ['/handovers', '/batches', '/jobs', '/handovers/:token/cancel', '/handovers/:token/restart'];
   if (method === 'POST' && submit.includes(url)) return 'submit';
-  const read = ['/handovers', '/handovers/:token', '/handovers/:token/reports', '/batches/:token', '/admission', '/vocabulary', '/jobs', '/jobs/:token', '/ui/config.json', '/metrics'];
+  const read = [
+    '/handovers',
+    '/handovers/:token',
+    '/handovers/:token/reports',
+    '/batches/:token',
+    '/admission',
+    '/vocabulary',
+    '/jobs',
+    '/jobs/:token',
+    '/ui/config.json',
+    '/metrics',
+  ];
   if ((method === 'GET' || method === 'HEAD') && (read.includes(url) || url === '/docs' || url.startsWith('/docs/'))) return 'read';
   return 'admin';
 }
@@ -137,12 +160,18 @@ describe('every route, every role', () => {
   test('each route declares, where it is defined, the role the documented table says', () => {
     // Read from the routes themselves: their config.role, as api/auth.ts's onRoute hook saw it.
     const declared = routeRoles(h.app);
-    expect(declared.map((r) => [r.method, r.url, r.role])).toEqual(declared.map((r) => [r.method, r.url, expectedNeed(r.method as Method, r.url)]));
+    expect(declared.map((r) => [r.method, r.url, r.role])).toEqual(
+      declared.map((r) => [r.method, r.url, expectedNeed(r.method as Method, r.url)]),
+    );
     // And that is every route: printRoutes' /docs/ is the trailing-slash twin Fastify adds to /docs (same
     // options), its /docs/* the plugin's /docs/static/* drawn under the node they share.
     const covered = (r: { method: Method; url: string }) =>
       declared.some(
-        (d) => d.method === r.method && (d.url === r.url || d.url === r.url.replace(/(.)\/$/, '$1') || (r.url.endsWith('*') && d.url.endsWith('*') && d.url.startsWith(r.url.slice(0, -1)))),
+        (d) =>
+          d.method === r.method &&
+          (d.url === r.url ||
+            d.url === r.url.replace(/(.)\/$/, '$1') ||
+            (r.url.endsWith('*') && d.url.endsWith('*') && d.url.startsWith(r.url.slice(0, -1)))),
       );
     expect(routes.filter((r) => !covered(r))).toEqual([]);
   });
@@ -165,7 +194,11 @@ describe('every route, every role', () => {
         expect(res.headers['www-authenticate']).toBe('Bearer realm="handover"');
         if (method !== 'HEAD')
           expect(res.json()).toEqual({
-            error: expect.stringMatching(what === 'a wrong key' ? /^this API key is not valid/ : /^this API needs an API key: send it as "Authorization: Bearer <key>"/),
+            error: expect.stringMatching(
+              what === 'a wrong key'
+                ? /^this API key is not valid/
+                : /^this API needs an API key: send it as "Authorization: Bearer <key>"/,
+            ),
           });
       }
     }
@@ -181,7 +214,8 @@ describe('every route, every role', () => {
         const label = [method, url, role];
         if (need !== 'key' && !hasRole(role, need)) {
           expect([...label, res.statusCode]).toEqual([...label, 403]);
-          if (method !== 'HEAD') expect(res.json()).toEqual({ error: `${method} ${url} needs the ${need} role; the key "${NAMES[role]}" has the ${role} role` });
+          if (method !== 'HEAD')
+            expect(res.json()).toEqual({ error: `${method} ${url} needs the ${need} role; the key "${NAMES[role]}" has the ${role} role` });
         } else {
           expect([...label, [401, 403].includes(res.statusCode)]).toEqual([...label, false]);
           expect([...label, res.statusCode < 500]).toEqual([...label, true]);
@@ -199,7 +233,8 @@ describe('every route, every role', () => {
   });
 
   test('the page files are served without a key, so the page can ask for one; its config is not', async () => {
-    for (const file of ['index.html', 'submit.html', 'handover.html', 'app.css', 'app.js']) expect((await call(h.app, 'GET', `/ui/${file}`)).statusCode).toBe(200);
+    for (const file of ['index.html', 'submit.html', 'handover.html', 'app.css', 'app.js'])
+      expect((await call(h.app, 'GET', `/ui/${file}`)).statusCode).toBe(200);
     expect((await call(h.app, 'GET', '/')).statusCode).toBe(302);
     expect((await call(h.app, 'GET', '/health')).statusCode).toBe(200);
     expect((await call(h.app, 'GET', '/ui/config.json')).statusCode).toBe(401);
@@ -207,7 +242,12 @@ describe('every route, every role', () => {
 });
 
 test('a submit key hands a database over and reads it back; a read key may read it but not cancel it', async () => {
-  const res = await h.app.inject({ method: 'POST', url: '/handovers', headers: { authorization: `Bearer ${KEYS.submit}` }, payload: spec(h.sqliteSource('auth_core_110_1')) });
+  const res = await h.app.inject({
+    method: 'POST',
+    url: '/handovers',
+    headers: { authorization: `Bearer ${KEYS.submit}` },
+    payload: spec(h.sqliteSource('auth_core_110_1')),
+  });
   seen.push(res.body);
   expect(res.statusCode).toBe(201);
   const { token } = res.json();
@@ -253,7 +293,9 @@ describe('rate limit (HANDOVER_RATE_LIMIT_MAX per HANDOVER_RATE_LIMIT_WINDOW)', 
     expect(limited.statusCode).toBe(429);
     expect(limited.headers['content-type']).toMatch(/^application\/json/);
     expect(limited.json()).toEqual({
-      error: expect.stringMatching(/^too many requests: please slow down\. At most 3 requests per 1m for the key "dashboard"; retry in \d+ (second|minute)s?$/),
+      error: expect.stringMatching(
+        /^too many requests: please slow down\. At most 3 requests per 1m for the key "dashboard"; retry in \d+ (second|minute)s?$/,
+      ),
     });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
@@ -268,7 +310,8 @@ describe('rate limit (HANDOVER_RATE_LIMIT_MAX per HANDOVER_RATE_LIMIT_WINDOW)', 
 
   test('without a valid key, per address: guessing keys is limited too', async () => {
     const app = await appWith({ HANDOVER_RATE_LIMIT_MAX: '3' });
-    for (let i = 0; i < 3; i++) expect((await call(app, 'GET', '/handovers', WRONG_KEY, { remoteAddress: '10.9.9.9' })).statusCode).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect((await call(app, 'GET', '/handovers', WRONG_KEY, { remoteAddress: '10.9.9.9' })).statusCode).toBe(401);
     const limited = await call(app, 'GET', '/handovers', `${WRONG_KEY}x`, { remoteAddress: '10.9.9.9' });
     expect(limited.statusCode).toBe(429);
     expect(limited.json().error).toMatch(/^too many requests: please slow down\. At most 3 requests per 1m from one address; retry in /);
@@ -307,15 +350,24 @@ describe('HANDOVER_API_KEYS', () => {
       const keys = parseApiKeys(value)!;
       expect(keys.entries).toEqual(ROLES.map((role) => ({ name: NAMES[role], role })));
       for (const role of ROLES) expect(keys.lookup(KEYS[role])).toEqual({ name: NAMES[role], role, authenticated: true });
-      for (const other of [WRONG_KEY, '', KEYS.read.slice(0, -1), `${KEYS.read} `, KEYS.read.toUpperCase()]) expect(keys.lookup(other)).toBeUndefined();
+      for (const other of [WRONG_KEY, '', KEYS.read.slice(0, -1), `${KEYS.read} `, KEYS.read.toUpperCase()])
+        expect(keys.lookup(other)).toBeUndefined();
     }
     expect(parseApiKeys(undefined)).toBeUndefined();
   });
 
   test.each([
     ['not JSON', `{"${KEYS.admin}": {"name": "x", "role": "admin"`, /HANDOVER_API_KEYS: is not valid JSON; expected \{"<key>"/],
-    ['a list', `[{"key": "${KEYS.admin}"}]`, /HANDOVER_API_KEYS: is neither inline JSON \(starting with "\{"\) nor the path of a readable file \(ENOENT\)$/],
-    ['a bare key', KEYS.admin, /HANDOVER_API_KEYS: is neither inline JSON \(starting with "\{"\) nor the path of a readable file \(ENOENT\)$/],
+    [
+      'a list',
+      `[{"key": "${KEYS.admin}"}]`,
+      /HANDOVER_API_KEYS: is neither inline JSON \(starting with "\{"\) nor the path of a readable file \(ENOENT\)$/,
+    ],
+    [
+      'a bare key',
+      KEYS.admin,
+      /HANDOVER_API_KEYS: is neither inline JSON \(starting with "\{"\) nor the path of a readable file \(ENOENT\)$/,
+    ],
     ['empty', ' ', /HANDOVER_API_KEYS: is set but empty/],
     ['no keys', '{}', /HANDOVER_API_KEYS: has no keys/],
     [
@@ -323,11 +375,27 @@ describe('HANDOVER_API_KEYS', () => {
       `{"${KEYS.admin}": {"name": "ok", "role": "admin"}, "short-key-1234": {"name": "alice", "role": "read"}}`,
       /HANDOVER_API_KEYS: the key of entry 2 \("alice"\) is shorter than 16 characters/,
     ],
-    ['a key with a space', '{"a key with spaces in it": {"name": "bob", "role": "read"}}', /HANDOVER_API_KEYS: the key of entry 1 \("bob"\) must be printable ASCII without spaces/],
-    ['an unknown role', `{"${KEYS.admin}": {"name": "carol", "role": "root"}}`, /HANDOVER_API_KEYS: entry 1 \("carol"\) needs a "role": one of read, submit, operate, admin/],
+    [
+      'a key with a space',
+      '{"a key with spaces in it": {"name": "bob", "role": "read"}}',
+      /HANDOVER_API_KEYS: the key of entry 1 \("bob"\) must be printable ASCII without spaces/,
+    ],
+    [
+      'an unknown role',
+      `{"${KEYS.admin}": {"name": "carol", "role": "root"}}`,
+      /HANDOVER_API_KEYS: entry 1 \("carol"\) needs a "role": one of read, submit, operate, admin/,
+    ],
     ['no name', `{"${KEYS.admin}": {"role": "read"}}`, /HANDOVER_API_KEYS: entry 1 needs a "name"/],
-    ['an unknown field', `{"${KEYS.admin}": {"name": "dave", "role": "read", "expires": "2030"}}`, /HANDOVER_API_KEYS: entry 1 \("dave"\) has unknown fields \(expires\)/],
-    ['an entry that is not an object', `{"${KEYS.admin}": "admin"}`, /HANDOVER_API_KEYS: entry 1 must be \{"name": "...", "role": "read\|submit\|operate\|admin"\}$/],
+    [
+      'an unknown field',
+      `{"${KEYS.admin}": {"name": "dave", "role": "read", "expires": "2030"}}`,
+      /HANDOVER_API_KEYS: entry 1 \("dave"\) has unknown fields \(expires\)/,
+    ],
+    [
+      'an entry that is not an object',
+      `{"${KEYS.admin}": "admin"}`,
+      /HANDOVER_API_KEYS: entry 1 must be \{"name": "...", "role": "read\|submit\|operate\|admin"\}$/,
+    ],
   ])('%s: a ConfigError naming the variable and the entry, never the key', (_name, value, message) => {
     const text = refusal(value);
     expect(text).toMatch(message);
@@ -338,7 +406,9 @@ describe('HANDOVER_API_KEYS', () => {
     const file = path.join(dir, 'broken.json');
     writeFileSync(file, `${KEYS.admin} = admin`);
     const text = refusal(file);
-    expect(text).toBe(`Invalid configuration:\n  HANDOVER_API_KEYS: is not valid JSON (file ${file}); expected {"<key>": {"name": "...", "role": "read|submit|operate|admin"}}`);
+    expect(text).toBe(
+      `Invalid configuration:\n  HANDOVER_API_KEYS: is not valid JSON (file ${file}); expected {"<key>": {"name": "...", "role": "read|submit|operate|admin"}}`,
+    );
     expect(text).not.toContain(KEYS.admin);
   });
 });
@@ -366,10 +436,14 @@ describe('start-up (api/main.ts)', () => {
   /** api/main.ts as `npm run api` runs it, with the harness's settings; HANDOVER_API_KEYS only as given. */
   const runApi = (env: Record<string, string>) => {
     const { HANDOVER_API_KEYS: _keys, ...settings } = h.env;
-    return spawn(process.execPath, [path.resolve(__dirname, '../../node_modules/tsx/dist/cli.mjs'), path.resolve(__dirname, '../../api/main.ts')], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...settings, LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    return spawn(
+      process.execPath,
+      [path.resolve(__dirname, '../../node_modules/tsx/dist/cli.mjs'), path.resolve(__dirname, '../../api/main.ts')],
+      {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...settings, LOG_LEVEL: 'warn', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
   };
 
   test('the API process refuses HOST=0.0.0.0 without keys: exit 1 and the reason', async () => {
@@ -389,10 +463,13 @@ describe('start-up (api/main.ts)', () => {
     child.stderr.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     const deadline = Date.now() + 30_000;
-    while (!out.includes('Handover API on') && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!out.includes('Handover API on') && child.exitCode === null && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGTERM');
     await exited;
-    expect(out).toContain('API access: 4 API key(s) (read: dashboard; submit: genebuild-team; operate: release-coordinator; admin: handover-admins)');
+    expect(out).toContain(
+      'API access: 4 API key(s) (read: dashboard; submit: genebuild-team; operate: release-coordinator; admin: handover-admins)',
+    );
     expect(out).toContain('Handover API on');
     for (const secret of SECRETS) expect(out).not.toContain(secret);
   });
@@ -406,20 +483,40 @@ describe('the CLI against a keyed API', () => {
   const cli = (env: Record<string, string>, ...args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       const { HANDOVER_API_KEY: _drop, ...rest } = process.env;
-      execFile(process.execPath, [path.resolve(__dirname, '../../bin/handover.cjs'), ...args], { env: { ...rest, HANDOVER_API_URL: api, ...env } }, (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      execFile(
+        process.execPath,
+        [path.resolve(__dirname, '../../bin/handover.cjs'), ...args],
+        { env: { ...rest, HANDOVER_API_URL: api, ...env } },
+        (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
 
   test('no key or a wrong key: exit 1 saying how to give one; a read key cannot submit: exit 1 naming the role; a read key lists', async () => {
     const none = await cli({}, 'list');
     expect(none).toMatchObject({ code: 1, stdout: '' });
-    expect(none.stderr).toBe('handover: this API needs an API key: send it as "Authorization: Bearer <key>"; give the key with --api-key or HANDOVER_API_KEY\n');
+    expect(none.stderr).toBe(
+      'handover: this API needs an API key: send it as "Authorization: Bearer <key>"; give the key with --api-key or HANDOVER_API_KEY\n',
+    );
     const wrong = await cli({ HANDOVER_API_KEY: WRONG_KEY }, 'status', 'no-such-token');
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toMatch(/^handover: this API key is not valid .*; give the key with --api-key or HANDOVER_API_KEY \(the one given was refused\)\n$/);
+    expect(wrong.stderr).toMatch(
+      /^handover: this API key is not valid .*; give the key with --api-key or HANDOVER_API_KEY \(the one given was refused\)\n$/,
+    );
     const src = h.sqliteSource('auth_cli_core_110_1');
-    const readOnly = await cli({}, '--api-key', KEYS.read, 'submit', '--src', src, '--contact', 'cli@example.org', '--type', 'patch', '--comment', 'cli');
+    const readOnly = await cli(
+      {},
+      '--api-key',
+      KEYS.read,
+      'submit',
+      '--src',
+      src,
+      '--contact',
+      'cli@example.org',
+      '--type',
+      'patch',
+      '--comment',
+      'cli',
+    );
     expect(readOnly.code).toBe(1);
     expect(readOnly.stderr).toBe('handover: POST /handovers needs the submit role; the key "dashboard" has the read role\n');
     const listed = await cli({ HANDOVER_API_KEY: KEYS.read }, 'list', '--json', '--contact', 'nobody@example.org');
@@ -444,12 +541,26 @@ describe('open mode serves only local requests, and no site may change anything 
       for (const host of ['localhost:8080', '127.0.0.1:8080', '[::1]:8080']) {
         expect((await open.inject({ method: 'GET', url: '/admission', headers: { host } })).statusCode).toBe(200);
       }
-      const crossSite = await open.inject({ method: 'POST', url: '/handovers/any/cancel', headers: { host: '127.0.0.1:8080', origin: 'http://evil.example' } });
+      const crossSite = await open.inject({
+        method: 'POST',
+        url: '/handovers/any/cancel',
+        headers: { host: '127.0.0.1:8080', origin: 'http://evil.example' },
+      });
       expect(crossSite.statusCode).toBe(403);
       expect(crossSite.json().error).toMatch(/^requests from another site \(http:\/\/evil.example\) may not change anything here/);
       // The page itself (same origin), and tools that send no Origin, go through to the route (404: no such handover).
-      expect((await open.inject({ method: 'POST', url: '/handovers/any/cancel', headers: { host: '127.0.0.1:8080', origin: 'http://127.0.0.1:8080' } })).statusCode).toBe(404);
-      expect((await open.inject({ method: 'POST', url: '/handovers/any/cancel', headers: { host: '127.0.0.1:8080' } })).statusCode).toBe(404);
+      expect(
+        (
+          await open.inject({
+            method: 'POST',
+            url: '/handovers/any/cancel',
+            headers: { host: '127.0.0.1:8080', origin: 'http://127.0.0.1:8080' },
+          })
+        ).statusCode,
+      ).toBe(404);
+      expect((await open.inject({ method: 'POST', url: '/handovers/any/cancel', headers: { host: '127.0.0.1:8080' } })).statusCode).toBe(
+        404,
+      );
     } finally {
       await open.close();
     }
@@ -460,7 +571,16 @@ describe('open mode serves only local requests, and no site may change anything 
     try {
       const codes: number[] = [];
       for (let i = 0; i < 6; i++)
-        codes.push((await limited.inject({ method: 'GET', url: '/nosuch', headers: { authorization: `Bearer ${WRONG_KEY}` }, remoteAddress: '10.9.9.9' })).statusCode);
+        codes.push(
+          (
+            await limited.inject({
+              method: 'GET',
+              url: '/nosuch',
+              headers: { authorization: `Bearer ${WRONG_KEY}` },
+              remoteAddress: '10.9.9.9',
+            })
+          ).statusCode,
+        );
       expect(codes.slice(0, 3)).toEqual([401, 401, 401]);
       expect(codes.slice(3)).toEqual([429, 429, 429]);
     } finally {

@@ -42,7 +42,9 @@ async function canaryState(): Promise<Record<string, string>> {
   ] as const) {
     const conn = await connect(server);
     try {
-      const [tables] = await conn.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1', [database]);
+      const [tables] = await conn.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1', [
+        database,
+      ]);
       const names = (tables as Array<{ t: string }>).map((r) => r.t);
       state[`${label}:${database}`] = names.join(',');
       for (const t of names) {
@@ -116,7 +118,10 @@ test('a volley of attacks through the API changes nothing outside staging, while
     ['target: up and out of staging', { tgt_uri: `sqlite:///${stagingDir}/../canary/lynx_canaria_core_110_9.sqlite` }],
     ['target: the source server', { src_uri: mariadbUri(source, 'canary_core_110_2'), tgt_uri: mariadbUri(source, 'canary_core_110_2') }],
     ['target: a canary on the staging server under another name', { tgt_uri: mariadbUri(staging, 'canary_core_110_1') }],
-    ['target: the staging server for a SQLite source of the same name, not configured for it', { tgt_uri: mariadbUri(staging, 'lynx_canaria_core_110_9') }],
+    [
+      'target: the staging server for a SQLite source of the same name, not configured for it',
+      { tgt_uri: mariadbUri(staging, 'lynx_canaria_core_110_9') },
+    ],
     ['source name that closes a quote', { src_uri: mariadbUri(source, "x'; DROP DATABASE canary_core_110_2; --") }],
     ['source name that is an option', { src_uri: mariadbUri(source, '--all-databases') }],
     ['source name that is ..', { src_uri: `sqlite:///${canaryDir}/...sqlite` }],
@@ -129,7 +134,11 @@ test('a volley of attacks through the API changes nothing outside staging, while
   // A symlink in staging posing as a target file.
   answers.push([
     'target: a symlink in staging',
-    (await h.submit(spec(`sqlite:///${canaryDir}/lynx_canaria_core_110_9.sqlite`, { tgt_uri: `sqlite:///${stagingDir}/linked_core_110_1.sqlite` }))).statusCode,
+    (
+      await h.submit(
+        spec(`sqlite:///${canaryDir}/lynx_canaria_core_110_9.sqlite`, { tgt_uri: `sqlite:///${stagingDir}/linked_core_110_1.sqlite` }),
+      )
+    ).statusCode,
   ]);
   // The copy service itself, called directly with its token: refused on its own.
   for (const [name, target] of [
@@ -139,7 +148,11 @@ test('a volley of attacks through the API changes nothing outside staging, while
     const res = await fetch(`${stack.urls.copy}/jobs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ source_db_uri: src.startsWith('sqlite') && target.startsWith('mysql') ? mariadbUri(source, 'canary_core_110_2') : src, target_db_uri: target, drop: true }),
+      body: JSON.stringify({
+        source_db_uri: src.startsWith('sqlite') && target.startsWith('mysql') ? mariadbUri(source, 'canary_core_110_2') : src,
+        target_db_uri: target,
+        drop: true,
+      }),
     });
     answers.push([name, res.status]);
   }
@@ -200,7 +213,9 @@ test('a replacement cancelled mid-copy leaves the previous staging copy exactly 
 async function tableChecksums(m: MariaDbSettings, database: string): Promise<Record<string, string>> {
   const conn = await connect(m);
   try {
-    const [tables] = await conn.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1', [database]);
+    const [tables] = await conn.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1', [
+      database,
+    ]);
     const out: Record<string, string> = {};
     for (const { t } of tables as Array<{ t: string }>) {
       const [rows] = await conn.query(`CHECKSUM TABLE \`${database}\`.\`${t}\``);

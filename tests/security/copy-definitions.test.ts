@@ -60,7 +60,9 @@ beforeAll(async () => {
   await log.query("INSERT INTO canary_keep.canary VALUES (1, 'alive')");
 });
 afterAll(async () => {
-  console.log(`statements run on staging that Handover did not write: ${tally.foreign.length} (of ${tally.statements} statements, over ${tally.attacks} attacks)`);
+  console.log(
+    `statements run on staging that Handover did not write: ${tally.foreign.length} (of ${tally.statements} statements, over ${tally.attacks} attacks)`,
+  );
   await log?.query('SET GLOBAL general_log = 0');
   await log?.query('TRUNCATE mysql.general_log');
   await log?.query('DROP DATABASE IF EXISTS canary_keep');
@@ -76,7 +78,17 @@ function plain(): Scenario {
   return {
     tables: ['meta'],
     catalogue: {
-      TABLES: [{ ...where, TABLE_TYPE: 'BASE TABLE', ENGINE: 'InnoDB', TABLE_COLLATION: 'latin1_swedish_ci', CREATE_OPTIONS: '', TABLE_COMMENT: '', AUTO_INCREMENT: null }],
+      TABLES: [
+        {
+          ...where,
+          TABLE_TYPE: 'BASE TABLE',
+          ENGINE: 'InnoDB',
+          TABLE_COLLATION: 'latin1_swedish_ci',
+          CREATE_OPTIONS: '',
+          TABLE_COMMENT: '',
+          AUTO_INCREMENT: null,
+        },
+      ],
       COLUMNS: [
         {
           ...where,
@@ -95,7 +107,18 @@ function plain(): Scenario {
         },
       ],
       STATISTICS: [
-        { ...where, NON_UNIQUE: 0, INDEX_NAME: 'PRIMARY', SEQ_IN_INDEX: 1, COLUMN_NAME: 'a', COLLATION: 'A', SUB_PART: null, INDEX_TYPE: 'BTREE', INDEX_COMMENT: '', IGNORED: 'NO' },
+        {
+          ...where,
+          NON_UNIQUE: 0,
+          INDEX_NAME: 'PRIMARY',
+          SEQ_IN_INDEX: 1,
+          COLUMN_NAME: 'a',
+          COLLATION: 'A',
+          SUB_PART: null,
+          INDEX_TYPE: 'BTREE',
+          INDEX_COMMENT: '',
+          IGNORED: 'NO',
+        },
       ],
     },
   };
@@ -105,7 +128,8 @@ type Patch = Partial<Record<'TABLES' | 'COLUMNS' | 'STATISTICS', Row>>;
 /** The plain table with fields of its catalogue rows replaced (and more rows or answers added). */
 function changed(patch: Patch, extra: Partial<Scenario> & { catalogue?: Scenario['catalogue'] } = {}): Scenario {
   const s = plain();
-  for (const [view, fields] of Object.entries(patch) as Array<[keyof Patch, Row]>) s.catalogue[view] = s.catalogue[view]!.map((r) => ({ ...r, ...fields }));
+  for (const [view, fields] of Object.entries(patch) as Array<[keyof Patch, Row]>)
+    s.catalogue[view] = s.catalogue[view]!.map((r) => ({ ...r, ...fields }));
   return { ...s, ...extra, catalogue: { ...s.catalogue, ...extra.catalogue } };
 }
 const extraColumn = (fields: Row): Scenario => {
@@ -114,7 +138,8 @@ const extraColumn = (fields: Row): Scenario => {
   return s;
 };
 
-const STEAL = 'SELECT CONCAT_WS(0x3a,User,Host,authentication_string) AS a FROM mysql.user UNION ALL SELECT CONCAT_WS(0x3a,User,Host,authentication_string) FROM mysql.user';
+const STEAL =
+  'SELECT CONCAT_WS(0x3a,User,Host,authentication_string) AS a FROM mysql.user UNION ALL SELECT CONCAT_WS(0x3a,User,Host,authentication_string) FROM mysql.user';
 const HEAD = 'CREATE TABLE `meta` (`a` varchar(255) PRIMARY KEY)';
 /** SHOW CREATE TABLE answers that passed the old guard (or would do harm if run), with a catalogue that is plain. */
 const hostileText: Array<[string, string]> = [
@@ -127,8 +152,16 @@ const hostileText: Array<[string, string]> = [
 
 /** Catalogue rows that must be refused: [attack, scenario, the reason the failure gives]. */
 const refused: Array<[string, Scenario, RegExp]> = [
-  ['a table name that closes its quote', { ...plain(), tables: ['meta` (a int) SELECT 1 -- '] }, /table name `meta` \(a int\) SELECT 1 -- ` is not an identifier/],
-  ['a column name that closes its quote', changed({ COLUMNS: { COLUMN_NAME: 'a` int) SELECT 1 -- ' } }), /column name `a` int\) SELECT 1 -- ` is not an identifier/],
+  [
+    'a table name that closes its quote',
+    { ...plain(), tables: ['meta` (a int) SELECT 1 -- '] },
+    /table name `meta` \(a int\) SELECT 1 -- ` is not an identifier/,
+  ],
+  [
+    'a column name that closes its quote',
+    changed({ COLUMNS: { COLUMN_NAME: 'a` int) SELECT 1 -- ' } }),
+    /column name `a` int\) SELECT 1 -- ` is not an identifier/,
+  ],
   [
     'an enum that closes its list',
     changed({ COLUMNS: { COLUMN_TYPE: "enum('a') , b int AS (load_file('/etc/passwd')) -- ')" } }),
@@ -139,33 +172,108 @@ const refused: Array<[string, Scenario, RegExp]> = [
     changed({ COLUMNS: { COLUMN_DEFAULT: "'x'), (SELECT authentication_string FROM mysql.user) -- '" } }),
     /default .* is neither a literal nor CURRENT_TIMESTAMP/,
   ],
-  ['a default that is a subquery', changed({ COLUMNS: { COLUMN_DEFAULT: '(SELECT authentication_string FROM mysql.user LIMIT 1)' } }), /is neither a literal nor CURRENT_TIMESTAMP/],
-  ['a default that reads a file', changed({ COLUMNS: { COLUMN_DEFAULT: "load_file('/etc/passwd')" } }), /is neither a literal nor CURRENT_TIMESTAMP/],
-  ['a type with a statement after it', changed({ COLUMNS: { COLUMN_TYPE: 'varchar(255)) SELECT 1 -- ' } }), /has the type `varchar\(255\)\) SELECT 1 -- `, which a copy does not make/],
+  [
+    'a default that is a subquery',
+    changed({ COLUMNS: { COLUMN_DEFAULT: '(SELECT authentication_string FROM mysql.user LIMIT 1)' } }),
+    /is neither a literal nor CURRENT_TIMESTAMP/,
+  ],
+  [
+    'a default that reads a file',
+    changed({ COLUMNS: { COLUMN_DEFAULT: "load_file('/etc/passwd')" } }),
+    /is neither a literal nor CURRENT_TIMESTAMP/,
+  ],
+  [
+    'a type with a statement after it',
+    changed({ COLUMNS: { COLUMN_TYPE: 'varchar(255)) SELECT 1 -- ' } }),
+    /has the type `varchar\(255\)\) SELECT 1 -- `, which a copy does not make/,
+  ],
   ['an unknown type', changed({ COLUMNS: { COLUMN_TYPE: 'vector(3)' } }), /has the type `vector\(3\)`/],
-  ['a collation that is a clause', changed({ COLUMNS: { COLLATION_NAME: 'latin1_bin) SELECT 1 -- ' } }), /collation .* which is not a collation name/],
-  ['a collation staging does not have', changed({ TABLES: { TABLE_COLLATION: 'klingon_ci' } }), /collation klingon_ci, which the staging server does not have/],
+  [
+    'a collation that is a clause',
+    changed({ COLUMNS: { COLLATION_NAME: 'latin1_bin) SELECT 1 -- ' } }),
+    /collation .* which is not a collation name/,
+  ],
+  [
+    'a collation staging does not have',
+    changed({ TABLES: { TABLE_COLLATION: 'klingon_ci' } }),
+    /collation klingon_ci, which the staging server does not have/,
+  ],
   ['a view', changed({ TABLES: { TABLE_TYPE: 'VIEW', ENGINE: null } }), /is a VIEW, not a base table/],
-  ['a MERGE table in the catalogue', changed({ TABLES: { ENGINE: 'MRG_MyISAM', CREATE_OPTIONS: 'union=(`canary_keep`.`canary`)' } }), /uses ENGINE=MRG_MyISAM; a copy makes only InnoDB/],
+  [
+    'a MERGE table in the catalogue',
+    changed({ TABLES: { ENGINE: 'MRG_MyISAM', CREATE_OPTIONS: 'union=(`canary_keep`.`canary`)' } }),
+    /uses ENGINE=MRG_MyISAM; a copy makes only InnoDB/,
+  ],
   ['a FEDERATED table', changed({ TABLES: { ENGINE: 'FEDERATED', CREATE_OPTIONS: '' } }), /uses ENGINE=FEDERATED/],
-  ['a table option that is a clause', changed({ TABLES: { CREATE_OPTIONS: "max_rows=1 data_directory='/tmp'" } }), /table option `data_directory='\/tmp'`/],
-  ['an option value that is a clause', changed({ TABLES: { CREATE_OPTIONS: 'max_rows=1,UNION=(canary_keep.canary)' } }), /table option `max_rows=1,UNION/],
+  [
+    'a table option that is a clause',
+    changed({ TABLES: { CREATE_OPTIONS: "max_rows=1 data_directory='/tmp'" } }),
+    /table option `data_directory='\/tmp'`/,
+  ],
+  [
+    'an option value that is a clause',
+    changed({ TABLES: { CREATE_OPTIONS: 'max_rows=1,UNION=(canary_keep.canary)' } }),
+    /table option `max_rows=1,UNION/,
+  ],
   ['a partitioned table', changed({ TABLES: { CREATE_OPTIONS: 'partitioned' } }), /is partitioned/],
-  ['an AUTO_INCREMENT that is a clause', changed({ TABLES: { AUTO_INCREMENT: '1 UNION=(canary_keep.canary)' } }), /AUTO_INCREMENT=1 UNION=.* is not a number/],
-  ['a table comment of 100k characters', changed({ TABLES: { TABLE_COMMENT: "x'".repeat(50_000) } }), /table comment of 100000 characters \(a server keeps at most 2048\)/],
-  ['a column comment of 100k characters', changed({ COLUMNS: { COLUMN_COMMENT: 'c'.repeat(100_000) } }), /column comment of 100000 characters/],
-  ['attributes with a column after them', changed({ COLUMNS: { EXTRA: "auto_increment, `b` int AS (load_file('/etc/passwd')) VIRTUAL" } }), /`, `b` int AS .* in its attributes/],
+  [
+    'an AUTO_INCREMENT that is a clause',
+    changed({ TABLES: { AUTO_INCREMENT: '1 UNION=(canary_keep.canary)' } }),
+    /AUTO_INCREMENT=1 UNION=.* is not a number/,
+  ],
+  [
+    'a table comment of 100k characters',
+    changed({ TABLES: { TABLE_COMMENT: "x'".repeat(50_000) } }),
+    /table comment of 100000 characters \(a server keeps at most 2048\)/,
+  ],
+  [
+    'a column comment of 100k characters',
+    changed({ COLUMNS: { COLUMN_COMMENT: 'c'.repeat(100_000) } }),
+    /column comment of 100000 characters/,
+  ],
+  [
+    'attributes with a column after them',
+    changed({ COLUMNS: { EXTRA: "auto_increment, `b` int AS (load_file('/etc/passwd')) VIRTUAL" } }),
+    /`, `b` int AS .* in its attributes/,
+  ],
   [
     'a generated column reading a table',
-    extraColumn({ EXTRA: 'VIRTUAL GENERATED', IS_GENERATED: 'ALWAYS', GENERATION_EXPRESSION: '(SELECT authentication_string FROM mysql.user LIMIT 1)' }),
+    extraColumn({
+      EXTRA: 'VIRTUAL GENERATED',
+      IS_GENERATED: 'ALWAYS',
+      GENERATION_EXPRESSION: '(SELECT authentication_string FROM mysql.user LIMIT 1)',
+    }),
     /generated column whose expression/,
   ],
-  ['an index prefix that is a clause', changed({ STATISTICS: { SUB_PART: "10), KEY x ((load_file('/etc/passwd')))" } }), /index PRIMARY with the prefix length/],
-  ['an index type that is a clause', changed({ STATISTICS: { INDEX_TYPE: 'BTREE) SELECT 1 -- ' } }), /index PRIMARY of type BTREE\) SELECT 1/],
+  [
+    'an index prefix that is a clause',
+    changed({ STATISTICS: { SUB_PART: "10), KEY x ((load_file('/etc/passwd')))" } }),
+    /index PRIMARY with the prefix length/,
+  ],
+  [
+    'an index type that is a clause',
+    changed({ STATISTICS: { INDEX_TYPE: 'BTREE) SELECT 1 -- ' } }),
+    /index PRIMARY of type BTREE\) SELECT 1/,
+  ],
   ['an index on an expression', changed({ STATISTICS: { COLUMN_NAME: null } }), /index PRIMARY on `an expression`/],
   [
     'a CHECK constraint',
-    changed({}, { catalogue: { CHECK_CONSTRAINTS: [{ CONSTRAINT_SCHEMA: DB, TABLE_NAME: 'meta', CONSTRAINT_NAME: 'c', LEVEL: 'Table', CHECK_CLAUSE: '(select 1 from mysql.user) > 0' }] } }),
+    changed(
+      {},
+      {
+        catalogue: {
+          CHECK_CONSTRAINTS: [
+            {
+              CONSTRAINT_SCHEMA: DB,
+              TABLE_NAME: 'meta',
+              CONSTRAINT_NAME: 'c',
+              LEVEL: 'Table',
+              CHECK_CLAUSE: '(select 1 from mysql.user) > 0',
+            },
+          ],
+        },
+      },
+    ),
     /CHECK constraint `c`; a copy makes only the json_valid check/,
   ],
   [
@@ -224,7 +332,10 @@ const catalogueOf = (s: Scenario): Catalogue => ({
  * Runs one copy from a fake source with `scenario`; returns the copy's outcome and every statement staging ran
  * meanwhile that the copy does not write (with the count of all its statements added to the tally).
  */
-async function attack(scenario: Scenario, expected: 'complete' | 'failed'): Promise<{ failure?: string; foreign: string[]; fakeAsked: string[] }> {
+async function attack(
+  scenario: Scenario,
+  expected: 'complete' | 'failed',
+): Promise<{ failure?: string; foreign: string[]; fakeAsked: string[] }> {
   tally.attacks++;
   const fake = await startFakeMysql(scenario);
   await log.query('TRUNCATE mysql.general_log');
@@ -236,9 +347,9 @@ async function attack(scenario: Scenario, expected: 'complete' | 'failed'): Prom
   } finally {
     await fake.close();
   }
-  const [rows] = (await log.query('SELECT command_type AS kind, argument FROM mysql.general_log WHERE thread_id <> CONNECTION_ID() ')) as unknown as [
-    Array<{ kind: string; argument: unknown }>,
-  ];
+  const [rows] = (await log.query(
+    'SELECT command_type AS kind, argument FROM mysql.general_log WHERE thread_id <> CONNECTION_ID() ',
+  )) as unknown as [Array<{ kind: string; argument: unknown }>];
   const collations = await stagingCollations(log);
   const ours = new Set<string>();
   for (const t of scenario.tables) {
@@ -280,7 +391,9 @@ describe('hostile SHOW CREATE TABLE text is never read: the table is made from t
     expect(foreign).toEqual([]);
     expect(readsCode(fakeAsked)).toEqual([]);
     const [[made]] = (await log.query(`SHOW CREATE TABLE ${DB}.meta`)) as unknown as [Array<Record<string, string>>];
-    expect(made['Create Table']).toBe('CREATE TABLE `meta` (\n  `a` varchar(255) NOT NULL,\n  PRIMARY KEY (`a`)\n) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci');
+    expect(made['Create Table']).toBe(
+      'CREATE TABLE `meta` (\n  `a` varchar(255) NOT NULL,\n  PRIMARY KEY (`a`)\n) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci',
+    );
     expect(await stagingState()).toEqual({ canary: [{ id: 1, v: 'alive' }], schemas: [] });
   });
 });
@@ -313,7 +426,14 @@ describe('values that look like SQL are kept as values', () => {
       COLUMN_DEFAULT: "'x\\'), (SELECT authentication_string FROM mysql.user) -- '",
       COLUMN_COMMENT: "it's a comment'); DROP DATABASE canary_keep; --",
     });
-    scenario.catalogue.TRIGGERS = [{ TRIGGER_SCHEMA: DB, TRIGGER_NAME: 'tr', EVENT_OBJECT_TABLE: 'meta', ACTION_STATEMENT: 'INSERT INTO canary_keep.canary VALUES (2, NEW.a)' }];
+    scenario.catalogue.TRIGGERS = [
+      {
+        TRIGGER_SCHEMA: DB,
+        TRIGGER_NAME: 'tr',
+        EVENT_OBJECT_TABLE: 'meta',
+        ACTION_STATEMENT: 'INSERT INTO canary_keep.canary VALUES (2, NEW.a)',
+      },
+    ];
     const { foreign, fakeAsked } = await attack(scenario, 'complete');
     expect(foreign).toEqual([]);
     expect(readsCode(fakeAsked)).toEqual([]);
@@ -324,9 +444,16 @@ describe('values that look like SQL are kept as values', () => {
     expect(columns).toEqual([
       { n: 'a', t: 'varchar(255)', d: null, c: '' },
       { n: 'b', t: "enum('it''s','back\\\\slash','q''uote','semi;colon --','x''), (SELECT 1) --')", d: "'it''s'", c: '' },
-      { n: 'c', t: 'varchar(255)', d: "'x''), (SELECT authentication_string FROM mysql.user) -- '", c: "it's a comment'); DROP DATABASE canary_keep; --" },
+      {
+        n: 'c',
+        t: 'varchar(255)',
+        d: "'x''), (SELECT authentication_string FROM mysql.user) -- '",
+        c: "it's a comment'); DROP DATABASE canary_keep; --",
+      },
     ]);
-    const [triggers] = (await log.query('SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?', [DB])) as unknown as [unknown[]];
+    const [triggers] = (await log.query('SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?', [
+      DB,
+    ])) as unknown as [unknown[]];
     expect(triggers).toEqual([]); // a trigger of the source is never made (nor read)
     expect(await stagingState()).toEqual({ canary: [{ id: 1, v: 'alive' }], schemas: [] });
   });
@@ -347,6 +474,8 @@ describe("a server's error is reported by its code and the table, never its text
     await log.query(`DROP DATABASE IF EXISTS ${DB}`);
     const { failure, foreign } = await attack({ ...plain(), readError: `Duplicate entry '${SECRET}' for key 'PRIMARY'` }, 'failed');
     expect(foreign).toEqual([]);
-    expect(failure).toBe('the source or staging server answered MariaDB error 1105 (ER_UNKNOWN_ERROR) while copying the rows of table meta');
+    expect(failure).toBe(
+      'the source or staging server answered MariaDB error 1105 (ER_UNKNOWN_ERROR) while copying the rows of table meta',
+    );
   });
 });

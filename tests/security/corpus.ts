@@ -17,7 +17,8 @@ const big = (n: number) => 'a'.repeat(n);
 
 export function hostileCorpus(places: { staging: string; project: string }): HostileRequest[] {
   const out: HostileRequest[] = [];
-  const submit = (kind: string, name: string, payload: unknown) => out.push({ kind, name, method: 'POST', url: '/handovers', payload: payload as object });
+  const submit = (kind: string, name: string, payload: unknown) =>
+    out.push({ kind, name, method: 'POST', url: '/handovers', payload: payload as object });
   const field = (kind: string, key: string, values: Array<[string, unknown]>) => {
     for (const [name, value] of values) submit(kind, `${key}: ${name}`, { ...good, [key]: value });
   };
@@ -171,7 +172,13 @@ export function hostileCorpus(places: { staging: string; project: string }): Hos
     ['unicode', 'tökén'],
   ] as const) {
     get('hostile token', `GET ${name}`, `/handovers/${encodeURIComponent(token)}`);
-    out.push({ kind: 'hostile token', name: `cancel ${name}`, method: 'POST', url: `/handovers/${encodeURIComponent(token)}/cancel`, payload: {} });
+    out.push({
+      kind: 'hostile token',
+      name: `cancel ${name}`,
+      method: 'POST',
+      url: `/handovers/${encodeURIComponent(token)}/cancel`,
+      payload: {},
+    });
   }
   for (const [name, query] of [
     ['status not known', 'status=lost'],
@@ -203,14 +210,24 @@ export function hostileCorpus(places: { staging: string; project: string }): Hos
   ] as const) {
     out.push({ kind: 'hostile cancel', name, method: 'POST', url: '/handovers/no-such-token/cancel', payload: body });
   }
-  const batch = (name: string, payload: unknown) => out.push({ kind: 'hostile batch', name, method: 'POST', url: '/batches', payload: payload as object });
+  const batch = (name: string, payload: unknown) =>
+    out.push({ kind: 'hostile batch', name, method: 'POST', url: '/batches', payload: payload as object });
   batch('empty list', { contact: 'a@example.org', handovers: [] });
   batch('501 items', { contact: 'a@example.org', handovers: Array.from({ length: 501 }, () => good) });
   batch('a hostile item among good ones', { contact: 'a@example.org', handovers: [good, { ...good, src_uri: "mysql://h:3306/a';DROP" }] });
-  batch('a target outside staging', { contact: 'a@example.org', handovers: [{ ...good, tgt_uri: 'sqlite:////etc/homo_sapiens_core_110_38.sqlite' }] });
+  batch('a target outside staging', {
+    contact: 'a@example.org',
+    handovers: [{ ...good, tgt_uri: 'sqlite:////etc/homo_sapiens_core_110_38.sqlite' }],
+  });
   batch('items not a list', { contact: 'a@example.org', handovers: { 0: good } });
   batch('no contact', { handovers: [good] });
-  out.push({ kind: 'hostile Ensembl submission', name: 'quote in name', method: 'POST', url: '/jobs', payload: { ...good, type: undefined, src_uri: "mysql://h:3306/a'b" } });
+  out.push({
+    kind: 'hostile Ensembl submission',
+    name: 'quote in name',
+    method: 'POST',
+    url: '/jobs',
+    payload: { ...good, type: undefined, src_uri: "mysql://h:3306/a'b" },
+  });
   out.push({
     kind: 'hostile Ensembl submission',
     name: 'target outside staging',

@@ -14,7 +14,12 @@ export interface Scenario {
   /** The names the source lists as its tables (information_schema.TABLES ... TABLE_TYPE = 'BASE TABLE'). */
   tables: string[];
   /** information_schema rows by table (TABLES, COLUMNS, STATISTICS, REFERENTIAL_CONSTRAINTS, KEY_COLUMN_USAGE, CHECK_CONSTRAINTS). */
-  catalogue: Partial<Record<'TABLES' | 'COLUMNS' | 'STATISTICS' | 'REFERENTIAL_CONSTRAINTS' | 'KEY_COLUMN_USAGE' | 'CHECK_CONSTRAINTS' | 'TRIGGERS' | 'VIEWS', Row[]>>;
+  catalogue: Partial<
+    Record<
+      'TABLES' | 'COLUMNS' | 'STATISTICS' | 'REFERENTIAL_CONSTRAINTS' | 'KEY_COLUMN_USAGE' | 'CHECK_CONSTRAINTS' | 'TRIGGERS' | 'VIEWS',
+      Row[]
+    >
+  >;
   /** What `SHOW CREATE TABLE` answers, by table. */
   showCreate?: Record<string, string>;
   /** The LOAD DATA lines the row read answers, by table (none: no rows). */
@@ -43,7 +48,17 @@ interface ServerSide {
 
 const COM_CHANGE_USER = 0x11;
 
-const COLUMN = { catalog: 'def', schema: '', table: '', orgTable: '', characterSet: 45, columnLength: 1 << 24, columnType: 253, flags: 0, decimals: 0 };
+const COLUMN = {
+  catalog: 'def',
+  schema: '',
+  table: '',
+  orgTable: '',
+  characterSet: 45,
+  columnLength: 1 << 24,
+  columnType: 253,
+  flags: 0,
+  decimals: 0,
+};
 
 function answer(conn: ServerSide, names: string[], rows: Array<Array<string | number | null>>): void {
   conn.writeColumns(names.map((name) => ({ ...COLUMN, name, orgName: name })));
@@ -120,7 +135,8 @@ export async function startFakeMysql(scenario: Scenario): Promise<FakeMysql> {
           (scenario.lines?.[name] ?? []).map((l) => [l]),
         );
       }
-      if ((m = /^CHECKSUM TABLE `((?:[^`]|``)*)`/i.exec(s))) return answer(conn, ['Table', 'Checksum'], [[m[1], scenario.lines?.[m[1]]?.length ? 1 : 0]]);
+      if ((m = /^CHECKSUM TABLE `((?:[^`]|``)*)`/i.exec(s)))
+        return answer(conn, ['Table', 'Checksum'], [[m[1], scenario.lines?.[m[1]]?.length ? 1 : 0]]);
       return conn.writeError({ message: `the fake server does not answer ${s.slice(0, 60)}`, code: 1064 });
     };
     conn.on('query', respond);

@@ -40,7 +40,9 @@ test('a mus_musculus database whose meta says homo_sapiens fails at the healthch
   const first = await h.submit(spec(human));
   expect(first.statusCode).toBe(201);
   await h.waitForStatus(first.json.token, 'completed', 120_000);
-  expect(records().filter((r) => r.species === 'homo_sapiens')).toEqual([expect.objectContaining({ name: 'homo_sapiens_core_110_38', current: 1 })]);
+  expect(records().filter((r) => r.species === 'homo_sapiens')).toEqual([
+    expect.objectContaining({ name: 'homo_sapiens_core_110_38', current: 1 }),
+  ]);
 
   const mouse = `sqlite:///${h.dir}/mus_musculus_core_110_39.sqlite`;
   await createDemoDatabase(mouse, { genes: 100, assembly: 'GRCm39' });
@@ -58,6 +60,8 @@ test('a mus_musculus database whose meta says homo_sapiens fails at the healthch
   expect(mail.text).toContain(`NameMatchesMeta: ${reason}`);
 
   expect(existsSync(`${stagingDir}/mus_musculus_core_110_39.sqlite`)).toBe(false);
-  expect(records().filter((r) => r.species === 'homo_sapiens')).toEqual([expect.objectContaining({ name: 'homo_sapiens_core_110_38', current: 1 })]);
+  expect(records().filter((r) => r.species === 'homo_sapiens')).toEqual([
+    expect.objectContaining({ name: 'homo_sapiens_core_110_38', current: 1 }),
+  ]);
   expect(records().filter((r) => r.name === 'mus_musculus_core_110_39')).toEqual([]);
 });

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { PROXY_HEADERS } from '../../api/auth';
 import { type Harness, startHarness } from '../helpers/harness';
 
-const REASON = 'open mode serves this machine only; a request forwarded by a proxy (Forwarded / X-Forwarded-For) needs an API key: set HANDOVER_API_KEYS';
+const REASON =
+  'open mode serves this machine only; a request forwarded by a proxy (Forwarded / X-Forwarded-For) needs an API key: set HANDOVER_API_KEYS';
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
@@ -40,9 +41,16 @@ test('every proxy header is refused on every kind of route, with the reason; wit
     { method: 'GET', url: '/no/such/route', served: 404 },
   ];
   for (const r of requests) {
-    expect((await h.app.inject({ method: r.method, url: r.url, payload: r.payload, headers: { host: '127.0.0.1:8080' } })).statusCode).toBe(r.served);
+    expect((await h.app.inject({ method: r.method, url: r.url, payload: r.payload, headers: { host: '127.0.0.1:8080' } })).statusCode).toBe(
+      r.served,
+    );
     for (const [name, value] of Object.entries(proxyHeaders)) {
-      const res = await h.app.inject({ method: r.method, url: r.url, payload: r.payload, headers: { host: '127.0.0.1:8080', [name]: value } });
+      const res = await h.app.inject({
+        method: r.method,
+        url: r.url,
+        payload: r.payload,
+        headers: { host: '127.0.0.1:8080', [name]: value },
+      });
       expect([r.url, name, res.statusCode]).toEqual([r.url, name, 403]);
       expect(res.json().error).toBe(`${REASON} (this request carries ${name})`);
     }

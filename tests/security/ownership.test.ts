@@ -31,7 +31,8 @@ async function submitAs(key: string, name: string): Promise<string> {
   return res.json().token;
 }
 
-const progressAs = async (key: string, token: string) => (await h.app.inject({ method: 'GET', url: `/handovers/${token}`, headers: as(key) })).json();
+const progressAs = async (key: string, token: string) =>
+  (await h.app.inject({ method: 'GET', url: `/handovers/${token}`, headers: as(key) })).json();
 const waitForStatus = (token: string, status: string) =>
   waitFor(
     async () => {
@@ -49,13 +50,23 @@ test("a submit key cancels its own handover, not another's; operate cancels any;
   expect((await progressAs(KEYS.alice, mine)).submitted_by).toBe('alice');
   await waitFor(async () => (await progressAs(KEYS.alice, theirs)).step === 'copy', 30_000, 'the copy step');
 
-  const refused = await h.app.inject({ method: 'POST', url: `/handovers/${theirs}/cancel`, headers: as(KEYS.alice), payload: { by: 'bob', reason: 'pretending' } });
+  const refused = await h.app.inject({
+    method: 'POST',
+    url: `/handovers/${theirs}/cancel`,
+    headers: as(KEYS.alice),
+    payload: { by: 'bob', reason: 'pretending' },
+  });
   expect(refused.statusCode).toBe(403);
   expect(refused.json().error).toBe(`handover ${theirs} was not submitted by alice; cancelling or restarting it needs the operate role`);
   expect((await progressAs(KEYS.alice, theirs)).status).toBe('running');
 
   // Her own: cancelled, and recorded as by her, whatever the body claims.
-  const own = await h.app.inject({ method: 'POST', url: `/handovers/${mine}/cancel`, headers: as(KEYS.alice), payload: { by: 'someone else', reason: 'wrong file' } });
+  const own = await h.app.inject({
+    method: 'POST',
+    url: `/handovers/${mine}/cancel`,
+    headers: as(KEYS.alice),
+    payload: { by: 'someone else', reason: 'wrong file' },
+  });
   expect(own.statusCode).toBe(202);
   expect((await waitForStatus(mine, 'cancelled')).cancelled).toEqual({ by: 'alice', reason: 'wrong file' });
 
@@ -78,6 +89,7 @@ test("a submit key cancels its own handover, not another's; operate cancels any;
   const done = await waitForStatus(restarted.json().token, 'completed');
   expect(done.submitted_by).toBe('alice');
   // The list shows who submitted.
-  const rows = (await h.app.inject({ method: 'GET', url: '/handovers?database=owned_a_core_110_1', headers: as(KEYS.ops) })).json().handovers;
+  const rows = (await h.app.inject({ method: 'GET', url: '/handovers?database=owned_a_core_110_1', headers: as(KEYS.ops) })).json()
+    .handovers;
   expect(rows.map((r: { submitted_by?: string }) => r.submitted_by)).toEqual(['alice', 'alice']);
 });

@@ -69,11 +69,18 @@ async function appWith(env: Record<string, string>) {
 test("Temporal's frontend as a source: refused, even when its server is listed", async () => {
   const jobs = h.jobs.jobs.length;
   // Unlisted, it is refused as Handover's own before the list is looked at.
-  await refused(submit(`mysql://x@127.0.0.1:${temporalPort}/homo_sapiens_core_110_38`), /is Temporal \(TEMPORAL_ADDRESS\).*one of Handover's own services/);
+  await refused(
+    submit(`mysql://x@127.0.0.1:${temporalPort}/homo_sapiens_core_110_38`),
+    /is Temporal \(TEMPORAL_ADDRESS\).*one of Handover's own services/,
+  );
   const listed = await appWith({ HANDOVER_SOURCE_SERVERS: `${source.host}:${source.port},127.0.0.1:${temporalPort}` });
   try {
     for (const host of ['127.0.0.1', 'localhost']) {
-      const res = await listed.inject({ method: 'POST', url: '/handovers', payload: spec(`mysql://x@${host}:${temporalPort}/homo_sapiens_core_110_38`) });
+      const res = await listed.inject({
+        method: 'POST',
+        url: '/handovers',
+        payload: spec(`mysql://x@${host}:${temporalPort}/homo_sapiens_core_110_38`),
+      });
       await refused({ statusCode: res.statusCode, json: res.json() }, /is Temporal \(TEMPORAL_ADDRESS\).*one of Handover's own services/);
     }
     // The job services' ports and the API's own are Handover's too.
@@ -84,7 +91,11 @@ test("Temporal's frontend as a source: refused, even when its server is listed",
         [copyPort, /the (healthcheck|copy|metadata|event) service .*one of Handover's own services/], // the fake services share one port
         [8080, /the Handover API/],
       ] as const) {
-        const res = await both.inject({ method: 'POST', url: '/handovers', payload: spec(`mysql://x@127.0.0.1:${port}/homo_sapiens_core_110_38`) });
+        const res = await both.inject({
+          method: 'POST',
+          url: '/handovers',
+          payload: spec(`mysql://x@127.0.0.1:${port}/homo_sapiens_core_110_38`),
+        });
         await refused({ statusCode: res.statusCode, json: res.json() }, what);
       }
     } finally {
@@ -110,7 +121,11 @@ test('a listed server under another name that resolves to it is allowed; localho
   await h.waitForStatus(res.json.token!, 'failed'); // no such database: the existence check says so
   const listedAsLocalhost = await appWith({ HANDOVER_SOURCE_SERVERS: `localhost:${source.port}` });
   try {
-    const again = await listedAsLocalhost.inject({ method: 'POST', url: '/handovers', payload: spec(`mysql://${source.user}@127.0.0.1:${source.port}/sources_alias_core_110_2`) });
+    const again = await listedAsLocalhost.inject({
+      method: 'POST',
+      url: '/handovers',
+      payload: spec(`mysql://${source.user}@127.0.0.1:${source.port}/sources_alias_core_110_2`),
+    });
     expect(again.statusCode).toBe(201);
     await h.waitForStatus(again.json().token, 'failed');
   } finally {
@@ -121,11 +136,14 @@ test('a listed server under another name that resolves to it is allowed; localho
 /** The workflow's input as Temporal recorded it. */
 async function startedInput(token: string): Promise<HandoverInput> {
   const history = await h.client.workflow.getHandle(token).fetchHistory();
-  return defaultPayloadConverter.fromPayload<HandoverInput>(history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0]);
+  return defaultPayloadConverter.fromPayload<HandoverInput>(
+    history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0],
+  );
 }
 
 /** The source's URI with its real password (the worker logs in with it; nothing may record it). */
-const pinned = (host: string, database: string) => `mysql://${source.user}:${encodeURIComponent(source.password)}@${host}:${source.port}/${database}`;
+const pinned = (host: string, database: string) =>
+  `mysql://${source.user}:${encodeURIComponent(source.password)}@${host}:${source.port}/${database}`;
 
 test('what was checked is what runs: an alias of a listed server is recorded as the listed host:port, its password sealed away', async () => {
   const other = source.host === '127.0.0.1' ? 'localhost' : '127.0.0.1';
@@ -152,7 +170,8 @@ test('DNS rebinding: a name that answers with a listed server for the check, and
   let asked = 0;
   const spy = jest
     .spyOn(dns, 'lookup')
-    .mockImplementation(((host: string, options: object) => (host === rebound ? (asked++, Promise.resolve(answer)) : real(host, options))) as typeof dns.lookup);
+    .mockImplementation(((host: string, options: object) =>
+      host === rebound ? (asked++, Promise.resolve(answer)) : real(host, options)) as typeof dns.lookup);
   let res: Answer;
   try {
     res = await submit(pinned(rebound, 'sources_alias_core_110_5'));
@@ -231,7 +250,10 @@ test('a FIFO, a folder or a device as a source: refused at submission, the API s
   const batch = await h.app.inject({
     method: 'POST',
     url: '/batches',
-    payload: { contact: 'b@example.org', handovers: [spec(metaOnlySqlite(path.join(roots, 'batch_core_110_1.sqlite'))), spec(`sqlite:///${fifo}`)] },
+    payload: {
+      contact: 'b@example.org',
+      handovers: [spec(metaOnlySqlite(path.join(roots, 'batch_core_110_1.sqlite'))), spec(`sqlite:///${fifo}`)],
+    },
   });
   await refused({ statusCode: batch.statusCode, json: batch.json() }, /is a FIFO/, 'handovers.1.src_uri');
 });
@@ -258,7 +280,12 @@ test('a password holding @ never leaks: not in a refusal, not in a history, not 
   expect([res.statusCode, res.json.issues]).toEqual([201, undefined]);
   const progress = await h.waitForStatus(res.json.token!, 'failed');
   const history = await h.client.workflow.getHandle(res.json.token!).fetchHistory();
-  for (const text of [JSON.stringify(progress), JSON.stringify(history), JSON.stringify(h.reportLines), JSON.stringify(h.smtp.messages ?? [])]) {
+  for (const text of [
+    JSON.stringify(progress),
+    JSON.stringify(history),
+    JSON.stringify(h.reportLines),
+    JSON.stringify(h.smtp.messages ?? []),
+  ]) {
     expect(text).not.toContain('2secret');
     expect(text).not.toContain(encodeURIComponent(secret));
   }
@@ -277,7 +304,11 @@ describe('the local stack checks its own list', () => {
   afterAll(async () => stack?.close());
 
   const post = async (service: 'healthcheck' | 'copy', body: object) => {
-    const res = await fetch(`${stack.urls[service]}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${stack.urls[service]}/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, text: await res.text() };
   };
 

@@ -102,7 +102,9 @@ test('a long statement is abandoned at once, the event loop free while it runs',
 test('values come back as stored, and errors are the caller’s', async () => {
   const file = path.join(dir, 'values_core_110_1.sqlite');
   const setup = new DatabaseSync(file);
-  setup.exec("CREATE TABLE t (a INTEGER, b BLOB, c TEXT); INSERT INTO t VALUES (9007199254740993, x'00ff', 'x'), (2, NULL, 'y'), (3, NULL, 'z');");
+  setup.exec(
+    "CREATE TABLE t (a INTEGER, b BLOB, c TEXT); INSERT INTO t VALUES (9007199254740993, x'00ff', 'x'), (2, NULL, 'y'), (3, NULL, 'z');",
+  );
   setup.close();
   const db = await SqliteConnection.open(file, { readOnly: true });
   try {
@@ -122,7 +124,10 @@ test('values come back as stored, and errors are the caller’s', async () => {
     await db.close();
   }
   writeFileSync(path.join(dir, 'junk_core_110_1.sqlite'), 'not a database, '.repeat(20));
-  const junk = await SqliteConnection.open(path.join(dir, 'junk_core_110_1.sqlite'), { readOnly: true, setup: ['PRAGMA trusted_schema = OFF'] }).catch((err: Error) => err);
+  const junk = await SqliteConnection.open(path.join(dir, 'junk_core_110_1.sqlite'), {
+    readOnly: true,
+    setup: ['PRAGMA trusted_schema = OFF'],
+  }).catch((err: Error) => err);
   expect(junk).toBeInstanceOf(Error);
   expect((junk as Error).message).toMatch(/not a database/);
 });

@@ -6,7 +6,20 @@
  * tally is printed at the end.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -98,7 +111,11 @@ function treeDigest(root: string): string[] {
 }
 
 async function tableDigest(m: MariaDbSettings, database: string): Promise<unknown> {
-  const tables = await sql<Array<{ name: string }>>(m, 'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME', [database]);
+  const tables = await sql<Array<{ name: string }>>(
+    m,
+    'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME',
+    [database],
+  );
   const out: Record<string, unknown> = {};
   for (const { name } of tables) {
     const [sum] = await sql<Array<{ Checksum: number }>>(m, `CHECKSUM TABLE ${q(database)}.${q(name)} EXTENDED`);
@@ -109,7 +126,9 @@ async function tableDigest(m: MariaDbSettings, database: string): Promise<unknow
 }
 
 async function canaryDigest(): Promise<string> {
-  const sourceSchemas = (await sql<Array<{ name: string }>>(source, 'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME')).map((r) => r.name);
+  const sourceSchemas = (
+    await sql<Array<{ name: string }>>(source, 'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME')
+  ).map((r) => r.name);
   return JSON.stringify({
     files: treeDigest(elsewhere),
     upstream: treeDigest(upstream),
@@ -124,7 +143,14 @@ async function canaryDigest(): Promise<string> {
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-async function call(service: StackService, method: string, route: string, body?: unknown, headers: Record<string, string> = {}, s: LocalStack = stack) {
+async function call(
+  service: StackService,
+  method: string,
+  route: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  s: LocalStack = stack,
+) {
   const res = await fetch(`${s.urls[service]}${route}`, {
     method,
     headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -144,7 +170,11 @@ const post = (service: StackService, body: unknown, headers?: Record<string, str
 const jobs = (service: StackService, s: LocalStack = stack) => s.services[service].store.list(100_000).length;
 const job = async (service: StackService, id: number) => (await call(service, 'GET', `/jobs/${id}`)).json;
 const finished = (service: StackService, id: number) =>
-  waitFor(async () => ((j) => (['complete', 'failed'].includes(j.status) ? j : undefined))(await job(service, id)), 90_000, `${service} job ${id}`);
+  waitFor(
+    async () => ((j) => (['complete', 'failed'].includes(j.status) ? j : undefined))(await job(service, id)),
+    90_000,
+    `${service} job ${id}`,
+  );
 const failure = async (service: StackService, id: number) => (await call(service, 'GET', `/jobs/${id}?format=failures`)).json.msg as string;
 
 /** A submission refused with 400 and a message, creating no job. */
@@ -160,7 +190,9 @@ const stagingUri = (name: string) => mariadbUri(staging, name);
 const sourceUri = (name: string) => mariadbUri(source, name);
 
 async function schemasLike(m: MariaDbSettings, pattern: string): Promise<string[]> {
-  return (await sql<Array<{ name: string }>>(m, 'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?', [pattern])).map((r) => r.name);
+  return (
+    await sql<Array<{ name: string }>>(m, 'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?', [pattern])
+  ).map((r) => r.name);
 }
 
 function sqliteWith(file: string, statements: string[]): void {
@@ -215,7 +247,10 @@ async function createEverything(): Promise<void> {
     ],
   );
   await sql(source, `INSERT INTO ${db}.everything (id) VALUES (2)`);
-  await sql(source, `INSERT INTO ${db}.everything (id, i, bl, s) SELECT seq + 10, -seq, UNHEX(SHA2(seq, 512)), CONCAT('row ', seq, ' \\'); DROP') FROM ${db}.seq_1_to_3000`);
+  await sql(
+    source,
+    `INSERT INTO ${db}.everything (id, i, bl, s) SELECT seq + 10, -seq, UNHEX(SHA2(seq, 512)), CONCAT('row ', seq, ' \\'); DROP') FROM ${db}.seq_1_to_3000`,
+  );
   await sql(source, `INSERT INTO ${db}.child (id, parent, hidden) VALUES (1, 1, 'x'';y'), (2, 2, DEFAULT)`);
 }
 
@@ -227,12 +262,25 @@ beforeAll(async () => {
   stagingDir = path.join(dir, 'staging');
   elsewhere = path.join(dir, 'elsewhere');
   upstream = path.join(dir, 'upstream');
-  for (const d of [stagingDir, elsewhere, upstream, path.join(elsewhere, 'sub'), path.join(stagingDir, 'nested'), path.join(stagingDir, 'dir_core_110_1.sqlite')])
+  for (const d of [
+    stagingDir,
+    elsewhere,
+    upstream,
+    path.join(elsewhere, 'sub'),
+    path.join(stagingDir, 'nested'),
+    path.join(stagingDir, 'dir_core_110_1.sqlite'),
+  ])
     mkdirSync(d, { recursive: true });
 
   // The canary files: a database, a "Temporal history file", notes.
-  sqliteWith(path.join(elsewhere, 'canary.sqlite'), ['CREATE TABLE canary (id INTEGER PRIMARY KEY, v TEXT)', "INSERT INTO canary VALUES (1, 'alive'), (2, 'still alive')"]);
-  sqliteWith(path.join(elsewhere, 'temporal.db'), ['CREATE TABLE history (id INTEGER PRIMARY KEY, event TEXT)', "INSERT INTO history VALUES (1, 'WorkflowExecutionStarted')"]);
+  sqliteWith(path.join(elsewhere, 'canary.sqlite'), [
+    'CREATE TABLE canary (id INTEGER PRIMARY KEY, v TEXT)',
+    "INSERT INTO canary VALUES (1, 'alive'), (2, 'still alive')",
+  ]);
+  sqliteWith(path.join(elsewhere, 'temporal.db'), [
+    'CREATE TABLE history (id INTEGER PRIMARY KEY, event TEXT)',
+    "INSERT INTO history VALUES (1, 'WorkflowExecutionStarted')",
+  ]);
   writeFileSync(path.join(elsewhere, 'notes.txt'), 'do not touch\n');
   writeFileSync(path.join(elsewhere, 'sub', 'deep.txt'), 'deep\n');
   // Ways out of staging planted inside it.
@@ -255,7 +303,9 @@ beforeAll(async () => {
   const crafted = new DatabaseSync(path.join(upstream, 'crafted_core_110_1.sqlite'), { defensive: false });
   crafted.exec('CREATE TABLE t (a, b); INSERT INTO t VALUES (1, 2), (3, 4); CREATE INDEX t_a ON t (a)');
   crafted.exec('PRAGMA writable_schema = ON');
-  crafted.prepare("UPDATE sqlite_master SET sql = ? WHERE name = 't'").run(`CREATE TABLE t (a, b); ATTACH '${path.join(elsewhere, 'canary.sqlite')}' AS e; DROP TABLE e.canary`);
+  crafted
+    .prepare("UPDATE sqlite_master SET sql = ? WHERE name = 't'")
+    .run(`CREATE TABLE t (a, b); ATTACH '${path.join(elsewhere, 'canary.sqlite')}' AS e; DROP TABLE e.canary`);
   crafted.exec('PRAGMA writable_schema = OFF');
   crafted.close();
 
@@ -291,7 +341,10 @@ beforeAll(async () => {
   await sql(staging, "INSERT INTO merge_victim.gene VALUES (1, 'kept'), (2, 'kept')");
   await sql(source, 'DROP DATABASE IF EXISTS merge_core_110_1');
   await sql(source, 'CREATE DATABASE merge_core_110_1');
-  await sql(source, 'CREATE TABLE merge_core_110_1.t (id INT NOT NULL, v VARCHAR(40), KEY (id)) ENGINE=MRG_MyISAM UNION=(`merge_victim`.`gene`) INSERT_METHOD=LAST');
+  await sql(
+    source,
+    'CREATE TABLE merge_core_110_1.t (id INT NOT NULL, v VARCHAR(40), KEY (id)) ENGINE=MRG_MyISAM UNION=(`merge_victim`.`gene`) INSERT_METHOD=LAST',
+  );
   await sql(source, "INSERT INTO merge_core_110_1.t VALUES (7, 'planted'), (8, 'planted')");
   await createEverything();
 
@@ -340,7 +393,11 @@ describe('targets only on staging', () => {
     ['an encoded / and ..', () => `${stagingDir}/..%2Felsewhere%2Fcanary.sqlite`, /absolute and normal/],
     ['a file named ...sqlite (its name is ..)', () => `${stagingDir}/...sqlite`, /database name `\.\.` is not an identifier/],
     ['a symbolic link in staging pointing out', () => path.join(stagingDir, 'link_core_110_1.sqlite'), /symbolic link/],
-    ['a symlinked folder in staging pointing out', () => path.join(stagingDir, 'sub', 'canary.sqlite'), /not directly inside a staging folder/],
+    [
+      'a symlinked folder in staging pointing out',
+      () => path.join(stagingDir, 'sub', 'canary.sqlite'),
+      /not directly inside a staging folder/,
+    ],
     ['a folder below staging', () => path.join(stagingDir, 'nested', 'x_core_110_1.sqlite'), /not directly inside a staging folder/],
     ['a folder named like a database', () => path.join(stagingDir, 'dir_core_110_1.sqlite'), /not a regular file/],
     ["the copy service's own job store", () => path.join(dataDir, 'jobs', 'copy-jobs.sqlite'), /`copy-jobs` is not an identifier/],
@@ -351,24 +408,38 @@ describe('targets only on staging', () => {
   test.each(sqliteAttacks)('SQLite target refused with 400 and no job: %s', async (name, target, message) => {
     await attack(`copy target: ${name}`, async () => {
       const uri = target().startsWith('/') ? sqliteUri(target()) : `sqlite://${target()}`;
-      await refused('copy', { source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')), target_db_uri: uri, drop: true }, message);
+      await refused(
+        'copy',
+        { source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')), target_db_uri: uri, drop: true },
+        message,
+      );
     });
   });
 
   test('the source itself is refused as a target', async () => {
     await attack('copy target: the source itself (SQLite)', async () => {
       const file = path.join(stagingDir, 'homo_sapiens_core_110_1.sqlite');
-      await refused('copy', { source_db_uri: sqliteUri(file), target_db_uri: sqliteUri(file), drop: true }, /the target is the source itself/);
+      await refused(
+        'copy',
+        { source_db_uri: sqliteUri(file), target_db_uri: sqliteUri(file), drop: true },
+        /the target is the source itself/,
+      );
     });
     await attack('copy target: the source itself (MariaDB)', async () => {
-      await refused('copy', { source_db_uri: stagingUri('canary_keep'), target_db_uri: stagingUri('canary_keep'), drop: true }, /the target is the source itself/);
+      await refused(
+        'copy',
+        { source_db_uri: stagingUri('canary_keep'), target_db_uri: stagingUri('canary_keep'), drop: true },
+        /the target is the source itself/,
+      );
     });
   });
 
   test('a root inside the stack data folder is refused at start', async () => {
     await attack('config: a target root inside the data folder', () => {
       const jobsDir = path.join(dataDir, 'jobs');
-      expect(() => createCopyService({ dataDir: jobsDir, targetRoots: `sqlite:///${jobsDir}/`, protectedDirs: [dataDir] })).toThrow(/inside the local stack's own data folder/);
+      expect(() => createCopyService({ dataDir: jobsDir, targetRoots: `sqlite:///${jobsDir}/`, protectedDirs: [dataDir] })).toThrow(
+        /inside the local stack's own data folder/,
+      );
       expect(() => parseTargetRoots('mysql://u:secret@h:3306/')).toThrow(/no password/);
       expect(() => parseTargetRoots('mysql://h:3306/somedb')).toThrow(/names no database/);
     });
@@ -382,12 +453,24 @@ describe('targets only on staging', () => {
     ['the mysql system database', () => stagingUri('mysql'), /system database/],
     ['information_schema', () => stagingUri('INFORMATION_SCHEMA'), /system database/],
     ["the copy's own temporary schema", () => stagingUri('handover_tmp_0123456789abcdef'), /the copy's own/],
-    ['a name with a backtick and a statement', () => stagingUri(encodeURIComponent('x`; DROP DATABASE canary_keep; --')), /is not an identifier/],
+    [
+      'a name with a backtick and a statement',
+      () => stagingUri(encodeURIComponent('x`; DROP DATABASE canary_keep; --')),
+      /is not an identifier/,
+    ],
     ['a name that is an option', () => stagingUri('--help'), /is not an identifier/],
     ['a name of 65 characters', () => stagingUri('a'.repeat(65)), /longer than 64 characters/],
     ['a name that is ..', () => stagingUri('%2e%2e'), /names no database/],
-    ['a host that is an option', () => `mysql://${staging.user}:${staging.password}@-oProxyCommand=x:${staging.port}/x_core_1`, /not a host name/],
-    ['a host that does not resolve', () => `mysql://${staging.user}:${staging.password}@no-such-host.invalid:${staging.port}/x_core_1`, /cannot resolve the host/],
+    [
+      'a host that is an option',
+      () => `mysql://${staging.user}:${staging.password}@-oProxyCommand=x:${staging.port}/x_core_1`,
+      /not a host name/,
+    ],
+    [
+      'a host that does not resolve',
+      () => `mysql://${staging.user}:${staging.password}@no-such-host.invalid:${staging.port}/x_core_1`,
+      /cannot resolve the host/,
+    ],
     ['another engine', () => sqliteUri(path.join(stagingDir, 'x_core_1.sqlite')), /same engine/],
   ];
   test.each(mysqlAttacks)('MariaDB target refused with 400 and no job: %s', async (name, target, message) => {
@@ -405,17 +488,27 @@ describe('targets only on staging', () => {
     expect(await schemasLike(staging, 'alias_core_110_1')).toEqual(['alias_core_110_1']);
 
     const policy = (root: string) => ({ roots: parseTargetRoots(root), protectedDirs: [] });
-    const at = (host: string, port = staging.port, user = staging.user) => `mysql://${user}:${staging.password}@${host}:${port}/alias_core_110_2`;
+    const at = (host: string, port = staging.port, user = staging.user) =>
+      `mysql://${user}:${staging.password}@${host}:${port}/alias_core_110_2`;
     const src = sourceUri('felis_catus_core_110_5');
     for (const target of [at('127.0.0.1'), at('localhost'), at('[::1]'), at('[::ffff:127.0.0.1]')]) {
-      expect((await checkTarget(src, target, policy(`mysql://localhost:${staging.port}/`))).location).toMatchObject({ host: '127.0.0.1', port: staging.port });
+      expect((await checkTarget(src, target, policy(`mysql://localhost:${staging.port}/`))).location).toMatchObject({
+        host: '127.0.0.1',
+        port: staging.port,
+      });
     }
-    expect((await checkTarget(src, at('localhost'), policy(`mysql://127.0.0.1:${staging.port}/`))).key).toBe(`mysql:loopback:${staging.port}/alias_core_110_2`);
+    expect((await checkTarget(src, at('localhost'), policy(`mysql://127.0.0.1:${staging.port}/`))).key).toBe(
+      `mysql:loopback:${staging.port}/alias_core_110_2`,
+    );
     await attack('copy target: another loopback address (127.0.0.2) than the staging server', async () => {
-      await expect(checkTarget(src, at('127.0.0.2'), policy(`mysql://127.0.0.1:${staging.port}/`))).rejects.toThrow(/is not a staging server/);
+      await expect(checkTarget(src, at('127.0.0.2'), policy(`mysql://127.0.0.1:${staging.port}/`))).rejects.toThrow(
+        /is not a staging server/,
+      );
     });
     await attack('copy target: another user than the staging root names', async () => {
-      await expect(checkTarget(src, at('127.0.0.1', staging.port, 'root'), policy(`mysql://${staging.user}@127.0.0.1:${staging.port}/`))).rejects.toThrow(/is not a staging server/);
+      await expect(
+        checkTarget(src, at('127.0.0.1', staging.port, 'root'), policy(`mysql://${staging.user}@127.0.0.1:${staging.port}/`)),
+      ).rejects.toThrow(/is not a staging server/);
     });
     await attack('copy target: a MariaDB target with no MariaDB root configured', async () => {
       await expect(checkTarget(src, at('127.0.0.1'), policy(`sqlite:///${stagingDir}/`))).rejects.toThrow(/none configured for mysql/);
@@ -449,35 +542,52 @@ describe('names are data, never code', () => {
     });
   });
 
-  test.each(HOSTILE.map((n, i) => [JSON.stringify(n), i] as const))('SQLite source table named %s: the copy refuses, nothing runs, the staging copy stays', async (shown, i) => {
-    await attack(`SQLite table name ${shown}`, async () => {
-      const target = path.join(stagingDir, 'homo_sapiens_core_110_1.sqlite');
-      const before = sha(target);
-      const res = await post('copy', { source_db_uri: sqliteUri(path.join(upstream, `hostile_${i}.sqlite`)), target_db_uri: sqliteUri(target), drop: true });
-      expect(res.status).toBe(201);
-      expect(await finished('copy', res.json.job_id)).toMatchObject({ status: 'failed' });
-      expect(await failure('copy', res.json.job_id)).toMatch(/^table name `.*` is not an identifier: letters, digits and _ only$/s);
-      expect(sha(target)).toBe(before);
-      expect(readdirSync(stagingDir).filter((f) => f.endsWith('.copying'))).toEqual([]);
-    });
-  });
+  test.each(HOSTILE.map((n, i) => [JSON.stringify(n), i] as const))(
+    'SQLite source table named %s: the copy refuses, nothing runs, the staging copy stays',
+    async (shown, i) => {
+      await attack(`SQLite table name ${shown}`, async () => {
+        const target = path.join(stagingDir, 'homo_sapiens_core_110_1.sqlite');
+        const before = sha(target);
+        const res = await post('copy', {
+          source_db_uri: sqliteUri(path.join(upstream, `hostile_${i}.sqlite`)),
+          target_db_uri: sqliteUri(target),
+          drop: true,
+        });
+        expect(res.status).toBe(201);
+        expect(await finished('copy', res.json.job_id)).toMatchObject({ status: 'failed' });
+        expect(await failure('copy', res.json.job_id)).toMatch(/^table name `.*` is not an identifier: letters, digits and _ only$/s);
+        expect(sha(target)).toBe(before);
+        expect(readdirSync(stagingDir).filter((f) => f.endsWith('.copying'))).toEqual([]);
+      });
+    },
+  );
 
-  test.each(HOSTILE.map((n, i) => [JSON.stringify(n), i] as const))('MariaDB source table named %s: the copy refuses, nothing runs, no schema is made', async (shown, i) => {
-    await attack(`MariaDB table name ${shown}`, async () => {
-      const res = await post('copy', { source_db_uri: sourceUri(`hostile_m${i}`), target_db_uri: stagingUri(`hostile_m${i}`), drop: true });
-      expect(res.status).toBe(201);
-      expect(await finished('copy', res.json.job_id)).toMatchObject({ status: 'failed' });
-      expect(await failure('copy', res.json.job_id)).toMatch(/^table name `.*` is not an identifier: letters, digits and _ only$/s);
-      expect(await schemasLike(staging, `hostile_m${i}`)).toEqual([]);
-      expect(await schemasLike(staging, 'handover\\_%')).toEqual([]);
-      expect(await tableDigest(source, `hostile_m${i}`)).toMatchObject({ canary: [expect.any(Number), 1] });
-    });
-  });
+  test.each(HOSTILE.map((n, i) => [JSON.stringify(n), i] as const))(
+    'MariaDB source table named %s: the copy refuses, nothing runs, no schema is made',
+    async (shown, i) => {
+      await attack(`MariaDB table name ${shown}`, async () => {
+        const res = await post('copy', {
+          source_db_uri: sourceUri(`hostile_m${i}`),
+          target_db_uri: stagingUri(`hostile_m${i}`),
+          drop: true,
+        });
+        expect(res.status).toBe(201);
+        expect(await finished('copy', res.json.job_id)).toMatchObject({ status: 'failed' });
+        expect(await failure('copy', res.json.job_id)).toMatch(/^table name `.*` is not an identifier: letters, digits and _ only$/s);
+        expect(await schemasLike(staging, `hostile_m${i}`)).toEqual([]);
+        expect(await schemasLike(staging, 'handover\\_%')).toEqual([]);
+        expect(await tableDigest(source, `hostile_m${i}`)).toMatchObject({ canary: [expect.any(Number), 1] });
+      });
+    },
+  );
 
   test('a source whose stored schema SQL carries a second statement: copied faithfully, the second statement never runs', async () => {
     await attack('schema SQL with an ATTACH and DROP appended', async () => {
       const target = path.join(stagingDir, 'crafted_core_110_1.sqlite');
-      const res = await post('copy', { source_db_uri: sqliteUri(path.join(upstream, 'crafted_core_110_1.sqlite')), target_db_uri: sqliteUri(target) });
+      const res = await post('copy', {
+        source_db_uri: sqliteUri(path.join(upstream, 'crafted_core_110_1.sqlite')),
+        target_db_uri: sqliteUri(target),
+      });
       expect(await finished('copy', res.json.job_id)).toMatchObject({ status: 'complete', output: { tables: { t: 2 } } });
       const db = new DatabaseSync(target, { readOnly: true });
       try {
@@ -490,7 +600,9 @@ describe('names are data, never code', () => {
           { a: 1, b: 2 },
           { a: 3, b: 4 },
         ]);
-        expect((db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as Array<{ name: string }>).map((r) => r.name)).toEqual(['t_a']);
+        expect(
+          (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as Array<{ name: string }>).map((r) => r.name),
+        ).toEqual(['t_a']);
       } finally {
         db.close();
       }
@@ -526,10 +638,19 @@ describe('names are data, never code', () => {
       const folder = path.join(stack.dumpsDir, 'hostile_2');
       mkdirSync(folder, { recursive: true });
       writeFileSync(path.join(folder, 'previous.tsv'), 'kept\n');
-      const res = await call('event', 'POST', '/jobs', { type: 'other', genome: 'hostile', details: { database_uri: sqliteUri(path.join(upstream, 'hostile_2.sqlite')) } });
+      const res = await call('event', 'POST', '/jobs', {
+        type: 'other',
+        genome: 'hostile',
+        details: { database_uri: sqliteUri(path.join(upstream, 'hostile_2.sqlite')) },
+      });
       expect(res.status).toBe(200);
       const id = res.json.processes[0].job;
-      const done = await waitFor(async () => ((j) => (['complete', 'failed'].includes(j.status) ? j : undefined))((await call('event', 'GET', `/jobs/dump/${id}`)).json), 30_000, 'the dump');
+      const done = await waitFor(
+        async () =>
+          ((j) => (['complete', 'failed'].includes(j.status) ? j : undefined))((await call('event', 'GET', `/jobs/dump/${id}`)).json),
+        30_000,
+        'the dump',
+      );
       expect(done.status).toBe('failed');
       expect(readdirSync(folder)).toEqual(['previous.tsv']);
     });
@@ -547,7 +668,9 @@ describe("a source server of the submitter's own runs nothing on staging", () =>
       const res = await post('copy', { source_db_uri: sourceUri('merge_core_110_1'), target_db_uri: stagingUri('merge_core_110_1') });
       expect(res.status).toBe(201);
       expect(await finished('copy', res.json.job_id)).toMatchObject({ status: 'failed' });
-      expect(await failure('copy', res.json.job_id)).toMatch(/^the source's table t cannot be copied: it uses ENGINE=MRG_MyISAM; a copy makes only InnoDB, MyISAM/);
+      expect(await failure('copy', res.json.job_id)).toMatch(
+        /^the source's table t cannot be copied: it uses ENGINE=MRG_MyISAM; a copy makes only InnoDB, MyISAM/,
+      );
       expect(await tableDigest(staging, 'merge_victim')).toEqual(before);
       expect(await schemasLike(staging, 'merge\\_core%')).toEqual([]);
       expect(await schemasLike(staging, 'handover\\_%')).toEqual([]);
@@ -557,7 +680,10 @@ describe("a source server of the submitter's own runs nothing on staging", () =>
   test('a database with every kind of value, strings that look like SQL included, is copied exactly', async () => {
     const name = 'types_core_110_1';
     const res = await post('copy', { source_db_uri: sourceUri(name), target_db_uri: stagingUri(name) });
-    expect(await finished('copy', res.json.job_id)).toMatchObject({ status: 'complete', output: { tables: { child: 2, everything: 3002 } } });
+    expect(await finished('copy', res.json.job_id)).toMatchObject({
+      status: 'complete',
+      output: { tables: { child: 2, everything: 3002 } },
+    });
     expect(await tableDigest(staging, name)).toEqual(await tableDigest(source, name));
     for (const table of ['everything', 'child']) {
       const [a] = await sql<Array<Record<string, string>>>(source, `SHOW CREATE TABLE ${q(name)}.${q(table)}`);
@@ -565,7 +691,12 @@ describe("a source server of the submitter's own runs nothing on staging", () =>
       expect(b['Create Table']).toBe(a['Create Table']);
     }
     const row = async (m: MariaDbSettings) =>
-      (await sql<Array<Record<string, unknown>>>(m, `SELECT HEX(bl) AS bl, HEX(bin) AS bin, t, s, u, i, d, u8, l1, ST_AsText(geo) AS geo, j FROM ${q(name)}.everything WHERE id = 1`))[0];
+      (
+        await sql<Array<Record<string, unknown>>>(
+          m,
+          `SELECT HEX(bl) AS bl, HEX(bin) AS bin, t, s, u, i, d, u8, l1, ST_AsText(geo) AS geo, j FROM ${q(name)}.everything WHERE id = 1`,
+        )
+      )[0];
     expect(await row(staging)).toEqual(await row(source));
     expect(await schemasLike(staging, 'handover\\_%')).toEqual([]);
   });
@@ -577,11 +708,19 @@ describe('replace atomically', () => {
   test('a SQLite copy killed while it runs leaves the previous staging copy exactly as it was', async () => {
     await attack('killed SQLite copy over an existing target', async () => {
       const target = path.join(stagingDir, 'replace_core_110_1.sqlite');
-      const first = await post('copy', { source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')), target_db_uri: sqliteUri(target) });
+      const first = await post('copy', {
+        source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')),
+        target_db_uri: sqliteUri(target),
+      });
       expect(await finished('copy', first.json.job_id)).toMatchObject({ status: 'complete' });
       const before = { sha: sha(target), mode: statSync(target).mode, ino: statSync(target).ino };
       // Chosen tables (skip_tables): copied table by table, long enough for the kill to land (prompt-kill.test.ts kills a whole-file copy).
-      const killed = await post('copy', { source_db_uri: sqliteUri(path.join(upstream, 'big_core_110_1.sqlite')), target_db_uri: sqliteUri(target), drop: true, skip_tables: ['meta'] });
+      const killed = await post('copy', {
+        source_db_uri: sqliteUri(path.join(upstream, 'big_core_110_1.sqlite')),
+        target_db_uri: sqliteUri(target),
+        drop: true,
+        skip_tables: ['meta'],
+      });
       expect((await job('copy', killed.json.job_id)).status).toBe('running');
       expect((await call('copy', 'DELETE', `/jobs/${killed.json.job_id}?kill=1`)).status).toBe(204);
       expect(await failure('copy', killed.json.job_id)).toBe('the job was killed');
@@ -596,7 +735,11 @@ describe('replace atomically', () => {
       const first = await post('copy', { source_db_uri: sourceUri(name), target_db_uri: stagingUri(name) });
       expect(await finished('copy', first.json.job_id)).toMatchObject({ status: 'complete', output: { tables: { gene: 2000 } } });
       const before = await tableDigest(staging, name);
-      const killed = await post('copy', { source_db_uri: sourceUri('felis_catus_core_111_5'), target_db_uri: stagingUri(name), drop: true });
+      const killed = await post('copy', {
+        source_db_uri: sourceUri('felis_catus_core_111_5'),
+        target_db_uri: stagingUri(name),
+        drop: true,
+      });
       // Kill once the dump is loading into the temporary schema.
       await waitFor(async () => (await schemasLike(staging, 'handover\\_tmp\\_%')).length > 0 || undefined, 30_000, 'the temporary schema');
       await new Promise((r) => setTimeout(r, 300));
@@ -616,7 +759,14 @@ describe('replace atomically', () => {
     expect(await failure('copy', refusedJob.json.job_id)).toBe(`target database ${name} exists; submit with drop to replace it`);
     const res = await post('copy', { source_db_uri: sourceUri(name), target_db_uri: stagingUri(name), drop: true });
     expect(await finished('copy', res.json.job_id)).toMatchObject({ status: 'complete' });
-    expect(Object.keys((await tableDigest(staging, name)) as object)).toEqual(['exon', 'exon_transcript', 'gene', 'meta', 'seq_region', 'transcript']);
+    expect(Object.keys((await tableDigest(staging, name)) as object)).toEqual([
+      'exon',
+      'exon_transcript',
+      'gene',
+      'meta',
+      'seq_region',
+      'transcript',
+    ]);
     expect(await tableDigest(staging, name)).toEqual(await tableDigest(source, name));
     expect(await schemasLike(staging, 'handover\\_%')).toEqual([]);
   });
@@ -624,13 +774,19 @@ describe('replace atomically', () => {
   test("a crashed copy's leftovers (temporary file, temporary schemas) are cleared by the next copy of that target", async () => {
     const file = path.join(stagingDir, 'leftover_core_110_1.sqlite');
     writeFileSync(`${path.join(stagingDir, '.leftover_core_110_1.sqlite.copying')}`, 'half a copy');
-    const sqliteJob = await post('copy', { source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')), target_db_uri: sqliteUri(file) });
+    const sqliteJob = await post('copy', {
+      source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')),
+      target_db_uri: sqliteUri(file),
+    });
     expect(await finished('copy', sqliteJob.json.job_id)).toMatchObject({ status: 'complete' });
     expect(readdirSync(stagingDir).filter((f) => f.includes('leftover'))).toEqual(['leftover_core_110_1.sqlite']);
 
     const { temp, backup } = workSchemas(locate(stagingUri('leftover_core_110_1')) as never);
     for (const s of [temp.name, backup.name]) await sql(staging, `CREATE DATABASE ${q(s)}`);
-    const mysqlJob = await post('copy', { source_db_uri: sourceUri('felis_catus_core_110_5'), target_db_uri: stagingUri('leftover_core_110_1') });
+    const mysqlJob = await post('copy', {
+      source_db_uri: sourceUri('felis_catus_core_110_5'),
+      target_db_uri: stagingUri('leftover_core_110_1'),
+    });
     expect(await finished('copy', mysqlJob.json.job_id)).toMatchObject({ status: 'complete' });
     expect(await schemasLike(staging, 'handover\\_%')).toEqual([]);
   });
@@ -662,14 +818,23 @@ describe('replace atomically', () => {
       for (const [chosen, files] of ways) {
         const seen: string[] = [];
         const out = await copyDatabase(
-          { source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')), target_db_uri: sqliteUri(target), drop: true, ...chosen },
+          {
+            source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')),
+            target_db_uri: sqliteUri(target),
+            drop: true,
+            ...chosen,
+          },
           {
             policy,
             progress: () => {
               // Planted again between the copy's start and its first write, as a racing attacker would.
               plant();
-              for (const f of readdirSync(stagingDir).filter((f) => f.startsWith(`.${base}.copying-`) && lstatSync(path.join(stagingDir, f)).isDirectory())) {
-                seen.push(`${f.replace(/-[^-]+$/, '-XXXXXX')} ${(statSync(path.join(stagingDir, f)).mode & 0o777).toString(8)} ${readdirSync(path.join(stagingDir, f)).sort().join(',')}`);
+              for (const f of readdirSync(stagingDir).filter(
+                (f) => f.startsWith(`.${base}.copying-`) && lstatSync(path.join(stagingDir, f)).isDirectory(),
+              )) {
+                seen.push(
+                  `${f.replace(/-[^-]+$/, '-XXXXXX')} ${(statSync(path.join(stagingDir, f)).mode & 0o777).toString(8)} ${readdirSync(path.join(stagingDir, f)).sort().join(',')}`,
+                );
               }
             },
           },
@@ -691,7 +856,10 @@ describe('replace atomically', () => {
       const left = readdirSync(stagingDir).filter((f) => f.startsWith(`.${base}`));
       expect(left.sort()).toEqual([`.${base}.copying`, `.${base}.copying-journal`, `.${base}.copying-wal`]);
       for (const f of left) expect(lstatSync(path.join(stagingDir, f)).isSymbolicLink()).toBe(true);
-      await copyDatabase({ source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')), target_db_uri: sqliteUri(target), drop: true }, { policy });
+      await copyDatabase(
+        { source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')), target_db_uri: sqliteUri(target), drop: true },
+        { policy },
+      );
       expect(readdirSync(stagingDir).filter((f) => f.startsWith(`.${base}`))).toEqual([]);
       expect(sha(notes)).toBe(notesBefore);
     });
@@ -700,7 +868,12 @@ describe('replace atomically', () => {
   test('one copy per target: a second job for the same target waits for the first, then runs', async () => {
     const target = sqliteUri(path.join(stagingDir, 'mutex_core_110_1.sqlite'));
     // Chosen tables: a copy table by table, long enough for the second job to meet the first.
-    const body = { source_db_uri: sqliteUri(path.join(upstream, 'big_core_110_1.sqlite')), target_db_uri: target, drop: true, skip_tables: ['meta'] };
+    const body = {
+      source_db_uri: sqliteUri(path.join(upstream, 'big_core_110_1.sqlite')),
+      target_db_uri: target,
+      drop: true,
+      skip_tables: ['meta'],
+    };
     const a = await post('copy', body);
     const b = await post('copy', body);
     const waiting = await job('copy', b.json.job_id);
@@ -725,26 +898,52 @@ describe('no password at rest', () => {
   test('job stores are 0600 in 0700 folders and hold no password; the job view shows none', async () => {
     // Jobs with passwords on every service.
     const hc = await post('healthcheck', { db_uri: sourceUri('felis_catus_core_110_5'), hc_groups: ['meta'] });
-    const md = await post('metadata', { database_uri: stagingUri('felis_catus_core_110_5'), email: 'c@example.org', comment: 'x', source: 'Handover' });
-    const ev = await call('event', 'POST', '/jobs', { type: 'other', genome: 'felis_catus', details: { database_uri: stagingUri('felis_catus_core_110_5') } });
+    const md = await post('metadata', {
+      database_uri: stagingUri('felis_catus_core_110_5'),
+      email: 'c@example.org',
+      comment: 'x',
+      source: 'Handover',
+    });
+    const ev = await call('event', 'POST', '/jobs', {
+      type: 'other',
+      genome: 'felis_catus',
+      details: { database_uri: stagingUri('felis_catus_core_110_5') },
+    });
     expect([hc.status, md.status, ev.status]).toEqual([201, 201, 200]);
-    expect(await finished('healthcheck', hc.json.job_id)).toMatchObject({ status: 'complete', input: { db_uri: expect.stringContaining(':***@') } });
+    expect(await finished('healthcheck', hc.json.job_id)).toMatchObject({
+      status: 'complete',
+      input: { db_uri: expect.stringContaining(':***@') },
+    });
     expect(await finished('metadata', md.json.job_id)).toMatchObject({ status: 'complete' });
-    await waitFor(async () => ['complete', 'failed'].includes((await call('event', 'GET', `/jobs/dump/${ev.json.processes[0].job}`)).json.status) || undefined, 30_000, 'the dump');
+    await waitFor(
+      async () =>
+        ['complete', 'failed'].includes((await call('event', 'GET', `/jobs/dump/${ev.json.processes[0].job}`)).json.status) || undefined,
+      30_000,
+      'the dump',
+    );
     await attack('passwords in the raw job store files', () => {
       const files = rawFiles(dataDir);
-      expect(files.map(([f]) => path.basename(f))).toEqual(expect.arrayContaining(['copy-jobs.sqlite', 'copy-jobs.sqlite-wal', 'metadata.sqlite', 'secret.key']));
+      expect(files.map(([f]) => path.basename(f))).toEqual(
+        expect.arrayContaining(['copy-jobs.sqlite', 'copy-jobs.sqlite-wal', 'metadata.sqlite', 'secret.key']),
+      );
       for (const [file, bytes] of files) {
-        for (const password of [source.password, staging.password, encodeURIComponent(source.password), encodeURIComponent(staging.password)]) {
+        for (const password of [
+          source.password,
+          staging.password,
+          encodeURIComponent(source.password),
+          encodeURIComponent(staging.password),
+        ]) {
           expect({ file, holds: bytes.includes(password) }).toEqual({ file, holds: false });
         }
       }
     });
     await attack('world-readable job stores and data folders', () => {
-      for (const d of [dataDir, path.join(dataDir, 'jobs'), path.join(dataDir, 'dumps')]) expect([d, (statSync(d).mode & 0o777).toString(8)]).toEqual([d, '700']);
+      for (const d of [dataDir, path.join(dataDir, 'jobs'), path.join(dataDir, 'dumps')])
+        expect([d, (statSync(d).mode & 0o777).toString(8)]).toEqual([d, '700']);
       const stores = readdirSync(path.join(dataDir, 'jobs')).filter((f) => /\.sqlite(-wal|-shm|-journal)?$/.test(f));
       expect(stores.length).toBeGreaterThanOrEqual(10);
-      for (const f of [...stores.map((s) => path.join(dataDir, 'jobs', s)), path.join(dataDir, 'secret.key')]) expect([f, (statSync(f).mode & 0o777).toString(8)]).toEqual([f, '600']);
+      for (const f of [...stores.map((s) => path.join(dataDir, 'jobs', s)), path.join(dataDir, 'secret.key')])
+        expect([f, (statSync(f).mode & 0o777).toString(8)]).toEqual([f, '600']);
     });
     for (const [service, list] of [
       ['healthcheck', '/jobs'],
@@ -768,7 +967,10 @@ describe('no password at rest', () => {
       );
       expect(safe('mysql://u@host/db')).toBe('mysql://u@host/db');
       expect(safe('sqlite:////data/x@y.sqlite')).toBe('sqlite:////data/x@y.sqlite');
-      expect(redact({ a: ['mysql://u:p@q@h/db'], b: { c: 'mysql://u:p@h/db' } })).toEqual({ a: ['mysql://u:***@h/db'], b: { c: 'mysql://u:***@h/db' } });
+      expect(redact({ a: ['mysql://u:p@q@h/db'], b: { c: 'mysql://u:p@h/db' } })).toEqual({
+        a: ['mysql://u:***@h/db'],
+        b: { c: 'mysql://u:***@h/db' },
+      });
       expect(locate('mysql://u:hunter@2secret@host/db')).toMatchObject({ user: 'u', password: 'hunter@2secret', host: 'host' });
 
       // Through a service: a healthcheck of a database with such a password (the server refuses the login).
@@ -780,7 +982,8 @@ describe('no password at rest', () => {
       const shown = JSON.stringify([done, (await call('healthcheck', 'GET', '/jobs')).json, await failure('healthcheck', res.json.job_id)]);
       expect(shown).not.toContain('2secret');
       expect(shown).not.toContain('hunter');
-      for (const [file, bytes] of rawFiles(dataDir)) expect({ file, holds: bytes.includes('2secret') || bytes.includes('hunter') }).toEqual({ file, holds: false });
+      for (const [file, bytes] of rawFiles(dataDir))
+        expect({ file, holds: bytes.includes('2secret') || bytes.includes('hunter') }).toEqual({ file, holds: false });
     });
   });
 
@@ -797,7 +1000,10 @@ describe('no password at rest', () => {
     const resumed = await startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: crashDir, ports: PORTS });
     try {
       await resumed.services.healthcheck.runner.idle();
-      expect(resumed.services.healthcheck.store.get(crashed.id)).toMatchObject({ status: 'complete', output: { status: 'passed', results: { DatabaseOpens: { status: 'passed' } } } });
+      expect(resumed.services.healthcheck.store.get(crashed.id)).toMatchObject({
+        status: 'complete',
+        output: { status: 'passed', results: { DatabaseOpens: { status: 'passed' } } },
+      });
     } finally {
       await resumed.close();
     }
@@ -806,10 +1012,18 @@ describe('no password at rest', () => {
     const { job: other } = again.create('healthcheck', input, 'crash-2');
     again.update(other.id, { status: 'running' });
     again.close();
-    const rekeyed = await startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: crashDir, ports: PORTS, secretKey: 'another-key-0123456789' });
+    const rekeyed = await startLocalStack({
+      sourceRoots: testStackSourceRoots(),
+      dataDir: crashDir,
+      ports: PORTS,
+      secretKey: 'another-key-0123456789',
+    });
     try {
       await rekeyed.services.healthcheck.runner.idle();
-      expect(rekeyed.services.healthcheck.store.get(other.id)).toMatchObject({ status: 'failed', failure: expect.stringMatching(/sealed input cannot be opened/) });
+      expect(rekeyed.services.healthcheck.store.get(other.id)).toMatchObject({
+        status: 'failed',
+        failure: expect.stringMatching(/sealed input cannot be opened/),
+      });
     } finally {
       await rekeyed.close();
     }
@@ -850,7 +1064,12 @@ describe('a token, when configured, is required on every route', () => {
   const TOKEN = 'local-stack-token-0123456789';
   let guarded: LocalStack;
   beforeAll(async () => {
-    guarded = await startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: path.join(dir, 'guarded'), ports: PORTS, token: TOKEN });
+    guarded = await startLocalStack({
+      sourceRoots: testStackSourceRoots(),
+      dataDir: path.join(dir, 'guarded'),
+      ports: PORTS,
+      token: TOKEN,
+    });
   });
   afterAll(async () => guarded?.close());
 
@@ -865,7 +1084,10 @@ describe('a token, when configured, is required on every route', () => {
         'copy',
         'POST',
         '/jobs',
-        { source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')), target_db_uri: sqliteUri(path.join(stagingDir, 'guarded_core_1.sqlite')) },
+        {
+          source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')),
+          target_db_uri: sqliteUri(path.join(stagingDir, 'guarded_core_1.sqlite')),
+        },
       ],
       ['metadata', 'GET', '/jobs'],
       ['event', 'POST', '/jobs', { type: 'other', genome: 'x' }],
@@ -890,16 +1112,27 @@ describe('a token, when configured, is required on every route', () => {
     }
     const ok = await call('healthcheck', 'POST', '/jobs', routes[0][3], { authorization: `Bearer ${TOKEN}` }, guarded);
     expect(ok.status).toBe(201);
-    expect((await call('healthcheck', 'GET', `/jobs/${ok.json.job_id}`, undefined, { authorization: `bearer ${TOKEN}` }, guarded)).status).toBe(200);
-    expect((await call('event', 'POST', '/jobs', { type: 'nothing', genome: 'x' }, { authorization: `Bearer ${TOKEN}` }, guarded)).status).toBe(200);
-    await expect(startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: path.join(dir, 'short'), ports: PORTS, token: 'short' })).rejects.toThrow(/at least 16 characters/);
+    expect(
+      (await call('healthcheck', 'GET', `/jobs/${ok.json.job_id}`, undefined, { authorization: `bearer ${TOKEN}` }, guarded)).status,
+    ).toBe(200);
+    expect(
+      (await call('event', 'POST', '/jobs', { type: 'nothing', genome: 'x' }, { authorization: `Bearer ${TOKEN}` }, guarded)).status,
+    ).toBe(200);
+    await expect(
+      startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: path.join(dir, 'short'), ports: PORTS, token: 'short' }),
+    ).rejects.toThrow(/at least 16 characters/);
   });
 });
 
 // ------------------------------------------------------------------ 5b. open services: loopback only
 
 /** A request with a Host header of our choosing (fetch sets its own), or with none. */
-function withHost(url: string, method: string, host: string | undefined, body?: unknown): Promise<{ status: number; json: Record<string, unknown> | undefined }> {
+function withHost(
+  url: string,
+  method: string,
+  host: string | undefined,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> | undefined }> {
   const u = new URL(url);
   const text = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
@@ -910,7 +1143,10 @@ function withHost(url: string, method: string, host: string | undefined, body?: 
         path: u.pathname,
         method,
         setHost: false,
-        headers: { ...(host !== undefined ? { host } : {}), ...(text ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } : {}) },
+        headers: {
+          ...(host !== undefined ? { host } : {}),
+          ...(text ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } : {}),
+        },
       },
       (res) => {
         let data = '';
@@ -946,7 +1182,10 @@ describe('open services (no token) answer only requests to a loopback name; othe
         'copy',
         'POST',
         '/jobs',
-        { source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')), target_db_uri: sqliteUri(path.join(stagingDir, 'rebound_core_1.sqlite')) },
+        {
+          source_db_uri: sqliteUri(path.join(upstream, 'homo_sapiens_core_110_1.sqlite')),
+          target_db_uri: sqliteUri(path.join(stagingDir, 'rebound_core_1.sqlite')),
+        },
       ],
       ['copy', 'GET', '/jobs'],
       ['copy', 'DELETE', '/jobs/1'],
@@ -978,23 +1217,32 @@ describe('open services (no token) answer only requests to a loopback name; othe
     for (const host of ['0.0.0.0', '::', '192.168.1.20', 'example.org']) {
       expect(isLoopbackHost(host)).toBe(false);
       await attack(`services listening on ${host} with no token`, async () => {
-        await expect(startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: path.join(dir, 'exposed'), ports: PORTS, host })).rejects.toThrow(
-          /LOCAL_STACK_HOST .* is not a loopback address.*set LOCAL_STACK_TOKEN/,
-        );
+        await expect(
+          startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: path.join(dir, 'exposed'), ports: PORTS, host }),
+        ).rejects.toThrow(/LOCAL_STACK_HOST .* is not a loopback address.*set LOCAL_STACK_TOKEN/);
       });
     }
     for (const host of ['127.0.0.1', 'localhost', '::1', '[::1]', '127.0.0.2']) expect(isLoopbackHost(host)).toBe(true);
     const TOKEN = 'local-stack-token-abcdef0123456789';
-    const exposed = await startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: path.join(dir, 'exposed'), ports: PORTS, host: '0.0.0.0', token: TOKEN });
+    const exposed = await startLocalStack({
+      sourceRoots: testStackSourceRoots(),
+      dataDir: path.join(dir, 'exposed'),
+      ports: PORTS,
+      host: '0.0.0.0',
+      token: TOKEN,
+    });
     try {
       const url = exposed.urls.copy.replace('0.0.0.0', '127.0.0.1');
       const u = new URL(url);
       const get = (host: string, auth?: string) =>
         new Promise<number>((resolve, reject) => {
-          const req = http.request({ hostname: u.hostname, port: u.port, path: '/jobs', headers: { host, ...(auth ? { authorization: auth } : {}) } }, (res) => {
-            res.resume();
-            resolve(res.statusCode!);
-          });
+          const req = http.request(
+            { hostname: u.hostname, port: u.port, path: '/jobs', headers: { host, ...(auth ? { authorization: auth } : {}) } },
+            (res) => {
+              res.resume();
+              resolve(res.statusCode!);
+            },
+          );
           req.on('error', reject);
           req.end();
         });
@@ -1084,7 +1332,11 @@ describe('hostile input gets a 4xx with a message, never a 500', () => {
         'copy',
         'POST',
         '/jobs',
-        { source_db_uri: sourceUri('felis_catus_core_110_5'), target_db_uri: stagingUri('x_core_1'), only_tables: Array(2000).fill('gene') },
+        {
+          source_db_uri: sourceUri('felis_catus_core_110_5'),
+          target_db_uri: stagingUri('x_core_1'),
+          only_tables: Array(2000).fill('gene'),
+        },
         {},
         400,
       ],
@@ -1097,13 +1349,45 @@ describe('hostile input gets a 4xx with a message, never a 500', () => {
         {},
         400,
       ],
-      ['only_tables not a list', 'copy', 'POST', '/jobs', { source_db_uri: sourceUri('felis_catus_core_110_5'), target_db_uri: stagingUri('x_core_1'), only_tables: 'gene' }, {}, 400],
-      ['drop not a boolean', 'copy', 'POST', '/jobs', { source_db_uri: sourceUri('felis_catus_core_110_5'), target_db_uri: stagingUri('x_core_1'), drop: 'yes' }, {}, 400],
+      [
+        'only_tables not a list',
+        'copy',
+        'POST',
+        '/jobs',
+        { source_db_uri: sourceUri('felis_catus_core_110_5'), target_db_uri: stagingUri('x_core_1'), only_tables: 'gene' },
+        {},
+        400,
+      ],
+      [
+        'drop not a boolean',
+        'copy',
+        'POST',
+        '/jobs',
+        { source_db_uri: sourceUri('felis_catus_core_110_5'), target_db_uri: stagingUri('x_core_1'), drop: 'yes' },
+        {},
+        400,
+      ],
       ['a URI that is not a string', 'healthcheck', 'POST', '/jobs', { db_uri: { toString: 'x' } }, {}, 400],
       ['a URI with a bad percent escape', 'healthcheck', 'POST', '/jobs', { db_uri: `${stagingUri('')}%E0%A4%A` }, {}, 400],
       ['a URI of another scheme', 'healthcheck', 'POST', '/jobs', { db_uri: 'file:///etc/passwd' }, {}, 400],
-      ['hc_names of 5000 items', 'healthcheck', 'POST', '/jobs', { db_uri: stagingUri('x_core_1'), hc_names: Array(5000).fill('MetaKeys') }, {}, 400],
-      ['a 1 KB idempotency key', 'healthcheck', 'POST', '/jobs', { db_uri: stagingUri('x_core_1') }, { 'idempotency-key': 'k'.repeat(1024) }, 400],
+      [
+        'hc_names of 5000 items',
+        'healthcheck',
+        'POST',
+        '/jobs',
+        { db_uri: stagingUri('x_core_1'), hc_names: Array(5000).fill('MetaKeys') },
+        {},
+        400,
+      ],
+      [
+        'a 1 KB idempotency key',
+        'healthcheck',
+        'POST',
+        '/jobs',
+        { db_uri: stagingUri('x_core_1') },
+        { 'idempotency-key': 'k'.repeat(1024) },
+        400,
+      ],
       ['an event type of 10 KB', 'event', 'POST', '/jobs', { type: 't'.repeat(10_240), genome: 'g' }, {}, 400],
       ['event details that are not an object', 'event', 'POST', '/jobs', { type: 'other', genome: 'g', details: 'x' }, {}, 400],
       ['a job id beyond any integer', 'copy', 'GET', `/jobs/${'9'.repeat(40)}`, undefined, {}, 404],

@@ -21,7 +21,8 @@ beforeAll(async () => {
 afterAll(async () => h?.stop());
 
 // A run the refusals log continued as new (it does every 1,000 signals) is the same workflow: not counted.
-const workflowsOnQueue = async () => (await h.client.workflow.count(`TaskQueue = '${h.config.HANDOVER_TASK_QUEUE}' AND ExecutionStatus != 'ContinuedAsNew'`)).count;
+const workflowsOnQueue = async () =>
+  (await h.client.workflow.count(`TaskQueue = '${h.config.HANDOVER_TASK_QUEUE}' AND ExecutionStatus != 'ContinuedAsNew'`)).count;
 
 test('at least 150 hostile requests: each a 4xx with a message, no 500, nothing started, no job', async () => {
   const corpus = hostileCorpus({ staging: path.join(h.dir, 'staging'), project: PROJECT_ROOT });
@@ -33,7 +34,8 @@ test('at least 150 hostile requests: each a 4xx with a message, no 500, nothing 
       method: request.method,
       url: request.url,
       headers: request.headers,
-      payload: request.payload === undefined ? undefined : typeof request.payload === 'string' ? request.payload : JSON.stringify(request.payload),
+      payload:
+        request.payload === undefined ? undefined : typeof request.payload === 'string' ? request.payload : JSON.stringify(request.payload),
       ...(request.headers || request.payload === undefined ? {} : { headers: { 'content-type': 'application/json' } }),
     });
     let body: { error?: unknown } = {};
@@ -47,10 +49,14 @@ test('at least 150 hostile requests: each a 4xx with a message, no 500, nothing 
   const kinds = [...new Set(corpus.map((r) => r.kind))];
   for (const kind of kinds) {
     const of = answers.filter((a) => a.kind === kind);
-    console.log(`${kind}: ${of.length} tried, ${of.filter((a) => a.status >= 400 && a.status < 500).length} refused (${[...new Set(of.map((a) => a.status))].join(', ')})`);
+    console.log(
+      `${kind}: ${of.length} tried, ${of.filter((a) => a.status >= 400 && a.status < 500).length} refused (${[...new Set(of.map((a) => a.status))].join(', ')})`,
+    );
   }
   const wrong = answers.filter((a) => a.status < 400 || a.status >= 500 || typeof a.error !== 'string' || !a.error);
-  console.log(`hostile requests: ${answers.length} tried, ${answers.length - wrong.length} stopped, ${answers.filter((a) => a.status >= 500).length} answered 5xx`);
+  console.log(
+    `hostile requests: ${answers.length} tried, ${answers.length - wrong.length} stopped, ${answers.filter((a) => a.status >= 500).length} answered 5xx`,
+  );
   expect(wrong).toEqual([]);
   // Nothing started: no job on any service, no handover (visibility is eventually consistent: wait a moment).
   await new Promise((r) => setTimeout(r, 1500));
@@ -60,7 +66,11 @@ test('at least 150 hostile requests: each a 4xx with a message, no 500, nothing 
 
 test('a burst of 1,000 refused submissions is answered and recorded without a workflow each', async () => {
   const before = await workflowsOnQueue();
-  const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => h.submit(spec(h.sqliteSource(i === 0 ? 'scratch_db' : 'scratch_db'), { comment: `burst ${i}` }))));
+  const answers = await Promise.all(
+    Array.from({ length: 1000 }, (_, i) =>
+      h.submit(spec(h.sqliteSource(i === 0 ? 'scratch_db' : 'scratch_db'), { comment: `burst ${i}` })),
+    ),
+  );
   expect(answers.every((a) => a.statusCode === 422 && /is not an Ensembl name/.test(a.json.issues![0].message))).toBe(true);
   const tokens = new Set(answers.map((a) => a.json.token));
   expect(tokens.size).toBe(1000);
@@ -84,7 +94,9 @@ test('sealed credentials open only for their own handover: a blob moved into ano
   await waitFor(async () => (await h.progress(json.token)).step === 'healthcheck', 30_000, 'the healthcheck step');
   const history = await h.client.workflow.getHandle(json.token).fetchHistory();
   const { defaultPayloadConverter } = await import('@temporalio/common');
-  const input = defaultPayloadConverter.fromPayload<HandoverInput>(history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0]);
+  const input = defaultPayloadConverter.fromPayload<HandoverInput>(
+    history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0],
+  );
   expect(input.sealed.src_uri).toMatch(/^sealed:v2:/);
   await h.app.inject({ method: 'POST', url: `/handovers/${json.token}/cancel` });
   await h.waitForStatus(json.token, 'cancelled');
@@ -101,7 +113,11 @@ test('sealed credentials open only for their own handover: a blob moved into ano
 test('a batch survives its items: one item that fails or is refused never ends the others', async () => {
   h.jobs.reset();
   h.jobs.scripts.copy.outcomeFor = (input) => (String(input.source_db_uri).includes('survive_bad') ? 'failed' : undefined);
-  const items = ['survive_a_core_110_1', 'survive_bad_core_110_1', 'survive_b_core_110_1'].map((name) => ({ src_uri: h.sqliteSource(name), type: 'patch', comment: 'x' }));
+  const items = ['survive_a_core_110_1', 'survive_bad_core_110_1', 'survive_b_core_110_1'].map((name) => ({
+    src_uri: h.sqliteSource(name),
+    type: 'patch',
+    comment: 'x',
+  }));
   const res = await h.app.inject({ method: 'POST', url: '/batches', payload: { contact: 'survivor@example.org', handovers: items } });
   expect(res.statusCode).toBe(201);
   const { batch_id, tokens } = res.json();
@@ -116,5 +132,7 @@ test('a batch survives its items: one item that fails or is refused never ends t
 test('without HANDOVER_SECRET_KEY, a worker or API that is not on the local stack fails at start', () => {
   expect(() => loadConfig({ TEMPORAL_ADDRESS: 'temporal.example.org:7233' })).toThrow(ConfigError);
   expect(() => loadConfig({ HANDOVER_COPY_URL: 'http://copy.example.org' })).toThrow('HANDOVER_SECRET_KEY: is required');
-  expect(loadConfig({ HANDOVER_SECRET_KEY: 'k'.repeat(16), TEMPORAL_ADDRESS: 'temporal.example.org:7233' }).HANDOVER_SECRET_KEY).toBe('k'.repeat(16));
+  expect(loadConfig({ HANDOVER_SECRET_KEY: 'k'.repeat(16), TEMPORAL_ADDRESS: 'temporal.example.org:7233' }).HANDOVER_SECRET_KEY).toBe(
+    'k'.repeat(16),
+  );
 });

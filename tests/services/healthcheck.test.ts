@@ -15,7 +15,11 @@ let dir: string;
 let stack: LocalStack;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'handover-healthcheck-'));
-  stack = await startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: path.join(dir, 'stack'), ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 } });
+  stack = await startLocalStack({
+    sourceRoots: testStackSourceRoots(),
+    dataDir: path.join(dir, 'stack'),
+    ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 },
+  });
 });
 afterAll(async () => stack?.close());
 
@@ -26,11 +30,19 @@ interface CheckJob {
 }
 
 const check = async (body: Record<string, unknown>) => {
-  const res = await fetch(`${stack.urls.healthcheck}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${stack.urls.healthcheck}/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const { job_id } = (await res.json()) as { job_id: number };
   expect(res.status).toBe(201);
   const url = `${stack.urls.healthcheck}/jobs/${job_id}`;
-  return waitFor(async () => ((j) => (['complete', 'failed'].includes(j.status) ? j : undefined))((await (await fetch(url)).json()) as CheckJob), 60_000, `healthcheck job ${job_id}`);
+  return waitFor(
+    async () => ((j) => (['complete', 'failed'].includes(j.status) ? j : undefined))((await (await fetch(url)).json()) as CheckJob),
+    60_000,
+    `healthcheck job ${job_id}`,
+  );
 };
 const passed = { status: 'passed', messages: [] };
 
@@ -90,7 +102,14 @@ test('MariaDB: the same defects, the same report; columns() reads information_sc
   try {
     const db = await openDatabase(uri);
     try {
-      expect(await db.columns('transcript')).toEqual(['transcript_id', 'gene_id', 'seq_region_id', 'seq_region_start', 'seq_region_end', 'stable_id']);
+      expect(await db.columns('transcript')).toEqual([
+        'transcript_id',
+        'gene_id',
+        'seq_region_id',
+        'seq_region_start',
+        'seq_region_end',
+        'stable_id',
+      ]);
       expect(await db.columns("no_such_table' OR '1'='1")).toEqual([]);
     } finally {
       await db.close();
@@ -121,12 +140,26 @@ test('a check that throws fails on its own, with its error; the other checks sti
   const uri = `sqlite:///${dir}/sus_scrofa_core_110_2.sqlite`;
   await createDemoDatabase(uri, { genes: 10 });
   const schemasFile = path.join(dir, 'bad-schemas.json');
-  writeFileSync(schemasFile, JSON.stringify({ core: { required_tables: ['meta'], relations: ['gene.seq_region_id => seq_region'] }, default: { required_tables: [], relations: [] } }));
+  writeFileSync(
+    schemasFile,
+    JSON.stringify({
+      core: { required_tables: ['meta'], relations: ['gene.seq_region_id => seq_region'] },
+      default: { required_tables: [], relations: [] },
+    }),
+  );
   const bad = { status: 'failed', messages: ['bad relation "gene.seq_region_id => seq_region" (expected table.column -> table.column)'] };
   expect(await runHealthchecks({ db_uri: uri }, { schemasFile })).toEqual({
     db_name: 'sus_scrofa_core_110_2',
     status: 'failed',
-    results: { DatabaseOpens: passed, TableIntegrity: passed, MetaKeys: passed, NameMatchesMeta: passed, SchemaMatches: bad, RequiredTablesNotEmpty: passed, ForeignKeys: bad },
+    results: {
+      DatabaseOpens: passed,
+      TableIntegrity: passed,
+      MetaKeys: passed,
+      NameMatchesMeta: passed,
+      SchemaMatches: bad,
+      RequiredTablesNotEmpty: passed,
+      ForeignKeys: bad,
+    },
   });
 });
 

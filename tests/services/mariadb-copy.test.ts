@@ -50,7 +50,9 @@ async function makeSource(db: string, opts: { myisam?: boolean } = {}): Promise<
   await source.query(`CREATE DATABASE ${db}`);
   await source.query(`CREATE TABLE ${db}.feature (id INT PRIMARY KEY, region INT NOT NULL, name VARCHAR(40) NOT NULL, note TEXT,
     KEY region_start (region, id), UNIQUE KEY name_u (name), KEY note_prefix (note(8)), KEY region_desc (region DESC) COMMENT 'newest first') ENGINE=InnoDB`);
-  await source.query(`INSERT INTO ${db}.feature SELECT seq, seq % 97, CONCAT('f', seq), REPEAT('x\\ty\\n', seq % 5) FROM ${db}.seq_1_to_5000`);
+  await source.query(
+    `INSERT INTO ${db}.feature SELECT seq, seq % 97, CONCAT('f', seq), REPEAT('x\\ty\\n', seq % 5) FROM ${db}.seq_1_to_5000`,
+  );
   await source.query(`CREATE TABLE ${db}.meta (meta_key VARCHAR(40) PRIMARY KEY, value VARCHAR(100)) ENGINE=InnoDB`);
   await source.query(`INSERT INTO ${db}.meta VALUES ('schema', '110'), ('species', 'felis_catus')`);
   const tables = ['feature', 'meta'];
@@ -80,7 +82,9 @@ test('writes to the source while a copy runs do not reach it: every table is as 
   const before = await sourceState(db, tables);
   const out = await copy(db, source.uri(db), { policy, streams: 2, afterSnapshot: () => writes(db, tables).then(() => undefined) });
   const after = await sourceState(db, tables);
-  console.log(`snapshot: ${out.snapshot}; source rows before ${JSON.stringify(tables.map((t) => before[t].rows))}, after the writes ${JSON.stringify(tables.map((t) => after[t].rows))}`);
+  console.log(
+    `snapshot: ${out.snapshot}; source rows before ${JSON.stringify(tables.map((t) => before[t].rows))}, after the writes ${JSON.stringify(tables.map((t) => after[t].rows))}`,
+  );
   expect(after).not.toEqual(before); // the writes happened, after the snapshot and before any row was read
   expect(out.snapshot).toMatch(/^one consistent snapshot: FLUSH TABLES WITH READ LOCK, 2 reader/);
   expect(out.tables).toEqual({ feature: 5000, meta: 2 });
@@ -124,14 +128,18 @@ test('secondary indexes dropped for the load come back exactly as defined; table
   const db = 'indexes_core_110_1';
   await source.query(`DROP DATABASE IF EXISTS ${db}`);
   await source.query(`CREATE DATABASE ${db}`);
-  await source.query(`CREATE TABLE ${db}.parent (id INT PRIMARY KEY, code CHAR(4) NOT NULL, t TEXT, UNIQUE KEY code (code), FULLTEXT KEY t_text (t)) ENGINE=InnoDB`);
+  await source.query(
+    `CREATE TABLE ${db}.parent (id INT PRIMARY KEY, code CHAR(4) NOT NULL, t TEXT, UNIQUE KEY code (code), FULLTEXT KEY t_text (t)) ENGINE=InnoDB`,
+  );
   await source.query(`CREATE TABLE ${db}.child (id INT AUTO_INCREMENT, parent_id INT, seq INT NOT NULL, PRIMARY KEY (seq, id), UNIQUE KEY id_u (id), KEY parent_id (parent_id),
     CONSTRAINT child_parent FOREIGN KEY (parent_id) REFERENCES parent (id)) ENGINE=InnoDB`);
   await source.query(`CREATE TABLE ${db}.wide (id BIGINT UNSIGNED PRIMARY KEY, a INT, b VARCHAR(200), c DATETIME, KEY abc (a, b(20), c DESC), KEY c_only (c) COMMENT 'it''s ; ok',
     UNIQUE KEY b_a (b, a)) ENGINE=InnoDB`);
   await source.query(`INSERT INTO ${db}.parent SELECT seq, LPAD(seq, 4, '0'), CONCAT('text ', seq) FROM ${db}.seq_1_to_500`);
   await source.query(`INSERT INTO ${db}.child (parent_id, seq) SELECT 1 + seq % 500, seq FROM ${db}.seq_1_to_2000`);
-  await source.query(`INSERT INTO ${db}.wide SELECT seq * 7, seq % 13, MD5(seq), '2020-01-01' + INTERVAL seq MINUTE FROM ${db}.seq_1_to_3000`);
+  await source.query(
+    `INSERT INTO ${db}.wide SELECT seq * 7, seq % 13, MD5(seq), '2020-01-01' + INTERVAL seq MINUTE FROM ${db}.seq_1_to_3000`,
+  );
   const tables = ['child', 'parent', 'wide'];
   const before = await sourceState(db, tables);
   await copy(db, source.uri(db));
@@ -139,7 +147,11 @@ test('secondary indexes dropped for the load come back exactly as defined; table
   // Which indexes the copy builds after the load (read from the copy's definitions, as the copy reads its temporary schema's).
   const conn = await mysql.createConnection({ host: staging.host, port: staging.port, user: staging.user, password: staging.password });
   const plans = await planTables(conn, db, tables, new Map()).finally(() => conn.end());
-  expect(Object.fromEntries(plans.map((p) => [p.name, p.deferred.map((ix) => ix.name)]))).toEqual({ child: [], parent: [], wide: ['b_a', 'abc', 'c_only'] });
+  expect(Object.fromEntries(plans.map((p) => [p.name, p.deferred.map((ix) => ix.name)]))).toEqual({
+    child: [],
+    parent: [],
+    wide: ['b_a', 'abc', 'c_only'],
+  });
   await dropDatabase(mariadbUri(staging, db));
 });
 
@@ -168,7 +180,13 @@ test('large tables are read in primary-key ranges (gaps, negative and 64-bit key
       ['named', 1000],
     ]),
   ).finally(() => conn.end());
-  const reader = await mysql.createConnection({ host: source.host, port: source.port, user: source.user, password: source.password, database: db });
+  const reader = await mysql.createConnection({
+    host: source.host,
+    port: source.port,
+    user: source.user,
+    password: source.password,
+    database: db,
+  });
   const work = await planWork(reader, plans, 1).finally(() => reader.end());
   expect(work.filter((w) => w.table.name === 'named').map((w) => w.where)).toEqual(['']);
   const ranges = work.filter((w) => w.table.name === 'big').map((w) => w.where);
@@ -209,7 +227,13 @@ test('an Ensembl-like schema: every table comes out on staging exactly as the so
   const db = 'ensembl_like_core_110_1';
   await source.query(`DROP DATABASE IF EXISTS ${db}`);
   await source.query(`CREATE DATABASE ${db}`);
-  const conn = await mysql.createConnection({ host: source.host, port: source.port, user: source.user, password: source.password, database: db });
+  const conn = await mysql.createConnection({
+    host: source.host,
+    port: source.port,
+    user: source.user,
+    password: source.password,
+    database: db,
+  });
   try {
     for (const statement of ENSEMBL_LIKE) await conn.query(statement);
     await conn.query(
@@ -219,13 +243,17 @@ test('an Ensembl-like schema: every table comes out on staging exactly as the so
       "INSERT INTO xref (external_db_id, dbprimary_acc, display_label, info_type, description) VALUES (1, 'P1', 'it''s', 'DIRECT', 'tab\there'), (2, 'P2', 'back\\slash', 'NONE', NULL)",
     );
     await conn.query("INSERT INTO dna VALUES (1, REPEAT('ACGT', 5000))");
-    await conn.query("INSERT INTO meta (species_id, meta_key, meta_value) VALUES (1, 'schema_version', '110'), (NULL, 'schema_type', 'core')");
+    await conn.query(
+      "INSERT INTO meta (species_id, meta_key, meta_value) VALUES (1, 'schema_version', '110'), (NULL, 'schema_type', 'core')",
+    );
     await conn.query("INSERT INTO seq_region_attrib VALUES (1, 2, REPEAT('v', 600))");
     await conn.query("INSERT INTO mem VALUES (1, 'k')");
   } finally {
     await conn.end();
   }
-  const listed = (await source.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME', [db])) as Array<{ t: string }>;
+  const listed = (await source.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME', [
+    db,
+  ])) as Array<{ t: string }>;
   const tables = listed.map((r) => r.t);
   expect(tables.length).toBe(ENSEMBL_LIKE.length);
   const before = await sourceState(db, tables);

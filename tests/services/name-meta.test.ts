@@ -19,28 +19,45 @@ let dir: string;
 let stack: LocalStack;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'handover-name-meta-'));
-  stack = await startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: path.join(dir, 'stack'), ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 } });
+  stack = await startLocalStack({
+    sourceRoots: testStackSourceRoots(),
+    dataDir: path.join(dir, 'stack'),
+    ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 },
+  });
 });
 afterAll(async () => stack?.close());
 
 interface JobAnswer {
   status: string;
-  output?: { status?: string; results?: Record<string, { status: string; messages: string[] }>; events?: Array<{ type: string; genome: string }> };
+  output?: {
+    status?: string;
+    results?: Record<string, { status: string; messages: string[] }>;
+    events?: Array<{ type: string; genome: string }>;
+  };
 }
 const post = async (service: 'healthcheck' | 'metadata', body: unknown) => {
-  const res = await fetch(`${stack.urls[service]}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${stack.urls[service]}/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   expect(res.status).toBe(201);
   return ((await res.json()) as { job_id: number }).job_id;
 };
 const finished = (service: 'healthcheck' | 'metadata', id: number) =>
   waitFor(
-    async () => ((j: JobAnswer) => (['complete', 'failed'].includes(j.status) ? j : undefined))((await (await fetch(`${stack.urls[service]}/jobs/${id}`)).json()) as JobAnswer),
+    async () =>
+      ((j: JobAnswer) => (['complete', 'failed'].includes(j.status) ? j : undefined))(
+        (await (await fetch(`${stack.urls[service]}/jobs/${id}`)).json()) as JobAnswer,
+      ),
     60_000,
     `${service} job ${id}`,
   );
-const failures = async (service: 'healthcheck' | 'metadata', id: number) => ((await (await fetch(`${stack.urls[service]}/jobs/${id}?format=failures`)).json()) as { msg: string }).msg;
+const failures = async (service: 'healthcheck' | 'metadata', id: number) =>
+  ((await (await fetch(`${stack.urls[service]}/jobs/${id}?format=failures`)).json()) as { msg: string }).msg;
 const records = () => (stack.services.metadata as unknown as { metadata: { all(): Array<Record<string, unknown>> } }).metadata.all();
-const metadataJob = (uri: string) => post('metadata', { database_uri: uri, update_type: 'new_assembly', email: 'c@example.org', comment: 'x', source: 'Handover' });
+const metadataJob = (uri: string) =>
+  post('metadata', { database_uri: uri, update_type: 'new_assembly', email: 'c@example.org', comment: 'x', source: 'Handover' });
 
 /** A demo database whose meta claims another species (and, with `schemaType`, another schema type). */
 async function lying(uri: string, species: string, schemaType?: string) {
@@ -54,7 +71,13 @@ async function lying(uri: string, species: string, schemaType?: string) {
     for (const sql of updates) db.exec(sql);
     db.close();
   } else {
-    const conn = await mysql.createConnection({ host: source.host, port: source.port, user: source.user, password: source.password, database: uri.split('/').pop() });
+    const conn = await mysql.createConnection({
+      host: source.host,
+      port: source.port,
+      user: source.user,
+      password: source.password,
+      database: uri.split('/').pop(),
+    });
     for (const sql of updates) await conn.query(sql);
     await conn.end();
   }
@@ -81,14 +104,19 @@ describe.each(engines)('%s', (engine, uriOf) => {
     await lying(uriOf(mouseName), human);
     const done = await finished('healthcheck', await post('healthcheck', { db_uri: uriOf(mouseName) }));
     expect(done).toMatchObject({ status: 'complete', output: { status: 'failed' } });
-    expect(done.output!.results!.NameMatchesMeta).toEqual({ status: 'failed', messages: [`the name says ${mouse} but meta species.production_name is ${human}`] });
+    expect(done.output!.results!.NameMatchesMeta).toEqual({
+      status: 'failed',
+      messages: [`the name says ${mouse} but meta species.production_name is ${human}`],
+    });
   });
 
   test('the metadata service refuses it (no healthcheck asked) and the other species keeps its current record', async () => {
     await lying(uriOf(mouseName), human);
     const id = await metadataJob(uriOf(mouseName));
     expect(await finished('metadata', id)).toMatchObject({ status: 'failed' });
-    expect(await failures('metadata', id)).toContain(`${mouseName} is not recorded: the name says ${mouse} but meta species.production_name is ${human}`);
+    expect(await failures('metadata', id)).toContain(
+      `${mouseName} is not recorded: the name says ${mouse} but meta species.production_name is ${human}`,
+    );
     expect(records().filter((r) => r.species === human)).toEqual([expect.objectContaining({ name: humanName, current: 1 })]);
     expect(records().filter((r) => r.name === mouseName)).toEqual([]);
   });
@@ -97,7 +125,10 @@ describe.each(engines)('%s', (engine, uriOf) => {
     const name = `${mouse}_funcgen_110_39`;
     await lying(uriOf(name), mouse, 'core');
     const done = await finished('healthcheck', await post('healthcheck', { db_uri: uriOf(name), hc_groups: ['meta'] }));
-    expect(done.output!.results!.NameMatchesMeta).toEqual({ status: 'failed', messages: ['the name says funcgen but meta schema_type is core'] });
+    expect(done.output!.results!.NameMatchesMeta).toEqual({
+      status: 'failed',
+      messages: ['the name says funcgen but meta schema_type is core'],
+    });
     const id = await metadataJob(uriOf(name));
     expect(await finished('metadata', id)).toMatchObject({ status: 'failed' });
     expect(await failures('metadata', id)).toContain('the name says funcgen but meta schema_type is core');

@@ -39,12 +39,17 @@ interface JobAnswer {
 }
 
 const post = async (url: string, body: unknown, key?: string) => {
-  const res = await fetch(`${url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+    body: JSON.stringify(body),
+  });
   // 201: {job_id}; a refusal: {error} only.
   return { status: res.status, json: (await res.json()) as { job_id: number; error?: string } };
 };
 const job = async (url: string, id: number) => (await fetch(`${url}/jobs/${id}`)).json() as Promise<JobAnswer>;
-const finished = (url: string, id: number) => waitFor(async () => ((j) => (['complete', 'failed'].includes(j.status) ? j : undefined))(await job(url, id)), 60_000, `job ${id}`);
+const finished = (url: string, id: number) =>
+  waitFor(async () => ((j) => (['complete', 'failed'].includes(j.status) ? j : undefined))(await job(url, id)), 60_000, `job ${id}`);
 
 test('healthcheck: check selection, results per check, 400 for unknown checks, idempotency', async () => {
   const uri = `sqlite:///${dir}/sus_scrofa_core_110_1.sqlite`;
@@ -77,7 +82,11 @@ test('a job a crash left running resumes when the service starts again', async (
   const { job: crashed } = store.create('healthcheck', { db_uri: uri }, 'crashed-1');
   store.update(crashed.id, { status: 'running' });
   store.close();
-  const other = await startLocalStack({ sourceRoots: testStackSourceRoots(), dataDir: jobsDir, ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 } });
+  const other = await startLocalStack({
+    sourceRoots: testStackSourceRoots(),
+    dataDir: jobsDir,
+    ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 },
+  });
   try {
     const done = await finished(other.urls.healthcheck, crashed.id);
     expect(done).toMatchObject({ status: 'complete', output: { status: 'passed' } });
@@ -91,7 +100,11 @@ test('copy: a SQLite copy of chosen tables killed while it runs leaves no partia
   manyTables(src, 1500, 400); // about 300 ms of copying table by table here; the kill follows the submission within milliseconds
   const target = `${dir}/staging/big_core_110_1.sqlite`;
   // skip_tables: the tables are copied one by one (without it the copy is a copy of the file, over in milliseconds).
-  const { json } = await post(stack.urls.copy, { source_db_uri: `sqlite:///${src}`, target_db_uri: `sqlite:///${target}`, skip_tables: ['meta'] });
+  const { json } = await post(stack.urls.copy, {
+    source_db_uri: `sqlite:///${src}`,
+    target_db_uri: `sqlite:///${target}`,
+    skip_tables: ['meta'],
+  });
   expect((await job(stack.urls.copy, json.job_id)).status).toBe('running');
   const kill = await fetch(`${stack.urls.copy}/jobs/${json.job_id}?kill=1`, { method: 'DELETE' });
   expect(kill.status).toBe(204);
@@ -108,7 +121,9 @@ test('copy: every table of a SQLite database is a copy of the file; in WAL mode 
   try {
     // A writer that keeps the database open and never checkpoints: the rows live only in the -wal file.
     writer.exec('PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0');
-    writer.exec("CREATE TABLE meta (meta_id INTEGER PRIMARY KEY, meta_key TEXT, meta_value TEXT); INSERT INTO meta VALUES (1, 'schema_version', '110')");
+    writer.exec(
+      "CREATE TABLE meta (meta_id INTEGER PRIMARY KEY, meta_key TEXT, meta_value TEXT); INSERT INTO meta VALUES (1, 'schema_version', '110')",
+    );
     writer.exec(
       "CREATE TABLE gene (gene_id INTEGER PRIMARY KEY, stable_id TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) INSERT INTO gene SELECT i, 'G' || i FROM n",
     );
@@ -142,7 +157,9 @@ test('copy: MariaDB to MariaDB, only_tables honoured, a killed copy leaves the p
 
   const refused = await finished(stack.urls.copy, (await post(stack.urls.copy, body)).json.job_id);
   expect(refused.status).toBe('failed');
-  expect(await (await fetch(`${stack.urls.copy}/jobs/${refused.id}?format=failures`)).json()).toEqual({ msg: `target database ${name} exists; submit with drop to replace it` });
+  expect(await (await fetch(`${stack.urls.copy}/jobs/${refused.id}?format=failures`)).json()).toEqual({
+    msg: `target database ${name} exists; submit with drop to replace it`,
+  });
 
   const killed = await post(stack.urls.copy, { ...body, drop: true });
   // The kill follows the submission at once; the copy itself takes over a second here.
@@ -171,13 +188,29 @@ test('metadata: new_assembly, then new_genebuild superseding it, then other', as
   const submit = async (name: string, genebuild: string) => {
     const uri = `sqlite:///${dir}/${name}.sqlite`;
     await createDemoDatabase(uri, { genes: 50, genebuild, assembly: 'ARS1' });
-    const { json } = await post(stack.urls.metadata, { database_uri: uri, email: 'c@example.org', comment: 'x', source: 'Handover' }, `tok-${name}:metadata`);
+    const { json } = await post(
+      stack.urls.metadata,
+      { database_uri: uri, email: 'c@example.org', comment: 'x', source: 'Handover' },
+      `tok-${name}:metadata`,
+    );
     return (await finished(stack.urls.metadata, json.job_id)).output!.events![0];
   };
-  expect(await submit('capra_hircus_core_110_1', '2025-01')).toMatchObject({ type: 'new_assembly', genome: 'capra_hircus', details: { current_database_list: [] } });
-  expect(await submit('capra_hircus_core_111_1', '2026-02')).toMatchObject({ type: 'new_genebuild', details: { current_database_list: ['capra_hircus_core_110_1'] } });
-  expect(await submit('capra_hircus_core_112_1', '2026-02')).toMatchObject({ type: 'other', details: { current_database_list: ['capra_hircus_core_111_1'] } });
-  const records = (stack.services.metadata as unknown as { metadata: { all(): Array<Record<string, unknown>> } }).metadata.all().filter((r) => r.species === 'capra_hircus');
+  expect(await submit('capra_hircus_core_110_1', '2025-01')).toMatchObject({
+    type: 'new_assembly',
+    genome: 'capra_hircus',
+    details: { current_database_list: [] },
+  });
+  expect(await submit('capra_hircus_core_111_1', '2026-02')).toMatchObject({
+    type: 'new_genebuild',
+    details: { current_database_list: ['capra_hircus_core_110_1'] },
+  });
+  expect(await submit('capra_hircus_core_112_1', '2026-02')).toMatchObject({
+    type: 'other',
+    details: { current_database_list: ['capra_hircus_core_111_1'] },
+  });
+  const records = (stack.services.metadata as unknown as { metadata: { all(): Array<Record<string, unknown>> } }).metadata
+    .all()
+    .filter((r) => r.species === 'capra_hircus');
   expect(records.map((r) => [r.name, r.release, r.assembly, r.token, r.current])).toEqual([
     ['capra_hircus_core_110_1', 110, 'ARS1', 'tok-capra_hircus_core_110_1', 0],
     ['capra_hircus_core_111_1', 111, 'ARS1', 'tok-capra_hircus_core_111_1', 0],

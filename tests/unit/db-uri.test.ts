@@ -44,13 +44,19 @@ test('a staging server URI must not name a database', () => {
 });
 
 test('the target is the staging server plus the source database name, on either engine', () => {
-  expect(deriveTargetUri('mysql://admin:pw@staging:3306/', 'mysql://ro@src:3306/danio_rerio_core_110_11')).toBe('mysql://admin:pw@staging:3306/danio_rerio_core_110_11');
-  expect(deriveTargetUri('sqlite:////srv/staging/', 'mysql://ro@src:3306/danio_rerio_core_110_11')).toBe('sqlite:////srv/staging/danio_rerio_core_110_11.sqlite');
+  expect(deriveTargetUri('mysql://admin:pw@staging:3306/', 'mysql://ro@src:3306/danio_rerio_core_110_11')).toBe(
+    'mysql://admin:pw@staging:3306/danio_rerio_core_110_11',
+  );
+  expect(deriveTargetUri('sqlite:////srv/staging/', 'mysql://ro@src:3306/danio_rerio_core_110_11')).toBe(
+    'sqlite:////srv/staging/danio_rerio_core_110_11.sqlite',
+  );
 });
 
 test('passwords come out of URIs and free text', () => {
   expect(withoutPassword('mysql://u:secret@h:3306/db')).toBe('mysql://u@h:3306/db');
-  expect(redactText('failed on mysql://u:secret@h:3306/db and smtp://a:b@mail, token secret', ['secret'])).toBe('failed on mysql://u:***@h:3306/db and smtp://a:***@mail, token ***');
+  expect(redactText('failed on mysql://u:secret@h:3306/db and smtp://a:b@mail, token secret', ['secret'])).toBe(
+    'failed on mysql://u:***@h:3306/db and smtp://a:***@mail, token ***',
+  );
 });
 
 test('one key per database, whatever the credentials', () => {
@@ -73,22 +79,47 @@ test('a URI carries no query or fragment: ?host= or ?unix_socket= would override
 
 test('one key and one scheme table for both sides: a URI, or a database the stack has located', () => {
   expect(databaseKey({ engine: 'mysql', host: 'loopback', port: 3306, database: 'a_core_1_1' })).toBe('mysql:loopback:3306/a_core_1_1');
-  expect(databaseKey({ engine: 'sqlite', file: '/srv/staging/a_core_1_1.sqlite' })).toBe(databaseKey('sqlite:////srv/staging/a_core_1_1.sqlite'));
-  expect(['mysql:', 'mysql+pymysql:', 'sqlite:', 'postgres:', 'constructor:', '__proto__:'].map(engineOfScheme)).toEqual(['mysql', 'mysql', 'sqlite', undefined, undefined, undefined]);
+  expect(databaseKey({ engine: 'sqlite', file: '/srv/staging/a_core_1_1.sqlite' })).toBe(
+    databaseKey('sqlite:////srv/staging/a_core_1_1.sqlite'),
+  );
+  expect(['mysql:', 'mysql+pymysql:', 'sqlite:', 'postgres:', 'constructor:', '__proto__:'].map(engineOfScheme)).toEqual([
+    'mysql',
+    'mysql',
+    'sqlite',
+    undefined,
+    undefined,
+    undefined,
+  ]);
 });
 
 describe('one reading for both sides: core readDbUri, worded by parseDbUri (handover), locate and parseTargetRoots (stack)', () => {
   test('a problem is data: its code, the part it is in and the offending text, never the password', () => {
     expect(readDbUri('postgres://h/db')).toEqual({ ok: false, problem: { code: 'scheme', part: 'scheme', value: 'postgres:' } });
-    expect(readDbUri('mysql://u:p%zz@h:3306/db')).toEqual({ ok: false, problem: { code: 'malformed-escape', part: 'password', value: undefined } });
-    expect(readDbUri('mysql://u:p@h:3306/', { staging: true, refusePassword: true })).toEqual({ ok: false, problem: { code: 'password', part: 'password', value: undefined } });
+    expect(readDbUri('mysql://u:p%zz@h:3306/db')).toEqual({
+      ok: false,
+      problem: { code: 'malformed-escape', part: 'password', value: undefined },
+    });
+    expect(readDbUri('mysql://u:p@h:3306/', { staging: true, refusePassword: true })).toEqual({
+      ok: false,
+      problem: { code: 'password', part: 'password', value: undefined },
+    });
     expect(readDbUri('mysql://u:p@h:3306/a_core_1_1')).toMatchObject({ ok: true, db: { host: 'h', database: 'a_core_1_1' } });
   });
 
   test.each([
-    ['a bare ? (the stricter rule, now both sides)', 'mysql://u@h:3306/a_core_1_1?', 'must not carry a query or a fragment', /take no query or fragment/],
+    [
+      'a bare ? (the stricter rule, now both sides)',
+      'mysql://u@h:3306/a_core_1_1?',
+      'must not carry a query or a fragment',
+      /take no query or fragment/,
+    ],
     ['a bare #', 'sqlite:////srv/a_core_1_1.sqlite#', 'must not carry a query or a fragment', /take no query or fragment/],
-    ["a host that is an option (the stack's pattern, now both sides)", 'mysql://u@-oProxyCommand=x:3306/a_core_1_1', 'names the host "-oProxyCommand=x"', /is not a host name or address/],
+    [
+      "a host that is an option (the stack's pattern, now both sides)",
+      'mysql://u@-oProxyCommand=x:3306/a_core_1_1',
+      'names the host "-oProxyCommand=x"',
+      /is not a host name or address/,
+    ],
     ['a NUL in a folder name', 'sqlite:////srv/a%00b/a_core_1_1.sqlite', 'must not hold a NUL character', /absolute and normal/],
     ['a trailing / written %2F', 'sqlite:////srv/a_core_1_1.sqlite%2F', 'must be a plain absolute path', /absolute and normal/],
     ['a // in the path', 'sqlite:////srv//a_core_1_1.sqlite', 'must be a plain absolute path', /absolute and normal/],

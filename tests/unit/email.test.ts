@@ -13,7 +13,14 @@ const base: HandoverNotice = {
     type: 'new_genebuild',
     comment: '<b>new</b> genebuild',
   },
-  timeline: [{ step: 'healthcheck', started_at: '2026-01-01T00:00:00Z', outcome: 'problems', jobs: [{ service: 'healthcheck', id: '7', url: 'http://hc/jobs/7' }] }],
+  timeline: [
+    {
+      step: 'healthcheck',
+      started_at: '2026-01-01T00:00:00Z',
+      outcome: 'problems',
+      jobs: [{ service: 'healthcheck', id: '7', url: 'http://hc/jobs/7' }],
+    },
+  ],
 };
 const links = { page: 'http://api/ui/handover.html?token=tok-1', temporal: 'http://ui/namespaces/default/workflows/tok-1' };
 
@@ -40,18 +47,28 @@ test('problems found vs checks that could not run: different subjects; failing c
     {
       ...base,
       kind: 'failed',
-      failure: { step: 'healthcheck', kind: 'problems', reason: '1 check(s) found problems: MetaKeys', checks: [{ check: 'MetaKeys', messages: ['missing schema_version'] }] },
+      failure: {
+        step: 'healthcheck',
+        kind: 'problems',
+        reason: '1 check(s) found problems: MetaKeys',
+        checks: [{ check: 'MetaKeys', messages: ['missing schema_version'] }],
+      },
     },
     links,
   );
   expect(problems.subject).toBe('Handover of homo_sapiens_core_110_38 failed: healthchecks found problems');
   expect(problems.text).toContain('MetaKeys: missing schema_version');
   expect(problems.text).toContain('Full report: http://hc/jobs/7');
-  const crashed = composeEmail({ ...base, kind: 'failed', failure: { step: 'healthcheck', kind: 'could_not_run', reason: 'the healthchecks could not run: boom' } }, links);
+  const crashed = composeEmail(
+    { ...base, kind: 'failed', failure: { step: 'healthcheck', kind: 'could_not_run', reason: 'the healthchecks could not run: boom' } },
+    links,
+  );
   expect(crashed.subject).toBe('Handover of homo_sapiens_core_110_38 failed: healthchecks could not run');
 });
 
 test('cancelled: who and why when known, and says so when not', () => {
-  expect(composeEmail({ ...base, kind: 'cancelled', cancelled: { by: 'alice', reason: 'wrong file' } }, links).text).toContain('cancelled by alice');
+  expect(composeEmail({ ...base, kind: 'cancelled', cancelled: { by: 'alice', reason: 'wrong file' } }, links).text).toContain(
+    'cancelled by alice',
+  );
   expect(composeEmail({ ...base, kind: 'cancelled' }, links).text).toContain('No reason was given.');
 });

@@ -5,19 +5,31 @@
  * what the handover and the stack must do the same way, defined nowhere else. The rules are data: change RULES to change the architecture. A failure lists every edge that breaks a rule.
  */
 import path from 'node:path';
-import { type BoundaryRule, type OwnershipRule, checkBoundaries, checkOwnership, definitionsOf, describeViolation, importGraph, readSourceTree, virtualTree } from './import-graph';
+import {
+  type BoundaryRule,
+  type OwnershipRule,
+  checkBoundaries,
+  checkOwnership,
+  definitionsOf,
+  describeViolation,
+  importGraph,
+  readSourceTree,
+  virtualTree,
+} from './import-graph';
 
 const RULES: BoundaryRule[] = [
   {
     id: 'workflows-are-private',
-    description: 'nothing outside workflows/ imports from workflows/, except the worker (registers them), the Temporal gateway (typed handles) and tests',
+    description:
+      'nothing outside workflows/ imports from workflows/, except the worker (registers them), the Temporal gateway (typed handles) and tests',
     from: ['**'],
     exceptFrom: ['workflows/', 'worker/worker.ts', 'api/gateway.ts', 'api/gateway/', 'tests/'],
     forbid: ['workflows/'],
   },
   {
     id: 'workflows-import-no-io-layers',
-    description: 'workflows/ imports only workflows/ and vocabulary/ (sandbox-safe): nothing from activities/, api/, common/ (Node APIs), cli/, services/, worker/, not even types',
+    description:
+      'workflows/ imports only workflows/ and vocabulary/ (sandbox-safe): nothing from activities/, api/, common/ (Node APIs), cli/, services/, worker/, not even types',
     from: ['workflows/'],
     allowOnly: ['workflows/', 'vocabulary/'],
   },
@@ -41,7 +53,8 @@ const RULES: BoundaryRule[] = [
   },
   {
     id: 'core-is-a-shared-leaf',
-    description: 'core/ (what the handover and the local stack share) imports nothing of the project but itself, and no npm package (Node.js built-ins: sealing, DNS, real paths)',
+    description:
+      'core/ (what the handover and the local stack share) imports nothing of the project but itself, and no npm package (Node.js built-ins: sealing, DNS, real paths)',
     from: ['core/'],
     allowOnly: ['core/'],
     forbidPackages: ['npm:*'],
@@ -64,7 +77,17 @@ const RULES: BoundaryRule[] = [
 
 /** Each concept of the core, by the names it defines: nothing outside core/ defines one of them (it imports it). */
 const CORE_CONCEPTS: Record<string, string[]> = {
-  'core/db-uri.ts': ['DbUriError', 'identifierProblem', 'engineOfScheme', 'readDbUri', 'parseDbUri', 'formatDbUri', 'withoutPassword', 'deriveTargetUri', 'databaseKey'],
+  'core/db-uri.ts': [
+    'DbUriError',
+    'identifierProblem',
+    'engineOfScheme',
+    'readDbUri',
+    'parseDbUri',
+    'formatDbUri',
+    'withoutPassword',
+    'deriveTargetUri',
+    'databaseKey',
+  ],
   'core/uris.ts': ['MAX_URI_LENGTH', 'redactUris'],
   'core/names.ts': ['MAX_IDENTIFIER_LENGTH', 'isIdentifier', 'identifierFault', 'isQuotable', 'quotedName'],
   'core/secrets.ts': ['SEALED_OVERHEAD', 'sealBytes', 'openBytes', 'sha256Key', 'scryptKey'],
@@ -86,7 +109,8 @@ const edges = importGraph(tree);
 
 test('the graph covers the project: every top-level folder with code, and the edges the worker depends on', () => {
   const folders = new Set([...tree.sources.keys()].map((f) => f.split('/')[0]));
-  for (const folder of ['activities', 'api', 'cli', 'common', 'core', 'services', 'worker', 'workflows', 'tests']) expect(folders).toContain(folder);
+  for (const folder of ['activities', 'api', 'cli', 'common', 'core', 'services', 'worker', 'workflows', 'tests'])
+    expect(folders).toContain(folder);
   expect(edges.length).toBeGreaterThan(200);
   // worker/worker.ts registers the workflows by path (require.resolve) and wires the activities.
   expect(edges).toContainEqual(expect.objectContaining({ from: 'worker/worker.ts', to: 'workflows/index.ts', kind: 'require.resolve' }));
@@ -100,9 +124,17 @@ test.each(RULES.map((rule) => [`${rule.id}: ${rule.description}`, rule] as const
 
 describe('the check can fail: a virtual back-edge is reported with its file and rule', () => {
   test('a workflow importing the activities, added to the real tree', () => {
-    const withBackEdge = { ...tree, sources: new Map(tree.sources).set('workflows/x.ts', "import { createActivities } from '../activities/index';\nexport const x = createActivities;\n") };
+    const withBackEdge = {
+      ...tree,
+      sources: new Map(tree.sources).set(
+        'workflows/x.ts',
+        "import { createActivities } from '../activities/index';\nexport const x = createActivities;\n",
+      ),
+    };
     const found = checkBoundaries(importGraph(withBackEdge), RULES).filter((v) => v.from === 'workflows/x.ts');
-    expect(found.map(describeViolation)).toEqual(["workflows/x.ts -> activities/index.ts  [workflows-import-no-io-layers]  (line 1: '../activities/index')"]);
+    expect(found.map(describeViolation)).toEqual([
+      "workflows/x.ts -> activities/index.ts  [workflows-import-no-io-layers]  (line 1: '../activities/index')",
+    ]);
   });
 
   test('each rule, on a small virtual tree: what breaks it and what does not', () => {
@@ -115,13 +147,15 @@ describe('the check can fail: a virtual back-edge is reported with its file and 
       'cli/main.ts':
         "import type { T } from '../api/types';\nimport { x } from '../api/app';\nimport { program } from 'commander';\nimport './render';\nexport const c: [T, number, unknown] = [1, x, program];\n",
       'cli/render.ts': 'export {};\n',
-      'services/stack.ts': "import { loadConfig } from '../common/config';\nimport { readFileSync } from 'node:fs';\nexport const s = [loadConfig, readFileSync];\n",
+      'services/stack.ts':
+        "import { loadConfig } from '../common/config';\nimport { readFileSync } from 'node:fs';\nexport const s = [loadConfig, readFileSync];\n",
       'common/config.ts': 'export const loadConfig = 1;\n',
       'tests/a.test.ts': "import { w } from '../workflows';\nexport const t = w;\n",
       'vocabulary/names.ts':
         "import { readFileSync } from 'node:fs';\nimport { createHash } from 'crypto';\nimport { defineQuery } from '@temporalio/workflow';\nimport type { Config } from '../common/config';\nexport * from './shapes';\nexport const n = [readFileSync, createHash, defineQuery] as unknown as Config;\n",
       'vocabulary/shapes.ts': 'export {};\n',
-      'worker/worker.ts': "import { createActivities } from '../activities';\nexport const path = require.resolve('../workflows');\nexport const a = createActivities;\n",
+      'worker/worker.ts':
+        "import { createActivities } from '../activities';\nexport const path = require.resolve('../workflows');\nexport const a = createActivities;\n",
       'workflows/index.ts':
         "import type { HandoverActivities } from '../activities';\nimport { proxyActivities } from '@temporalio/workflow';\nexport const w = proxyActivities<HandoverActivities>;\n",
     });
@@ -168,7 +202,10 @@ describe('one core: what core/ defines is defined nowhere else', () => {
       'common/db-uri.ts': 'export function parseDbUri(uri: string) {\n  return uri;\n}\n',
       'services/copy/targets.ts': 'const canonicalAddress = (a: string) => a;\nexport const key = canonicalAddress;\n',
     });
-    expect(checkOwnership(small, OWNERSHIP)).toEqual(['common/db-uri.ts: parseDbUri  [one-core]  (line 1)', 'services/copy/targets.ts: canonicalAddress  [one-core]  (line 1)']);
+    expect(checkOwnership(small, OWNERSHIP)).toEqual([
+      'common/db-uri.ts: parseDbUri  [one-core]  (line 1)',
+      'services/copy/targets.ts: canonicalAddress  [one-core]  (line 1)',
+    ]);
   });
 
   test('a second URI parser or formatter, on either side, is reported', () => {
@@ -176,7 +213,10 @@ describe('one core: what core/ defines is defined nowhere else', () => {
       'services/db/uri.ts': 'export function readDbUri(uri: string) {\n  return uri;\n}\n',
       'services/copy/targets.ts': 'export const formatDbUri = (db: unknown) => String(db);\n',
     });
-    expect(checkOwnership(small, OWNERSHIP)).toEqual(['services/copy/targets.ts: formatDbUri  [one-core]  (line 1)', 'services/db/uri.ts: readDbUri  [one-core]  (line 1)']);
+    expect(checkOwnership(small, OWNERSHIP)).toEqual([
+      'services/copy/targets.ts: formatDbUri  [one-core]  (line 1)',
+      'services/db/uri.ts: readDbUri  [one-core]  (line 1)',
+    ]);
   });
 
   test('core/ may use Node.js built-ins but no npm package; its pure files, neither', () => {

@@ -113,7 +113,11 @@ export function importsOf(file: string, text: string, files: Set<string>): Impor
     const specifier = literal.text;
     const line = source.getLineAndCharacterOfPosition(literal.getStart(source)).line + 1;
     const relative = specifier.startsWith('./') || specifier.startsWith('../') || specifier === '.' || specifier === '..';
-    edges.push(relative ? { from: file, specifier, to: resolveRelative(file, specifier, files), kind, typeOnly, line } : { from: file, specifier, package: specifier, kind, typeOnly, line });
+    edges.push(
+      relative
+        ? { from: file, specifier, to: resolveRelative(file, specifier, files), kind, typeOnly, line }
+        : { from: file, specifier, package: specifier, kind, typeOnly, line },
+    );
   };
   const visit = (node: ts.Node) => {
     if (ts.isImportDeclaration(node)) {
@@ -130,7 +134,12 @@ export function importsOf(file: string, text: string, files: Set<string>): Impor
       const callee = node.expression;
       if (callee.kind === ts.SyntaxKind.ImportKeyword) add(node.arguments[0], 'dynamic-import', false);
       else if (ts.isIdentifier(callee) && callee.text === 'require') add(node.arguments[0], 'require', false);
-      else if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'require' && callee.name.text === 'resolve') {
+      else if (
+        ts.isPropertyAccessExpression(callee) &&
+        ts.isIdentifier(callee.expression) &&
+        callee.expression.text === 'require' &&
+        callee.name.text === 'resolve'
+      ) {
         add(node.arguments[0], 'require.resolve', false);
       }
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
@@ -150,7 +159,11 @@ const withoutExtension = (p: string) => p.replace(/\.(ts|tsx|js|cjs|mjs|json)$/,
 
 export function pathMatches(file: string, matchers: PathMatcher[]): boolean {
   return matchers.some(
-    (m) => m === '**' || (m.endsWith('/') ? file.startsWith(m) : withoutExtension(file) === withoutExtension(m) || withoutExtension(file) === `${withoutExtension(m)}/index`),
+    (m) =>
+      m === '**' ||
+      (m.endsWith('/')
+        ? file.startsWith(m)
+        : withoutExtension(file) === withoutExtension(m) || withoutExtension(file) === `${withoutExtension(m)}/index`),
   );
 }
 
@@ -195,7 +208,8 @@ export function definitionsOf(file: string, text: string): Definition[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const found: Definition[] = [];
   const add = (name: ts.Node | undefined) => {
-    if (name && ts.isIdentifier(name)) found.push({ file, name: name.text, line: source.getLineAndCharacterOfPosition(name.getStart(source)).line + 1 });
+    if (name && ts.isIdentifier(name))
+      found.push({ file, name: name.text, line: source.getLineAndCharacterOfPosition(name.getStart(source)).line + 1 });
   };
   for (const statement of source.statements) {
     if (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) add(statement.name);
@@ -221,7 +235,8 @@ export function checkOwnership(tree: SourceTree, rules: OwnershipRule[]): string
   for (const [file, text] of tree.sources) {
     for (const rule of rules) {
       if (pathMatches(file, rule.owner) || pathMatches(file, rule.exceptIn ?? [])) continue;
-      for (const d of definitionsOf(file, text)) if (rule.names.includes(d.name)) out.push(`${file}: ${d.name}  [${rule.id}]  (line ${d.line})`);
+      for (const d of definitionsOf(file, text))
+        if (rule.names.includes(d.name)) out.push(`${file}: ${d.name}  [${rule.id}]  (line ${d.line})`);
     }
   }
   return out.sort();

@@ -20,7 +20,9 @@ test('a single-species database: species.production_name is the part of the name
         ['species.production_name', 'homo_sapiens'],
       ]),
     ),
-  ).toEqual([expect.stringMatching(/^the name says mus_musculus but meta has 2 values of species.production_name \(mus_musculus, homo_sapiens\)/)]);
+  ).toEqual([
+    expect.stringMatching(/^the name says mus_musculus but meta has 2 values of species.production_name \(mus_musculus, homo_sapiens\)/),
+  ]);
   // Missing keys are MetaKeys' to report.
   expect(nameMetaProblems('mus_musculus_core_110_39', meta([]))).toEqual([]);
 });
@@ -36,9 +38,15 @@ test('schema_type, when present: cdna, otherfeatures and rnaseq are core schemas
     ['ensembl_ancestral_110', 'core'],
   ];
   for (const [name, type] of ok) expect(nameMetaProblems(name, meta([['schema_type', type]]))).toEqual([]);
-  expect(nameMetaProblems('homo_sapiens_core_110_38', meta([['schema_type', 'variation']]))).toEqual(['the name says core but meta schema_type is variation']);
-  expect(nameMetaProblems('homo_sapiens_cdna_110_38', meta([['schema_type', 'cdna']]))).toEqual(['the name says cdna (schema core) but meta schema_type is cdna']);
-  expect(nameMetaProblems('ensembl_compara_110', meta([['schema_type', 'core']]))).toEqual(['the name says compara but meta schema_type is core']);
+  expect(nameMetaProblems('homo_sapiens_core_110_38', meta([['schema_type', 'variation']]))).toEqual([
+    'the name says core but meta schema_type is variation',
+  ]);
+  expect(nameMetaProblems('homo_sapiens_cdna_110_38', meta([['schema_type', 'cdna']]))).toEqual([
+    'the name says cdna (schema core) but meta schema_type is cdna',
+  ]);
+  expect(nameMetaProblems('ensembl_compara_110', meta([['schema_type', 'core']]))).toEqual([
+    'the name says compara but meta schema_type is core',
+  ]);
 });
 
 test('collection and multi-species databases hold other species names: only schema_type is compared', () => {
@@ -63,5 +71,7 @@ test('a hostile value is clipped and its control characters shown escaped', () =
 test('a one-word species is read as admission reads it, so its meta is compared too', () => {
   expect(parseDatabaseName('ecoli_core_110_1')).toMatchObject({ species: 'ecoli', type: 'core' });
   const meta = metaValues([{ meta_key: 'species.production_name', meta_value: 'homo_sapiens' }]);
-  expect(nameMetaProblems('ecoli_core_110_1', meta)).toEqual([expect.stringContaining('the name says ecoli but meta species.production_name is homo_sapiens')]);
+  expect(nameMetaProblems('ecoli_core_110_1', meta)).toEqual([
+    expect.stringContaining('the name says ecoli but meta species.production_name is homo_sapiens'),
+  ]);
 });

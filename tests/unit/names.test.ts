@@ -7,8 +7,10 @@ import { MAX_IDENTIFIER_LENGTH, identifierFault, isIdentifier, isQuotable, quote
 import { InputError, identifier, quoteIdent } from '../../services/db/names';
 
 test('an identifier is letters, digits and _, 1 to 64 characters', () => {
-  for (const name of ['a', 'homo_sapiens_core_110_38', 'A1_', 'x'.repeat(MAX_IDENTIFIER_LENGTH)]) expect([name, isIdentifier(name), identifierFault(name)]).toEqual([name, true, undefined]);
-  for (const name of ['', 'a-b', 'a b', "a'b", 'a;DROP', 'é', 'a\0']) expect([name, isIdentifier(name), identifierFault(name)]).toEqual([name, false, 'characters']);
+  for (const name of ['a', 'homo_sapiens_core_110_38', 'A1_', 'x'.repeat(MAX_IDENTIFIER_LENGTH)])
+    expect([name, isIdentifier(name), identifierFault(name)]).toEqual([name, true, undefined]);
+  for (const name of ['', 'a-b', 'a b', "a'b", 'a;DROP', 'é', 'a\0'])
+    expect([name, isIdentifier(name), identifierFault(name)]).toEqual([name, false, 'characters']);
   expect(identifierFault('x'.repeat(65))).toBe('too-long');
   expect(identifierFault('-'.repeat(65))).toBe('too-long');
   expect(isIdentifier(42)).toBe(false);
@@ -18,7 +20,9 @@ test('each side words a refusal its own way', () => {
   expect(identifierProblem('x'.repeat(65))).toBe('is 65 characters long; a name has at most 64');
   expect(identifierProblem('a-b')).toBe('may contain only letters, digits and _');
   expect(identifierProblem('ok_1')).toBeUndefined();
-  expect(() => identifier('x'.repeat(65), 'table name')).toThrow(new InputError(`table name \`${'x'.repeat(65)}\` is not an identifier: longer than 64 characters`));
+  expect(() => identifier('x'.repeat(65), 'table name')).toThrow(
+    new InputError(`table name \`${'x'.repeat(65)}\` is not an identifier: longer than 64 characters`),
+  );
   expect(() => identifier('a;DROP', 'table name')).toThrow('table name `a;DROP` is not an identifier: letters, digits and _ only');
   expect(() => identifier(1, 'database name')).toThrow('database name must be a string');
 });

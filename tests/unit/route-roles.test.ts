@@ -21,7 +21,11 @@ const KEYS_JSON = JSON.stringify(Object.fromEntries(ROLES.map((role) => [KEYS[ro
 const appWith = (keys: string | undefined) => {
   const env = { HANDOVER_SECRET_KEY: 'k'.repeat(64), ...(keys ? { HANDOVER_API_KEYS: keys } : {}) };
   const config = loadConfig(env);
-  return buildApp({ client: apiClient({ ...config, TEMPORAL_ADDRESS: '127.0.0.1:1' }), config, sealer: createSealer(config.HANDOVER_SECRET_KEY) });
+  return buildApp({
+    client: apiClient({ ...config, TEMPORAL_ADDRESS: '127.0.0.1:1' }),
+    config,
+    sealer: createSealer(config.HANDOVER_SECRET_KEY),
+  });
 };
 const refusal = (method: string) => ({ error: `${method} /test/undeclared declares no role, so nobody may call it` });
 
@@ -38,14 +42,18 @@ test('a route that declares no role is refused to every key, to no key and to a 
       const posted = await app.inject({ method: 'POST', url: '/test/undeclared', headers, payload: {} });
       expect([key, posted.statusCode, posted.json()]).toEqual([key, 403, refusal('POST')]);
     }
-    expect((await app.inject({ method: 'HEAD', url: '/test/undeclared', headers: { authorization: `Bearer ${KEYS.admin}` } })).statusCode).toBe(403);
+    expect(
+      (await app.inject({ method: 'HEAD', url: '/test/undeclared', headers: { authorization: `Bearer ${KEYS.admin}` } })).statusCode,
+    ).toBe(403);
     expect(routeRoles(app).filter((r) => r.url === '/test/undeclared')).toEqual([
       { method: 'GET', url: '/test/undeclared', role: undefined },
       { method: 'HEAD', url: '/test/undeclared', role: undefined },
       { method: 'POST', url: '/test/undeclared', role: undefined },
     ]);
     // The same route with a role is served: the refusal is the missing declaration's.
-    expect((await app.inject({ method: 'GET', url: '/test/declared', headers: { authorization: `Bearer ${KEYS.read}` } })).body).toBe('served');
+    expect((await app.inject({ method: 'GET', url: '/test/declared', headers: { authorization: `Bearer ${KEYS.read}` } })).body).toBe(
+      'served',
+    );
   } finally {
     await app.close();
   }

@@ -32,7 +32,9 @@ test('sealing: round trip, no plain text inside, a wrong key says what to fix', 
 test('sealing: a sealed URI opens only for its own handover and URI; unbound (v1) seals are refused', () => {
   const sealer = createSealer('a-key-of-sixteen-chars');
   const sealed = sealer.seal('mysql://u:Secret99@h:3306/db', { token: 'tok-1', uri: 'mysql://u@h:3306/db' });
-  expect(() => sealer.unseal(sealed, { token: 'tok-2', uri: 'mysql://u@h:3306/db' })).toThrow('sealed credentials do not open for handover tok-2');
+  expect(() => sealer.unseal(sealed, { token: 'tok-2', uri: 'mysql://u@h:3306/db' })).toThrow(
+    'sealed credentials do not open for handover tok-2',
+  );
   expect(() => sealer.unseal(sealed, { token: 'tok-1', uri: 'mysql://u@h:3306/other' })).toThrow('do not open');
   expect(() => sealer.unseal('sealed:v1:AAAA', { token: 'tok-1', uri: 'x' })).toThrow('restart the handover');
   expect(() => sealer.unseal('sealed:v2:AA', { token: 'tok-1', uri: 'x' })).toThrow('not a sealed value');

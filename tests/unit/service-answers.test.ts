@@ -37,13 +37,16 @@ describe('clip', () => {
     expect(out).toMatch(/\[clipped: 2,097,152 characters, kept 1,800\]$/);
   });
 
-  test.each([0, 3, 9, 14, 20])('a cut never leaves part of a URI password for redaction to miss (cut %i characters into the password)', (into) => {
-    const uri = 'mysql://admin:hunter2secretpassword@db.example.org:3306/homo_sapiens_core_110_38';
-    const head = 'x'.repeat(1500 + 17 + into - 'mysql://admin:'.length);
-    const text = `checked ${head} ${uri} and more`;
-    const out = redactText(clip(text, 1500 + 17 + into + 'checked '.length + 1));
-    expect(out).not.toMatch(/hunt|admin:h/);
-  });
+  test.each([0, 3, 9, 14, 20])(
+    'a cut never leaves part of a URI password for redaction to miss (cut %i characters into the password)',
+    (into) => {
+      const uri = 'mysql://admin:hunter2secretpassword@db.example.org:3306/homo_sapiens_core_110_38';
+      const head = 'x'.repeat(1500 + 17 + into - 'mysql://admin:'.length);
+      const text = `checked ${head} ${uri} and more`;
+      const out = redactText(clip(text, 1500 + 17 + into + 'checked '.length + 1));
+      expect(out).not.toMatch(/hunt|admin:h/);
+    },
+  );
 });
 
 describe('boundJson', () => {
@@ -77,14 +80,26 @@ describe('details: an object, or a JSON string holding one', () => {
   });
 
   test('a recorded progress with string details (a handover from before the fix) answers objects', () => {
-    const recorded = { token: 't', events: [{ type: 'new_assembly', genome: 'homo_sapiens', details: '{"email":"a@b.org"}' }] } as unknown as HandoverProgress;
+    const recorded = {
+      token: 't',
+      events: [{ type: 'new_assembly', genome: 'homo_sapiens', details: '{"email":"a@b.org"}' }],
+    } as unknown as HandoverProgress;
     expect(withObjectDetails(recorded).events).toEqual([{ type: 'new_assembly', genome: 'homo_sapiens', details: { email: 'a@b.org' } }]);
   });
 
   test('a metadata answer as Ensembl writes it becomes Handover’s shape; a 1 MB genome is clipped', () => {
     const output = checked(
       metadataOutput,
-      { events: [{ type: 'new_assembly', genome: 'g'.repeat(1024 * 1024), source: 'Handover', details: JSON.stringify({ email: 'a@b.org', comment: 'c'.repeat(1024 * 1024) }) }] },
+      {
+        events: [
+          {
+            type: 'new_assembly',
+            genome: 'g'.repeat(1024 * 1024),
+            source: 'Handover',
+            details: JSON.stringify({ email: 'a@b.org', comment: 'c'.repeat(1024 * 1024) }),
+          },
+        ],
+      },
       { service: 'metadata', request: 'GET /jobs/1' },
     );
     const [event] = output.events!.map(boundedEvent);
@@ -96,8 +111,15 @@ describe('details: an object, or a JSON string holding one', () => {
 
 describe('a healthcheck report is bounded in counts and lengths', () => {
   test('100k failed checks with 2 MB messages: 50 kept, the rest counted, well under 100 KB', () => {
-    const results = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`Check${i}`, { status: 'failed', messages: ['m'.repeat(i < 3 ? 2 * 1024 * 1024 : 10), 'b', 'c'] }]));
-    const failures = failedChecks(checked(healthcheckOutput, { status: 'failed', results }, { service: 'healthcheck', request: 'GET /jobs/1' }).results);
+    const results = Object.fromEntries(
+      Array.from({ length: 100_000 }, (_, i) => [
+        `Check${i}`,
+        { status: 'failed', messages: ['m'.repeat(i < 3 ? 2 * 1024 * 1024 : 10), 'b', 'c'] },
+      ]),
+    );
+    const failures = failedChecks(
+      checked(healthcheckOutput, { status: 'failed', results }, { service: 'healthcheck', request: 'GET /jobs/1' }).results,
+    );
     expect(failures).toHaveLength(LIMITS.failedChecks + 1);
     expect(failures[0].messages[0]).toMatch(/\[clipped: 2,097,152 characters/);
     expect(failures.at(-1)).toEqual({ check: '[99,950 more failed checks not kept]', messages: [] });
@@ -139,10 +161,16 @@ describe('a malformed answer is named: the field and the reason', () => {
 
   test('the event service’s processes, and a poll’s status', () => {
     expect(why(eventSubmitAnswer, { event: {} })).toContain('has no processes');
-    expect(why(eventSubmitAnswer, { processes: [{ process: 'dump/../x', job: 1 }] })).toContain('has a bad processes.0.process: is not a process name');
+    expect(why(eventSubmitAnswer, { processes: [{ process: 'dump/../x', job: 1 }] })).toContain(
+      'has a bad processes.0.process: is not a process name',
+    );
     expect(why(pollAnswer, { id: 1, status: 'exploded' })).toContain('has a bad status: Invalid option');
-    expect(why(healthcheckOutput, { status: 'passed', results: { A: { status: 'failed', messages: [{}] } } })).toContain('has a bad results.A.messages.0');
-    expect(why(metadataOutput, { events: Array.from({ length: 11 }, () => ({ type: 'a', genome: 'b' })) })).toContain('lists more than 10 events');
+    expect(why(healthcheckOutput, { status: 'passed', results: { A: { status: 'failed', messages: [{}] } } })).toContain(
+      'has a bad results.A.messages.0',
+    );
+    expect(why(metadataOutput, { events: Array.from({ length: 11 }, () => ({ type: 'a', genome: 'b' })) })).toContain(
+      'lists more than 10 events',
+    );
   });
 
   test('all accepted when well formed (numbers or texts as ids)', () => {
@@ -165,7 +193,8 @@ describe('the client reads no answer past its limit, and checks what it reads', 
     });
     return { pulled, response: new Response(body, { status: 200, headers: { 'content-type': 'application/json' } }) };
   }
-  const client = (fetchImpl: typeof fetch, name: 'metadata' | 'copy' = 'copy') => new JobServiceClient({ name, baseUrl: 'http://svc.test', redact: (t) => redactText(t), fetchImpl });
+  const client = (fetchImpl: typeof fetch, name: 'metadata' | 'copy' = 'copy') =>
+    new JobServiceClient({ name, baseUrl: 'http://svc.test', redact: (t) => redactText(t), fetchImpl });
 
   test('a 50 MB answer is not read whole: malformed, not retried', async () => {
     const { pulled, response } = streamed(50 * 1024 * 1024);
@@ -178,23 +207,34 @@ describe('the client reads no answer past its limit, and checks what it reads', 
   });
 
   test('an answer that is not JSON, and one without job_id', async () => {
-    await expect(client(() => Promise.resolve(new Response('<html>hi</html>', { status: 201 }))).submit({}, { token: 'k', step: 'copy' })).rejects.toThrow(
-      "the copy service's answer to POST /jobs is not JSON",
-    );
-    await expect(client(() => Promise.resolve(Response.json({ id: 3 }, { status: 201 }))).submit({}, { token: 'k', step: 'copy' })).rejects.toThrow(
-      "the copy service's answer to POST /jobs has no job_id",
-    );
+    await expect(
+      client(() => Promise.resolve(new Response('<html>hi</html>', { status: 201 }))).submit({}, { token: 'k', step: 'copy' }),
+    ).rejects.toThrow("the copy service's answer to POST /jobs is not JSON");
+    await expect(
+      client(() => Promise.resolve(Response.json({ id: 3 }, { status: 201 }))).submit({}, { token: 'k', step: 'copy' }),
+    ).rejects.toThrow("the copy service's answer to POST /jobs has no job_id");
   });
 
   test('waitForMetadata: Ensembl’s string details become an object; the password in them is redacted', async () => {
     const details = JSON.stringify({ email: 'a@b.org', database_uri: 'mysql://u:s3cretpw@h:3306/db' });
-    const answer = { id: 4, status: 'complete', output: { events: [{ type: 'new_assembly', genome: 'homo_sapiens', source: 'Handover', details }] } };
+    const answer = {
+      id: 4,
+      status: 'complete',
+      output: { events: [{ type: 'new_assembly', genome: 'homo_sapiens', source: 'Handover', details }] },
+    };
     const credentials = { reveal: () => '', redact: (t: string) => redactText(t) };
     const { events } = await metadataActivities(
       client(() => Promise.resolve(Response.json(answer)), 'metadata'),
       credentials,
     ).waitForMetadata({ service: 'metadata', id: '4', url: '' });
-    expect(events).toEqual([{ type: 'new_assembly', genome: 'homo_sapiens', source: 'Handover', details: { email: 'a@b.org', database_uri: 'mysql://u:***@h:3306/db' } }]);
+    expect(events).toEqual([
+      {
+        type: 'new_assembly',
+        genome: 'homo_sapiens',
+        source: 'Handover',
+        details: { email: 'a@b.org', database_uri: 'mysql://u:***@h:3306/db' },
+      },
+    ]);
   });
 
   test('a complete job whose output is malformed fails with the field named, the job attached to be killed', async () => {
@@ -209,7 +249,11 @@ describe('the client reads no answer past its limit, and checks what it reads', 
 test('events are redacted string by string, never as JSON text: an address or a password that is a key breaks nothing', async () => {
   const { redactedStrings } = await import('../../activities/service-answers');
   const redact = (t: string) => redactText(t, ['type', '":"']);
-  const event = { type: 'new_assembly', genome: 'homo_sapiens', details: { contact: 'helpdesk@ensembl.org', url: 'mysql://u:pw@h/db', note: 'a type of "x":"y"' } };
+  const event = {
+    type: 'new_assembly',
+    genome: 'homo_sapiens',
+    details: { contact: 'helpdesk@ensembl.org', url: 'mysql://u:pw@h/db', note: 'a type of "x":"y"' },
+  };
   expect(redactedStrings(event, redact)).toEqual({
     type: 'new_assembly',
     genome: 'homo_sapiens',

@@ -18,10 +18,13 @@ test('spec: one issue per field, unknown fields named', () => {
 
 test('spec: type is the kind of update, case-insensitive, from the configured list', () => {
   const base = { src_uri: 'mysql://h/homo_sapiens_core_110_38', contact: 'a@example.org', comment: 'c' };
-  for (const type of ['new_assembly', 'new_genebuild', 'patch', 'other']) expect(handoverSpecSchema().parse({ ...base, type }).type).toBe(type);
+  for (const type of ['new_assembly', 'new_genebuild', 'patch', 'other'])
+    expect(handoverSpecSchema().parse({ ...base, type }).type).toBe(type);
   expect(handoverSpecSchema().parse({ ...base, type: ' New_Genebuild ' }).type).toBe('new_genebuild');
   const refused = handoverSpecSchema().safeParse({ ...base, type: 'core' });
-  expect(fieldIssues(refused.error!.issues)).toEqual([{ field: 'type', message: 'must be one of new_assembly, new_genebuild, patch, other' }]);
+  expect(fieldIssues(refused.error!.issues)).toEqual([
+    { field: 'type', message: 'must be one of new_assembly, new_genebuild, patch, other' },
+  ]);
   expect(handoverSpecSchema(['rebuild']).parse({ ...base, type: 'REBUILD' }).type).toBe('rebuild');
   // A huge value is refused before anything else looks at it, with the same message.
   expect(fieldIssues(handoverSpecSchema().safeParse({ ...base, type: 'x'.repeat(100_000) }).error!.issues)[0].field).toBe('type');
@@ -37,8 +40,13 @@ test('config: HANDOVER_FLOW is the newest flow unless set lower (a rolling upgra
 
 test('config: HANDOVER_UPDATE_TYPES is a list of words, lower-cased', () => {
   expect(updateTypesFrom(loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16) }))).toEqual(['new_assembly', 'new_genebuild', 'patch', 'other']);
-  expect(updateTypesFrom(loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16), HANDOVER_UPDATE_TYPES: 'Rebuild, other' }))).toEqual(['rebuild', 'other']);
-  expect(() => loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16), HANDOVER_UPDATE_TYPES: ' , ' })).toThrow('HANDOVER_UPDATE_TYPES: must be a comma-separated list');
+  expect(updateTypesFrom(loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16), HANDOVER_UPDATE_TYPES: 'Rebuild, other' }))).toEqual([
+    'rebuild',
+    'other',
+  ]);
+  expect(() => loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16), HANDOVER_UPDATE_TYPES: ' , ' })).toThrow(
+    'HANDOVER_UPDATE_TYPES: must be a comma-separated list',
+  );
 });
 
 test('config: defaults, and errors that name the variable without echoing its value', () => {
@@ -48,7 +56,12 @@ test('config: defaults, and errors that name the variable without echoing its va
   expect(config.HANDOVER_PUBLIC_URL).toBe('http://127.0.0.1:8080');
   let error: unknown;
   try {
-    loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16), HANDOVER_COPY_DEADLINE: 'soon', SMTP_URL: 'ftp://u:TopSecret@h', HANDOVER_STAGING_URI: 'mysql://u:pw@h/db' });
+    loadConfig({
+      HANDOVER_SECRET_KEY: 'x'.repeat(16),
+      HANDOVER_COPY_DEADLINE: 'soon',
+      SMTP_URL: 'ftp://u:TopSecret@h',
+      HANDOVER_STAGING_URI: 'mysql://u:pw@h/db',
+    });
   } catch (err) {
     error = err;
   }
@@ -61,11 +74,17 @@ test('config: defaults, and errors that name the variable without echoing its va
 });
 
 test('config: a Temporal API key is sent only over TLS; a bad shutdown grace names the variable', () => {
-  const config = loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16), TEMPORAL_ADDRESS: 'handover.a1b2c.tmprl.cloud:7233', TEMPORAL_API_KEY: 'key-0123456789' });
+  const config = loadConfig({
+    HANDOVER_SECRET_KEY: 'x'.repeat(16),
+    TEMPORAL_ADDRESS: 'handover.a1b2c.tmprl.cloud:7233',
+    TEMPORAL_API_KEY: 'key-0123456789',
+  });
   expect(connectionSecurity(config)).toEqual({ tls: true, apiKey: 'key-0123456789' });
   expect(connectionSecurity(loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16) }))).toEqual({ tls: undefined });
   expect(config.HANDOVER_WORKER_SHUTDOWN_GRACE).toBe('10s');
-  expect(() => loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16), HANDOVER_WORKER_SHUTDOWN_GRACE: 'never' })).toThrow('HANDOVER_WORKER_SHUTDOWN_GRACE: must be a duration');
+  expect(() => loadConfig({ HANDOVER_SECRET_KEY: 'x'.repeat(16), HANDOVER_WORKER_SHUTDOWN_GRACE: 'never' })).toThrow(
+    'HANDOVER_WORKER_SHUTDOWN_GRACE: must be a duration',
+  );
 });
 
 test('callbacks: signed per handover and step, checked in constant time, never logged', () => {
@@ -96,9 +115,15 @@ test('a staging rule needs its pattern and its staging URI (a rule without a pat
     'HANDOVER_STAGING_RULES: must be JSON [{"pattern": "<regex>", "staging_uri": "<staging URI>"}]: rule 0.pattern needs a "pattern"',
   );
   expect(() => rules([{ pattern: '', staging_uri: 'mysql://u@staging:3306/' }])).toThrow('rule 0.pattern has an empty "pattern"');
-  expect(() => rules([{ pattern: '(', staging_uri: 'mysql://u@staging:3306/' }])).toThrow('rule 0.pattern has a "pattern" that is not a regular expression');
-  expect(() => rules([{ pattern: '^x', staging_uri: 'mysql://u@staging:3306/' }, { pattern: '^y' }])).toThrow('rule 1.staging_uri needs a "staging_uri"');
-  expect(() => rules([{ pattern: '^x', staging_uri: 'mysql://u@staging:3306/db' }])).toThrow('rule 0.staging_uri has a "staging_uri" that is a staging server URI');
+  expect(() => rules([{ pattern: '(', staging_uri: 'mysql://u@staging:3306/' }])).toThrow(
+    'rule 0.pattern has a "pattern" that is not a regular expression',
+  );
+  expect(() => rules([{ pattern: '^x', staging_uri: 'mysql://u@staging:3306/' }, { pattern: '^y' }])).toThrow(
+    'rule 1.staging_uri needs a "staging_uri"',
+  );
+  expect(() => rules([{ pattern: '^x', staging_uri: 'mysql://u@staging:3306/db' }])).toThrow(
+    'rule 0.staging_uri has a "staging_uri" that is a staging server URI',
+  );
   expect(() => rules({ pattern: '^x' })).toThrow('the rules must be a list');
   expect(rules([{ pattern: '^homo_', staging_uri: 'mysql://u@staging:3306/' }]).HANDOVER_STAGING_RULES).toContain('homo_');
 });

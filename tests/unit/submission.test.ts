@@ -23,7 +23,13 @@ const config = loadConfig({
 const sealer = createSealer(config.HANDOVER_SECRET_KEY);
 const rules = submissionRules(config, sealer);
 const alice: Caller = { name: 'alice', role: 'submit', authenticated: true };
-const spec = (extra: object = {}) => ({ src_uri: 'mysql://ro:Secret1@127.0.0.1:3307/homo_sapiens_core_110_38', contact: 'a@example.org', type: 'patch', comment: 'c', ...extra });
+const spec = (extra: object = {}) => ({
+  src_uri: 'mysql://ro:Secret1@127.0.0.1:3307/homo_sapiens_core_110_38',
+  contact: 'a@example.org',
+  type: 'patch',
+  comment: 'c',
+  ...extra,
+});
 
 test('an admitted submission: recorded without passwords, sealed for its own token, locked on its canonical target', async () => {
   const prepared = await rules.prepare({ ...spec(), src_uri: `sqlite:///${dir}/homo_sapiens_core_110_38.sqlite` }, alice);
@@ -40,21 +46,40 @@ test('an admitted submission: recorded without passwords, sealed for its own tok
 });
 
 test('a password is sealed, bound to the token and the recorded URI; the recorded spec has none', async () => {
-  const mysql = loadConfig({ ...config, HANDOVER_STAGING_URI: 'mysql://rw:Secret2@127.0.0.1:3306/', HANDOVER_SECRET_KEY: 'unit-test-key-0123456789' } as never);
-  const prepared = await submissionRules(mysql, sealer).prepare(spec({ src_uri: 'mysql://ro:Secret1@127.0.0.1:3307/homo_sapiens_core_110_38' }), ANONYMOUS);
+  const mysql = loadConfig({
+    ...config,
+    HANDOVER_STAGING_URI: 'mysql://rw:Secret2@127.0.0.1:3306/',
+    HANDOVER_SECRET_KEY: 'unit-test-key-0123456789',
+  } as never);
+  const prepared = await submissionRules(mysql, sealer).prepare(
+    spec({ src_uri: 'mysql://ro:Secret1@127.0.0.1:3307/homo_sapiens_core_110_38' }),
+    ANONYMOUS,
+  );
   const input = prepared.input!;
   expect(JSON.stringify(input.spec)).not.toContain('Secret');
   expect(input.submittedBy).toBeUndefined();
-  expect(sealer.unseal(input.sealed.tgt_uri!, { token: input.token, uri: input.spec.tgt_uri })).toBe('mysql://rw:Secret2@127.0.0.1:3306/homo_sapiens_core_110_38');
+  expect(sealer.unseal(input.sealed.tgt_uri!, { token: input.token, uri: input.spec.tgt_uri })).toBe(
+    'mysql://rw:Secret2@127.0.0.1:3306/homo_sapiens_core_110_38',
+  );
   expect(() => sealer.unseal(input.sealed.src_uri!, { token: 'another', uri: input.spec.src_uri })).toThrow('do not open');
 });
 
 test('a refusal is made ready to keep, its long fields clipped; a bad target is a 400 naming tgt_uri', async () => {
   const refused = await rules.prepare(spec({ src_uri: 'mysql://127.0.0.1:3307/scratch_db', comment: 'x'.repeat(2000) }), alice);
-  expect(refused.refusal).toMatchObject({ database: 'scratch_db', database_type: 'unknown', update_type: 'patch', submitted_by: 'alice', field: 'src_uri' });
+  expect(refused.refusal).toMatchObject({
+    database: 'scratch_db',
+    database_type: 'unknown',
+    update_type: 'patch',
+    submitted_by: 'alice',
+    field: 'src_uri',
+  });
   expect(refused.refusal!.spec.comment).toHaveLength(200);
-  await expect(rules.prepare(spec({ tgt_uri: 'mysql://rw@10.1.2.3:3306/homo_sapiens_core_110_38' }), alice)).rejects.toThrow(InvalidRequest);
-  await expect(rules.prepare(spec({ tgt_uri: 'mysql://rw@10.1.2.3:3306/homo_sapiens_core_110_38' }), alice)).rejects.toMatchObject({ field: 'tgt_uri' });
+  await expect(rules.prepare(spec({ tgt_uri: 'mysql://rw@10.1.2.3:3306/homo_sapiens_core_110_38' }), alice)).rejects.toThrow(
+    InvalidRequest,
+  );
+  await expect(rules.prepare(spec({ tgt_uri: 'mysql://rw@10.1.2.3:3306/homo_sapiens_core_110_38' }), alice)).rejects.toMatchObject({
+    field: 'tgt_uri',
+  });
 });
 
 test('who may act: a submit key on its own handovers only; operate on any', () => {

@@ -44,7 +44,13 @@ test('the secret strings are hidden too, and a short one is not', () => {
 });
 
 test('a password holding @ is parsed whole, and withoutPassword drops all of it', () => {
-  expect(parseDbUri('mysql://u:hunter@2secret@h:3306/db')).toMatchObject({ user: 'u', password: 'hunter@2secret', host: 'h', port: 3306, database: 'db' });
+  expect(parseDbUri('mysql://u:hunter@2secret@h:3306/db')).toMatchObject({
+    user: 'u',
+    password: 'hunter@2secret',
+    host: 'h',
+    port: 3306,
+    database: 'db',
+  });
   expect(withoutPassword('mysql://u:hunter@2secret@h:3306/db')).toBe('mysql://u@h:3306/db');
   expect(withoutPassword('mysql://u:hunter%402secret@h/db')).toBe('mysql://u@h:3306/db');
   expect(locate('mysql://u:hunter@2secret@h:3306/db')).toMatchObject({ user: 'u', password: 'hunter@2secret', host: 'h' });

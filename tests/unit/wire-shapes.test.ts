@@ -25,7 +25,12 @@ const progress = { token: 't-1', status: 'failed', step: 'copy' } as HandoverPro
 
 test('a HandoverFailed carries [failure] or [failure, progress], as recorded histories do, and reads back as one object', () => {
   const inStep = handoverFailed('copy service refused', { failure });
-  expect(inStep).toMatchObject({ type: failureTypes.handoverFailed, nonRetryable: true, message: 'copy service refused', details: [failure] });
+  expect(inStep).toMatchObject({
+    type: failureTypes.handoverFailed,
+    nonRetryable: true,
+    message: 'copy service refused',
+    details: [failure],
+  });
   expect(handoverFailedDetails(inStep)).toEqual({ failure });
   const atEnd = handoverFailed('copy: copy service refused', { failure, progress });
   expect(atEnd.details).toEqual([failure, progress]);
@@ -41,7 +46,12 @@ test('a HandoverFailed carries [failure] or [failure, progress], as recorded his
 test('a JobStillRunning is retryable and benign, and carries the job progress', () => {
   const job: JobProgress = { service: 'copy', id: '2', status: 'running', complete: 3, total: 12, unit: 'tables' };
   const err = jobStillRunning('copy job 2 is running (3 of 12 tables)', job);
-  expect(err).toMatchObject({ type: failureTypes.jobStillRunning, nonRetryable: false, category: ApplicationFailureCategory.BENIGN, details: [job] });
+  expect(err).toMatchObject({
+    type: failureTypes.jobStillRunning,
+    nonRetryable: false,
+    category: ApplicationFailureCategory.BENIGN,
+    details: [job],
+  });
   expect(jobStillRunningProgress(err)).toEqual(job);
   expect(jobStillRunningProgress(new Error('copy service unreachable'))).toBeUndefined();
 });
@@ -64,11 +74,22 @@ describe('a job client submits a structured submission and kills by the path its
   const calls: { method: string; url: string; key?: string; body?: Record<string, unknown> }[] = [];
   const fetchImpl = ((url: string, init: RequestInit) => {
     const headers = (init.headers ?? {}) as Record<string, string>;
-    calls.push({ method: init.method ?? 'GET', url, key: headers['Idempotency-Key'], body: init.body ? (JSON.parse(init.body as string) as Record<string, unknown>) : undefined });
+    calls.push({
+      method: init.method ?? 'GET',
+      url,
+      key: headers['Idempotency-Key'],
+      body: init.body ? (JSON.parse(init.body as string) as Record<string, unknown>) : undefined,
+    });
     return Promise.resolve(init.method === 'DELETE' ? new Response(null, { status: 204 }) : Response.json({ job_id: 7 }, { status: 201 }));
   }) as unknown as typeof fetch;
   const client = (name: ServiceName) =>
-    new JobServiceClient({ name, baseUrl: 'http://svc.test', redact: (t) => t, fetchImpl, callbackUrl: (s) => (s.step === 'event' ? undefined : `cb/${s.token}/${s.step}`) });
+    new JobServiceClient({
+      name,
+      baseUrl: 'http://svc.test',
+      redact: (t) => t,
+      fetchImpl,
+      callbackUrl: (s) => (s.step === 'event' ? undefined : `cb/${s.token}/${s.step}`),
+    });
   beforeEach(() => (calls.length = 0));
 
   test('the idempotency key and the callback come from {token, step}', async () => {

@@ -30,8 +30,13 @@ test('an unknown database name is refused', async () => {
 });
 
 test('a database type whose window is not open is refused (the type comes from the name)', async () => {
-  await expectRejected(h.sqliteSource('danio_rerio_rnaseq_110_11'), 'src_uri', 'rnaseq databases are not being handed over now (open: core, variation)');
-  const list = (await h.app.inject({ method: 'GET', url: '/handovers?status=rejected&database=danio_rerio_rnaseq_110_11' })).json().handovers;
+  await expectRejected(
+    h.sqliteSource('danio_rerio_rnaseq_110_11'),
+    'src_uri',
+    'rnaseq databases are not being handed over now (open: core, variation)',
+  );
+  const list = (await h.app.inject({ method: 'GET', url: '/handovers?status=rejected&database=danio_rerio_rnaseq_110_11' })).json()
+    .handovers;
   expect(list).toEqual([expect.objectContaining({ type: 'rnaseq', update_type: 'new_genebuild' })]);
 });
 
@@ -41,9 +46,15 @@ test('a source of another release is refused at the checking step, told by email
   const { statusCode, json } = await h.submit(spec(src));
   expect(statusCode).toBe(201);
   const done = await h.waitForStatus(json.token, 'rejected');
-  expect(done.failure).toEqual({ step: 'checking', kind: 'rejected', reason: "the source's meta.schema_version is 109, but release 110 is being handed over" });
+  expect(done.failure).toEqual({
+    step: 'checking',
+    kind: 'rejected',
+    reason: "the source's meta.schema_version is 109, but release 110 is being handed over",
+  });
   const mail = await h.smtp.waitForSubject('danio_rerio_core_109_11');
-  expect(mail.subject).toBe("Handover of danio_rerio_core_109_11 refused: the source's meta.schema_version is 109, but release 110 is being handed over");
+  expect(mail.subject).toBe(
+    "Handover of danio_rerio_core_109_11 refused: the source's meta.schema_version is 109, but release 110 is being handed over",
+  );
 });
 
 test('admitted: an Ensembl name of an open type and the right release completes', async () => {
@@ -63,18 +74,26 @@ describe('staging by rule, and a closed window', () => {
   afterEach(async () => other?.stop());
 
   test('a per-pattern rule picks the staging server', async () => {
-    other = await startHarness({ HANDOVER_STAGING_RULES: JSON.stringify([{ pattern: '_variation_', staging_uri: `sqlite:///${h.dir}/variation-staging/` }]) });
+    other = await startHarness({
+      HANDOVER_STAGING_RULES: JSON.stringify([{ pattern: '_variation_', staging_uri: `sqlite:///${h.dir}/variation-staging/` }]),
+    });
     const src = other.sqliteSource('sus_scrofa_variation_110_11');
     const { json } = await other.submit(spec(src));
     const done = await other.waitForStatus(json.token, 'completed');
     expect(done.spec.tgt_uri).toBe(`sqlite:///${h.dir}/variation-staging/sus_scrofa_variation_110_11.sqlite`);
     const core = await other.submit(spec(other.sqliteSource('sus_scrofa_core_110_11')));
-    expect((await other.waitForStatus(core.json.token, 'completed')).spec.tgt_uri).toBe(`sqlite:///${other.dir}/staging/sus_scrofa_core_110_11.sqlite`);
+    expect((await other.waitForStatus(core.json.token, 'completed')).spec.tgt_uri).toBe(
+      `sqlite:///${other.dir}/staging/sus_scrofa_core_110_11.sqlite`,
+    );
   });
 
   test('no open types: "handover is closed" (403), recorded too', async () => {
     other = await startHarness({ HANDOVER_ALLOWED_TYPES: '' });
-    expect((await other.app.inject({ method: 'GET', url: '/admission' })).json()).toMatchObject({ open: false, allowed_types: [], release: null });
+    expect((await other.app.inject({ method: 'GET', url: '/admission' })).json()).toMatchObject({
+      open: false,
+      allowed_types: [],
+      release: null,
+    });
     const res = await other.submit(spec(other.sqliteSource('sus_scrofa_core_110_12')));
     expect(res.statusCode).toBe(403);
     expect(res.json).toMatchObject({ error: 'handover is closed', issues: [{ field: 'src_uri', message: 'handover is closed' }] });

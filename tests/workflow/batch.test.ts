@@ -31,13 +31,18 @@ test('a batch of 20 databases, some failing their checks, one listed twice: righ
   // The database listed twice: one of the two runs, the other is held off by the lock (which, the server decides).
   const pair = [ended.handovers[0], ended.handovers[20]];
   expect(pair.map((p: { status: string }) => p.status).sort()).toEqual(['completed', 'locked']);
-  expect(pair.find((p: { status: string }) => p.status === 'locked')).toMatchObject({ database: names[0], reason: 'a handover of this database is already running' });
+  expect(pair.find((p: { status: string }) => p.status === 'locked')).toMatchObject({
+    database: names[0],
+    reason: 'a handover of this database is already running',
+  });
   for (const [i, name] of names.entries()) {
     if (i === 0) continue;
     expect(ended.handovers[i]).toMatchObject({ token: tokens[i], database: name, status: name.includes('_bad_') ? 'failed' : 'completed' });
   }
   const summary = await h.smtp.waitForSubject(`Handover batch ${batch_id}`);
-  expect(summary.subject).toBe(`Handover batch ${batch_id}: 15 completed, 5 failed, 0 cancelled, 0 rejected, 1 locked (another handover of the database was running)`);
+  expect(summary.subject).toBe(
+    `Handover batch ${batch_id}: 15 completed, 5 failed, 0 cancelled, 0 rejected, 1 locked (another handover of the database was running)`,
+  );
   expect(summary.text).toContain(`${names[3]}: failed http://handover.test/ui/handover.html?token=${tokens[3]}`);
   await new Promise((r) => setTimeout(r, 500));
   expect(h.smtp.messages.filter((m) => m.subject?.startsWith('Handover batch'))).toHaveLength(1);

@@ -25,11 +25,18 @@ afterAll(async () => {
 });
 
 test('the compiled worker (from the prebuilt bundle) and the compiled API run a handover', async () => {
-  const worker = await startWorkerProcess({ ...h.env, HANDOVER_WORKFLOW_BUNDLE: path.join(ROOT, 'dist/workflow-bundle.js') }, { args: ['dist/js/worker/main.js'] });
+  const worker = await startWorkerProcess(
+    { ...h.env, HANDOVER_WORKFLOW_BUNDLE: path.join(ROOT, 'dist/workflow-bundle.js') },
+    { args: ['dist/js/worker/main.js'] },
+  );
   expect(worker.output()).toMatch(/workflows from the bundle \S+dist\/workflow-bundle\.js; started in \d+ ms/);
 
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/js/api/main.js'], { cwd: ROOT, env: { ...process.env, ...h.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['dist/js/api/main.js'], {
+    cwd: ROOT,
+    env: { ...process.env, ...h.env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   api = child;
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));

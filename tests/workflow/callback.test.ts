@@ -19,7 +19,11 @@ import { waitFor } from '../helpers/wait';
 let h: Harness;
 beforeAll(async () => {
   // Without a callback the second poll of each job would come 10 minutes after the first.
-  h = await startHarness({ HANDOVER_POLL_INTERVAL: '10m', HANDOVER_POLL_MAX_INTERVAL: '10m', HANDOVER_CALLBACK_URL: 'http://handover.test' });
+  h = await startHarness({
+    HANDOVER_POLL_INTERVAL: '10m',
+    HANDOVER_POLL_MAX_INTERVAL: '10m',
+    HANDOVER_CALLBACK_URL: 'http://handover.test',
+  });
 });
 afterAll(async () => h?.stop());
 
@@ -34,13 +38,21 @@ test('each waited step moves on when its service calls back, not at the next pol
   const { json } = await h.submit(spec(h.sqliteSource('callback_core_110_1')));
   const waits: Record<string, number> = {};
   for (const service of ['healthcheck', 'copy', 'metadata'] as const satisfies ServiceName[]) {
-    const job = await waitFor(() => h.jobs.jobsOf(service).find((j) => j.key === `${json.token}:${service}` && j.pollsLeft <= 0), 30_000, `the ${service} job's first poll`);
+    const job = await waitFor(
+      () => h.jobs.jobsOf(service).find((j) => j.key === `${json.token}:${service}` && j.pollsLeft <= 0),
+      30_000,
+      `the ${service} job's first poll`,
+    );
     // The submission carried the URL signed for this handover's step, at the API's address.
     expect(job.input.callback_url).toBe(callbackUrl('http://handover.test', h.config.HANDOVER_SECRET_KEY, json.token, service));
     const called = Date.now();
     const res = await callBack(job.input.callback_url as string);
     expect([res.statusCode, res.json()]).toEqual([202, { polled: true }]);
-    await waitFor(async () => (await h.progress(json.token)).timeline.find((t) => t.step === service)?.outcome === 'passed', 30_000, `the ${service} step to pass after the callback`);
+    await waitFor(
+      async () => (await h.progress(json.token)).timeline.find((t) => t.step === service)?.outcome === 'passed',
+      30_000,
+      `the ${service} step to pass after the callback`,
+    );
     waits[service] = Date.now() - called;
   }
   const done = await h.waitForStatus(json.token, 'completed');
@@ -63,7 +75,10 @@ test('forged, misdirected and late callbacks are refused or do nothing', async (
 
   const attempts = {
     'another key': callbackUrl('http://x', 'another-secret-key-0123456789', json.token, 'copy'),
-    "another step's signature": callbackUrl('http://x', h.config.HANDOVER_SECRET_KEY, json.token, 'metadata').replace('/metadata?', '/copy?'),
+    "another step's signature": callbackUrl('http://x', h.config.HANDOVER_SECRET_KEY, json.token, 'metadata').replace(
+      '/metadata?',
+      '/copy?',
+    ),
     "another handover's signature": `${good.pathname.replace(json.token, 'someone-else')}${good.search}`,
     'no signature': good.pathname,
     'a step that waits for nothing': `${good.pathname.replace('/copy', '/event')}${good.search}`,
@@ -71,7 +86,9 @@ test('forged, misdirected and late callbacks are refused or do nothing', async (
   };
   const answers: Record<string, number> = {};
   for (const [what, url] of Object.entries(attempts)) answers[what] = (await post(url.replace(/^http:\/\/x/, ''))).statusCode;
-  console.log(`injected: ${Object.keys(attempts).length} forged callbacks; found: ${JSON.stringify(answers)}; polls of the copy job before ${before}, after ${polls()}`);
+  console.log(
+    `injected: ${Object.keys(attempts).length} forged callbacks; found: ${JSON.stringify(answers)}; polls of the copy job before ${before}, after ${polls()}`,
+  );
   expect(answers).toEqual({
     'another key': 403,
     "another step's signature": 403,

@@ -22,7 +22,11 @@ beforeEach(() => {
 /** Submits a handover and waits until its copy job is running. */
 async function handoverInCopy(name: string) {
   const { json } = await h.submit(spec(h.sqliteSource(name)));
-  const copyJob = await waitFor(() => h.jobs.jobs.find((j) => j.service === 'copy' && (j.input as { source_db_uri: string }).source_db_uri.includes(name)), 30_000, 'the copy job');
+  const copyJob = await waitFor(
+    () => h.jobs.jobs.find((j) => j.service === 'copy' && (j.input as { source_db_uri: string }).source_db_uri.includes(name)),
+    30_000,
+    'the copy job',
+  );
   await waitFor(async () => (await h.progress(json.token)).step === 'copy', 10_000, 'the copy step');
   return { token: json.token, copyJob };
 }
@@ -33,7 +37,11 @@ async function expectCancelled(token: string, copyJobId: string) {
   expect(done.timeline.at(-1)).toMatchObject({ step: 'copy', outcome: 'cancelled' });
   expect(h.jobs.jobsOf('metadata')).toHaveLength(0);
   // Temporal's own status agrees once the workflow has closed (after the email).
-  await waitFor(async () => (await h.client.workflow.getHandle(token).describe()).status.name === 'CANCELLED', 30_000, 'Temporal status CANCELLED');
+  await waitFor(
+    async () => (await h.client.workflow.getHandle(token).describe()).status.name === 'CANCELLED',
+    30_000,
+    'Temporal status CANCELLED',
+  );
   return done;
 }
 
@@ -89,7 +97,11 @@ test("a cancel that races the handover's close is answered 409 with the status i
             h.jobs.scripts.copy.runningPolls = 0;
             copyJob.pollsLeft = 0;
             await h.waitForStatus(token, 'completed');
-            await waitFor(async () => (await h.client.workflow.getHandle(token).describe()).status.name === 'COMPLETED', 30_000, 'the handover to close');
+            await waitFor(
+              async () => (await h.client.workflow.getHandle(token).describe()).status.name === 'COMPLETED',
+              30_000,
+              'the handover to close',
+            );
             return next(input);
           },
         },

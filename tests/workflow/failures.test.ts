@@ -20,7 +20,8 @@ async function failedHandover(name: string) {
   return { token: json.token, done, mail };
 }
 
-const jobsFor = (h: Harness, service: 'healthcheck' | 'copy' | 'metadata' | 'event', name: string) => h.jobs.jobsOf(service).filter((j) => JSON.stringify(j.input).includes(name));
+const jobsFor = (h: Harness, service: 'healthcheck' | 'copy' | 'metadata' | 'event', name: string) =>
+  h.jobs.jobsOf(service).filter((j) => JSON.stringify(j.input).includes(name));
 
 test('checks that could not run: failed, "could not run" in status and email, no copy', async () => {
   h.jobs.scripts.healthcheck.outcome = 'failed';
@@ -122,7 +123,11 @@ describe('with a short check deadline and a source server that never answers', (
     const { statusCode, json } = await short.submit(spec(`mysql://reader:secret@127.0.0.1:${port}/hung_core_110_1`));
     expect(statusCode).toBe(201);
     const done = await short.waitForStatus(json.token, 'failed');
-    expect(done.failure).toEqual({ step: 'checking', kind: 'timed_out', reason: 'the checking step did not finish within its deadline of 3s' });
+    expect(done.failure).toEqual({
+      step: 'checking',
+      kind: 'timed_out',
+      reason: 'the checking step did not finish within its deadline of 3s',
+    });
     expect(done.timeline).toEqual([expect.objectContaining({ step: 'checking', outcome: 'timed out' })]);
     expect(sockets.length).toBeGreaterThanOrEqual(1);
     const mail = await short.smtp.waitForSubject('hung_core_110_1');

@@ -53,7 +53,11 @@ async function completedWhileEmailing(name: string): Promise<{ token: string; an
   let answer = () => {};
   h.smtp.answerAfter = new Promise<void>((resolve) => (answer = resolve));
   const { json } = await h.submit(spec(h.sqliteSource(name)));
-  await waitFor(() => h.smtp.received.some((m) => m.subject === `Handover of ${name} completed`), 60_000, `the success email of ${name} to reach the SMTP server`);
+  await waitFor(
+    () => h.smtp.received.some((m) => m.subject === `Handover of ${name} completed`),
+    60_000,
+    `the success email of ${name} to reach the SMTP server`,
+  );
   return { token: json.token, answer };
 }
 
@@ -61,7 +65,10 @@ async function completedWhileEmailing(name: string): Promise<{ token: string; an
  * The handover's history once it has acted on a cancel: its workflow task after `event` has completed and, if that
  * task passed the cancel on to the lock (a signal), the cancel request the lock sends back has been taken in too.
  */
-async function actedOn(token: string, event: 'workflowExecutionSignaledEventAttributes' | 'workflowExecutionCancelRequestedEventAttributes') {
+async function actedOn(
+  token: string,
+  event: 'workflowExecutionSignaledEventAttributes' | 'workflowExecutionCancelRequestedEventAttributes',
+) {
   type Events = NonNullable<Awaited<ReturnType<ReturnType<typeof h.client.workflow.getHandle>['fetchHistory']>>['events']>;
   const takenIn = (events: Events, name: typeof event) => {
     const at = events.findIndex((e) => e[name]);
@@ -107,7 +114,16 @@ test('the `cancel` signal while the success email is being sent: ignored, the ha
   const name = 'email_cancel_signal_core_110_1';
   const { token, answer } = await completedWhileEmailing(name);
   try {
-    await temporal('workflow', 'signal', '--workflow-id', token, '--name', 'cancel', '--input', JSON.stringify({ by: 'alice', reason: 'too late' }));
+    await temporal(
+      'workflow',
+      'signal',
+      '--workflow-id',
+      token,
+      '--name',
+      'cancel',
+      '--input',
+      JSON.stringify({ by: 'alice', reason: 'too late' }),
+    );
     const events = await actedOn(token, 'workflowExecutionSignaledEventAttributes');
     // Still being sent: the cancel did not reach the email.
     expect(events.some((e) => e.activityTaskCancelRequestedEventAttributes)).toBe(false);

@@ -40,7 +40,11 @@ test('a handover goes through every step, records its timeline and emails the su
   // The services received what the contracts say.
   expect(hcJob.input).toMatchObject({ db_uri: src, tag: `${token}:healthcheck` });
   expect(h.jobs.jobsOf('copy')[0].input).toMatchObject({ source_db_uri: src, target_db_uri: done.spec.tgt_uri });
-  expect(h.jobs.jobsOf('metadata')[0].input).toMatchObject({ database_uri: done.spec.tgt_uri, email: 'curator@example.org', source: 'Handover' });
+  expect(h.jobs.jobsOf('metadata')[0].input).toMatchObject({
+    database_uri: done.spec.tgt_uri,
+    email: 'curator@example.org',
+    source: 'Handover',
+  });
   expect(h.jobs.jobsOf('event')[0].input).toMatchObject({ type: 'new_assembly', genome: 'homo_sapiens' });
   // One job per step, each submitted once with its idempotency key.
   expect(h.jobs.submissions.map((s) => s.key)).toEqual(['healthcheck', 'copy', 'metadata', 'event:0'].map((k) => `${token}:${k}`));
@@ -53,7 +57,14 @@ test('a handover goes through every step, records its timeline and emails the su
   // Search attributes are current: the list filters by them.
   const list = await h.app.inject({ method: 'GET', url: `/handovers?status=completed&database=homo_sapiens_core_110_38` });
   expect(list.json().handovers).toEqual([
-    expect.objectContaining({ token, database: 'homo_sapiens_core_110_38', contact: 'curator@example.org', type: 'core', status: 'completed', step: 'done' }),
+    expect.objectContaining({
+      token,
+      database: 'homo_sapiens_core_110_38',
+      contact: 'curator@example.org',
+      type: 'core',
+      status: 'completed',
+      step: 'done',
+    }),
   ]);
 
   // The history is lean (flow 2, workflows/flow.ts): no patch markers and no TemporalChangeVersion upserts; the step
@@ -71,15 +82,23 @@ test('a handover goes through every step, records its timeline and emails the su
 test('a handover of a flow newer than the worker knows is not run under older rules', async () => {
   const submitted = await h.submit(spec(h.sqliteSource('mus_musculus_core_110_39')));
   const first = await h.client.workflow.getHandle(submitted.json.token).fetchHistory();
-  const recorded = defaultPayloadConverter.fromPayload<HandoverInput>(first.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0]);
+  const recorded = defaultPayloadConverter.fromPayload<HandoverInput>(
+    first.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0],
+  );
   expect(recorded.flow).toBe(HANDOVER_FLOW);
   await h.waitForStatus(submitted.json.token, 'completed');
 
   // As an API of a later release would start it (straight on the task queue: no lock needed to show this).
   const token = randomUUID();
-  const handle = await h.client.workflow.start('handoverWorkflow', { taskQueue: h.config.HANDOVER_TASK_QUEUE, workflowId: token, args: [{ ...recorded, token, flow: HANDOVER_FLOW + 1 }] });
+  const handle = await h.client.workflow.start('handoverWorkflow', {
+    taskQueue: h.config.HANDOVER_TASK_QUEUE,
+    workflowId: token,
+    args: [{ ...recorded, token, flow: HANDOVER_FLOW + 1 }],
+  });
   const failed = await waitFor(
-    async () => (await handle.fetchHistory()).events!.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes ?? undefined,
+    async () =>
+      (await handle.fetchHistory()).events!.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes ??
+      undefined,
     30_000,
     'the workflow task to fail',
   );

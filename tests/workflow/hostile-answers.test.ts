@@ -34,7 +34,10 @@ const output =
     kind === 'poll' && answer.status === 'complete' ? { ...answer, output: rewrite(answer.output as Answer) } : answer;
 
 /** Ensembl's metadata updater: each event's details as a JSON string (MetadataUpdater.pm `to_hash`). */
-const ensemblDetails = output((o) => ({ ...o, events: (o.events as MetadataEvent[]).map((e) => ({ ...e, details: JSON.stringify(e.details) })) }));
+const ensemblDetails = output((o) => ({
+  ...o,
+  events: (o.events as MetadataEvent[]).map((e) => ({ ...e, details: JSON.stringify(e.details) })),
+}));
 
 /** The largest payload in a workflow's history, in bytes. */
 async function largestPayload(workflowId: string): Promise<number> {
@@ -50,8 +53,11 @@ async function largestPayload(workflowId: string): Promise<number> {
 
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.resolve(__dirname, '../../bin/handover.cjs'), ...args], { env: { ...process.env, HANDOVER_API_URL: api } }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [path.resolve(__dirname, '../../bin/handover.cjs'), ...args],
+      { env: { ...process.env, HANDOVER_API_URL: api } },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -136,7 +142,11 @@ test('a submission answered without a job_id fails its step at once, saying so (
 test('a poll answered with an unknown status fails the step at once, and the job is killed', async () => {
   h.jobs.scripts.copy.answer = (kind, answer) => (kind === 'poll' ? { ...answer, status: 'exploded' } : answer);
   const done = await handover('bad_status_core_110_1', 'failed');
-  expect(done.failure).toMatchObject({ step: 'copy', kind: 'error', reason: expect.stringMatching(/^the copy service's answer to GET \/jobs\/\d+ has a bad status: Invalid option/) });
+  expect(done.failure).toMatchObject({
+    step: 'copy',
+    kind: 'error',
+    reason: expect.stringMatching(/^the copy service's answer to GET \/jobs\/\d+ has a bad status: Invalid option/),
+  });
   const job = h.jobs.jobsOf('copy').find((j) => j.key?.startsWith(done.token))!;
   expect(job.polls).toBe(1);
   expect(h.jobs.kills).toContainEqual({ service: 'copy', id: job.id });
@@ -150,7 +160,11 @@ test('a 50 MB answer is not read whole: the step fails, saying the answer is too
 });
 
 test('a 2 MB check message: the handover fails with its problems, the message clipped with a note; no payload in history over the bound', async () => {
-  h.jobs.scripts.healthcheck.answer = output((o) => ({ ...o, status: 'failed', results: { Huge: { status: 'failed', messages: [`${'m'.repeat(2 * 1024 * 1024)}`] } } }));
+  h.jobs.scripts.healthcheck.answer = output((o) => ({
+    ...o,
+    status: 'failed',
+    results: { Huge: { status: 'failed', messages: [`${'m'.repeat(2 * 1024 * 1024)}`] } },
+  }));
   const done = await handover('huge_message_core_110_1', 'failed');
   expect(done.failure).toMatchObject({
     step: 'healthcheck',
@@ -173,7 +187,11 @@ test('100k failed checks: 50 kept and the rest counted; no payload in history ov
 test('a 1 MB genome and 1 MB of details: the handover completes with both clipped; no payload in history over the bound', async () => {
   h.jobs.scripts.metadata.answer = output((o) => ({
     ...o,
-    events: (o.events as MetadataEvent[]).map((e) => ({ ...e, genome: 'g'.repeat(1024 * 1024), details: JSON.stringify({ ...e.details, comment: 'c'.repeat(1024 * 1024) }) })),
+    events: (o.events as MetadataEvent[]).map((e) => ({
+      ...e,
+      genome: 'g'.repeat(1024 * 1024),
+      details: JSON.stringify({ ...e.details, comment: 'c'.repeat(1024 * 1024) }),
+    })),
   }));
   const done = await handover('huge_event_core_110_1', 'completed');
   const [event] = done.events!;

@@ -28,7 +28,9 @@ test('a second handover of a database being handed over is refused with the runn
   const elsewhere = path.join(h.dir, 'elsewhere');
   mkdirSync(elsewhere, { recursive: true });
   copyFileSync(src.replace('sqlite:///', ''), path.join(elsewhere, 'dup_core_110_1.sqlite'));
-  const third = await h.submit(spec(`sqlite:///${elsewhere}/dup_core_110_1.sqlite`, { tgt_uri: (await h.progress(first.json.token)).spec.tgt_uri }));
+  const third = await h.submit(
+    spec(`sqlite:///${elsewhere}/dup_core_110_1.sqlite`, { tgt_uri: (await h.progress(first.json.token)).spec.tgt_uri }),
+  );
   expect(third.statusCode).toBe(409);
 
   // Once the first has ended, the database can be handed over again.
@@ -57,7 +59,11 @@ test('two submissions at the same moment: exactly one starts', async () => {
 
 /** Starts a batch of one database; returns its item's token. */
 async function batchOf(src: string): Promise<string> {
-  const res = await h.app.inject({ method: 'POST', url: '/batches', payload: { contact: 'batcher@example.org', handovers: [{ src_uri: src, type: 'patch', comment: 'in a batch' }] } });
+  const res = await h.app.inject({
+    method: 'POST',
+    url: '/batches',
+    payload: { contact: 'batcher@example.org', handovers: [{ src_uri: src, type: 'patch', comment: 'in a batch' }] },
+  });
   expect(res.statusCode).toBe(201);
   const [token] = res.json().tokens as string[];
   // The batch starts the lock, which starts the handover: wait for it to exist.
@@ -101,7 +107,11 @@ test("a restart blocked by a batch's lock waits for it, as one blocked by a sing
   try {
     const token = await batchOf(src);
     await h.waitForStatus(token, 'failed');
-    await waitFor(() => h.smtp.received.some((m) => m.subject?.includes('batch_restart_core_110_1')), 30_000, 'the failure email to reach the SMTP server');
+    await waitFor(
+      () => h.smtp.received.some((m) => m.subject?.includes('batch_restart_core_110_1')),
+      30_000,
+      'the failure email to reach the SMTP server',
+    );
     expect(h.smtp.messages.filter((m) => m.subject?.includes('batch_restart_core_110_1'))).toHaveLength(0);
     h.jobs.scripts.copy.outcome = 'complete';
 

@@ -83,11 +83,15 @@ test('a MariaDB source that does not exist fails at the checking step, on the re
   expect(statusCode).toBe(201);
   const done = await h.waitForStatus(json.token, 'failed');
   expect(done.failure).toMatchObject({ step: 'checking', kind: 'error' });
-  expect(done.failure!.reason).toBe(`source database mysql://${m.user}@${m.host}:${m.port}/absent_core_110_1 does not exist on ${m.host}:${m.port}`);
+  expect(done.failure!.reason).toBe(
+    `source database mysql://${m.user}@${m.host}:${m.port}/absent_core_110_1 does not exist on ${m.host}:${m.port}`,
+  );
 });
 
 test('a wrong password is refused at the checking step, and is not recorded either', async () => {
-  const { json } = await h.submit(spec(`mysql://${m.user}:WrongPass123@${m.host}:${m.port}/secret_core_110_1`, { tgt_uri: `${staging}/secret_core_110_1` }));
+  const { json } = await h.submit(
+    spec(`mysql://${m.user}:WrongPass123@${m.host}:${m.port}/secret_core_110_1`, { tgt_uri: `${staging}/secret_core_110_1` }),
+  );
   const done = await h.waitForStatus(json.token, 'failed');
   expect(done.failure).toMatchObject({ step: 'checking', kind: 'error' });
   expect(done.failure!.reason).toContain('refused the login');

@@ -28,7 +28,11 @@ if (recording) {
 
   test('record histories of a completed, a failed and a cancelled handover', async () => {
     const record = async (name: string, token: string) => {
-      await waitFor(async () => (await h.client.workflow.getHandle(token).describe()).status.name !== 'RUNNING', 30_000, `${name} to close`);
+      await waitFor(
+        async () => (await h.client.workflow.getHandle(token).describe()).status.name !== 'RUNNING',
+        30_000,
+        `${name} to close`,
+      );
       writeFileSync(path.join(FIXTURES, `${name}.history.json`), historyToJSON(await h.client.workflow.getHandle(token).fetchHistory()));
     };
     const ok = await h.submit(spec(h.sqliteSource('replay_ok_core_110_1')));
@@ -42,7 +46,11 @@ if (recording) {
     h.jobs.scripts.copy.runningPolls = 100_000;
     const cancelled = await h.submit(spec(h.sqliteSource('replay_cancel_core_110_1')));
     await waitFor(async () => (await h.progress(cancelled.json.token)).step === 'copy', 30_000, 'the copy step');
-    await h.app.inject({ method: 'POST', url: `/handovers/${cancelled.json.token}/cancel`, payload: { by: 'recorder', reason: 'fixture' } });
+    await h.app.inject({
+      method: 'POST',
+      url: `/handovers/${cancelled.json.token}/cancel`,
+      payload: { by: 'recorder', reason: 'fixture' },
+    });
     await record('handover-cancelled', cancelled.json.token);
 
     // SMTP down: the failure email is handed to a workflow of its own, and the handover closes.

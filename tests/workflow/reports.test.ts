@@ -23,7 +23,11 @@ beforeAll(async () => {
   await channel.assertExchange(EXCHANGE, 'topic', { durable: true });
   const { queue } = await channel.assertQueue('', { exclusive: true });
   await channel.bindQueue(queue, EXCHANGE, 'report.*');
-  await channel.consume(queue, (msg) => msg && published.push({ routingKey: msg.fields.routingKey, report: JSON.parse(msg.content.toString()) }), { noAck: true });
+  await channel.consume(
+    queue,
+    (msg) => msg && published.push({ routingKey: msg.fields.routingKey, report: JSON.parse(msg.content.toString()) }),
+    { noAck: true },
+  );
   h = await startHarness({ HANDOVER_REPORT_AMQP_URL: rabbit.url, HANDOVER_REPORT_EXCHANGE: EXCHANGE });
 }, 180_000);
 afterAll(async () => {
@@ -71,7 +75,9 @@ test('a completed handover: a report per transition, in order, logged, readable 
   expect(reports.at(-1)!.params).toMatchObject({ status: 'completed', progress_complete: 5, progress_total: 5 });
 
   // The same reports went to the log, one JSON line each, and to the exchange, in the same order.
-  expect(h.reportLines.filter((l) => l.params.handover_token === json.token).map(({ level, ...r }) => ({ ...r, level }))).toEqual(reports.map((r) => ({ ...r, level: 'info' })));
+  expect(h.reportLines.filter((l) => l.params.handover_token === json.token).map(({ level, ...r }) => ({ ...r, level }))).toEqual(
+    reports.map((r) => ({ ...r, level: 'info' })),
+  );
   await waitFor(() => publishedFor(json.token).length === reports.length, 10_000, 'every report on the exchange');
   expect(publishedFor(json.token).map((p) => p.report)).toEqual(reports);
   expect(new Set(publishedFor(json.token).map((p) => p.routingKey))).toEqual(new Set(['report.info']));
@@ -82,7 +88,11 @@ test('a failed handover reports its failure as report.error, with the failing st
   h.jobs.scripts.healthcheck.outcome = 'problems';
   const { json } = await h.submit(spec(h.sqliteSource('reported_bad_core_110_1')));
   await h.waitForStatus(json.token, 'failed');
-  await waitFor(async () => publishedFor(json.token).length === (await reportsOf(json.token)).length, 10_000, 'every report on the exchange');
+  await waitFor(
+    async () => publishedFor(json.token).length === (await reportsOf(json.token)).length,
+    10_000,
+    'every report on the exchange',
+  );
   const errors = publishedFor(json.token)
     .filter((p) => p.routingKey === 'report.error')
     .map((p) => p.report);

@@ -12,7 +12,8 @@ const restart = async (token: string, body?: object) => {
   const res = await h.app.inject({ method: 'POST', url: `/handovers/${token}/restart`, payload: body ?? {} });
   return { statusCode: res.statusCode, json: res.json() };
 };
-const jobsWithName = (service: 'healthcheck' | 'copy' | 'metadata' | 'event', name: string) => h.jobs.jobsOf(service).filter((j) => JSON.stringify(j.input).includes(name));
+const jobsWithName = (service: 'healthcheck' | 'copy' | 'metadata' | 'event', name: string) =>
+  h.jobs.jobsOf(service).filter((j) => JSON.stringify(j.input).includes(name));
 
 test('failed at the copy step, restarted: completes with exactly one healthcheck job in total', async () => {
   h.jobs.scripts.copy.outcome = 'failed';
@@ -22,7 +23,11 @@ test('failed at the copy step, restarted: completes with exactly one healthcheck
 
   const again = await restart(first.token);
   expect(again.statusCode).toBe(201);
-  expect(again.json).toEqual({ token: expect.any(String), status_url: `http://handover.test/handovers/${again.json.token}`, restarted_from: first.token });
+  expect(again.json).toEqual({
+    token: expect.any(String),
+    status_url: `http://handover.test/handovers/${again.json.token}`,
+    restarted_from: first.token,
+  });
   const done = await h.waitForStatus(again.json.token, 'completed');
   expect(done.restarted_from).toBe(first.token);
   expect(done.timeline.map((t) => [t.step, t.outcome])).toEqual([
@@ -82,13 +87,24 @@ test('refusals: a step that did not pass cannot be skipped; running and complete
   const skipChecks = await restart(bad.token, { from: 'copy' });
   expect(skipChecks).toEqual({
     statusCode: 400,
-    json: { error: 'invalid body', issues: [{ field: 'from', message: `cannot skip the healthcheck step: it did not pass in handover ${bad.token}; restart from healthcheck or earlier` }] },
+    json: {
+      error: 'invalid body',
+      issues: [
+        {
+          field: 'from',
+          message: `cannot skip the healthcheck step: it did not pass in handover ${bad.token}; restart from healthcheck or earlier`,
+        },
+      ],
+    },
   });
   expect((await restart(bad.token, { from: 'later' })).statusCode).toBe(400);
 
   h.jobs.reset();
   const { json: ok } = await h.submit(spec(h.sqliteSource('restart_done_core_110_1')));
   await h.waitForStatus(ok.token, 'completed');
-  expect(await restart(ok.token)).toEqual({ statusCode: 409, json: { error: 'the handover completed; there is nothing to restart', status: 'completed' } });
+  expect(await restart(ok.token)).toEqual({
+    statusCode: 409,
+    json: { error: 'the handover completed; there is nothing to restart', status: 'completed' },
+  });
   expect((await restart('no-such-token')).statusCode).toBe(404);
 });

@@ -15,14 +15,17 @@ beforeAll(async () => {
 afterAll(async () => h?.stop());
 beforeEach(() => h.jobs.reset());
 
-const list = async (query: string) => (await h.app.inject({ method: 'GET', url: `/handovers?${query}` })).json().handovers as Array<Record<string, string>>;
+const list = async (query: string) =>
+  (await h.app.inject({ method: 'GET', url: `/handovers?${query}` })).json().handovers as Array<Record<string, string>>;
 
 test('each default update type completes, reaches the metadata service as update_type, and is searchable', async () => {
   const types = ['new_assembly', 'new_genebuild', 'patch', 'other'];
   const submitted = await Promise.all(
     types.map(async (type, i) => {
       // Case-insensitive, recorded in lower case.
-      const res = await h.submit(spec(h.sqliteSource(`update_${i}_core_110_1`), { type: i === 1 ? 'NEW_GENEBUILD' : type, contact: 'updates@example.org' }));
+      const res = await h.submit(
+        spec(h.sqliteSource(`update_${i}_core_110_1`), { type: i === 1 ? 'NEW_GENEBUILD' : type, contact: 'updates@example.org' }),
+      );
       expect(res.statusCode).toBe(201);
       return res.json.token;
     }),
@@ -148,7 +151,12 @@ test('a handover recorded when `type` was the database type still runs, shows in
   };
   h.jobs.scripts.copy.outcome = 'failed';
   const lockKey = `handover-lock:sqlite:${tgt.replace('sqlite:///', '')}`;
-  await h.client.workflow.start(LOCK_WORKFLOW, { workflowId: lockKey, taskQueue: h.config.HANDOVER_TASK_QUEUE, args: [{ lockKey, handover: old }], memo: { token } });
+  await h.client.workflow.start(LOCK_WORKFLOW, {
+    workflowId: lockKey,
+    taskQueue: h.config.HANDOVER_TASK_QUEUE,
+    args: [{ lockKey, handover: old }],
+    memo: { token },
+  });
   const failed = await h.waitForStatus(token, 'failed');
   expect(failed).toMatchObject({ database_type: 'core', spec: { type: 'core' } });
   expect(failed.update_type).toBeUndefined();

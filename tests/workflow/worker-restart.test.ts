@@ -25,11 +25,16 @@ async function startWorkerProcess(env: Record<string, string> = {}): Promise<{ c
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
-  await waitFor(() => output.includes('Handover worker polling') || (child.exitCode !== null && Promise.reject(new Error(output))), 90_000, 'the worker process to start');
+  await waitFor(
+    () => output.includes('Handover worker polling') || (child.exitCode !== null && Promise.reject(new Error(output))),
+    90_000,
+    'the worker process to start',
+  );
   return { child, output: () => output };
 }
 
-const exited = (child: ChildProcess) => new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (code) => r(code))));
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (code) => r(code))));
 
 test('a worker killed mid-wait and restarted: the handover completes, one job per step', async () => {
   h.jobs.scripts.copy.runningPolls = 100_000;
