@@ -2,7 +2,8 @@
  * Who may call what (HANDOVER_API_KEYS), and how often (@fastify/rate-limit).
  *
  * Without keys the API is open: every caller is ANONYMOUS (every right), api/main.ts listens on
- * loopback only, and only requests addressed to localhost and not forwarded by a proxy are served. With keys, every route but GET /health (/health/live, /health/ready) and the page files needs
+ * loopback only, and only requests addressed to localhost and not forwarded by a proxy are served. With keys, every route but
+ * GET /health (/health/live, /health/ready) and the page files needs
  * `Authorization: Bearer <key>`: 401 without a key or with an unknown one, 403 when the key's role
  * is below what the route needs (its `config.role`; a route that declares none is refused to
  * everyone, in open mode too). The caller (the key's name and role) is then

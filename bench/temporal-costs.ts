@@ -11,7 +11,8 @@
  * `ResetActivity` calls (completion callbacks). A run's cost to the server is its CPU from the run's start
  * until its timers have fired (an activity's timeout timer fires even after the activity is done; the
  * activities here time out after 5 s so that comes soon), less the server's idle CPU. The server also slows
- * as its store fills, so the floor runs before and after each variant. Prints, per variant, the rate and the server's CPU milliseconds per workflow against
+ * as its store fills, so the floor runs before and after each variant. Prints, per variant, the rate and the server's CPU
+ * milliseconds per workflow against
  * the mean of the two floors around it, and what each added item costs.
  */
 import { parseArgs } from 'node:util';

@@ -1,7 +1,8 @@
 /**
  * Benchmark: many handovers waiting on long jobs at once (issue #13, "Small and steady").
  *
- *   npm run build && npm run bench:waiting -- [--handovers 1000] [--job-ms 120000] [--settled-after-s 0] [--node-flags='--flag …'] [--heap-snapshot]
+ *   npm run build && npm run bench:waiting -- [--handovers 1000] [--job-ms 120000] [--settled-after-s 0]
+ *     [--node-flags='--flag …'] [--heap-snapshot]
  *
  * The compiled worker runs as its own process (node dist/js/worker/main.js, workflows from the prebuilt
  * bundle) beside a fresh Temporal dev server, the API and job services whose jobs take --job-ms. All handovers
@@ -55,7 +56,10 @@ async function main(): Promise<void> {
     HANDOVER_WORKER_METRICS_PORT: String(metricsPort),
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('HANDOVER_WORKER_'))),
   };
-  /** Where the worker's memory is, from its own process metrics: the JS heap, memory outside it held by JS objects, and the rest (native: the SDK's core, V8's code). */
+  /**
+   * Where the worker's memory is, from its own process metrics: the JS heap, memory outside it held by JS objects, and the rest (native:
+   * the SDK's core, V8's code).
+   */
   const breakdown = async () => {
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / MB;

@@ -2,7 +2,9 @@
 import mysql from 'mysql2/promise';
 import type { MariaDb } from '../../tests/helpers/mariadb';
 
-/** Makes `name` on `server`: about `targetBytes` (data + indexes) in four InnoDB tables, like a core database's largest. Returns its size. */
+/**
+ * Makes `name` on `server`: about `targetBytes` (data + indexes) in four InnoDB tables, like a core database's largest. Returns its size.
+ */
 export async function generateCoreLike(server: MariaDb, NAME: string, targetBytes: number): Promise<number> {
   const conn = await mysql.createConnection({
     host: server.host,

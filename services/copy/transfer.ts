@@ -313,7 +313,10 @@ async function openSnapshot(
   return { readers, release, how };
 }
 
-/** The work: every table, a large one with a single integer primary key in ranges of it; non-transactional tables first, then the largest tables first. */
+/**
+ * The work: every table, a large one with a single integer primary key in ranges of it; non-transactional tables first, then the largest
+ * tables first.
+ */
 export async function planWork(reader: Conn, tables: TablePlan[], rangeBytes: number): Promise<Work[]> {
   const work: Work[] = [];
   for (const table of tables) {

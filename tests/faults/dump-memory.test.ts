@@ -22,7 +22,10 @@ afterAll(() => {
 
 const LIMIT = 200 * MB;
 
-/** The TSV the dump must write for a table, as the test reads the format: its sha256 and line count, from the rows as node:sqlite gives them. */
+/**
+ * The TSV the dump must write for a table, as the test reads the format: its sha256 and line count, from the rows as node:sqlite gives
+ * them.
+ */
 function expectedTsv(file: string, table: string): { sha256: string; lines: number } {
   const escape = (v: string | number | bigint | Uint8Array | null) =>
     v === null ? '\\N' : String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');

@@ -201,7 +201,10 @@ function sqliteWith(file: string, statements: string[]): void {
   db.close();
 }
 
-/** types_core_110_1 on the source: every kind of column, values with quotes, backslashes, ; and control bytes, a foreign key, generated and invisible columns. */
+/**
+ * types_core_110_1 on the source: every kind of column, values with quotes, backslashes, ; and control bytes, a foreign key, generated and
+ * invisible columns.
+ */
 async function createEverything(): Promise<void> {
   const db = 'types_core_110_1';
   await sql(source, `DROP DATABASE IF EXISTS ${db}`);

@@ -2,7 +2,8 @@
  * The folders' boundaries (docs/ARCHITECTURE.md): data flows api → Temporal → workflows → activities → job
  * services, workflows stay sandbox-safe, the CLI knows the API only by its published types, the local
  * stack (services/) is a separate system, vocabulary/ is the leaf every layer may share, and core/ holds
- * what the handover and the stack must do the same way, defined nowhere else. The rules are data: change RULES to change the architecture. A failure lists every edge that breaks a rule.
+ * what the handover and the stack must do the same way, defined nowhere else. The rules are data: change RULES to change the
+ * architecture. A failure lists every edge that breaks a rule.
  */
 import path from 'node:path';
 import {
