@@ -156,7 +156,8 @@ export async function registerAuth(app: FastifyInstance, config: Config): Promis
     errorResponseBuilder: (request, context) =>
       Object.assign(
         new Error(
-          `too many requests: please slow down. At most ${context.max} requests per ${window} ${request.caller?.authenticated ? `for the key "${request.caller.name}"` : 'from one address'}; retry in ${context.after}`,
+          `too many requests: please slow down. At most ${context.max} requests per ${window}` +
+            ` ${request.caller?.authenticated ? `for the key "${request.caller.name}"` : 'from one address'}; retry in ${context.after}`,
         ),
         { statusCode: context.statusCode },
       ),
@@ -225,7 +226,9 @@ function forwarded(request: FastifyRequest): Denial | undefined {
   if (!present.length || PROXY_ALLOWED.has(`${request.method} ${request.routeOptions.url ?? ''}`)) return undefined;
   return {
     status: 403,
-    error: `open mode serves this machine only; a request forwarded by a proxy (Forwarded / X-Forwarded-For) needs an API key: set HANDOVER_API_KEYS (this request carries ${present.join(', ')})`,
+    error:
+      `open mode serves this machine only; a request forwarded by a proxy (Forwarded / X-Forwarded-For) needs an API key: ` +
+      `set HANDOVER_API_KEYS (this request carries ${present.join(', ')})`,
   };
 }
 

@@ -130,15 +130,20 @@ async function main(): Promise<void> {
         const floorMs = (floorBefore.cpuMs + floorAfter.cpuMs) / 2;
         const extra = result.cpuMs - floorMs;
         console.log(
-          `${variant.name}: ${result.perSecond.toFixed(2)}/s, ${result.cpuMs.toFixed(1)} server CPU-ms a workflow; floors around it ${floorBefore.cpuMs.toFixed(1)} and ${floorAfter.cpuMs.toFixed(1)} ms`,
+          `${variant.name}: ${result.perSecond.toFixed(2)}/s, ${result.cpuMs.toFixed(1)} server CPU-ms a workflow; ` +
+            `floors around it ${floorBefore.cpuMs.toFixed(1)} and ${floorAfter.cpuMs.toFixed(1)} ms`,
         );
         rows.push(
-          `  ${variant.name.padEnd(52)} ${result.perSecond.toFixed(2).padStart(6)}/s (floor ${((floorBefore.perSecond + floorAfter.perSecond) / 2).toFixed(2)}/s)  ${result.cpuMs.toFixed(1).padStart(6)} ms against ${floorMs.toFixed(1)}: ${extra >= 0 ? '+' : ''}${extra.toFixed(1)} ms, ${(extra / variant.items).toFixed(2)} ms each${variant.calls ? ` (${result.found} of ${N * variant.items} calls found the child's activity or the child)` : ''}`,
+          `  ${variant.name.padEnd(52)} ${result.perSecond.toFixed(2).padStart(6)}/s ` +
+            `(floor ${((floorBefore.perSecond + floorAfter.perSecond) / 2).toFixed(2)}/s)  ${result.cpuMs.toFixed(1).padStart(6)} ms ` +
+            `against ${floorMs.toFixed(1)}: ${extra >= 0 ? '+' : ''}${extra.toFixed(1)} ms, ${(extra / variant.items).toFixed(2)} ms ` +
+            `each${variant.calls ? ` (${result.found} of ${N * variant.items} calls found the child's activity or the child)` : ''}`,
         );
         floorBefore = floorAfter;
       }
       console.log(
-        `\nTemporal server CPU per workflow (${N} each, ${CONCURRENCY} at a time), against the mean of the floors run just before and after:`,
+        `\nTemporal server CPU per workflow (${N} each, ${CONCURRENCY} at a time), against the mean of the floors run just before and ` +
+          `after:`,
       );
       for (const row of rows) console.log(row);
     });

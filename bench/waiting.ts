@@ -69,7 +69,10 @@ async function main(): Promise<void> {
       'nodejs_heap_size_used_bytes',
       'nodejs_external_memory_bytes',
     ].map(metric);
-    return `RSS ${rss.toFixed(0)} MB = JS heap ${heapTotal.toFixed(0)} MB (${heapUsed.toFixed(0)} used) + external ${external.toFixed(0)} MB + native and code ${(rss - heapTotal - external).toFixed(0)} MB`;
+    return (
+      `RSS ${rss.toFixed(0)} MB = JS heap ${heapTotal.toFixed(0)} MB (${heapUsed.toFixed(0)} used) + external ${external.toFixed(0)}` +
+      ` MB + native and code ${(rss - heapTotal - external).toFixed(0)} MB`
+    );
   };
 
   // Started as `npm run worker:built` starts it.
@@ -125,7 +128,9 @@ async function main(): Promise<void> {
       const after = memory(worker.pid!);
       const waiting = services.jobs.filter((j) => Date.now() < j.endsAt).length;
       console.log(
-        `${label} (${waiting} jobs running): worker RSS ${(Math.max(...samples) / MB).toFixed(0)} MB at most over 30 s, peak so far ${(after.peak / MB).toFixed(0)} MB; CPU ${(((after.cpuSeconds - before.cpuSeconds) / 30) * 100).toFixed(1)} % of one core`,
+        `${label} (${waiting} jobs running): worker RSS ${(Math.max(...samples) / MB).toFixed(0)} MB at most over 30 s, ` +
+          `peak so far ${(after.peak / MB).toFixed(0)} MB; CPU ${(((after.cpuSeconds - before.cpuSeconds) / 30) * 100).toFixed(1)} % of ` +
+          `one core`,
       );
       console.log(`worker memory: ${await breakdown()}`);
     };
@@ -140,7 +145,8 @@ async function main(): Promise<void> {
     const completed = results.filter((r) => r.status === 'fulfilled').length;
     const end = memory(worker.pid!);
     console.log(
-      `\n${completed} of ${N} completed in ${((Date.now() - started) / 1000).toFixed(1)} s; worker peak RSS ${(end.peak / MB).toFixed(0)} MB (target under 300 MB)`,
+      `\n${completed} of ${N} completed in ${((Date.now() - started) / 1000).toFixed(1)} s; worker peak RSS ${(end.peak / MB).toFixed(0)}` +
+        ` MB (target under 300 MB)`,
     );
   } finally {
     worker.kill('SIGTERM');

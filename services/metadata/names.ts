@@ -78,7 +78,8 @@ export function nameMetaProblems(name: string, meta: MetaValues): string[] {
       );
     else if (schemaTypes[0] !== expected)
       problems.push(
-        `the name says ${parsed.type}${expected !== parsed.type ? ` (schema ${expected})` : ''} but meta schema_type is ${printable(schemaTypes[0], 80)}`,
+        `the name says ${parsed.type}${expected !== parsed.type ? ` (schema ${expected})` : ''} but meta schema_type ` +
+          `is ${printable(schemaTypes[0], 80)}`,
       );
   }
   return problems;

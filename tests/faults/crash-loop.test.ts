@@ -77,7 +77,9 @@ test('a job that crashes its process is started 3 times, then failed with the re
   await createDemoDatabase(uri, { genes: 100 });
   const env = { LOCAL_STACK_TEST_HOOKS: '1', LOCAL_STACK_CRASH_ON: 'crash-me', LOCAL_STACK_BACKOFF_MS: '200' };
   console.log(
-    `injected: LOCAL_STACK_CRASH_ON=crash-me (test hook): the healthcheck job submitted with Idempotency-Key crash-me exits its process with code 70 each time it starts; the test restarts the process whenever it dies (at most 5 times); limit: the default 3 starts, backoff 200 ms x 4^(starts-1)`,
+    `injected: LOCAL_STACK_CRASH_ON=crash-me (test hook): the healthcheck job submitted with Idempotency-Key crash-me exits its process ` +
+      `with code 70 each time it starts; the test restarts the process whenever it dies (at most 5 times); limit: the default 3 starts, ` +
+      `backoff 200 ms x 4^(starts-1)`,
   );
 
   let stack = await startStack(dataDir, env);
@@ -106,7 +108,8 @@ test('a job that crashes its process is started 3 times, then failed with the re
   const failures = (await (await fetch(`${stack.urls.healthcheck}/jobs/${id}?format=failures`)).json()) as { msg: string };
   const [stored] = storedJobs(dataDir, 'healthcheck');
   console.log(
-    `found: ${exits.length} process exits (${exits.map((e) => e.signal ?? e.code).join(', ')}), ${restarts} restarts; job ${id}: ${(await job(stack.urls.healthcheck, id)).status}, attempts ${stored.attempts}; ?format=failures: ${failures.msg}`,
+    `found: ${exits.length} process exits (${exits.map((e) => e.signal ?? e.code).join(', ')}), ${restarts} restarts; ` +
+      `job ${id}: ${(await job(stack.urls.healthcheck, id)).status}, attempts ${stored.attempts}; ?format=failures: ${failures.msg}`,
   );
   expect(exits).toEqual([
     { code: 70, signal: null },
@@ -130,7 +133,8 @@ test('a job that crashes its process is started 3 times, then failed with the re
   });
   const [hcDone, copyDone] = await Promise.all([finished(stack.urls.healthcheck, healthcheck), finished(stack.urls.copy, copy)]);
   console.log(
-    `found after the loop: healthcheck job ${healthcheck} ${hcDone.status} (${hcDone.output?.status}), copy job ${copy} ${copyDone.status}; process alive: ${alive(stack)}`,
+    `found after the loop: healthcheck job ${healthcheck} ${hcDone.status} (${hcDone.output?.status}), ` +
+      `copy job ${copy} ${copyDone.status}; process alive: ${alive(stack)}`,
   );
   expect(hcDone).toMatchObject({ status: 'complete', output: { status: 'passed' } });
   expect(copyDone.status).toBe('complete');
@@ -173,7 +177,8 @@ test('a normal job interrupted by SIGKILL resumes at the next start and complete
   const exit = await stack.exited;
   const [interrupted] = storedJobs(dataDir, 'copy');
   console.log(
-    `injected: SIGKILL of the stack process during copy job ${id} (${midway.progress?.tables_done}/${midway.progress?.tables} tables); the store then says: ${interrupted.status}, attempts ${interrupted.attempts}`,
+    `injected: SIGKILL of the stack process during copy job ${id} (${midway.progress?.tables_done}/${midway.progress?.tables} tables); ` +
+      `the store then says: ${interrupted.status}, attempts ${interrupted.attempts}`,
   );
   expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
   expect(interrupted).toMatchObject({ id, status: 'running', attempts: 1 });
@@ -187,7 +192,8 @@ test('a normal job interrupted by SIGKILL resumes at the next start and complete
   const jobs = (await (await fetch(`${stack.urls.copy}/jobs`)).json()) as JobAnswer[];
   const stored = storedJobs(dataDir, 'copy');
   console.log(
-    `found: copy job ${id} ${done.status} after the restart (${Object.keys(done.output?.tables ?? {}).length} tables); jobs in the copy service: ${jobs.length}; attempts ${stored[0]?.attempts}`,
+    `found: copy job ${id} ${done.status} after the restart (${Object.keys(done.output?.tables ?? {}).length} tables); ` +
+      `jobs in the copy service: ${jobs.length}; attempts ${stored[0]?.attempts}`,
   );
   expect(done.status).toBe('complete');
   expect(Object.keys(done.output!.tables!)).toHaveLength(2000); // every table but meta

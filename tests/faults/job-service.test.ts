@@ -68,7 +68,8 @@ test('a copy service refusing connections, then answering 500s, then answering s
     await new Promise((r) => setTimeout(r, FAULT_MS));
     const progress = await Promise.all(tokens.map((t) => h.progress(t)));
     during.push(
-      `${fault} for ${FAULT_MS} ms: ${proxy.seen[fault] - before} requests; statuses ${[...new Set(progress.map((p) => `${p.status}/${p.step}`))].join(', ')}; ` +
+      `${fault} for ${FAULT_MS} ms: ${proxy.seen[fault] - before} requests; ` +
+        `statuses ${[...new Set(progress.map((p) => `${p.status}/${p.step}`))].join(', ')}; ` +
         `last word: ${progress.map((p) => p.job_progress).find((w) => w && !w.includes('is running')) ?? progress[0].job_progress}`,
     );
     expect(progress.map((p) => p.status)).toEqual(tokens.map(() => 'running'));
@@ -79,8 +80,10 @@ test('a copy service refusing connections, then answering 500s, then answering s
     FAULTS.map((m) => [m, proxy.requests.filter((r) => r.mode === m && r.method === 'POST').length]),
   );
   console.log(
-    `injected: fault proxy in front of the copy service (port ${proxy.port}; poll interval ${POLL_INTERVAL_MS}-${POLL_MAX_INTERVAL_MS} ms, request timeout ${REQUEST_TIMEOUT_MS} ms); ` +
-      `refuse (not listening), error500, slow (answers held ${proxy.slowDelaysMs.join(' / ')} ms in turn), ${FAULT_MS} ms each, while ${tokens.length} handovers were in or reaching the copy step`,
+    `injected: fault proxy in front of the copy service (port ${proxy.port}; poll interval ${POLL_INTERVAL_MS}-${POLL_MAX_INTERVAL_MS} ` +
+      `ms, request timeout ${REQUEST_TIMEOUT_MS} ms); ` +
+      `refuse (not listening), error500, slow (answers held ${proxy.slowDelaysMs.join(' / ')} ms in turn), ${FAULT_MS} ms each, ` +
+      `while ${tokens.length} handovers were in or reaching the copy step`,
   );
   for (const line of during) console.log(`  ${line}`);
 
@@ -103,14 +106,16 @@ test('a copy service refusing connections, then answering 500s, then answering s
   // Counted at the end: the last answers held when the faults ended were still waiting then.
   const late = proxy.requests.filter((r) => r.answer === 'gone').length;
   console.log(
-    `found: requests per mode ${JSON.stringify(proxy.seen)} (refused ones counted by the client); copy submissions per mode ${JSON.stringify(submissionsByMode)}; ` +
+    `found: requests per mode ${JSON.stringify(proxy.seen)} (refused ones counted by the client); ` +
+      `copy submissions per mode ${JSON.stringify(submissionsByMode)}; ` +
       `slow answers held past the request timeout: ${slowPastTimeout}, of which the client had gone: ${late}; ` +
       `${completed}/${tokens.length} completed; copy submissions that reached the service per handover: ${copySubmissions.join(', ')}; ` +
       `jobs per step per handover (healthcheck, copy, metadata, event): ${[...new Set(jobCounts.map((c) => c.join('/')))].join(', ')}; ` +
       `completion emails per handover: ${completionMails.join(', ')}; other emails: ${otherMails.length ? otherMails.join(' | ') : 'none'}`,
   );
   console.log(
-    `fault: copy service refuse/500/slow; handovers: ${tokens.length}; completed: ${completed}; duplicate jobs: ${duplicateJobs}; lost: ${lost}`,
+    `fault: copy service refuse/500/slow; handovers: ${tokens.length}; completed: ${completed}; duplicate jobs: ${duplicateJobs}; ` +
+      `lost: ${lost}`,
   );
 
   for (const mode of ['pass', ...FAULTS] as FaultMode[]) expect(proxy.seen[mode]).toBeGreaterThan(0);

@@ -164,7 +164,9 @@ async function judge(
     verdict = 'completed; the target is identical to the source (row counts and CHECKSUM TABLE of every table)';
   } else if (!ended.complete && isDeepStrictEqual(tgt, before)) {
     tally.failedCleanly++;
-    verdict = `failed cleanly; the target is ${before === null ? 'absent' : 'the previous copy, unchanged (row counts and CHECKSUM TABLE of every table)'}`;
+    verdict =
+      `failed cleanly; ` +
+      `the target is ${before === null ? 'absent' : 'the previous copy, unchanged (row counts and CHECKSUM TABLE of every table)'}`;
   } else {
     tally.halfWritten++;
     const differ = (a: DbState, b: DbState) =>
@@ -173,14 +175,16 @@ async function judge(
         .map((t) => `${t}: ${a?.[t]} vs ${b?.[t]}`);
     verdict =
       `HALF-WRITTEN: ${ended.complete ? 'complete' : 'failed'}, target ${summary(tgt)}; ` +
-      `differs from the source in [${differ(tgt, src).slice(0, 5).join('; ')}], from before in [${differ(tgt, before).slice(0, 5).join('; ')}]`;
+      `differs from the source in [${differ(tgt, src).slice(0, 5).join('; ')}], ` +
+      `from before in [${differ(tgt, before).slice(0, 5).join('; ')}]`;
   }
   console.log(`${tally.fault}: ${what}: ${verdict}${ended.reason ? `\n  reason: ${ended.reason}` : ''}`);
 }
 
 function printTally(t: Tally): void {
   console.log(
-    `fault: ${t.fault}; handovers or copies: ${t.runs}; completed: ${t.completed}; failed cleanly: ${t.failedCleanly}; half-written targets: ${t.halfWritten}`,
+    `fault: ${t.fault}; handovers or copies: ${t.runs}; completed: ${t.completed}; failed cleanly: ${t.failedCleanly}; ` +
+      `half-written targets: ${t.halfWritten}`,
   );
 }
 
@@ -211,7 +215,8 @@ async function copyCase(
   if (job.status === 'failed') {
     expect(job.failure).toMatch(/\S/);
     console.log(
-      `${fault}: does the failure name its cause (a lost connection, a server gone or shutting down)? ${namesCause(job.failure) ? 'yes' : 'NO'}`,
+      `${fault}: does the failure name its cause (a lost connection, ` +
+        `a server gone or shutting down)? ${namesCause(job.failure) ? 'yes' : 'NO'}`,
     );
     expect(namesCause(job.failure)).toBe(true);
     expect(job.failure).not.toMatch(/INSERT INTO|VALUES/); // the client's error line, not the rows it was loading
@@ -255,7 +260,8 @@ beforeAll(async () => {
     const t = `${SOURCE_DB}.${tableName(i)}`;
     await source.query(`CREATE TABLE ${t} (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(40) NOT NULL, c DOUBLE, KEY (a)) ENGINE=InnoDB`);
     await source.query(
-      `INSERT INTO ${t} SELECT seq, (seq * 7919 + ${i}) % 100000, MD5(CONCAT(${i}, '-', seq)), seq / ${i + 3} FROM ${SOURCE_DB}.seq_1_to_${ROWS}`,
+      `INSERT INTO ${t} SELECT seq, (seq * 7919 + ${i}) % 100000, MD5(CONCAT(${i}, '-', seq)), ` +
+        `seq / ${i + 3} FROM ${SOURCE_DB}.seq_1_to_${ROWS}`,
     );
   }
   base = mkdtempSync(path.join(os.tmpdir(), 'handover-mariadb-restart-'));
@@ -349,7 +355,9 @@ test('a whole handover, the staging server SIGKILLed during its copy: it fails c
   if (ended.status === 'failed') {
     const mail = await h.smtp.waitForSubject(name, 60_000);
     const rows = /\(\d+,[^()\n]*'ENS[A-Z]\d+'\)/; // a row of gene, transcript or exon, as the dump writes it
-    reason = `${ended.failure?.reason}\n  email: "${mail.subject}"; it names the cause: ${namesCause(mail.text) ? 'yes' : 'NO'}; it quotes rows of the source: ${rows.test(mail.text ?? '') ? 'YES' : 'no'}`;
+    reason =
+      `${ended.failure?.reason}\n  email: "${mail.subject}"; it names the cause: ${namesCause(mail.text) ? 'yes' : 'NO'}; ` +
+      `it quotes rows of the source: ${rows.test(mail.text ?? '') ? 'YES' : 'no'}`;
     expect(mail.subject).toMatch(/failed/);
     expect(ended.failure).toMatchObject({ step: 'copy' });
   } else {

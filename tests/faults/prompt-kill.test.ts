@@ -70,7 +70,8 @@ interface Session {
 const sessionsIn = (server: MariaDbSettings, db: string) =>
   query<Session>(
     server,
-    'SELECT ID, DB, COMMAND, TIME, STATE, LEFT(INFO, 60) AS INFO FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()',
+    'SELECT ID, DB, COMMAND, TIME, STATE, LEFT(INFO, 60) AS INFO FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> ' +
+      'CONNECTION_ID()',
     [db],
   );
 const show = (sessions: Session[]) =>
@@ -128,13 +129,17 @@ beforeAll(async () => {
     multipleStatements: true,
   });
   try {
-    await conn.query(`DROP DATABASE IF EXISTS ${NAME}; CREATE DATABASE ${NAME}; USE ${NAME};
+    await conn.query(
+      `DROP DATABASE IF EXISTS ${NAME}; CREATE DATABASE ${NAME}; USE ${NAME};
       CREATE TABLE meta (meta_id INT PRIMARY KEY, species_id INT, meta_key VARCHAR(64), meta_value VARCHAR(255));
       INSERT INTO meta VALUES (1, NULL, 'schema_version', '110'), (2, 1, 'species.production_name', 'promptkill');
-      CREATE TABLE ${TABLE} (id INT AUTO_INCREMENT PRIMARY KEY, seq_region_id INT NOT NULL, seq_region_start INT NOT NULL, seq_region_end INT NOT NULL,
+      CREATE TABLE ${TABLE} (id INT AUTO_INCREMENT PRIMARY KEY, seq_region_id INT NOT NULL, seq_region_start INT NOT NULL, ` +
+        `seq_region_end INT NOT NULL,
         hit_name VARCHAR(40) NOT NULL, cigar_line TEXT) ENGINE=InnoDB;
       INSERT INTO ${TABLE} (seq_region_id, seq_region_start, seq_region_end, hit_name, cigar_line)
-        SELECT seq % 5000, seq * 7 % 100000000, seq * 7 % 100000000 + 500, MD5(seq), REPEAT(CONCAT(seq % 90 + 10, 'M'), 60) FROM seq_1_to_${ROWS};`);
+        SELECT seq % 5000, seq * 7 % 100000000, seq * 7 % 100000000 + 500, MD5(seq), REPEAT(CONCAT(seq % 90 + 10, 'M'), ` +
+        `60) FROM seq_1_to_${ROWS};`,
+    );
   } finally {
     await conn.end();
   }
@@ -168,7 +173,8 @@ test('(a) a MariaDB healthcheck whose CHECK TABLE is waiting: the DELETE answers
     await new Promise((r) => setTimeout(r, 1000)); // it has been waiting a while: nothing ends it but the kill
     const still = (await sessionsIn(source, NAME)).find((s) => s.ID === waiting.ID);
     console.log(
-      `injected: LOCK TABLES ${TABLE} WRITE held by the test; healthcheck job ${submitted.json.job_id as number} runs: ${show(still ? [still] : [])}; then DELETE ${url}?kill=1`,
+      `injected: LOCK TABLES ${TABLE} WRITE held by the test; healthcheck job ${submitted.json.job_id as number} ` +
+        `runs: ${show(still ? [still] : [])}; then DELETE ${url}?kill=1`,
     );
     expect(still?.INFO).toMatch(/^CHECK TABLE/);
 
@@ -182,7 +188,9 @@ test('(a) a MariaDB healthcheck whose CHECK TABLE is waiting: the DELETE answers
     const ended = await job(url);
     const msg = await failure(url);
     console.log(
-      `found: DELETE answered ${answer.status} in ${(answer.ms / 1000).toFixed(2)} s while the lock was still held; the job's connections in PROCESSLIST right after: ${show(right)}; all closed within 10 s: ${closed}; job ${ended.status} ("${msg}")`,
+      `found: DELETE answered ${answer.status} in ${(answer.ms / 1000).toFixed(2)} s while the lock was still held; ` +
+        `the job's connections in PROCESSLIST right after: ${show(right)}; all closed within 10 s: ${closed}; ` +
+        `job ${ended.status} ("${msg}")`,
     );
     expect(answer.status).toBe(204);
     expect(answer.ms).toBeLessThan(PROMPT_MS);
@@ -217,7 +225,8 @@ test('(a) a MariaDB dump of a table of 1.5 million rows killed mid-table: the DE
   );
   const during = await sessionsIn(source, NAME);
   console.log(
-    `injected: DELETE ${url} while the dump of ${TABLE} (${ROWS} rows) is ${(midway / MB).toFixed(1)} MB into its TSV; the job's statement then: ${show(during)}`,
+    `injected: DELETE ${url} while the dump of ${TABLE} (${ROWS} rows) is ${(midway / MB).toFixed(1)} MB into its TSV; ` +
+      `the job's statement then: ${show(during)}`,
   );
 
   const answer = await kill(url);
@@ -231,7 +240,9 @@ test('(a) a MariaDB dump of a table of 1.5 million rows killed mid-table: the DE
   const written = statSync(tsv).size;
   const lines = readFileSync(tsv, 'utf8').split('\n').length - 1;
   console.log(
-    `found: DELETE answered ${answer.status} in ${(answer.ms / 1000).toFixed(2)} s; the job's connections in PROCESSLIST right after: ${show(right)}; all closed within 10 s: ${closed}; job ${ended.status}; the TSV stopped at ${(written / MB).toFixed(1)} MB (${lines} lines of ${ROWS + 1}), no CHECKSUMS: ${!existsSync(path.join(path.dirname(tsv), 'CHECKSUMS'))}`,
+    `found: DELETE answered ${answer.status} in ${(answer.ms / 1000).toFixed(2)} s; the job's connections in PROCESSLIST right ` +
+      `after: ${show(right)}; all closed within 10 s: ${closed}; job ${ended.status}; the TSV stopped at ${(written / MB).toFixed(1)} MB ` +
+      `(${lines} lines of ${ROWS + 1}), no CHECKSUMS: ${!existsSync(path.join(path.dirname(tsv), 'CHECKSUMS'))}`,
   );
   expect(answer.status).toBe(204);
   expect(answer.ms).toBeLessThan(PROMPT_MS);
@@ -278,7 +289,8 @@ test('(b) a MariaDB copy killed mid-load: no loader connection, schema or client
   const clients = childrenOf(stack.pid).filter((c) => /mariadb|mysql/.test(c));
   const answer = await kill(`${url}?kill=1`);
   console.log(
-    `injected: DELETE ${url}?kill=1 as soon as the loader was seen inserting into ${temp.name} (${show([loading])}); the service's client processes then: ${clients.join(', ') || 'none'}`,
+    `injected: DELETE ${url}?kill=1 as soon as the loader was seen inserting into ${temp.name} (${show([loading])}); ` +
+      `the service's client processes then: ${clients.join(', ') || 'none'}`,
   );
   const loaders = await sessionsIn(staging, temp.name);
   const schemas = (
@@ -298,7 +310,10 @@ test('(b) a MariaDB copy killed mid-load: no loader connection, schema or client
   const left = childrenOf(stack.pid).filter((c) => /mariadb|mysql/.test(c));
   const ended = await job(url);
   console.log(
-    `found: DELETE answered ${answer.status} in ${(answer.ms / 1000).toFixed(2)} s; loader connections in ${temp.name} right after: ${show(loaders)}; handover_ schemas on staging: ${schemas.join(', ') || 'none'}; target tables: ${tables.join(', ')} (${kept.length} rows, as before: ${JSON.stringify(kept) === JSON.stringify(previous)}); client processes left: ${left.join(', ') || 'none'}; job ${ended.status}`,
+    `found: DELETE answered ${answer.status} in ${(answer.ms / 1000).toFixed(2)} s; loader connections in ${temp.name} right ` +
+      `after: ${show(loaders)}; handover_ schemas on staging: ${schemas.join(', ') || 'none'}; ` +
+      `target tables: ${tables.join(', ')} (${kept.length} rows, as before: ${JSON.stringify(kept) === JSON.stringify(previous)}); ` +
+      `client processes left: ${left.join(', ') || 'none'}; job ${ended.status}`,
   );
   expect(answer.status).toBe(204);
   expect(answer.ms).toBeLessThan(PROMPT_MS);
@@ -361,7 +376,8 @@ test('(c) a SQLite copy of a 600 MB table killed mid-table: the DELETE answers p
     'the copy to be a tenth into the big table',
   );
   console.log(
-    `injected: a SQLite source of ${(fileBytes / MB).toFixed(0)} MB (table feature: ${rows} rows, copied first; then meta) over a previous copy; DELETE ${url}?kill=1 when the temporary file was ${(midway / MB).toFixed(0)} MB`,
+    `injected: a SQLite source of ${(fileBytes / MB).toFixed(0)} MB (table feature: ${rows} rows, copied first; ` +
+      `then meta) over a previous copy; DELETE ${url}?kill=1 when the temporary file was ${(midway / MB).toFixed(0)} MB`,
   );
   const answer = await kill(`${url}?kill=1`);
   polling = false;
@@ -370,7 +386,10 @@ test('(c) a SQLite copy of a 600 MB table killed mid-table: the DELETE answers p
   const entries = readdirSync(stagingDir).filter((e) => e.includes('bigcopy_core_110_1'));
   const after = sha256(target);
   console.log(
-    `found: DELETE answered ${answer.status} in ${(answer.ms / 1000).toFixed(2)} s; slowest GET /health of the copy service during the copy ${(slowest / 1000).toFixed(2)} s; job ${ended.status}, progress ${JSON.stringify(ended.progress ?? null)} (the kill landed inside the big table: ${(ended.progress?.tables_done ?? 0) === 0}); staging entries: ${entries.join(', ')}; target unchanged: ${after === before}`,
+    `found: DELETE answered ${answer.status} in ${(answer.ms / 1000).toFixed(2)} s; slowest GET /health of the copy service during the ` +
+      `copy ${(slowest / 1000).toFixed(2)} s; job ${ended.status}, progress ${JSON.stringify(ended.progress ?? null)} (the kill landed ` +
+      `inside the big table: ${(ended.progress?.tables_done ?? 0) === 0}); staging entries: ${entries.join(', ')}; ` +
+      `target unchanged: ${after === before}`,
   );
   expect(answer.status).toBe(204);
   expect(answer.ms).toBeLessThan(PROMPT_MS);
@@ -408,7 +427,9 @@ test('(d) a SQLite copy of the whole 600 MB file killed as it starts: the DELETE
   const entries = readdirSync(stagingDir).filter((e) => e.includes('bigfile_core_110_1'));
   const after = sha256(target);
   console.log(
-    `injected: DELETE ${url}?kill=1 right after submitting a whole-file copy of ${(fileBytes / MB).toFixed(0)} MB; found: answered ${answer.status} in ${(answer.ms / 1000).toFixed(2)} s; job ${ended.status}; staging entries: ${entries.join(', ')}; target unchanged: ${after === before}`,
+    `injected: DELETE ${url}?kill=1 right after submitting a whole-file copy of ${(fileBytes / MB).toFixed(0)} MB; found: ` +
+      `answered ${answer.status} in ${(answer.ms / 1000).toFixed(2)} s; job ${ended.status}; staging entries: ${entries.join(', ')}; ` +
+      `target unchanged: ${after === before}`,
   );
   expect(answer.status).toBe(204);
   expect(answer.ms).toBeLessThan(PROMPT_MS);

@@ -111,8 +111,10 @@ test('the local stack SIGKILLed mid-copy and started again on the same data and 
   const exit = await stack.kill('SIGKILL');
   const [interrupted] = storedJobs('copy');
   console.log(
-    `injected: SIGKILL of the local stack (process group) during copy job ${id} of handover ${token} (${(midway.bytes / MB).toFixed(0)} of ${(statSync(file).size / MB).toFixed(0)} MB copied); ` +
-      `exit ${exit.signal ?? exit.code}; the store then says ${interrupted.status}, attempts ${interrupted.attempts}; kept down ${DOWN_MS} ms (${DOWN_MS / POLL_MAX_INTERVAL_MS} poll intervals)`,
+    `injected: SIGKILL of the local stack (process group) during copy job ${id} of handover ${token} (${(midway.bytes / MB).toFixed(0)} ` +
+      `of ${(statSync(file).size / MB).toFixed(0)} MB copied); ` +
+      `exit ${exit.signal ?? exit.code}; the store then says ${interrupted.status}, attempts ${interrupted.attempts}; ` +
+      `kept down ${DOWN_MS} ms (${DOWN_MS / POLL_MAX_INTERVAL_MS} poll intervals)`,
   );
   expect(exit.signal).toBe('SIGKILL');
 
@@ -144,9 +146,13 @@ test('the local stack SIGKILLed mid-copy and started again on the same data and 
   const completed = done.status === 'completed' && !done.failure ? 1 : 0;
   const lost = 1 - completed + perStep.filter((n) => n === 0).length + (mismatched.length ? 1 : 0);
   console.log(
-    `found: handover ${done.status}; copy jobs on its timeline: ${copyJobs.map((j) => j.id).join(', ')} (the one killed: ${id}); jobs the copy service lists: ${listed.map((j) => `${j.id} ${j.status}`).join(', ')}; ` +
-      `copy store: ${stored.copy.map((j) => `job ${j.id} ${j.status}, started ${j.attempts} times`).join('; ')}; jobs per step (${STACK_SERVICES.join(', ')}): ${perStep.join('/')}; ` +
-      `target: ${Object.keys(targetCounts).length} tables, ${Object.values(targetCounts).reduce((a, b) => a + b, 0)} rows, ${mismatched.length} tables differing from the source (${Object.keys(sourceCounts).length} tables); emails: ${mails.join(' | ')}`,
+    `found: handover ${done.status}; copy jobs on its timeline: ${copyJobs.map((j) => j.id).join(', ')} (the one killed: ${id}); ` +
+      `jobs the copy service lists: ${listed.map((j) => `${j.id} ${j.status}`).join(', ')}; ` +
+      `copy store: ${stored.copy.map((j) => `job ${j.id} ${j.status}, started ${j.attempts} times`).join('; ')}; ` +
+      `jobs per step (${STACK_SERVICES.join(', ')}): ${perStep.join('/')}; ` +
+      `target: ${Object.keys(targetCounts).length} tables, ${Object.values(targetCounts).reduce((a, b) => a + b, 0)} ` +
+      `rows, ${mismatched.length} tables differing from the source (${Object.keys(sourceCounts).length} tables); ` +
+      `emails: ${mails.join(' | ')}`,
   );
   console.log(`fault: stack SIGKILL mid-copy; handovers: 1; completed: ${completed}; duplicate jobs: ${duplicateJobs}; lost: ${lost}`);
 

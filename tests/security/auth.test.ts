@@ -407,7 +407,8 @@ describe('HANDOVER_API_KEYS', () => {
     writeFileSync(file, `${KEYS.admin} = admin`);
     const text = refusal(file);
     expect(text).toBe(
-      `Invalid configuration:\n  HANDOVER_API_KEYS: is not valid JSON (file ${file}); expected {"<key>": {"name": "...", "role": "read|submit|operate|admin"}}`,
+      `Invalid configuration:\n  HANDOVER_API_KEYS: is not valid JSON (file ${file}); expected {"<key>": {"name": "...", "role": ` +
+        `"read|submit|operate|admin"}}`,
     );
     expect(text).not.toContain(KEYS.admin);
   });
@@ -429,7 +430,8 @@ describe('start-up (api/main.ts)', () => {
     }
     const line = accessAtStart({ ...base, HOST: '0.0.0.0', HANDOVER_API_KEYS: KEYS_JSON });
     expect(line).toBe(
-      'API access: 4 API key(s) (read: dashboard; submit: genebuild-team; operate: release-coordinator; admin: handover-admins); every route but GET /health and the page files needs one; rate limit 1200 requests per 1m per key (per address without one)',
+      'API access: 4 API key(s) (read: dashboard; submit: genebuild-team; operate: release-coordinator; admin: handover-admins); ' +
+        'every route but GET /health and the page files needs one; rate limit 1200 requests per 1m per key (per address without one)',
     );
   });
 

@@ -61,7 +61,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   console.log(
-    `statements run on staging that Handover did not write: ${tally.foreign.length} (of ${tally.statements} statements, over ${tally.attacks} attacks)`,
+    `statements run on staging that Handover did not write: ${tally.foreign.length} (of ${tally.statements} statements, ` +
+      `over ${tally.attacks} attacks)`,
   );
   await log?.query('SET GLOBAL general_log = 0');
   await log?.query('TRUNCATE mysql.general_log');
@@ -139,7 +140,8 @@ const extraColumn = (fields: Row): Scenario => {
 };
 
 const STEAL =
-  'SELECT CONCAT_WS(0x3a,User,Host,authentication_string) AS a FROM mysql.user UNION ALL SELECT CONCAT_WS(0x3a,User,Host,authentication_string) FROM mysql.user';
+  'SELECT CONCAT_WS(0x3a,User,Host,authentication_string) AS a FROM mysql.user UNION ALL SELECT ' +
+  'CONCAT_WS(0x3a,User,Host,authentication_string) FROM mysql.user';
 const HEAD = 'CREATE TABLE `meta` (`a` varchar(255) PRIMARY KEY)';
 /** SHOW CREATE TABLE answers that passed the old guard (or would do harm if run), with a catalogue that is plain. */
 const hostileText: Array<[string, string]> = [
@@ -392,7 +394,8 @@ describe('hostile SHOW CREATE TABLE text is never read: the table is made from t
     expect(readsCode(fakeAsked)).toEqual([]);
     const [[made]] = (await log.query(`SHOW CREATE TABLE ${DB}.meta`)) as unknown as [Array<Record<string, string>>];
     expect(made['Create Table']).toBe(
-      'CREATE TABLE `meta` (\n  `a` varchar(255) NOT NULL,\n  PRIMARY KEY (`a`)\n) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci',
+      'CREATE TABLE `meta` (\n  `a` varchar(255) NOT NULL,\n  PRIMARY KEY (`a`)\n' +
+        ') ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci',
     );
     expect(await stagingState()).toEqual({ canary: [{ id: 1, v: 'alive' }], schemas: [] });
   });
@@ -438,7 +441,8 @@ describe('values that look like SQL are kept as values', () => {
     expect(foreign).toEqual([]);
     expect(readsCode(fakeAsked)).toEqual([]);
     const [columns] = (await log.query(
-      'SELECT COLUMN_NAME AS n, COLUMN_TYPE AS t, COLUMN_DEFAULT AS d, COLUMN_COMMENT AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY ORDINAL_POSITION',
+      'SELECT COLUMN_NAME AS n, COLUMN_TYPE AS t, COLUMN_DEFAULT AS d, COLUMN_COMMENT AS c FROM information_schema.COLUMNS WHERE ' +
+        'TABLE_SCHEMA = ? ORDER BY ORDINAL_POSITION',
       [DB],
     )) as unknown as [Array<Record<string, string>>];
     expect(columns).toEqual([

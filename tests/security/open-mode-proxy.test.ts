@@ -9,7 +9,8 @@ import { PROXY_HEADERS } from '../../api/auth';
 import { type Harness, startHarness } from '../helpers/harness';
 
 const REASON =
-  'open mode serves this machine only; a request forwarded by a proxy (Forwarded / X-Forwarded-For) needs an API key: set HANDOVER_API_KEYS';
+  'open mode serves this machine only; a request forwarded by a proxy (Forwarded / X-Forwarded-For) needs an API key: ' +
+  'set HANDOVER_API_KEYS';
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();

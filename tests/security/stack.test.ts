@@ -213,13 +213,16 @@ async function createEverything(): Promise<void> {
     source,
     `CREATE TABLE ${db}.everything (
       id INT(6) UNSIGNED ZEROFILL NOT NULL PRIMARY KEY, i BIGINT, u BIGINT UNSIGNED, d DECIMAL(30,10), f FLOAT, g DOUBLE, b BIT(7),
-      s VARCHAR(200) DEFAULT 'a;b' COMMENT 'x''); DROP DATABASE canary_keep; --', t TEXT, bl BLOB, bin VARBINARY(300), dt DATETIME(6), da DATE,
-      tm TIME, y YEAR, e ENUM('a','b;c'), st SET('x','y'), j JSON, geo GEOMETRY, u8 VARCHAR(50) CHARACTER SET utf8mb4, l1 VARCHAR(50) CHARACTER SET latin1
+      s VARCHAR(200) DEFAULT 'a;b' COMMENT 'x''); DROP DATABASE canary_keep; --', t TEXT, bl BLOB, bin VARBINARY(300), dt DATETIME(6), ` +
+      `da DATE,
+      tm TIME, y YEAR, e ENUM('a','b;c'), st SET('x','y'), j JSON, geo GEOMETRY, u8 VARCHAR(50) CHARACTER SET utf8mb4, ` +
+      `l1 VARCHAR(50) CHARACTER SET latin1
     ) ENGINE=InnoDB COMMENT='a table; with a comment'`,
   );
   await sql(
     source,
-    `CREATE TABLE ${db}.child (id INT NOT NULL PRIMARY KEY, parent INT(6) UNSIGNED ZEROFILL, twice INT AS (id * 2) VIRTUAL, hidden VARCHAR(10) INVISIBLE DEFAULT 'h;',
+    `CREATE TABLE ${db}.child (id INT NOT NULL PRIMARY KEY, parent INT(6) UNSIGNED ZEROFILL, twice INT AS (id * 2) VIRTUAL, ` +
+      `hidden VARCHAR(10) INVISIBLE DEFAULT 'h;',
       CONSTRAINT child_parent FOREIGN KEY (parent) REFERENCES ${db}.everything (id)) ENGINE=InnoDB`,
   );
   await sql(
@@ -252,7 +255,8 @@ async function createEverything(): Promise<void> {
   await sql(source, `INSERT INTO ${db}.everything (id) VALUES (2)`);
   await sql(
     source,
-    `INSERT INTO ${db}.everything (id, i, bl, s) SELECT seq + 10, -seq, UNHEX(SHA2(seq, 512)), CONCAT('row ', seq, ' \\'); DROP') FROM ${db}.seq_1_to_3000`,
+    `INSERT INTO ${db}.everything (id, i, bl, s) SELECT seq + 10, -seq, UNHEX(SHA2(seq, 512)), CONCAT('row ', seq, ' \\'); ` +
+      `DROP') FROM ${db}.seq_1_to_3000`,
   );
   await sql(source, `INSERT INTO ${db}.child (id, parent, hidden) VALUES (1, 1, 'x'';y'), (2, 2, DEFAULT)`);
 }
@@ -346,7 +350,8 @@ beforeAll(async () => {
   await sql(source, 'CREATE DATABASE merge_core_110_1');
   await sql(
     source,
-    'CREATE TABLE merge_core_110_1.t (id INT NOT NULL, v VARCHAR(40), KEY (id)) ENGINE=MRG_MyISAM UNION=(`merge_victim`.`gene`) INSERT_METHOD=LAST',
+    'CREATE TABLE merge_core_110_1.t (id INT NOT NULL, v VARCHAR(40), KEY (id)) ENGINE=MRG_MyISAM UNION=(`merge_victim`.`gene`) ' +
+      'INSERT_METHOD=LAST',
   );
   await sql(source, "INSERT INTO merge_core_110_1.t VALUES (7, 'planted'), (8, 'planted')");
   await createEverything();
@@ -836,7 +841,8 @@ describe('replace atomically', () => {
                 (f) => f.startsWith(`.${base}.copying-`) && lstatSync(path.join(stagingDir, f)).isDirectory(),
               )) {
                 seen.push(
-                  `${f.replace(/-[^-]+$/, '-XXXXXX')} ${(statSync(path.join(stagingDir, f)).mode & 0o777).toString(8)} ${readdirSync(path.join(stagingDir, f)).sort().join(',')}`,
+                  `${f.replace(/-[^-]+$/, '-XXXXXX')} ${(statSync(path.join(stagingDir, f)).mode & 0o777).toString(8)}` +
+                    ` ${readdirSync(path.join(stagingDir, f)).sort().join(',')}`,
                 );
               }
             },

@@ -122,10 +122,12 @@ test('copy: every table of a SQLite database is a copy of the file; in WAL mode 
     // A writer that keeps the database open and never checkpoints: the rows live only in the -wal file.
     writer.exec('PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0');
     writer.exec(
-      "CREATE TABLE meta (meta_id INTEGER PRIMARY KEY, meta_key TEXT, meta_value TEXT); INSERT INTO meta VALUES (1, 'schema_version', '110')",
+      "CREATE TABLE meta (meta_id INTEGER PRIMARY KEY, meta_key TEXT, meta_value TEXT); INSERT INTO meta VALUES (1, 'schema_version', " +
+        "'110')",
     );
     writer.exec(
-      "CREATE TABLE gene (gene_id INTEGER PRIMARY KEY, stable_id TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) INSERT INTO gene SELECT i, 'G' || i FROM n",
+      'CREATE TABLE gene (gene_id INTEGER PRIMARY KEY, stable_id TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n ' +
+        "WHERE i < 5000) INSERT INTO gene SELECT i, 'G' || i FROM n",
     );
     expect(statSync(`${src}-wal`).size).toBeGreaterThan(0);
     const target = `${dir}/staging/wal_core_110_1.sqlite`;

@@ -87,7 +87,8 @@ test('forged, misdirected and late callbacks are refused or do nothing', async (
   const answers: Record<string, number> = {};
   for (const [what, url] of Object.entries(attempts)) answers[what] = (await post(url.replace(/^http:\/\/x/, ''))).statusCode;
   console.log(
-    `injected: ${Object.keys(attempts).length} forged callbacks; found: ${JSON.stringify(answers)}; polls of the copy job before ${before}, after ${polls()}`,
+    `injected: ${Object.keys(attempts).length} forged callbacks; found: ${JSON.stringify(answers)}; ` +
+      `polls of the copy job before ${before}, after ${polls()}`,
   );
   expect(answers).toEqual({
     'another key': 403,
@@ -142,7 +143,8 @@ describe('through the local stack, whose services call back', () => {
     const done = await real.waitForStatus(json.token, 'completed', 120_000);
     const took = (step: string) => ((t) => Date.parse(t.ended_at!) - Date.parse(t.started_at))(done.timeline.find((t) => t.step === step)!);
     console.log(
-      `found: with polls 10 minutes apart, the handover through the local stack completed in ${Date.now() - started} ms; steps: ${done.timeline.map((t) => `${t.step} ${took(t.step)} ms`).join(', ')}`,
+      `found: with polls 10 minutes apart, the handover through the local stack completed in ${Date.now() - started} ms; ` +
+        `steps: ${done.timeline.map((t) => `${t.step} ${took(t.step)} ms`).join(', ')}`,
     );
     expect(done.timeline.map((t) => t.outcome)).toEqual(['passed', 'passed', 'passed', 'passed', 'passed']);
     // The copy ran past its first poll (a second poll could only come from its callback).
