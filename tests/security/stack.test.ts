@@ -669,21 +669,24 @@ describe('names are data, never code', () => {
 
 describe("a source server of the submitter's own runs nothing on staging", () => {
   // The definitions a copy writes from a hostile catalogue: tests/security/copy-definitions.test.ts.
-  test('a MERGE table whose rows would go into another staging database: the copy fails, that database is untouched, no schema is made', async () => {
-    await attack('source table defined as a MERGE table over another database', async () => {
-      const before = await tableDigest(staging, 'merge_victim');
-      expect(before).toEqual({ gene: [expect.any(Number), 2] });
-      const res = await post('copy', { source_db_uri: sourceUri('merge_core_110_1'), target_db_uri: stagingUri('merge_core_110_1') });
-      expect(res.status).toBe(201);
-      expect(await finished('copy', res.json.job_id)).toMatchObject({ status: 'failed' });
-      expect(await failure('copy', res.json.job_id)).toMatch(
-        /^the source's table t cannot be copied: it uses ENGINE=MRG_MyISAM; a copy makes only InnoDB, MyISAM/,
-      );
-      expect(await tableDigest(staging, 'merge_victim')).toEqual(before);
-      expect(await schemasLike(staging, 'merge\\_core%')).toEqual([]);
-      expect(await schemasLike(staging, 'handover\\_%')).toEqual([]);
-    });
-  });
+  test(
+    'a MERGE table whose rows would go into another staging database: the copy fails, that database is untouched, ' + 'no schema is made',
+    async () => {
+      await attack('source table defined as a MERGE table over another database', async () => {
+        const before = await tableDigest(staging, 'merge_victim');
+        expect(before).toEqual({ gene: [expect.any(Number), 2] });
+        const res = await post('copy', { source_db_uri: sourceUri('merge_core_110_1'), target_db_uri: stagingUri('merge_core_110_1') });
+        expect(res.status).toBe(201);
+        expect(await finished('copy', res.json.job_id)).toMatchObject({ status: 'failed' });
+        expect(await failure('copy', res.json.job_id)).toMatch(
+          /^the source's table t cannot be copied: it uses ENGINE=MRG_MyISAM; a copy makes only InnoDB, MyISAM/,
+        );
+        expect(await tableDigest(staging, 'merge_victim')).toEqual(before);
+        expect(await schemasLike(staging, 'merge\\_core%')).toEqual([]);
+        expect(await schemasLike(staging, 'handover\\_%')).toEqual([]);
+      });
+    },
+  );
 
   test('a database with every kind of value, strings that look like SQL included, is copied exactly', async () => {
     const name = 'types_core_110_1';

@@ -96,24 +96,28 @@ test('writes to the source while a copy runs do not reach it: every table is as 
   await dropDatabase(mariadbUri(staging, db));
 });
 
-test('a MyISAM table (no snapshot of its own) is read under the lock: writes wait until it is read, and the copy is the state at the lock', async () => {
-  const db = 'snapshot_myisam_core_110_1';
-  const tables = await makeSource(db, { myisam: true });
-  const before = await sourceState(db, tables);
-  let writing: Promise<unknown> = Promise.resolve();
-  const out = await copy(db, source.uri(db), {
-    policy,
-    afterSnapshot: () => {
-      writing = writes(db, tables); // blocked by the read lock until the MyISAM table has been read
-      return Promise.resolve();
-    },
-  });
-  await writing;
-  expect(await sourceState(db, tables)).not.toEqual(before);
-  expect(out.tables).toEqual({ feature: 5000, meta: 2, attrib: 2000 });
-  expect(await stagingState(db, tables)).toEqual(before);
-  await dropDatabase(mariadbUri(staging, db));
-});
+test(
+  'a MyISAM table (no snapshot of its own) is read under the lock: writes wait until it is read, ' +
+    'and the copy is the state at the lock',
+  async () => {
+    const db = 'snapshot_myisam_core_110_1';
+    const tables = await makeSource(db, { myisam: true });
+    const before = await sourceState(db, tables);
+    let writing: Promise<unknown> = Promise.resolve();
+    const out = await copy(db, source.uri(db), {
+      policy,
+      afterSnapshot: () => {
+        writing = writes(db, tables); // blocked by the read lock until the MyISAM table has been read
+        return Promise.resolve();
+      },
+    });
+    await writing;
+    expect(await sourceState(db, tables)).not.toEqual(before);
+    expect(out.tables).toEqual({ feature: 5000, meta: 2, attrib: 2000 });
+    expect(await stagingState(db, tables)).toEqual(before);
+    await dropDatabase(mariadbUri(staging, db));
+  },
+);
 
 test('a source user without RELOAD or LOCK TABLES: one reader, one transaction, still one consistent snapshot', async () => {
   const db = 'snapshot_reader_core_110_1';
@@ -293,44 +297,47 @@ const ENSEMBL_LIKE = [
   `CREATE TABLE aria_t (id INT NOT NULL PRIMARY KEY) ENGINE=Aria TRANSACTIONAL=1 PAGE_CHECKSUM=1`,
 ];
 
-test('an Ensembl-like schema: every table comes out on staging exactly as the source defines it (SHOW CREATE TABLE), with its rows', async () => {
-  const db = 'ensembl_like_core_110_1';
-  await source.query(`DROP DATABASE IF EXISTS ${db}`);
-  await source.query(`CREATE DATABASE ${db}`);
-  const conn = await mysql.createConnection({
-    host: source.host,
-    port: source.port,
-    user: source.user,
-    password: source.password,
-    database: db,
-  });
-  try {
-    for (const statement of ENSEMBL_LIKE) await conn.query(statement);
-    await conn.query(
-      "INSERT INTO innodb_feature (a, c, g, u, s, ts) VALUES (1.5, 'abc', POINT(1, 2), 'ünï', 'two,three', '2020-01-01 00:00:00'), " +
-        "(-2.25, 'x''y', POINT(3, 4), NULL, '', '2021-06-30 12:00:00')",
-    );
-    await conn.query(
-      "INSERT INTO xref (external_db_id, dbprimary_acc, display_label, info_type, description) VALUES (1, 'P1', 'it''s', 'DIRECT', " +
-        "'tab\there'), (2, 'P2', 'back\\slash', 'NONE', NULL)",
-    );
-    await conn.query("INSERT INTO dna VALUES (1, REPEAT('ACGT', 5000))");
-    await conn.query(
-      "INSERT INTO meta (species_id, meta_key, meta_value) VALUES (1, 'schema_version', '110'), (NULL, 'schema_type', 'core')",
-    );
-    await conn.query("INSERT INTO seq_region_attrib VALUES (1, 2, REPEAT('v', 600))");
-    await conn.query("INSERT INTO mem VALUES (1, 'k')");
-  } finally {
-    await conn.end();
-  }
-  const listed = (await source.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME', [
-    db,
-  ])) as Array<{ t: string }>;
-  const tables = listed.map((r) => r.t);
-  expect(tables.length).toBe(ENSEMBL_LIKE.length);
-  const before = await sourceState(db, tables);
-  const out = await copy(db, source.uri(db));
-  expect(Object.keys(out.tables).sort()).toEqual(tables);
-  expect(await stagingState(db, tables)).toEqual(before);
-  await dropDatabase(mariadbUri(staging, db));
-});
+test(
+  'an Ensembl-like schema: every table comes out on staging exactly as the source defines it (SHOW CREATE TABLE), ' + 'with its rows',
+  async () => {
+    const db = 'ensembl_like_core_110_1';
+    await source.query(`DROP DATABASE IF EXISTS ${db}`);
+    await source.query(`CREATE DATABASE ${db}`);
+    const conn = await mysql.createConnection({
+      host: source.host,
+      port: source.port,
+      user: source.user,
+      password: source.password,
+      database: db,
+    });
+    try {
+      for (const statement of ENSEMBL_LIKE) await conn.query(statement);
+      await conn.query(
+        "INSERT INTO innodb_feature (a, c, g, u, s, ts) VALUES (1.5, 'abc', POINT(1, 2), 'ünï', 'two,three', '2020-01-01 00:00:00'), " +
+          "(-2.25, 'x''y', POINT(3, 4), NULL, '', '2021-06-30 12:00:00')",
+      );
+      await conn.query(
+        "INSERT INTO xref (external_db_id, dbprimary_acc, display_label, info_type, description) VALUES (1, 'P1', 'it''s', 'DIRECT', " +
+          "'tab\there'), (2, 'P2', 'back\\slash', 'NONE', NULL)",
+      );
+      await conn.query("INSERT INTO dna VALUES (1, REPEAT('ACGT', 5000))");
+      await conn.query(
+        "INSERT INTO meta (species_id, meta_key, meta_value) VALUES (1, 'schema_version', '110'), (NULL, 'schema_type', 'core')",
+      );
+      await conn.query("INSERT INTO seq_region_attrib VALUES (1, 2, REPEAT('v', 600))");
+      await conn.query("INSERT INTO mem VALUES (1, 'k')");
+    } finally {
+      await conn.end();
+    }
+    const listed = (await source.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME', [
+      db,
+    ])) as Array<{ t: string }>;
+    const tables = listed.map((r) => r.t);
+    expect(tables.length).toBe(ENSEMBL_LIKE.length);
+    const before = await sourceState(db, tables);
+    const out = await copy(db, source.uri(db));
+    expect(Object.keys(out.tables).sort()).toEqual(tables);
+    expect(await stagingState(db, tables)).toEqual(before);
+    await dropDatabase(mariadbUri(staging, db));
+  },
+);
