@@ -29,13 +29,23 @@ const HANDOVER_SHAPES = [
   /^SET SESSION foreign_key_checks = 0$/,
   /^SET NAMES utf8mb4$/,
   /^SELECT COLLATION_NAME AS c, CHARACTER_SET_NAME AS s FROM information_schema\.COLLATIONS$/,
-  /^SELECT TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS type, EXTRA AS extra, IS_NULLABLE AS nullable FROM information_schema\.COLUMNS WHERE TABLE_SCHEMA = 'handover_tmp_[0-9a-f]{16}' ORDER BY TABLE_NAME, ORDINAL_POSITION$/,
+  new RegExp(
+    /^SELECT TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS type, EXTRA AS extra, IS_NULLABLE AS nullable /.source +
+      /FROM information_schema\.COLUMNS WHERE TABLE_SCHEMA = 'handover_tmp_[0-9a-f]{16}' ORDER BY TABLE_NAME, ORDINAL_POSITION$/.source,
+  ),
   /^SELECT \* FROM information_schema\.STATISTICS WHERE TABLE_SCHEMA = 'handover_tmp_[0-9a-f]{16}'$/,
   /^SELECT TABLE_NAME AS t, ENGINE AS engine FROM information_schema\.TABLES WHERE TABLE_SCHEMA = 'handover_tmp_[0-9a-f]{16}'$/,
-  /^SELECT TABLE_NAME AS t, REFERENCED_TABLE_NAME AS r FROM information_schema\.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = 'handover_tmp_[0-9a-f]{16}'$/,
+  new RegExp(
+    /^SELECT TABLE_NAME AS t, REFERENCED_TABLE_NAME AS r FROM information_schema\.REFERENTIAL_CONSTRAINTS /.source +
+      /WHERE CONSTRAINT_SCHEMA = 'handover_tmp_[0-9a-f]{16}'$/.source,
+  ),
   /^SHOW CREATE TABLE `\w+`$/,
   /^ALTER TABLE `\w+` DROP INDEX `\w+`(, DROP INDEX `\w+`)*$/,
-  /^LOAD DATA LOCAL INFILE 'rows' INTO TABLE `\w+` CHARACTER SET binary FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' \((`\w+`|@v\d+)(, (`\w+`|@v\d+))*\)/,
+  new RegExp(
+    /^LOAD DATA LOCAL INFILE 'rows' INTO TABLE `\w+` CHARACTER SET binary /.source +
+      /FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' /.source +
+      /\((`\w+`|@v\d+)(, (`\w+`|@v\d+))*\)/.source,
+  ),
   /^SHOW WARNINGS LIMIT 1$/,
   /^CHECKSUM TABLE `\w+` EXTENDED$/,
   /^SELECT TABLE_NAME AS name FROM information_schema\.TABLES WHERE TABLE_SCHEMA = '\w+' AND TABLE_TYPE = '(BASE TABLE|VIEW)'$/,
