@@ -187,4 +187,12 @@ export default defineConfig(
   },
 
   prettier,
+
+  // Prettier's printWidth (.prettierrc.json) as a rule: Prettier cannot break a long string, template literal, regex or comment,
+  // so a line over 140 characters fails here. After eslint-config-prettier, which turns max-len off. Core max-len is deprecated
+  // since ESLint 8.53 and available until ESLint 11; its successor is @stylistic/max-len (@stylistic/eslint-plugin).
+  {
+    files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs'],
+    rules: { 'max-len': ['error', { code: 140, tabWidth: 2, ignoreUrls: true }] },
+  },
 );
