@@ -1,6 +1,6 @@
 /**
  * The shapes of the API's answers as zod schemas, so `/docs` shows every answer of every route,
- * refusals included. Each lists every field its answer has (the types check that against the code).
+ * error answers included. Each lists every field its answer has (the types check that against the code).
  * They are the one declaration of each shape: api/types.ts publishes their types (`z.infer`) to the
  * CLI and the pages (api/web/types.d.ts). What the workflows record too (a handover's progress, its
  * reports, a batch) is declared in vocabulary/answers.ts, which the workflows' types come from.
@@ -21,8 +21,11 @@ export const errorAnswer = z.looseObject({
   status: z.string().optional().describe('The status that stopped the request (409)'),
 });
 
-/** The refusals a route can answer, by status code. */
-export function refusals(...codes: Array<400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503>) {
+/**
+ * The error answers a route can give, by status code, for its `response` schema. (Not the refusals the
+ * refusals workflow keeps: those are submissions the admission rules refused, api/gateway/refusals.ts.)
+ */
+export function errorResponses(...codes: Array<400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503>) {
   const why: Record<number, string> = {
     400: 'Invalid: each bad field named',
     401: 'No API key, or an unknown one',

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { WAITING_STEPS, validCallback } from '../../common/callbacks';
 import { CallbackRefused } from '../errors';
 import type { HandoverService } from '../handovers';
-import { common, refusals } from '../schemas';
+import { common, errorResponses } from '../schemas';
 import { token } from './handovers';
 
 export const callbackRoutes =
@@ -32,7 +32,7 @@ export const callbackRoutes =
                 .boolean()
                 .describe("Whether the step's poll was waiting and now runs (false: the step is not waiting, or the handover has ended)"),
             }),
-            ...refusals(400, 403, 415, ...common),
+            ...errorResponses(400, 403, 415, ...common),
           },
         },
       },

@@ -12,7 +12,7 @@ import { parseEnsemblName } from '../../common/admission';
 import { handoverSpecSchema } from '../../common/spec';
 import { reportTime, statusMessage } from '../../vocabulary';
 import type { HandoverService } from '../handovers';
-import { common, refusals } from '../schemas';
+import { common, errorResponses } from '../schemas';
 import { token as tokenParams } from './handovers';
 
 export const ensemblRoutes =
@@ -39,7 +39,7 @@ export const ensemblRoutes =
           summary: "Submit a handover, Ensembl's way: returns the token as a JSON string",
           tags,
           body: ensemblSpecSchema,
-          response: { 200: z.string().describe('The token'), ...refusals(400, 403, 409, 413, 415, 422, ...common) },
+          response: { 200: z.string().describe('The token'), ...errorResponses(400, 403, 409, 413, 415, 422, ...common) },
         },
       },
       async (request, reply) => {
@@ -56,7 +56,7 @@ export const ensemblRoutes =
           summary: "Handovers as Ensembl's service listed them, newest first",
           tags,
           querystring: z.object({ release: z.coerce.number().int().positive().optional(), format: z.string().optional() }),
-          response: { 200: z.array(row.extend({ current_message: z.string() })), ...refusals(400, 403, ...common) },
+          response: { 200: z.array(row.extend({ current_message: z.string() })), ...errorResponses(400, 403, ...common) },
         },
       },
       async (request) => {
@@ -92,7 +92,7 @@ export const ensemblRoutes =
           params: tokenParams,
           response: {
             200: z.array(row.extend({ tgt_uri: z.string(), progress_complete: z.number(), progress_total: z.number() })),
-            ...refusals(400, 403, 404, ...common),
+            ...errorResponses(400, 403, 404, ...common),
           },
         },
       },

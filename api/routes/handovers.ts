@@ -9,9 +9,9 @@ import {
   batchAnswer,
   batchSubmittedAnswer,
   common,
+  errorResponses,
   listFilters,
   progressAnswer,
-  refusals,
   reportListAnswer,
   restartedAnswer,
   rowListAnswer,
@@ -35,7 +35,7 @@ export const handoverRoutes =
         schema: {
           summary: 'Submit a handover',
           body: spec,
-          response: { 201: submittedAnswer, ...refusals(400, 403, 409, 413, 415, 422, ...common) },
+          response: { 201: submittedAnswer, ...errorResponses(400, 403, 409, 413, 415, 422, ...common) },
         },
       },
       async (request, reply) => {
@@ -51,7 +51,7 @@ export const handoverRoutes =
         schema: {
           summary: 'List handovers, newest first',
           querystring: listFilters,
-          response: { 200: rowListAnswer, ...refusals(400, 403, ...common) },
+          response: { 200: rowListAnswer, ...errorResponses(400, 403, ...common) },
         },
       },
       async (request) => ({ handovers: await handovers.list(request.query) }),
@@ -64,7 +64,7 @@ export const handoverRoutes =
         schema: {
           summary: "A handover's progress: status, step, timeline",
           params: token,
-          response: { 200: progressAnswer, ...refusals(400, 403, 404, ...common) },
+          response: { 200: progressAnswer, ...errorResponses(400, 403, 404, ...common) },
         },
       },
       async (request) => handovers.progress(request.params.token),
@@ -77,7 +77,7 @@ export const handoverRoutes =
         schema: {
           summary: "A handover's step reports (Ensembl's report shape), oldest first",
           params: token,
-          response: { 200: reportListAnswer, ...refusals(400, 403, 404, ...common) },
+          response: { 200: reportListAnswer, ...errorResponses(400, 403, 404, ...common) },
         },
       },
       async (request) => ({ reports: await handovers.reports(request.params.token) }),
@@ -97,7 +97,7 @@ export const handoverRoutes =
             .nullish(),
           response: {
             202: z.object({ token: z.string(), status: z.literal('cancelling') }),
-            ...refusals(400, 403, 404, 409, 415, ...common),
+            ...errorResponses(400, 403, 404, 409, 415, ...common),
           },
         },
       },
@@ -118,7 +118,7 @@ export const handoverRoutes =
             .object({ from: z.enum(RESTARTABLE_STEPS).optional() })
             .strict()
             .nullish(),
-          response: { 201: restartedAnswer, ...refusals(400, 403, 404, 409, 415, ...common) },
+          response: { 201: restartedAnswer, ...errorResponses(400, 403, 404, 409, 415, ...common) },
         },
       },
       async (request, reply) => {
@@ -144,7 +144,7 @@ export const handoverRoutes =
                 .max(500),
             })
             .strict(),
-          response: { 201: batchSubmittedAnswer, ...refusals(400, 403, 409, 413, 415, 422, ...common) },
+          response: { 201: batchSubmittedAnswer, ...errorResponses(400, 403, 409, 413, 415, 422, ...common) },
         },
       },
       async (request, reply) => {
@@ -165,7 +165,7 @@ export const handoverRoutes =
         schema: {
           summary: "A batch's handovers and their counts by status",
           params: token,
-          response: { 200: batchAnswer, ...refusals(400, 403, 404, ...common) },
+          response: { 200: batchAnswer, ...errorResponses(400, 403, 404, ...common) },
         },
       },
       async (request) => handovers.batch(request.params.token),
@@ -177,7 +177,7 @@ export const handoverRoutes =
         config: { role: 'read' },
         schema: {
           summary: 'Is handover open, for which types and release?',
-          response: { 200: admissionAnswer, ...refusals(403, 401, 429) },
+          response: { 200: admissionAnswer, ...errorResponses(403, 401, 429) },
         },
       },
       () => handovers.admission(),
