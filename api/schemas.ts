@@ -116,7 +116,7 @@ export const vocabularyAnswer = z.object({
     .array(z.enum(RESTARTABLE_STEPS))
     .describe('The steps a failed or cancelled handover can be restarted from (`from` of POST /handovers/{token}/restart)'),
   statuses: z.array(z.enum(HANDOVER_STATUSES)).describe("A handover's statuses (the `status` filter of GET /handovers)"),
-  batch_item_statuses: z.array(z.enum(BATCH_ITEM_STATUSES)).describe("A batch item's statuses (GET /batches/{id})"),
+  batch_item_statuses: z.array(z.enum(BATCH_ITEM_STATUSES)).describe("A batch item's statuses (GET /batches/{batch_id})"),
   update_types: z.array(z.string()).describe("The update types in force: a submission's `type` (HANDOVER_UPDATE_TYPES)"),
   database_types: z
     .array(z.enum(DATABASE_TYPES))

@@ -9,7 +9,7 @@ import { WAITING_STEPS, validCallback } from '../../common/callbacks';
 import { CallbackRefused } from '../errors';
 import type { HandoverService } from '../handovers';
 import { common, errorResponses } from '../schemas';
-import { token } from './handovers';
+import { tokenParams } from './handovers';
 
 export const callbackRoutes =
   (handovers: HandoverService, opts: { secretKey: string }): FastifyPluginCallbackZod =>
@@ -21,7 +21,7 @@ export const callbackRoutes =
         config: { role: 'public' },
         schema: {
           summary: "A job service's completion callback: the step's poll runs at once (polling stays the fallback)",
-          params: token.extend({ step: z.enum(WAITING_STEPS) }),
+          params: tokenParams.extend({ step: z.enum(WAITING_STEPS) }),
           querystring: z.object({ sig: z.string().max(100) }),
           body: z
             .looseObject({ job_id: z.union([z.string().max(100), z.number()]).optional(), status: z.string().max(50).optional() })

@@ -13,7 +13,7 @@ import { handoverSpecSchema } from '../../common/spec';
 import { reportTime, statusMessage } from '../../vocabulary';
 import type { HandoverService } from '../handovers';
 import { common, errorResponses } from '../schemas';
-import { token as tokenParams } from './handovers';
+import { tokenParams } from './handovers';
 
 export const ensemblRoutes =
   (handovers: HandoverService, opts: { updateTypes: readonly string[]; contactDomains?: readonly string[] }): FastifyPluginCallbackZod =>

@@ -18,7 +18,12 @@ import {
   submittedAnswer,
 } from '../schemas';
 
-export const token = z.object({ token: z.string().regex(/^[^\s'"\\]{1,300}$/, 'is not a handover token') });
+/** The characters an ID in a path may have (a handover's token, a batch's ID). */
+const pathId = (message: string) => z.string().regex(/^[^\s'"\\]{1,300}$/, message);
+/** The path parameters of a handover's routes: its token (the handover's ID, and nothing else is called a token). */
+export const tokenParams = z.object({ token: pathId('is not a handover token') });
+/** The path parameters of a batch's route: its ID (`batch-<uuid>`, the batch workflow's ID; not a token). */
+const batchParams = z.object({ batch_id: pathId('is not a batch ID') });
 
 export const handoverRoutes =
   (
@@ -63,7 +68,7 @@ export const handoverRoutes =
         config: { role: 'read' },
         schema: {
           summary: "A handover's progress: status, step, timeline",
-          params: token,
+          params: tokenParams,
           response: { 200: progressAnswer, ...errorResponses(400, 403, 404, ...common) },
         },
       },
@@ -76,7 +81,7 @@ export const handoverRoutes =
         config: { role: 'read' },
         schema: {
           summary: "A handover's step reports (Ensembl's report shape), oldest first",
-          params: token,
+          params: tokenParams,
           response: { 200: reportListAnswer, ...errorResponses(400, 403, 404, ...common) },
         },
       },
@@ -90,7 +95,7 @@ export const handoverRoutes =
         config: { role: 'submit' },
         schema: {
           summary: 'Cancel a running handover (its running job is killed, the submitter emailed)',
-          params: token,
+          params: tokenParams,
           body: z
             .object({ by: z.string().max(200).optional(), reason: z.string().max(2000).optional() })
             .strict()
@@ -113,7 +118,7 @@ export const handoverRoutes =
         config: { role: 'submit' },
         schema: {
           summary: 'Restart a failed or cancelled handover from a step, without repeating the steps that passed',
-          params: token,
+          params: tokenParams,
           body: z
             .object({ from: z.enum(RESTARTABLE_STEPS).optional() })
             .strict()
@@ -159,16 +164,16 @@ export const handoverRoutes =
     );
 
     app.get(
-      '/batches/:token',
+      '/batches/:batch_id',
       {
         config: { role: 'read' },
         schema: {
           summary: "A batch's handovers and their counts by status",
-          params: token,
+          params: batchParams,
           response: { 200: batchAnswer, ...errorResponses(400, 403, 404, ...common) },
         },
       },
-      async (request) => handovers.batch(request.params.token),
+      async (request) => handovers.batch(request.params.batch_id),
     );
 
     app.get(
