@@ -49,6 +49,7 @@ export const rowAnswer = z.object({
   token: z.string(),
   database: z.string().optional(),
   contact: z.string().optional(),
+  // The database type, under its wire name `type` (written by `listRowTypes`, vocabulary/shapes.ts).
   type: z.string().optional().describe('The kind of database'),
   update_type: z.string().optional(),
   submitted_by: z.string().optional(),
@@ -72,6 +73,7 @@ export const listFilters = z
     status: z.enum(HANDOVER_STATUSES).optional(),
     database: keyword,
     contact: keyword,
+    // The database type, under its wire name `type` (read by `listFilterTypes`, vocabulary/shapes.ts).
     type: keyword.describe('The kind of database (core, variation...)'),
     update_type: keyword.describe('The kind of update (new_assembly, new_genebuild, patch, other)'),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
