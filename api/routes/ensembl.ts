@@ -10,7 +10,7 @@ import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { parseEnsemblName } from '../../common/admission';
 import { handoverSpecSchema } from '../../common/spec';
-import { reportTime, statusMessage } from '../../vocabulary';
+import { reportTime, statusMessage, updateTypeOf, withUpdateType } from '../../vocabulary';
 import type { HandoverService } from '../handovers';
 import { common, errorResponses } from '../schemas';
 import { tokenParams } from './handovers';
@@ -20,6 +20,7 @@ export const ensemblRoutes =
   (app, _opts, done) => {
     const tags = ['Ensembl compatibility'];
     const spec = handoverSpecSchema(opts.updateTypes, { contactDomains: opts.contactDomains });
+    // Ensembl's clients may leave out the update type (their `type`: see vocabulary/shapes.ts); it is then `other`.
     const ensemblSpecSchema = spec.extend({ type: spec.shape.type.optional() });
 
     const row = z.object({
@@ -43,7 +44,7 @@ export const ensemblRoutes =
         },
       },
       async (request, reply) => {
-        const token = await handovers.submit({ ...request.body, type: request.body.type ?? 'other' }, request.caller);
+        const token = await handovers.submit(withUpdateType(request.body, updateTypeOf(request.body) ?? 'other'), request.caller);
         return reply.type('application/json').send(JSON.stringify(token));
       },
     );
