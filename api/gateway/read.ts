@@ -30,10 +30,10 @@ export function handoverReads(client: Client) {
   const converter = client.options.loadedDataConverter;
 
   /** The workflow must be of the expected type: a token names nothing else (not a lock, not another app's workflow). */
-  async function describeAs(id: string, type: string) {
+  async function describeAs(id: string, workflowType: string) {
     try {
       const description = await handle(id).describe();
-      if (description.type !== type) throw new HandoverNotFound(id);
+      if (description.type !== workflowType) throw new HandoverNotFound(id);
       return description;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new HandoverNotFound(id);

@@ -37,9 +37,9 @@ export const callbackRoutes =
         },
       },
       async (request, reply) => {
-        const { token: id, step } = request.params;
-        if (!validCallback(opts.secretKey, id, step, request.query.sig)) throw new CallbackRefused();
-        return reply.code(202).send({ polled: await handovers.pollNow(id, step) });
+        const { token, step } = request.params;
+        if (!validCallback(opts.secretKey, token, step, request.query.sig)) throw new CallbackRefused();
+        return reply.code(202).send({ polled: await handovers.pollNow(token, step) });
       },
     );
     done();
