@@ -27,8 +27,8 @@ export interface ActivityDeps {
   reportPublisher?: TopicPublisher;
   /** Where report lines are logged (stdout by default). */
   reportLog?: ReportDeps['log'];
-  /** The job services' bearer token (HANDOVER_SERVICE_TOKEN), if they require one. */
-  serviceToken?: string;
+  /** The job services' key, sent as a bearer credential (env HANDOVER_SERVICE_TOKEN: the name stays), if they require one. */
+  serviceKey?: string;
   /** One request to a job service (HANDOVER_REQUEST_TIMEOUT). */
   requestTimeoutMs?: number;
   /** Where job services send completion callbacks (the API's base URL), and the key that signs them; none when undefined. */
@@ -52,7 +52,7 @@ export function createActivities(deps: ActivityDeps): HandoverActivities {
       name,
       baseUrl: deps.serviceUrls[name],
       redact: credentials.redact,
-      token: deps.serviceToken,
+      serviceKey: deps.serviceKey,
       requestTimeoutMs: deps.requestTimeoutMs,
       metrics,
     });

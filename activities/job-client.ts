@@ -41,8 +41,8 @@ export interface JobServiceOptions {
   baseUrl: string;
   /** Redacts anything a service echoes back (URIs with passwords) before it reaches history. */
   redact: (text: string) => string;
-  /** Sent as `Authorization: Bearer ...` when the services require it (the local stack's LOCAL_STACK_TOKEN). */
-  token?: string;
+  /** The services' key, sent as `Authorization: Bearer ...` when they require it (the local stack's LOCAL_STACK_TOKEN). */
+  serviceKey?: string;
   /** One request's limit (HANDOVER_REQUEST_TIMEOUT); 30 s when not given. */
   requestTimeoutMs?: number;
   fetchImpl?: typeof fetch;
@@ -198,7 +198,7 @@ export class JobServiceClient {
         headers: {
           accept: 'application/json',
           ...(opts.body ? { 'content-type': 'application/json' } : {}),
-          ...(this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {}),
+          ...(this.opts.serviceKey ? { authorization: `Bearer ${this.opts.serviceKey}` } : {}),
           ...opts.headers,
         },
         body: opts.body ? JSON.stringify(opts.body) : undefined,

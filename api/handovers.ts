@@ -17,6 +17,8 @@ import {
   type Refusal,
   type RestartableStep,
   handoverTypes,
+  listFilterTypes,
+  listRowTypes,
   searchAttributes,
   withObjectDetails,
 } from '../vocabulary';
@@ -164,9 +166,16 @@ export function createHandoverService({ client, config, sealer, metrics }: Hando
     async list(filters: ListFilters): Promise<HandoverRow[]> {
       const rows = await temporal.list(filters);
       if (!filters.status || filters.status === 'rejected') {
-        for (const row of (await temporal.refusals()).map(refusalRow)) {
-          const matches = (key: 'database' | 'contact' | 'type' | 'update_type') => !filters[key] || filters[key] === row[key];
-          if (matches('database') && matches('contact') && matches('type') && matches('update_type')) rows.push(row);
+        const { databaseType, updateType } = listFilterTypes(filters);
+        const matches = (wanted: string | undefined, value: string | undefined) => !wanted || wanted === value;
+        for (const r of await temporal.refusals()) {
+          if (
+            matches(filters.database, r.database) &&
+            matches(filters.contact, r.spec.contact) &&
+            matches(databaseType, r.database_type) &&
+            matches(updateType, r.update_type)
+          )
+            rows.push(refusalRow(r));
         }
       }
       return rows.sort((a, b) => (b.submitted_at ?? '').localeCompare(a.submitted_at ?? '')).slice(0, filters.limit);
@@ -226,8 +235,7 @@ function refusalRow(r: Refusal): HandoverRow {
     token: r.token,
     database: r.database,
     contact: r.spec.contact,
-    type: r.database_type,
-    update_type: r.update_type,
+    ...listRowTypes({ databaseType: r.database_type, updateType: r.update_type }),
     submitted_by: r.submitted_by,
     status: 'rejected',
     step: 'checking',

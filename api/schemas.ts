@@ -1,6 +1,6 @@
 /**
  * The shapes of the API's answers as zod schemas, so `/docs` shows every answer of every route,
- * refusals included. Each lists every field its answer has (the types check that against the code).
+ * error answers included. Each lists every field its answer has (the types check that against the code).
  * They are the one declaration of each shape: api/types.ts publishes their types (`z.infer`) to the
  * CLI and the pages (api/web/types.d.ts). What the workflows record too (a handover's progress, its
  * reports, a batch) is declared in vocabulary/answers.ts, which the workflows' types come from.
@@ -21,8 +21,11 @@ export const errorAnswer = z.looseObject({
   status: z.string().optional().describe('The status that stopped the request (409)'),
 });
 
-/** The refusals a route can answer, by status code. */
-export function refusals(...codes: Array<400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503>) {
+/**
+ * The error answers a route can give, by status code, for its `response` schema. (Not the refusals the
+ * refusals workflow keeps: those are submissions the admission rules refused, api/gateway/refusals.ts.)
+ */
+export function errorResponses(...codes: Array<400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503>) {
   const why: Record<number, string> = {
     400: 'Invalid: each bad field named',
     401: 'No API key, or an unknown one',
@@ -46,6 +49,7 @@ export const rowAnswer = z.object({
   token: z.string(),
   database: z.string().optional(),
   contact: z.string().optional(),
+  // The database type, under its wire name `type` (written by `listRowTypes`, vocabulary/shapes.ts).
   type: z.string().optional().describe('The kind of database'),
   update_type: z.string().optional(),
   submitted_by: z.string().optional(),
@@ -69,6 +73,7 @@ export const listFilters = z
     status: z.enum(HANDOVER_STATUSES).optional(),
     database: keyword,
     contact: keyword,
+    // The database type, under its wire name `type` (read by `listFilterTypes`, vocabulary/shapes.ts).
     type: keyword.describe('The kind of database (core, variation...)'),
     update_type: keyword.describe('The kind of update (new_assembly, new_genebuild, patch, other)'),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -113,7 +118,7 @@ export const vocabularyAnswer = z.object({
     .array(z.enum(RESTARTABLE_STEPS))
     .describe('The steps a failed or cancelled handover can be restarted from (`from` of POST /handovers/{token}/restart)'),
   statuses: z.array(z.enum(HANDOVER_STATUSES)).describe("A handover's statuses (the `status` filter of GET /handovers)"),
-  batch_item_statuses: z.array(z.enum(BATCH_ITEM_STATUSES)).describe("A batch item's statuses (GET /batches/{id})"),
+  batch_item_statuses: z.array(z.enum(BATCH_ITEM_STATUSES)).describe("A batch item's statuses (GET /batches/{batch_id})"),
   update_types: z.array(z.string()).describe("The update types in force: a submission's `type` (HANDOVER_UPDATE_TYPES)"),
   database_types: z
     .array(z.enum(DATABASE_TYPES))

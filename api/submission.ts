@@ -18,7 +18,10 @@ import {
   RESTARTABLE_STEPS,
   type Refusal,
   type RestartableStep,
+  handoverTypes,
   lockWorkflowId,
+  updateTypeOf,
+  withUpdateType,
 } from '../vocabulary';
 import { type Caller, hasRole } from './caller';
 import { HandoverForbidden, HandoverNotRestartable, InvalidRequest } from './errors';
@@ -77,7 +80,7 @@ export function submissionRules(config: Config, sealer: Sealer) {
           submitted_by: submittedBy,
           database: sourceName,
           database_type: databaseTypeOf(sourceName),
-          update_type: spec.type,
+          update_type: updateTypeOf(spec),
           spec: clipped(spec),
           field: admission.field,
           reason: admission.reason,
@@ -216,7 +219,9 @@ function clipped(spec: HandoverSpec): Refusal['spec'] {
  * database type, and it named no update (restarted, it is recorded as `other`).
  */
 export function upgraded(input: HandoverInput): HandoverInput {
-  return input.databaseType !== undefined ? input : { ...input, databaseType: input.spec.type, spec: { ...input.spec, type: 'other' } };
+  return input.databaseType !== undefined
+    ? input
+    : { ...input, databaseType: handoverTypes(input).databaseType, spec: withUpdateType(input.spec, 'other') };
 }
 
 export type SubmissionRules = ReturnType<typeof submissionRules>;

@@ -35,7 +35,7 @@ export type HandoverProgress = z.infer<typeof progressAnswer>;
 export type HandoverReport = z.infer<typeof reportAnswer>;
 /** GET /handovers/{token}/reports. */
 export type ReportList = z.infer<typeof reportListAnswer>;
-/** GET /batches/{id}. */
+/** GET /batches/{batch_id}. */
 export type BatchProgress = z.infer<typeof batchAnswer>;
 /** One row of `GET /handovers`. */
 export type HandoverRow = z.infer<typeof rowAnswer>;

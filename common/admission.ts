@@ -9,6 +9,7 @@ import { GENOME_TYPES } from '../vocabulary/names';
 
 export interface DatabaseName {
   species: string;
+  /** The name's `<type>` part: the database type (recorded as `databaseType`; see `databaseTypeOf`). */
   type: string;
   release: number;
   assembly?: string;

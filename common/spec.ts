@@ -20,8 +20,8 @@ const dbUri = (opts: { staging?: boolean } = {}) =>
     });
 
 /**
- * `type` is the kind of update (the seed: "a string describing the type of update"), one of the
- * configured update types, case-insensitive. The kind of database is never typed: its name gives it.
+ * The update type (the seed: "a string describing the type of update"), one of the configured update
+ * types, case-insensitive. The kind of database is never typed: its name gives it.
  */
 const updateType = (updateTypes: readonly string[]) =>
   text()
@@ -72,6 +72,7 @@ export function handoverSpecSchema(
           ? `Who is told how the handover went: an address at ${opts.contactDomains.join(', ')} (or a subdomain)`
           : 'Who is told how the handover went',
       ),
+      // The update type, under the wire name Ensembl's clients send: `type` (read it with `updateTypeOf`, vocabulary/shapes.ts).
       type: updateType(updateTypes),
       comment: text().trim().min(1, 'is required').max(2000).describe('Why this database is handed over'),
       source: text().max(200).optional().describe('Which tool or person submitted it'),

@@ -78,17 +78,17 @@ async function main(): Promise<void> {
   await waitForTemporal();
   // Each part is one process (node with tsx's loader, not tsx's CLI, which forks): a signal reaches the part itself.
   const tsx = ['--import', 'tsx'];
-  // The job services take requests only from this run's worker: a token made for it.
-  const serviceToken = process.env.HANDOVER_SERVICE_TOKEN ?? randomBytes(24).toString('hex');
+  // The job services take requests only from this run's worker: a key made for it.
+  const serviceKey = process.env.HANDOVER_SERVICE_TOKEN ?? randomBytes(24).toString('hex');
   // Sources are allowed only where they are listed: the demo folder, and whatever the caller's environment adds.
   const demoFolder = path.join(LOCAL_STATE_DIR, 'demo');
   const sourceRoots = [demoFolder, config.HANDOVER_SOURCE_ROOTS].filter(Boolean).join(',');
   const stackSources = [`sqlite:///${demoFolder}/`, process.env.LOCAL_STACK_SOURCE_ROOTS].filter(Boolean).join(',');
   run('services', process.execPath, [...SERVICES_NODE_FLAGS, ...tsx, 'services/main.ts'], {
-    env: { LOCAL_STACK_TOKEN: serviceToken, LOCAL_STACK_SOURCE_ROOTS: stackSources },
+    env: { LOCAL_STACK_TOKEN: serviceKey, LOCAL_STACK_SOURCE_ROOTS: stackSources },
   });
   run('worker', process.execPath, [...WORKER_NODE_FLAGS, ...tsx, 'worker/main.ts'], {
-    env: { ...WORKER_ENV, HANDOVER_SERVICE_TOKEN: serviceToken },
+    env: { ...WORKER_ENV, HANDOVER_SERVICE_TOKEN: serviceKey },
   });
   run('api', process.execPath, [...tsx, 'api/main.ts'], { env: { HANDOVER_SOURCE_ROOTS: sourceRoots } });
   console.log(`

@@ -13,7 +13,7 @@ export const recordedSpec = z.object({
   src_uri: z.string(),
   tgt_uri: z.string(),
   contact: z.string(),
-  /** The kind of update (new_assembly, new_genebuild, patch, other); see handoverTypes for older handovers. */
+  /** The update type under its wire name (new_assembly, new_genebuild, patch, other); older handovers: see handoverTypes (./shapes). */
   type: z.string(),
   comment: z.string(),
   source: z.string().optional(),
@@ -110,7 +110,7 @@ export const reportAnswer = z.object({
   message: z.string(),
 });
 
-/** GET /batches/{id}: many handovers submitted together, each under its own database lock. */
+/** GET /batches/{batch_id}: many handovers submitted together, each under its own database lock. */
 export const batchAnswer = z.object({
   batch_id: z.string(),
   status: z.enum(['running', 'ended']),

@@ -14,7 +14,7 @@ export interface HandoverFailedDetails {
   failure: HandoverFailure;
   /**
    * The progress it ended with: set on the failure that ends the handover (the API serves a closed handover's
-   * progress from its history, with no query), not on a step's own failure inside the flow.
+   * progress from its history, with no query), not on the failure a step throws inside `handOver`.
    */
   progress?: HandoverProgress;
 }

@@ -20,8 +20,8 @@ import {
 export const searchAttributes = {
   database: defineSearchAttributeKey('HandoverDatabase', 'KEYWORD'),
   contact: defineSearchAttributeKey('HandoverContact', 'KEYWORD'),
-  /** The kind of database (core, variation...), from its name. */
-  type: defineSearchAttributeKey('HandoverType', 'KEYWORD'),
+  /** The kind of database (core, variation...), from its name. (Its name stays `HandoverType`: registered everywhere; see ./shapes.) */
+  databaseType: defineSearchAttributeKey('HandoverType', 'KEYWORD'),
   /** The kind of update the submitter named (new_assembly, new_genebuild, patch, other). */
   updateType: defineSearchAttributeKey('HandoverUpdateType', 'KEYWORD'),
   status: defineSearchAttributeKey('HandoverStatus', 'KEYWORD'),
@@ -34,7 +34,7 @@ export function initialSearchAttributes(input: HandoverInput, status: HandoverSt
   return [
     { key: searchAttributes.database, value: input.database },
     { key: searchAttributes.contact, value: input.spec.contact },
-    { key: searchAttributes.type, value: databaseType },
+    { key: searchAttributes.databaseType, value: databaseType },
     // (Handovers recorded before `type` meant the update type have none: they start as they did.)
     ...(updateType ? [{ key: searchAttributes.updateType, value: updateType }] : []),
     { key: searchAttributes.status, value: status },

@@ -1,7 +1,8 @@
 /**
- * The shapes that cross between the API, the workflows, the activities and the CLI. Types only, and one pure
- * helper. Those the API answers are declared once, as zod schemas in ./answers, and typed here from them:
- * type-only imports, erased when compiled, so the workflow sandbox loads no zod.
+ * The shapes that cross between the API, the workflows, the activities and the CLI. Types only, and (at the end)
+ * the pure helpers that map the two types to their wire names. Those the API answers are declared once, as zod
+ * schemas in ./answers, and typed here from them: type-only imports, erased when compiled, so the workflow
+ * sandbox loads no zod.
  */
 import type { Duration } from '@temporalio/common';
 import type { z } from 'zod';
@@ -118,9 +119,38 @@ export type JobProgress = z.infer<typeof jobProgress>;
 /** A structured report of one step transition, in the shape Ensembl's report consumers read. */
 export type HandoverReport = z.infer<typeof reportAnswer>;
 
+// ---- The two types, and the wire names that keep saying `type` ----------------------------------------------
+//
+// In code the kind of update (new_assembly, new_genebuild, patch, other) is always `updateType` / `update_type`,
+// the kind of database (core, variation..., from its name) always `databaseType` / `database_type`. A few wire
+// names still say plain `type`, and keep saying it because others depend on them:
+//
+// - a submission's `type` (POST /handovers, POST /jobs, a batch's items; common/spec.ts): the update type.
+//   Ensembl's clients, the CLI (`--type`) and the pages send it.
+// - a recorded input's `spec.type`: the update type (the database type in handovers recorded before
+//   `databaseType` was). Recorded histories replay byte for byte.
+// - a step report's `params.type`: the update type. Ensembl's report consumers read it.
+// - a row of GET /handovers and the list's `type` filter (api/schemas.ts): the database type. The pages, the CLI
+//   and scripts read and send it.
+// - the search attribute `HandoverType`: the database type (`HandoverUpdateType` the update type). Registered on
+//   every Temporal server and in every visibility record; mapped in ./messages (`searchAttributes.databaseType`).
+//
+// The functions below are where the handover's code reads a `type` as one of the two, or writes one into a
+// `type`. (The schemas that declare the wire shapes name the field and point here; a spec copied field by field
+// copies its `type` as it is; the clients, the CLI and the pages included, speak the wire as it is.)
+
+/** The update type a submission names (its `type`), or a recorded spec of today's shape. */
+export const updateTypeOf = <S extends { type?: string }>(spec: S): S['type'] => spec.type;
+
+/** A submission (or recorded spec) naming `updateType` as its update type (its `type`). */
+export const withUpdateType = <S extends { type?: string }>(spec: S, updateType: string): S & { type: string } => ({
+  ...spec,
+  type: updateType,
+});
+
 /**
- * A handover's two types. Since `type` means the kind of update, the input carries the database type
- * (from the name) beside it; an input without `databaseType` was recorded when `spec.type` was the
+ * A handover's two types, from its recorded input. Since `type` means the kind of update, the input carries the
+ * database type (from the name) beside it; an input without `databaseType` was recorded when `spec.type` was the
  * database type, and has no update type.
  */
 export function handoverTypes(input: Pick<HandoverInput, 'spec' | 'databaseType'>): { updateType?: string; databaseType: string } {
@@ -128,3 +158,19 @@ export function handoverTypes(input: Pick<HandoverInput, 'spec' | 'databaseType'
     ? { databaseType: input.spec.type }
     : { updateType: input.spec.type, databaseType: input.databaseType };
 }
+
+/** The two types as a step report's params carry them (`type` is the update type, as Ensembl's reports have it). */
+export const reportTypes = (t: { updateType?: string; databaseType: string }) => ({
+  type: t.updateType,
+  update_type: t.updateType,
+  database_type: t.databaseType,
+});
+
+/** The two types as a row of GET /handovers names them: `type` is the database type. */
+export const listRowTypes = (t: { databaseType?: string; updateType?: string }) => ({ type: t.databaseType, update_type: t.updateType });
+
+/** The two types a GET /handovers filter asks for: its `type` is the database type. */
+export const listFilterTypes = (filters: { type?: string; update_type?: string }) => ({
+  databaseType: filters.type,
+  updateType: filters.update_type,
+});

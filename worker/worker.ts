@@ -61,7 +61,7 @@ export async function createHandoverWorker(
     namespace: config.TEMPORAL_NAMESPACE,
     reportPublisher,
     reportLog: opts.reportLog,
-    serviceToken: config.HANDOVER_SERVICE_TOKEN,
+    serviceKey: config.HANDOVER_SERVICE_TOKEN,
     requestTimeoutMs: msToNumber(config.HANDOVER_REQUEST_TIMEOUT as Duration),
     metrics,
     callbacks: callbackBase ? { base: callbackBase, secretKey: config.HANDOVER_SECRET_KEY } : undefined,

@@ -1,5 +1,5 @@
 /**
- * One handover: the steps of docs/ARCHITECTURE.md ("The flow"), first; then how it is supervised
+ * One handover: the steps of docs/ARCHITECTURE.md ("The steps"), first; then how it is supervised
  * (the queries, the cancel round trip through the lock workflow, failures, emails). The workflow ID
  * is the handover's token. Deterministic: every side effect is an activity; the step machinery
  * (deadlines, submit and poll, failure descriptions) is in ./steps.
@@ -87,10 +87,11 @@ export async function handoverWorkflow(input: HandoverInput): Promise<HandoverPr
   }
 }
 
-/** Runs the flow and wraps up how it ended: the failure or cancellation recorded, the submitter emailed. */
+/** Runs the steps and wraps up how they ended: the failure or cancellation recorded, the submitter emailed. */
 async function superviseHandover(input: HandoverInput, progress: ProgressTracker): Promise<HandoverProgress> {
-  const flow = new CancellationScope();
-  // Once the flow has ended, its outcome is decided: from flow 3 a cancel then changes nothing.
+  // The scope the steps run in (a cancel cancels it); `flow` is only ever the version a handover was started for.
+  const steps = new CancellationScope();
+  // Once the steps have ended, the outcome is decided: from flow 3 a cancel then changes nothing.
   let decided = false;
   setHandler(cancelSignal, async (request) => {
     if (decided && fromFlow3(input))
@@ -103,7 +104,7 @@ async function superviseHandover(input: HandoverInput, progress: ProgressTracker
       if (!parent) throw new Error('no lock workflow');
       await getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(cancelHandoverSignal);
     } catch {
-      flow.cancel();
+      steps.cancel();
     }
   });
 
@@ -114,7 +115,7 @@ async function superviseHandover(input: HandoverInput, progress: ProgressTracker
   }
 
   try {
-    await flow.run(() => handOver(input, progress));
+    await steps.run(() => handOver(input, progress));
   } catch (err) {
     decided = true;
     if (isCancellation(err)) {

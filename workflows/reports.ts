@@ -14,6 +14,7 @@ import {
   type HandoverReport,
   type HandoverStatus,
   handoverTypes,
+  reportTypes,
   reportTime,
 } from '../vocabulary';
 
@@ -47,7 +48,6 @@ export class Reporter {
   ): void {
     if (!this.enabled) return;
     const { spec, token, database, restart } = this.input;
-    const { updateType, databaseType } = handoverTypes(this.input);
     this.queue.push({
       report_type,
       process: 'handover',
@@ -59,10 +59,8 @@ export class Reporter {
         tgt_uri: spec.tgt_uri,
         contact: spec.contact,
         comment: spec.comment,
-        // `type` as Ensembl's reports carry it: the kind of update.
-        type: updateType,
-        update_type: updateType,
-        database_type: databaseType,
+        // (`type` as Ensembl's reports carry it: the kind of update.)
+        ...reportTypes(handoverTypes(this.input)),
         source: spec.source,
         restarted_from: restart?.token,
         step: state.step,

@@ -146,7 +146,7 @@ export function stepFailure(failure: HandoverFailure): ApplicationFailure {
   return handoverFailed(failure.reason, { failure });
 }
 
-/** Turns whatever ended the flow into a reason a submitter can act on. */
+/** Turns whatever ended the steps into a reason a submitter can act on. */
 export function describeFailure(err: unknown, progress: ProgressTracker): HandoverFailure {
   const step = progress.snapshot().step as Step;
   const handedOver = handoverFailedDetails(err);

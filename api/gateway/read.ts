@@ -16,6 +16,8 @@ import {
   batchProgressQuery,
   handoverFailedDetails,
   jobStillRunningProgress,
+  listFilterTypes,
+  listRowTypes,
   progressQuery,
   reportsQuery,
   searchAttributes,
@@ -28,10 +30,10 @@ export function handoverReads(client: Client) {
   const converter = client.options.loadedDataConverter;
 
   /** The workflow must be of the expected type: a token names nothing else (not a lock, not another app's workflow). */
-  async function describeAs(id: string, type: string) {
+  async function describeAs(id: string, workflowType: string) {
     try {
       const description = await handle(id).describe();
-      if (description.type !== type) throw new HandoverNotFound(id);
+      if (description.type !== workflowType) throw new HandoverNotFound(id);
       return description;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new HandoverNotFound(id);
@@ -99,8 +101,7 @@ export function handoverReads(client: Client) {
           token: wf.workflowId,
           database: sa.get(searchAttributes.database),
           contact: sa.get(searchAttributes.contact),
-          type: sa.get(searchAttributes.type),
-          update_type: sa.get(searchAttributes.updateType),
+          ...listRowTypes({ databaseType: sa.get(searchAttributes.databaseType), updateType: sa.get(searchAttributes.updateType) }),
           submitted_by: wf.memo?.submitted_by as string | undefined,
           status: sa.get(searchAttributes.status),
           step: sa.get(searchAttributes.step),
@@ -133,7 +134,8 @@ export function visibilityQuery(filters: Omit<ListFilters, 'limit'>): string {
   keyword(searchAttributes.status.name, filters.status);
   keyword(searchAttributes.database.name, filters.database);
   keyword(searchAttributes.contact.name, filters.contact);
-  keyword(searchAttributes.type.name, filters.type);
-  keyword(searchAttributes.updateType.name, filters.update_type);
+  const { databaseType, updateType } = listFilterTypes(filters);
+  keyword(searchAttributes.databaseType.name, databaseType);
+  keyword(searchAttributes.updateType.name, updateType);
   return clauses.join(' AND ');
 }

@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { WAITING_STEPS, validCallback } from '../../common/callbacks';
 import { CallbackRefused } from '../errors';
 import type { HandoverService } from '../handovers';
-import { common, refusals } from '../schemas';
-import { token } from './handovers';
+import { common, errorResponses } from '../schemas';
+import { tokenParams } from './handovers';
 
 export const callbackRoutes =
   (handovers: HandoverService, opts: { secretKey: string }): FastifyPluginCallbackZod =>
@@ -21,7 +21,7 @@ export const callbackRoutes =
         config: { role: 'public' },
         schema: {
           summary: "A job service's completion callback: the step's poll runs at once (polling stays the fallback)",
-          params: token.extend({ step: z.enum(WAITING_STEPS) }),
+          params: tokenParams.extend({ step: z.enum(WAITING_STEPS) }),
           querystring: z.object({ sig: z.string().max(100) }),
           body: z
             .looseObject({ job_id: z.union([z.string().max(100), z.number()]).optional(), status: z.string().max(50).optional() })
@@ -32,14 +32,14 @@ export const callbackRoutes =
                 .boolean()
                 .describe("Whether the step's poll was waiting and now runs (false: the step is not waiting, or the handover has ended)"),
             }),
-            ...refusals(400, 403, 415, ...common),
+            ...errorResponses(400, 403, 415, ...common),
           },
         },
       },
       async (request, reply) => {
-        const { token: id, step } = request.params;
-        if (!validCallback(opts.secretKey, id, step, request.query.sig)) throw new CallbackRefused();
-        return reply.code(202).send({ polled: await handovers.pollNow(id, step) });
+        const { token, step } = request.params;
+        if (!validCallback(opts.secretKey, token, step, request.query.sig)) throw new CallbackRefused();
+        return reply.code(202).send({ polled: await handovers.pollNow(token, step) });
       },
     );
     done();

@@ -11,16 +11,17 @@ import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { parseEnsemblName } from '../../common/admission';
 import { handoverSpecSchema } from '../../common/spec';
-import { reportTime, statusMessage } from '../../vocabulary';
+import { reportTime, statusMessage, updateTypeOf, withUpdateType } from '../../vocabulary';
 import type { HandoverService } from '../handovers';
-import { common, refusals } from '../schemas';
-import { token as tokenParams } from './handovers';
+import { common, errorResponses } from '../schemas';
+import { tokenParams } from './handovers';
 
 export const ensemblRoutes =
   (handovers: HandoverService, opts: { updateTypes: readonly string[]; contactDomains?: readonly string[] }): FastifyPluginCallbackZod =>
   (app, _opts, done) => {
     const tags = ['Ensembl compatibility'];
     const spec = handoverSpecSchema(opts.updateTypes, { contactDomains: opts.contactDomains });
+    // Ensembl's clients may leave out the update type (their `type`: see vocabulary/shapes.ts); it is then `other`.
     const ensemblSpecSchema = spec.extend({ type: spec.shape.type.optional() });
 
     const row = z.object({
@@ -40,11 +41,11 @@ export const ensemblRoutes =
           summary: "Submit a handover, Ensembl's way: returns the token as a JSON string",
           tags,
           body: ensemblSpecSchema,
-          response: { 200: z.string().describe('The token'), ...refusals(400, 403, 409, 413, 415, 422, ...common) },
+          response: { 200: z.string().describe('The token'), ...errorResponses(400, 403, 409, 413, 415, 422, ...common) },
         },
       },
       async (request, reply) => {
-        const token = await handovers.submit({ ...request.body, type: request.body.type ?? 'other' }, request.caller);
+        const token = await handovers.submit(withUpdateType(request.body, updateTypeOf(request.body) ?? 'other'), request.caller);
         return reply.type('application/json').send(JSON.stringify(token));
       },
     );
@@ -57,7 +58,7 @@ export const ensemblRoutes =
           summary: "Handovers as Ensembl's service listed them, newest first",
           tags,
           querystring: z.object({ release: z.coerce.number().int().positive().optional(), format: z.string().optional() }),
-          response: { 200: z.array(row.extend({ current_message: z.string() })), ...refusals(400, 403, ...common) },
+          response: { 200: z.array(row.extend({ current_message: z.string() })), ...errorResponses(400, 403, ...common) },
         },
       },
       async (request) => {
@@ -93,7 +94,7 @@ export const ensemblRoutes =
           params: tokenParams,
           response: {
             200: z.array(row.extend({ tgt_uri: z.string(), progress_complete: z.number(), progress_total: z.number() })),
-            ...refusals(400, 403, 404, ...common),
+            ...errorResponses(400, 403, 404, ...common),
           },
         },
       },

@@ -9,16 +9,21 @@ import {
   batchAnswer,
   batchSubmittedAnswer,
   common,
+  errorResponses,
   listFilters,
   progressAnswer,
-  refusals,
   reportListAnswer,
   restartedAnswer,
   rowListAnswer,
   submittedAnswer,
 } from '../schemas';
 
-export const token = z.object({ token: z.string().regex(/^[^\s'"\\]{1,300}$/, 'is not a handover token') });
+/** The characters an ID in a path may have (a handover's token, a batch's ID). */
+const pathId = (message: string) => z.string().regex(/^[^\s'"\\]{1,300}$/, message);
+/** The path parameters of a handover's routes: its token (the handover's ID, and nothing else is called a token). */
+export const tokenParams = z.object({ token: pathId('is not a handover token') });
+/** The path parameters of a batch's route: its ID (`batch-<uuid>`, the batch workflow's ID; not a token). */
+const batchParams = z.object({ batch_id: pathId('is not a batch ID') });
 
 export const handoverRoutes =
   (
@@ -35,7 +40,7 @@ export const handoverRoutes =
         schema: {
           summary: 'Submit a handover',
           body: spec,
-          response: { 201: submittedAnswer, ...refusals(400, 403, 409, 413, 415, 422, ...common) },
+          response: { 201: submittedAnswer, ...errorResponses(400, 403, 409, 413, 415, 422, ...common) },
         },
       },
       async (request, reply) => {
@@ -51,7 +56,7 @@ export const handoverRoutes =
         schema: {
           summary: 'List handovers, newest first',
           querystring: listFilters,
-          response: { 200: rowListAnswer, ...refusals(400, 403, ...common) },
+          response: { 200: rowListAnswer, ...errorResponses(400, 403, ...common) },
         },
       },
       async (request) => ({ handovers: await handovers.list(request.query) }),
@@ -63,8 +68,8 @@ export const handoverRoutes =
         config: { role: 'read' },
         schema: {
           summary: "A handover's progress: status, step, timeline",
-          params: token,
-          response: { 200: progressAnswer, ...refusals(400, 403, 404, ...common) },
+          params: tokenParams,
+          response: { 200: progressAnswer, ...errorResponses(400, 403, 404, ...common) },
         },
       },
       async (request) => handovers.progress(request.params.token),
@@ -76,8 +81,8 @@ export const handoverRoutes =
         config: { role: 'read' },
         schema: {
           summary: "A handover's step reports (Ensembl's report shape), oldest first",
-          params: token,
-          response: { 200: reportListAnswer, ...refusals(400, 403, 404, ...common) },
+          params: tokenParams,
+          response: { 200: reportListAnswer, ...errorResponses(400, 403, 404, ...common) },
         },
       },
       async (request) => ({ reports: await handovers.reports(request.params.token) }),
@@ -90,14 +95,14 @@ export const handoverRoutes =
         config: { role: 'submit' },
         schema: {
           summary: 'Cancel a running handover (its running job is killed, the submitter emailed)',
-          params: token,
+          params: tokenParams,
           body: z
             .object({ by: z.string().max(200).optional(), reason: z.string().max(2000).optional() })
             .strict()
             .nullish(),
           response: {
             202: z.object({ token: z.string(), status: z.literal('cancelling') }),
-            ...refusals(400, 403, 404, 409, 415, ...common),
+            ...errorResponses(400, 403, 404, 409, 415, ...common),
           },
         },
       },
@@ -113,12 +118,12 @@ export const handoverRoutes =
         config: { role: 'submit' },
         schema: {
           summary: 'Restart a failed or cancelled handover from a step, without repeating the steps that passed',
-          params: token,
+          params: tokenParams,
           body: z
             .object({ from: z.enum(RESTARTABLE_STEPS).optional() })
             .strict()
             .nullish(),
-          response: { 201: restartedAnswer, ...refusals(400, 403, 404, 409, 415, ...common) },
+          response: { 201: restartedAnswer, ...errorResponses(400, 403, 404, 409, 415, ...common) },
         },
       },
       async (request, reply) => {
@@ -144,7 +149,7 @@ export const handoverRoutes =
                 .max(500),
             })
             .strict(),
-          response: { 201: batchSubmittedAnswer, ...refusals(400, 403, 409, 413, 415, 422, ...common) },
+          response: { 201: batchSubmittedAnswer, ...errorResponses(400, 403, 409, 413, 415, 422, ...common) },
         },
       },
       async (request, reply) => {
@@ -159,16 +164,16 @@ export const handoverRoutes =
     );
 
     app.get(
-      '/batches/:token',
+      '/batches/:batch_id',
       {
         config: { role: 'read' },
         schema: {
           summary: "A batch's handovers and their counts by status",
-          params: token,
-          response: { 200: batchAnswer, ...refusals(400, 403, 404, ...common) },
+          params: batchParams,
+          response: { 200: batchAnswer, ...errorResponses(400, 403, 404, ...common) },
         },
       },
-      async (request) => handovers.batch(request.params.token),
+      async (request) => handovers.batch(request.params.batch_id),
     );
 
     app.get(
@@ -177,7 +182,7 @@ export const handoverRoutes =
         config: { role: 'read' },
         schema: {
           summary: 'Is handover open, for which types and release?',
-          response: { 200: admissionAnswer, ...refusals(403, 401, 429) },
+          response: { 200: admissionAnswer, ...errorResponses(403, 401, 429) },
         },
       },
       () => handovers.admission(),

@@ -102,7 +102,7 @@ function expectedNeed(method: Method, url: string): Need {
     '/handovers',
     '/handovers/:token',
     '/handovers/:token/reports',
-    '/batches/:token',
+    '/batches/:batch_id',
     '/admission',
     '/vocabulary',
     '/jobs',
@@ -118,6 +118,7 @@ function expectedNeed(method: Method, url: string): Need {
 const concrete = (url: string) =>
   url
     .replace(/:token/g, 'no-such-token')
+    .replace(/:batch_id/, 'no-such-batch')
     .replace(/:file/, 'index.html')
     .replace(/:step/, 'copy')
     .replace(/\*$/, 'static/swagger-ui.css');
@@ -144,7 +145,7 @@ describe('every route, every role', () => {
       'POST /handovers/:token/cancel',
       'POST /handovers/:token/restart',
       'POST /batches',
-      'GET /batches/:token',
+      'GET /batches/:batch_id',
       'POST /jobs',
       'GET /jobs/:token',
       'GET /admission',

@@ -38,7 +38,7 @@ test('each default update type completes, reaches the metadata service as update
     // Temporal's own view: both types as search attributes (the Web UI and `temporal workflow list` filter on them).
     const described = await h.client.workflow.getHandle(token).describe();
     expect(described.typedSearchAttributes.get(searchAttributes.updateType)).toBe(types[i]);
-    expect(described.typedSearchAttributes.get(searchAttributes.type)).toBe('core');
+    expect(described.typedSearchAttributes.get(searchAttributes.databaseType)).toBe('core');
   }
   for (const [i, type] of types.entries()) {
     // (Visibility is eventually consistent: the last upserts may take a moment to show.)
