@@ -62,7 +62,8 @@ const workflowImportRules = {
           regex: '^(\\.\\./)+(activities|api)(/.*)?$',
           allowTypeImports: true,
           message:
-            'Workflows may import only types (import type) from activities/ and api/: their code does I/O and must not enter the workflow bundle.',
+            'Workflows may import only types (import type) from activities/ and api/: their code does I/O and must not enter the ' +
+            'workflow bundle.',
         },
         {
           regex: '^(\\.\\./)+(worker|cli|services|scripts|bench|tests)(/.*)?$',
@@ -75,11 +76,15 @@ const workflowImportRules = {
     'error',
     ...['process', 'require', 'module', 'exports', '__dirname', '__filename', 'Buffer', 'global'].map((name) => ({
       name,
-      message: `${name} is Node.js: there is none in the Temporal workflow sandbox (read configuration in the API or an activity and pass it in the workflow's input).`,
+      message:
+        `${name} is Node.js: there is none in the Temporal workflow sandbox (read configuration in the API or an activity and ` +
+        `pass it in the workflow's input).`,
     })),
     ...['setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'queueMicrotask'].map((name) => ({
       name,
-      message: `${name} does not exist in the Temporal workflow sandbox: use sleep()/condition() from @temporalio/workflow (setTimeout is fine).`,
+      message:
+        `${name} does not exist in the Temporal workflow sandbox: use sleep()/condition() from @temporalio/workflow (setTimeout ` +
+        `is fine).`,
     })),
     { name: 'fetch', message: 'Workflow code does no I/O: call an activity that does.' },
     { name: 'crypto', message: 'No crypto in the workflow sandbox: use uuid4() from @temporalio/workflow, or an activity.' },
@@ -182,4 +187,12 @@ export default defineConfig(
   },
 
   prettier,
+
+  // Prettier's printWidth (.prettierrc.json) as a rule: Prettier cannot break a long string, template literal, regex or comment,
+  // so a line over 140 characters fails here. After eslint-config-prettier, which turns max-len off. Core max-len is deprecated
+  // since ESLint 8.53 and available until ESLint 11; its successor is @stylistic/max-len (@stylistic/eslint-plugin).
+  {
+    files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs'],
+    rules: { 'max-len': ['error', { code: 140, tabWidth: 2, ignoreUrls: true }] },
+  },
 );

@@ -97,7 +97,8 @@ function readSqliteMeta(file: string): Promise<{ schemaVersion?: string } | { er
 }
 
 /** Prints the answer as JSON: `{ schemaVersion }` or `{ error }`. Its arguments: the file, the query. */
-const SQLITE_READER = `
+const SQLITE_READER =
+  `
 const { DatabaseSync } = require('node:sqlite');
 const [file, sql] = process.argv.slice(-2);
 let answer;
@@ -106,7 +107,8 @@ try {
   try {
     const hasMeta = conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
     const row = hasMeta ? conn.prepare(sql).get() : undefined;
-    answer = { schemaVersion: row === undefined || row.meta_value === undefined || row.meta_value === null ? undefined : String(row.meta_value).slice(0, 256) };
+    answer = { schemaVersion: row === undefined || row.meta_value === undefined || row.meta_value === null ? undefined : ` +
+  `String(row.meta_value).slice(0, 256) };
   } finally {
     conn.close();
   }

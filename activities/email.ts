@@ -78,7 +78,8 @@ function sections(n: HandoverNotice, links: Links): Array<[string, string[]]> {
     'Steps',
     n.timeline.map(
       (t) =>
-        `${t.step}: ${t.outcome ?? 'running'}${t.message ? ` (${t.message})` : ''}${t.jobs.length ? ` jobs ${t.jobs.map((j) => j.url).join(', ')}` : ''}`,
+        `${t.step}: ${t.outcome ?? 'running'}${t.message ? ` (${t.message})` : ''}` +
+        `${t.jobs.length ? ` jobs ${t.jobs.map((j) => j.url).join(', ')}` : ''}`,
     ),
   ]);
   return out;
@@ -101,7 +102,9 @@ export function composeEmail(n: HandoverNotice, links: Links): Email {
 /** One email when every handover of a batch has ended: counts, then a line per database. */
 export function composeBatchSummary(to: string, summary: BatchProgress, pageUrl: (token: string) => string): Email {
   const { counts } = summary;
-  const subject = `Handover batch ${summary.batch_id}: ${counts.completed} completed, ${counts.failed} failed, ${counts.cancelled} cancelled, ${counts.rejected} rejected, ${counts.locked} locked (another handover of the database was running)`;
+  const subject =
+    `Handover batch ${summary.batch_id}: ${counts.completed} completed, ${counts.failed} failed, ${counts.cancelled} ` +
+    `cancelled, ${counts.rejected} rejected, ${counts.locked} locked (another handover of the database was running)`;
   const lines = summary.handovers.map((h) => `${h.database}: ${h.status}${h.reason ? ` (${h.reason})` : ''} ${pageUrl(h.token)}`);
   const text = [subject, '', ...lines].join('\n');
   const html = `<h2>${escapeHtml(subject)}</h2><ul>${lines.map((l) => `<li>${linkify(l)}</li>`).join('')}</ul>`;

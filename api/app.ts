@@ -93,7 +93,9 @@ export async function buildApp(deps: AppDeps) {
     metadata: deps.config.HANDOVER_METADATA_URL,
     event: deps.config.HANDOVER_EVENT_URL,
   };
-  /** A job service is reachable when it answers GET /health with anything below 500 (a 401 or 404 is still an answer); its body is not read. */
+  /**
+   * A job service is reachable when it answers GET /health with anything below 500 (a 401 or 404 is still an answer); its body is not read.
+   */
   const serviceReachable = async (name: ServiceName) => {
     try {
       const token = deps.config.HANDOVER_SERVICE_TOKEN;

@@ -2,7 +2,8 @@
  * Who may call what (HANDOVER_API_KEYS), and how often (@fastify/rate-limit).
  *
  * Without keys the API is open: every caller is ANONYMOUS (every right), api/main.ts listens on
- * loopback only, and only requests addressed to localhost and not forwarded by a proxy are served. With keys, every route but GET /health (/health/live, /health/ready) and the page files needs
+ * loopback only, and only requests addressed to localhost and not forwarded by a proxy are served. With keys, every route but
+ * GET /health (/health/live, /health/ready) and the page files needs
  * `Authorization: Bearer <key>`: 401 without a key or with an unknown one, 403 when the key's role
  * is below what the route needs (its `config.role`; a route that declares none is refused to
  * everyone, in open mode too). The caller (the key's name and role) is then
@@ -155,7 +156,8 @@ export async function registerAuth(app: FastifyInstance, config: Config): Promis
     errorResponseBuilder: (request, context) =>
       Object.assign(
         new Error(
-          `too many requests: please slow down. At most ${context.max} requests per ${window} ${request.caller?.authenticated ? `for the key "${request.caller.name}"` : 'from one address'}; retry in ${context.after}`,
+          `too many requests: please slow down. At most ${context.max} requests per ${window}` +
+            ` ${request.caller?.authenticated ? `for the key "${request.caller.name}"` : 'from one address'}; retry in ${context.after}`,
         ),
         { statusCode: context.statusCode },
       ),
@@ -224,7 +226,9 @@ function forwarded(request: FastifyRequest): Denial | undefined {
   if (!present.length || PROXY_ALLOWED.has(`${request.method} ${request.routeOptions.url ?? ''}`)) return undefined;
   return {
     status: 403,
-    error: `open mode serves this machine only; a request forwarded by a proxy (Forwarded / X-Forwarded-For) needs an API key: set HANDOVER_API_KEYS (this request carries ${present.join(', ')})`,
+    error:
+      `open mode serves this machine only; a request forwarded by a proxy (Forwarded / X-Forwarded-For) needs an API key: ` +
+      `set HANDOVER_API_KEYS (this request carries ${present.join(', ')})`,
   };
 }
 

@@ -51,7 +51,8 @@ export function parseApiKeys(value: string | undefined): ApiKeys | undefined {
     } catch (err) {
       // The value is not shown: it may be a key pasted on its own, or JSON that does not start with "{".
       fail(
-        `is neither inline JSON (starting with "{") nor the path of a readable file (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+        `is neither inline JSON (starting with "{") nor the path of a readable file ` +
+          `(${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`,
       );
     }
   }
@@ -70,11 +71,21 @@ export function parseApiKeys(value: string | undefined): ApiKeys | undefined {
   if (entries.length === 0) fail(`has no keys${where} (unset it for an open API on loopback, or give at least one key)`);
   const keys: Array<{ digest: Buffer; caller: Caller }> = [];
   entries.forEach(([key, raw], i) => {
-    const label = `entry ${i + 1}${raw && typeof raw === 'object' && typeof (raw as { name?: unknown }).name === 'string' ? ` ("${(raw as { name: string }).name}")` : ''}${where}`;
+    const label =
+      `entry ${i + 1}` +
+      (raw && typeof raw === 'object' && typeof (raw as { name?: unknown }).name === 'string'
+        ? ` ("${(raw as { name: string }).name}")`
+        : '') +
+      where;
     const entry = entrySchema.safeParse(raw);
     if (!entry.success)
       fail(
-        `${label} ${entry.error.issues.map((issue) => (issue.code === 'unrecognized_keys' ? `has unknown fields (${issue.keys.join(', ')}): only "name" and "role"` : issue.message)).join('; ')}`,
+        `${label} ` +
+          entry.error.issues
+            .map((issue) =>
+              issue.code === 'unrecognized_keys' ? `has unknown fields (${issue.keys.join(', ')}): only "name" and "role"` : issue.message,
+            )
+            .join('; '),
       );
     const { name, role } = entry.data!;
     if (key.length < MIN_KEY_LENGTH) fail(`the key of ${label} is shorter than ${MIN_KEY_LENGTH} characters`);
@@ -109,12 +120,16 @@ export function accessAtStart(
   config: Pick<Config, 'HOST' | 'HANDOVER_API_KEYS' | 'HANDOVER_RATE_LIMIT_MAX' | 'HANDOVER_RATE_LIMIT_WINDOW'>,
 ): string {
   const keys = parseApiKeys(config.HANDOVER_API_KEYS);
-  const limit = `rate limit ${config.HANDOVER_RATE_LIMIT_MAX} requests per ${config.HANDOVER_RATE_LIMIT_WINDOW} per key (per address without one)`;
+  const limit =
+    `rate limit ${config.HANDOVER_RATE_LIMIT_MAX} requests per ${config.HANDOVER_RATE_LIMIT_WINDOW} per key ` + `(per address without one)`;
   if (!keys) {
     if (!isLoopback(config.HOST)) {
       throw new ConfigError(`HOST=${config.HOST} needs HANDOVER_API_KEYS: without keys the API is open and listens on loopback only`);
     }
-    return `API access: OPEN, no API keys (HANDOVER_API_KEYS unset): every caller may do everything, so the API listens on loopback only (HOST=${config.HOST}); ${limit}`;
+    return (
+      `API access: OPEN, no API keys (HANDOVER_API_KEYS unset): every caller may do everything, ` +
+      `so the API listens on loopback only (HOST=${config.HOST}); ${limit}`
+    );
   }
   const perRole = ROLES.map((role) => [role, keys.entries.filter((e) => e.role === role).map((e) => e.name)] as const)
     .filter(([, names]) => names.length > 0)

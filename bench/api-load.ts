@@ -46,7 +46,8 @@ async function load(name: string, opts: autocannon.Options): Promise<Figures> {
     non2xx: result.non2xx,
   };
   console.log(
-    `${name}: ${figures.rps.toFixed(0)} requests/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms (${result.requests.total} requests, ${figures.errors} errors, ${figures.non2xx} not 2xx)`,
+    `${name}: ${figures.rps.toFixed(0)} requests/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms (${result.requests.total} ` +
+      `requests, ${figures.errors} errors, ${figures.non2xx} not 2xx)`,
   );
   return figures;
 }

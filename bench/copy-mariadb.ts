@@ -65,7 +65,9 @@ async function main(): Promise<void> {
         });
         return timed(() =>
           run(
-            `set -o pipefail; MYSQL_PWD='${source.password}' mysqldump -h ${source.host} -P ${source.port} -u ${source.user} --single-transaction --quick ${NAME} | MYSQL_PWD='${staging.password}' mysql -h ${staging.host} -P ${staging.port} -u ${staging.user} baseline`,
+            `set -o pipefail; MYSQL_PWD='${source.password}' mysqldump -h ${source.host} -P ${source.port} -u ${source.user} ` +
+              `--single-transaction --quick ${NAME} | MYSQL_PWD='${staging.password}' mysql -h ${staging.host} -P ${staging.port} ` +
+              `-u ${staging.user} baseline`,
             {},
           ),
         );
@@ -90,12 +92,14 @@ async function main(): Promise<void> {
       const raw = await rawCopy(source);
       results.push({ round, baseline: b, ours: o, raw });
       console.log(
-        `round ${round}: mysqldump | mysql ${b.toFixed(1)} s, copy service ${o.toFixed(1)} s (incl. verification), ratio ${(b / o).toFixed(2)}; raw file copy ${raw.toFixed(1)} s (copy service / raw: ${(o / raw).toFixed(1)}x)`,
+        `round ${round}: mysqldump | mysql ${b.toFixed(1)} s, copy service ${o.toFixed(1)} s (incl. verification), ` +
+          `ratio ${(b / o).toFixed(2)}; raw file copy ${raw.toFixed(1)} s (copy service / raw: ${(o / raw).toFixed(1)}x)`,
       );
     }
     const sum = (k: 'baseline' | 'ours' | 'raw') => results.reduce((s, r) => s + r[k], 0);
     console.log(
-      `\nRESULT: ${(bytes / 1024 ** 3).toFixed(2)} GB, ${results.length} rounds, speed ratio (mysqldump|mysql time / copy service time) = ${(sum('baseline') / sum('ours')).toFixed(2)} (target >= 2.0); ` +
+      `\nRESULT: ${(bytes / 1024 ** 3).toFixed(2)} GB, ${results.length} rounds, speed ratio (mysqldump|mysql time / copy service time) ` +
+        `= ${(sum('baseline') / sum('ours')).toFixed(2)} (target >= 2.0); ` +
         `raw file copy / copy service = ${(sum('raw') / sum('ours')).toFixed(2)} (the machine's floor is 1)`,
     );
   } finally {

@@ -70,7 +70,8 @@ async function main(): Promise<void> {
     }
     const sum = (k: 'plain' | 'ours') => results.reduce((s, r) => s + r[k], 0);
     console.log(
-      `\nRESULT: ${(fileBytes / MB).toFixed(0)} MB, ${results.length} rounds, speed ratio (plain file copy time / copy service time) = ${(sum('plain') / sum('ours')).toFixed(2)} (target >= 0.8)`,
+      `\nRESULT: ${(fileBytes / MB).toFixed(0)} MB, ${results.length} rounds, speed ratio (plain file copy time / copy service time) ` +
+        `= ${(sum('plain') / sum('ours')).toFixed(2)} (target >= 0.8)`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -63,8 +63,10 @@ async function main(): Promise<void> {
       const tsv = statSync(path.join(folder, 'feature.tsv')).size;
       console.log(`CHECKSUMS:\n${readFileSync(path.join(folder, 'CHECKSUMS'), 'utf8').trimEnd()}`);
       console.log(
-        `\nRESULT: table ${(fileBytes / MB).toFixed(0)} MB (${rows} rows) dumped in ${seconds.toFixed(1)} s (${(tsv / MB / seconds).toFixed(0)} MB/s of TSV, ${(tsv / MB).toFixed(0)} MB); ` +
-          `services process peak RSS (VmHWM) ${(memory.peak / MB).toFixed(1)} MB (idle before ${(idle.current / MB).toFixed(1)} MB, highest VmRSS sampled ${(highest / MB).toFixed(1)} MB)`,
+        `\nRESULT: table ${(fileBytes / MB).toFixed(0)} MB (${rows} rows) dumped in ${seconds.toFixed(1)} s ` +
+          `(${(tsv / MB / seconds).toFixed(0)} MB/s of TSV, ${(tsv / MB).toFixed(0)} MB); ` +
+          `services process peak RSS (VmHWM) ${(memory.peak / MB).toFixed(1)} MB (idle before ${(idle.current / MB).toFixed(1)} MB, ` +
+          `highest VmRSS sampled ${(highest / MB).toFixed(1)} MB)`,
       );
     } finally {
       await stack.stop();

@@ -79,7 +79,9 @@ async function main(): Promise<void> {
       }
       results.push({ mode: mode.name, endToEnd, lags });
       console.log(
-        `${mode.name}: ${mode.handovers} handovers of four ${JOB_MS} ms jobs; end to end median ${seconds(percentile(endToEnd, 50))}, p95 ${seconds(percentile(endToEnd, 95))}; job end -> step end median ${seconds(percentile(lags, 50))}, p95 ${seconds(percentile(lags, 95))}`,
+        `${mode.name}: ${mode.handovers} handovers of four ${JOB_MS} ms jobs; end to end median ${seconds(percentile(endToEnd, 50))}, ` +
+          `p95 ${seconds(percentile(endToEnd, 95))}; job end -> step end median ${seconds(percentile(lags, 50))}, ` +
+          `p95 ${seconds(percentile(lags, 95))}`,
       );
     }
   } finally {
@@ -90,7 +92,8 @@ async function main(): Promise<void> {
   console.log('\nmode | end to end (median / p95) | job end -> next step (median / p95) | end-to-end speed-up vs before');
   for (const r of results) {
     console.log(
-      `${r.mode} | ${seconds(percentile(r.endToEnd, 50))} / ${seconds(percentile(r.endToEnd, 95))} | ${seconds(percentile(r.lags, 50))} / ${seconds(percentile(r.lags, 95))} | ${(percentile(base.endToEnd, 50) / percentile(r.endToEnd, 50)).toFixed(1)}x`,
+      `${r.mode} | ${seconds(percentile(r.endToEnd, 50))} / ${seconds(percentile(r.endToEnd, 95))} | ${seconds(percentile(r.lags, 50))} ` +
+        `/ ${seconds(percentile(r.lags, 95))} | ${(percentile(base.endToEnd, 50) / percentile(r.endToEnd, 50)).toFixed(1)}x`,
     );
   }
   console.log(

@@ -35,7 +35,8 @@ for (const [shape, unit] of Object.entries(SHAPES)) {
     const stack = ms(() => safe(text));
     const floor = ms(() => text.replace(/:\/\//g, '://'));
     console.log(
-      `${shape.padEnd(20)} ${label.padEnd(8)} ${redact.toFixed(1).padStart(13)} ${stack.toFixed(1).padStart(8)} ${floor.toFixed(1).padStart(11)}  ${(redact / floor).toFixed(1)}`,
+      `${shape.padEnd(20)} ${label.padEnd(8)} ${redact.toFixed(1).padStart(13)} ${stack.toFixed(1).padStart(8)}` +
+        ` ${floor.toFixed(1).padStart(11)}  ${(redact / floor).toFixed(1)}`,
     );
   }
 }

@@ -11,7 +11,8 @@
  * `ResetActivity` calls (completion callbacks). A run's cost to the server is its CPU from the run's start
  * until its timers have fired (an activity's timeout timer fires even after the activity is done; the
  * activities here time out after 5 s so that comes soon), less the server's idle CPU. The server also slows
- * as its store fills, so the floor runs before and after each variant. Prints, per variant, the rate and the server's CPU milliseconds per workflow against
+ * as its store fills, so the floor runs before and after each variant. Prints, per variant, the rate and the server's CPU
+ * milliseconds per workflow against
  * the mean of the two floors around it, and what each added item costs.
  */
 import { parseArgs } from 'node:util';
@@ -129,15 +130,20 @@ async function main(): Promise<void> {
         const floorMs = (floorBefore.cpuMs + floorAfter.cpuMs) / 2;
         const extra = result.cpuMs - floorMs;
         console.log(
-          `${variant.name}: ${result.perSecond.toFixed(2)}/s, ${result.cpuMs.toFixed(1)} server CPU-ms a workflow; floors around it ${floorBefore.cpuMs.toFixed(1)} and ${floorAfter.cpuMs.toFixed(1)} ms`,
+          `${variant.name}: ${result.perSecond.toFixed(2)}/s, ${result.cpuMs.toFixed(1)} server CPU-ms a workflow; ` +
+            `floors around it ${floorBefore.cpuMs.toFixed(1)} and ${floorAfter.cpuMs.toFixed(1)} ms`,
         );
         rows.push(
-          `  ${variant.name.padEnd(52)} ${result.perSecond.toFixed(2).padStart(6)}/s (floor ${((floorBefore.perSecond + floorAfter.perSecond) / 2).toFixed(2)}/s)  ${result.cpuMs.toFixed(1).padStart(6)} ms against ${floorMs.toFixed(1)}: ${extra >= 0 ? '+' : ''}${extra.toFixed(1)} ms, ${(extra / variant.items).toFixed(2)} ms each${variant.calls ? ` (${result.found} of ${N * variant.items} calls found the child's activity or the child)` : ''}`,
+          `  ${variant.name.padEnd(52)} ${result.perSecond.toFixed(2).padStart(6)}/s ` +
+            `(floor ${((floorBefore.perSecond + floorAfter.perSecond) / 2).toFixed(2)}/s)  ${result.cpuMs.toFixed(1).padStart(6)} ms ` +
+            `against ${floorMs.toFixed(1)}: ${extra >= 0 ? '+' : ''}${extra.toFixed(1)} ms, ${(extra / variant.items).toFixed(2)} ms ` +
+            `each${variant.calls ? ` (${result.found} of ${N * variant.items} calls found the child's activity or the child)` : ''}`,
         );
         floorBefore = floorAfter;
       }
       console.log(
-        `\nTemporal server CPU per workflow (${N} each, ${CONCURRENCY} at a time), against the mean of the floors run just before and after:`,
+        `\nTemporal server CPU per workflow (${N} each, ${CONCURRENCY} at a time), against the mean of the floors run just before and ` +
+          `after:`,
       );
       for (const row of rows) console.log(row);
     });

@@ -37,7 +37,8 @@ function cpuSeconds(): { bench: number; temporal: number } {
 }
 
 const cpuLine = (label: string, before: ReturnType<typeof cpuSeconds>, after: ReturnType<typeof cpuSeconds>, seconds: number) =>
-  `CPU: this process (${label}) ${(after.bench - before.bench).toFixed(1)} s, Temporal server ${(after.temporal - before.temporal).toFixed(1)} s, over ${seconds.toFixed(1)} s on ${os.cpus().length} cores`;
+  `CPU: this process (${label}) ${(after.bench - before.bench).toFixed(1)} s, ` +
+  `Temporal server ${(after.temporal - before.temporal).toFixed(1)} s, over ${seconds.toFixed(1)} s on ${os.cpus().length} cores`;
 
 /** With --profile: this process's CPU profile of `fn`, summed by source file (self time), the top 15 printed. */
 async function profiled<T>(fn: () => Promise<T>): Promise<T> {
@@ -132,7 +133,9 @@ async function main(): Promise<void> {
     const floorRate = N / floorSeconds;
     const handoverRate = N / handoverSeconds;
     console.log(
-      `floor: ${N} minimal workflows (parent + child + 9 no-op activities; half before the handovers, half after) in ${floorSeconds.toFixed(1)} s: ${floorRate.toFixed(2)}/s (${(half / firstHalf).toFixed(2)}/s before, ${((N - half) / secondHalf).toFixed(2)}/s after)`,
+      `floor: ${N} minimal workflows (parent + child + 9 no-op activities; half before the handovers, ` +
+        `half after) in ${floorSeconds.toFixed(1)} s: ${floorRate.toFixed(2)}/s (${(half / firstHalf).toFixed(2)}/s ` +
+        `before, ${((N - half) / secondHalf).toFixed(2)}/s after)`,
     );
     console.log(`  ${cpuLine('worker', { bench: 0, temporal: 0 }, floorSpent, floorSeconds)}`);
     console.log(`handover: ${N} handovers with instant jobs in ${handoverSeconds.toFixed(1)} s: ${handoverRate.toFixed(2)}/s`);

@@ -1,7 +1,8 @@
 /**
  * Benchmark: many handovers waiting on long jobs at once (issue #13, "Small and steady").
  *
- *   npm run build && npm run bench:waiting -- [--handovers 1000] [--job-ms 120000] [--settled-after-s 0] [--node-flags='--flag …'] [--heap-snapshot]
+ *   npm run build && npm run bench:waiting -- [--handovers 1000] [--job-ms 120000] [--settled-after-s 0]
+ *     [--node-flags='--flag …'] [--heap-snapshot]
  *
  * The compiled worker runs as its own process (node dist/js/worker/main.js, workflows from the prebuilt
  * bundle) beside a fresh Temporal dev server, the API and job services whose jobs take --job-ms. All handovers
@@ -55,7 +56,10 @@ async function main(): Promise<void> {
     HANDOVER_WORKER_METRICS_PORT: String(metricsPort),
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('HANDOVER_WORKER_'))),
   };
-  /** Where the worker's memory is, from its own process metrics: the JS heap, memory outside it held by JS objects, and the rest (native: the SDK's core, V8's code). */
+  /**
+   * Where the worker's memory is, from its own process metrics: the JS heap, memory outside it held by JS objects, and the rest (native:
+   * the SDK's core, V8's code).
+   */
   const breakdown = async () => {
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / MB;
@@ -65,7 +69,10 @@ async function main(): Promise<void> {
       'nodejs_heap_size_used_bytes',
       'nodejs_external_memory_bytes',
     ].map(metric);
-    return `RSS ${rss.toFixed(0)} MB = JS heap ${heapTotal.toFixed(0)} MB (${heapUsed.toFixed(0)} used) + external ${external.toFixed(0)} MB + native and code ${(rss - heapTotal - external).toFixed(0)} MB`;
+    return (
+      `RSS ${rss.toFixed(0)} MB = JS heap ${heapTotal.toFixed(0)} MB (${heapUsed.toFixed(0)} used) + external ${external.toFixed(0)}` +
+      ` MB + native and code ${(rss - heapTotal - external).toFixed(0)} MB`
+    );
   };
 
   // Started as `npm run worker:built` starts it.
@@ -121,7 +128,9 @@ async function main(): Promise<void> {
       const after = memory(worker.pid!);
       const waiting = services.jobs.filter((j) => Date.now() < j.endsAt).length;
       console.log(
-        `${label} (${waiting} jobs running): worker RSS ${(Math.max(...samples) / MB).toFixed(0)} MB at most over 30 s, peak so far ${(after.peak / MB).toFixed(0)} MB; CPU ${(((after.cpuSeconds - before.cpuSeconds) / 30) * 100).toFixed(1)} % of one core`,
+        `${label} (${waiting} jobs running): worker RSS ${(Math.max(...samples) / MB).toFixed(0)} MB at most over 30 s, ` +
+          `peak so far ${(after.peak / MB).toFixed(0)} MB; CPU ${(((after.cpuSeconds - before.cpuSeconds) / 30) * 100).toFixed(1)} % of ` +
+          `one core`,
       );
       console.log(`worker memory: ${await breakdown()}`);
     };
@@ -136,7 +145,8 @@ async function main(): Promise<void> {
     const completed = results.filter((r) => r.status === 'fulfilled').length;
     const end = memory(worker.pid!);
     console.log(
-      `\n${completed} of ${N} completed in ${((Date.now() - started) / 1000).toFixed(1)} s; worker peak RSS ${(end.peak / MB).toFixed(0)} MB (target under 300 MB)`,
+      `\n${completed} of ${N} completed in ${((Date.now() - started) / 1000).toFixed(1)} s; worker peak RSS ${(end.peak / MB).toFixed(0)}` +
+        ` MB (target under 300 MB)`,
     );
   } finally {
     worker.kill('SIGTERM');

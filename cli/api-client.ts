@@ -56,7 +56,8 @@ export class ApiClient {
       });
     } catch (err) {
       throw new Error(
-        `cannot reach the Handover API at ${this.base} (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}); set --api or HANDOVER_API_URL`,
+        `cannot reach the Handover API at ${this.base} (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}); ` +
+          `set --api or HANDOVER_API_URL`,
       );
     }
     const answer: unknown = await res.json().catch(() => ({}));

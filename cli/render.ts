@@ -47,7 +47,8 @@ const bar = (done: number, total: number, width = 30) =>
 function steps(p: HandoverProgress): string[] {
   return p.timeline.map(
     (t) =>
-      `  ${t.step.padEnd(12)} ${(t.outcome ?? 'running').padEnd(10)} ${t.jobs.map((j) => j.url).join(' ')}${t.message ? `  ${t.message}` : ''}`,
+      `  ${t.step.padEnd(12)} ${(t.outcome ?? 'running').padEnd(10)} ${t.jobs.map((j) => j.url).join(' ')}` +
+      `${t.message ? `  ${t.message}` : ''}`,
   );
 }
 
@@ -59,7 +60,8 @@ export function renderWatchFrame(progress: HandoverProgress): string {
   ];
   if (p.status === 'running' && p.job?.total !== undefined) {
     lines.push(
-      `  ${p.job.service} job ${p.job.id} ${p.job.status}  ${bar(p.job.complete ?? 0, p.job.total, 20)}${p.job.unit ? ` ${p.job.unit}` : ''}`,
+      `  ${p.job.service} job ${p.job.id} ${p.job.status}  ${bar(p.job.complete ?? 0, p.job.total, 20)}` +
+        `${p.job.unit ? ` ${p.job.unit}` : ''}`,
     );
   } else if (p.job_progress && p.status === 'running') lines.push(`  ${p.job_progress}`);
   if (p.failure)

@@ -42,7 +42,9 @@ export function admit(databaseName: string, rules: AdmissionRules): Admission {
       admitted: false,
       closed: false,
       field: 'src_uri',
-      reason: `database name ${databaseName} is not an Ensembl name (<species>_<type>_<release>_<assembly>, ensembl_compara_<release> or ensembl_ancestral_<release>)`,
+      reason:
+        `database name ${databaseName} is not an Ensembl name (<species>_<type>_<release>_<assembly>, ` +
+        `ensembl_compara_<release> or ensembl_ancestral_<release>)`,
     };
   }
   if (!rules.allowedTypes.includes(name.type)) {

@@ -279,7 +279,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // A key made on this machine would differ from the other machines' (workers, API): sealed
     // credentials would not open there. Fail at start, not at the first handover.
     throw new ConfigError(
-      'Invalid configuration:\n  HANDOVER_SECRET_KEY: is required when Temporal or the job services are not on this machine (the API and every worker must share it)',
+      'Invalid configuration:\n  HANDOVER_SECRET_KEY: is required when Temporal or the job services are not on this machine (the API and ' +
+        'every worker must share it)',
     );
   }
   return {

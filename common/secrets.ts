@@ -41,7 +41,8 @@ export function createSealer(secretKey: string): Sealer {
         return openBytes(key, raw, associatedData(binding));
       } catch {
         throw new Error(
-          `sealed credentials do not open for handover ${binding.token}: sealed for another handover or URI, or with another HANDOVER_SECRET_KEY (API and worker must share it)`,
+          `sealed credentials do not open for handover ${binding.token}: sealed for another handover or URI, ` +
+            `or with another HANDOVER_SECRET_KEY (API and worker must share it)`,
         );
       }
     },

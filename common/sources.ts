@@ -37,7 +37,8 @@ export interface SourcePlaces {
 }
 
 const NONE =
-  'no source is allowed: set HANDOVER_SOURCE_SERVERS (MySQL servers, host:port,...) or HANDOVER_SOURCE_ROOTS (folders of SQLite files, comma-separated)';
+  'no source is allowed: set HANDOVER_SOURCE_SERVERS (MySQL servers, host:port,...) or HANDOVER_SOURCE_ROOTS (folders of SQLite files, ' +
+  'comma-separated)';
 
 /** `host:port` (IPv6 in brackets) as host and port; throws saying why. */
 export function parseServer(text: string): { host: string; port: number } {

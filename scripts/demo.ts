@@ -31,7 +31,9 @@ async function main(): Promise<void> {
   for (;;) {
     const progress = (await (await fetch(submitted.status_url.replace(config.HANDOVER_PUBLIC_URL, api))).json()) as HandoverProgress;
     for (const entry of progress.timeline) {
-      const line = `  ${entry.step.padEnd(12)} ${entry.outcome ?? 'running'}${entry.jobs.length ? `  ${entry.jobs.map((j) => j.url).join(' ')}` : ''}`;
+      const line =
+        `  ${entry.step.padEnd(12)} ${entry.outcome ?? 'running'}` +
+        `${entry.jobs.length ? `  ${entry.jobs.map((j) => j.url).join(' ')}` : ''}`;
       if (!seen.includes(line)) {
         console.log(line);
         seen += line + '\n';

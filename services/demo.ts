@@ -22,10 +22,14 @@ export interface DemoOptions {
 const SCHEMA = [
   'CREATE TABLE meta (meta_id INTEGER PRIMARY KEY, species_id INTEGER, meta_key VARCHAR(64) NOT NULL, meta_value VARCHAR(255) NOT NULL)',
   'CREATE TABLE seq_region (seq_region_id INTEGER PRIMARY KEY, name VARCHAR(40) NOT NULL, length INTEGER NOT NULL)',
-  'CREATE TABLE gene (gene_id INTEGER PRIMARY KEY, seq_region_id INTEGER NOT NULL, seq_region_start INTEGER NOT NULL, seq_region_end INTEGER NOT NULL, biotype VARCHAR(40) NOT NULL, stable_id VARCHAR(128) NOT NULL)',
-  'CREATE TABLE transcript (transcript_id INTEGER PRIMARY KEY, gene_id INTEGER, seq_region_id INTEGER NOT NULL, seq_region_start INTEGER NOT NULL, seq_region_end INTEGER NOT NULL, stable_id VARCHAR(128) NOT NULL)',
-  'CREATE TABLE exon (exon_id INTEGER PRIMARY KEY, seq_region_id INTEGER NOT NULL, seq_region_start INTEGER NOT NULL, seq_region_end INTEGER NOT NULL, phase INTEGER NOT NULL, stable_id VARCHAR(128) NOT NULL)',
-  'CREATE TABLE exon_transcript (exon_id INTEGER NOT NULL, transcript_id INTEGER NOT NULL, rank INTEGER NOT NULL, PRIMARY KEY (exon_id, transcript_id, rank))',
+  'CREATE TABLE gene (gene_id INTEGER PRIMARY KEY, seq_region_id INTEGER NOT NULL, seq_region_start INTEGER NOT NULL, ' +
+    'seq_region_end INTEGER NOT NULL, biotype VARCHAR(40) NOT NULL, stable_id VARCHAR(128) NOT NULL)',
+  'CREATE TABLE transcript (transcript_id INTEGER PRIMARY KEY, gene_id INTEGER, seq_region_id INTEGER NOT NULL, ' +
+    'seq_region_start INTEGER NOT NULL, seq_region_end INTEGER NOT NULL, stable_id VARCHAR(128) NOT NULL)',
+  'CREATE TABLE exon (exon_id INTEGER PRIMARY KEY, seq_region_id INTEGER NOT NULL, seq_region_start INTEGER NOT NULL, ' +
+    'seq_region_end INTEGER NOT NULL, phase INTEGER NOT NULL, stable_id VARCHAR(128) NOT NULL)',
+  'CREATE TABLE exon_transcript (exon_id INTEGER NOT NULL, transcript_id INTEGER NOT NULL, rank INTEGER NOT NULL, PRIMARY KEY (exon_id, ' +
+    'transcript_id, rank))',
 ];
 
 /** The rows of each table, generated deterministically. */

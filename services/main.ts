@@ -90,7 +90,8 @@ async function main(): Promise<void> {
   console.log(`jobs and the metadata store in ${dataDir}, dumps in ${stack.dumpsDir}`);
   console.log(`copies may write to: ${stack.targetRoots.join(', ')}${env('LOCAL_STACK_TOKEN') ? '; requests need the bearer token' : ''}`);
   console.log(
-    `sources may be read from: ${env('LOCAL_STACK_SOURCE_ROOTS') ?? 'none (set LOCAL_STACK_SOURCE_ROOTS=sqlite:////abs/folder/,mysql://host:port/)'}`,
+    `sources may be read from: ` +
+      `${env('LOCAL_STACK_SOURCE_ROOTS') ?? 'none (set LOCAL_STACK_SOURCE_ROOTS=sqlite:////abs/folder/,mysql://host:port/)'}`,
   );
   const stop = async () => {
     await stack.close();

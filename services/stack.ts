@@ -88,7 +88,8 @@ export async function startLocalStack<S extends StackService = StackService>(
   // Open services (they run copies and read databases for whoever asks) only on this machine's loopback.
   if (opts.token === undefined && !isLoopbackHost(host)) {
     throw new Error(
-      `LOCAL_STACK_HOST ${host} is not a loopback address (127.0.0.1, localhost, ::1): set LOCAL_STACK_TOKEN (16+ characters) to serve other hosts`,
+      `LOCAL_STACK_HOST ${host} is not a loopback address (127.0.0.1, localhost, ::1): set LOCAL_STACK_TOKEN (16+ characters) to serve ` +
+        `other hosts`,
     );
   }
   const dataDir = path.resolve(opts.dataDir);

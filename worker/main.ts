@@ -16,7 +16,8 @@ async function main(): Promise<void> {
   // A second worker on the same host finds the port taken: it works on, without its own endpoint, and says so.
   const metricsServer = await serveMetrics(worker.metrics.registry, host, config.HANDOVER_WORKER_METRICS_PORT).catch((err: Error) => {
     console.warn(
-      `Handover worker metrics not served (${host}:${config.HANDOVER_WORKER_METRICS_PORT}: ${err.message}); set HANDOVER_WORKER_METRICS_PORT`,
+      `Handover worker metrics not served (${host}:${config.HANDOVER_WORKER_METRICS_PORT}: ${err.message}); ` +
+        `set HANDOVER_WORKER_METRICS_PORT`,
     );
     return undefined;
   });
@@ -27,7 +28,8 @@ async function main(): Promise<void> {
     ? `workflows from the bundle ${config.HANDOVER_WORKFLOW_BUNDLE}`
     : 'workflows bundled at start';
   console.log(
-    `Handover worker polling task queue "${config.HANDOVER_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (${config.TEMPORAL_NAMESPACE}); ${workflows}; started in ${Date.now() - startedAt} ms`,
+    `Handover worker polling task queue "${config.HANDOVER_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (${config.TEMPORAL_NAMESPACE}` +
+      `); ${workflows}; started in ${Date.now() - startedAt} ms`,
   );
   // The SDK's runtime turns SIGINT/SIGTERM into worker.shutdown(): running activities finish, then run() closes the
   // Temporal connection createHandoverWorker opened (nothing native is left to keep the process alive) and resolves.

@@ -13,7 +13,10 @@ import { msToNumber } from '@temporalio/common/lib/time';
 
 export interface HandoverWorker {
   worker: Worker;
-  /** Runs until the worker is shut down (SIGINT/SIGTERM), then closes what the activities opened and the Temporal connection, if createHandoverWorker opened it. */
+  /**
+   * Runs until the worker is shut down (SIGINT/SIGTERM), then closes what the activities opened and the Temporal connection, if
+   * createHandoverWorker opened it.
+   */
   run(): Promise<void>;
   /** The worker's Prometheus metrics (activities/metrics.ts); worker/metrics-server.ts serves `metrics.registry`. */
   metrics: WorkerMetrics;

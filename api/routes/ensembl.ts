@@ -2,7 +2,8 @@
  * Ensembl's handover routes and shapes (their G3 service), so teams moving over keep their Python
  * client (ensembl-prodinf-core's HandoverClient) and scripts unchanged:
  *   POST /jobs {src_uri, contact, comment, source?, tgt_uri?}  -> the token, as a bare JSON string
- *   GET  /jobs[?release=N]                                     -> rows: handover_token, src_uri, contact, comment, current_message, report_time
+ *   GET  /jobs[?release=N]                                     -> rows: handover_token, src_uri, contact, comment, current_message,
+ *                                                                 report_time
  *   GET  /jobs/{token}                                         -> [one row: ... message, progress_complete, progress_total]
  * Ensembl's clients send no `type` (the kind of update): such a handover is recorded as `other`.
  */

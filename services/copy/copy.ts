@@ -167,7 +167,9 @@ async function copyTables(source: SqliteLocation, temp: string, tables: string[]
 /** A read-only SQLite URI for ATTACH: the source can never be written through the copy's connection. */
 const readOnlyUri = (file: string) => `file:${file.replace(/[%?#]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)}?mode=ro`;
 
-/** The schema's SQL is the source's data: it runs only as the one CREATE statement its type says (prepare() compiles no second statement). */
+/**
+ * The schema's SQL is the source's data: it runs only as the one CREATE statement its type says (prepare() compiles no second statement).
+ */
 async function schemaStatement(db: SqliteConnection, o: { type: string; name: string; sql: string }): Promise<void> {
   const shape: Record<string, RegExp> = {
     table: /^\s*CREATE\s+TABLE\s/i,

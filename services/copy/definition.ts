@@ -351,7 +351,10 @@ function foreignKeys(table: string, schema: string, cat: Catalogue, columns: Set
       if (!FK_RULES.has(rule)) throw new Refusal(`has the foreign key ${name} with ON ${on} ${printable(rule)}`);
       return rule === 'RESTRICT' ? '' : ` ON ${on} ${rule}`;
     });
-    return `CONSTRAINT ${q(name)} FOREIGN KEY (${local.map(q).join(', ')}) REFERENCES ${q(refTable)} (${remote.map(q).join(', ')})${rules.join('')}`;
+    return (
+      `CONSTRAINT ${q(name)} FOREIGN KEY (${local.map(q).join(', ')}) REFERENCES ${q(refTable)} (${remote.map(q).join(', ')}` +
+      `)${rules.join('')}`
+    );
   });
 }
 

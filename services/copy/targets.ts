@@ -55,7 +55,10 @@ function rootRefusal({ code, part, value }: DbUriProblem): string {
   return ROOT_REFUSALS[code];
 }
 
-/** Parses target roots (core's readDbUri, as staging URIs without a password); throws a configuration error on anything that is not a staging folder or server URI. */
+/**
+ * Parses target roots (core's readDbUri, as staging URIs without a password); throws a configuration error on anything that is not a
+ * staging folder or server URI.
+ */
 export function parseTargetRoots(roots: string | string[]): TargetRoot[] {
   const list = (Array.isArray(roots) ? roots : roots.split(',')).map((r) => r.trim()).filter(Boolean);
   return list.map((text) => {

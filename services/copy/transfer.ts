@@ -94,7 +94,9 @@ export function lineExpression(columns: Column[]): string {
       value = `CAST(${c} AS DOUBLE)`; // FLOAT's own text keeps 6 digits; as a double it is exact
     else if (PLAIN.test(type)) value = c;
     else
-      value = `REPLACE(REPLACE(REPLACE(CAST(${c} AS BINARY), ${BS}, CONCAT(${BS}, ${BS})), CHAR(9), CONCAT(${BS}, 't')), CHAR(10), CONCAT(${BS}, 'n'))`;
+      value =
+        `REPLACE(REPLACE(REPLACE(CAST(${c} AS BINARY), ${BS}, CONCAT(${BS}, ${BS})), CHAR(9), CONCAT(${BS}, 't')), CHAR(10), ` +
+        `CONCAT(${BS}, 'n'))`;
     // IF, not IFNULL: a value too long for the server's max_allowed_packet turns NULL, and must not pass as \N
     // (CONCAT_WS then leaves the field out, and the load's warning fails the copy).
     return nullable ? `IF(${c} IS NULL, ${NULL_TEXT}, ${value})` : value;
@@ -116,7 +118,8 @@ export function loadStatement(table: string, columns: Column[]): string {
     } else targets.push(q(name));
   });
   return (
-    `LOAD DATA LOCAL INFILE 'rows' INTO TABLE ${q(table)} CHARACTER SET binary FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ` +
+    `LOAD DATA LOCAL INFILE 'rows' INTO TABLE ${q(table)} CHARACTER SET binary FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' ` +
+    `LINES TERMINATED BY '\\n' ` +
     `(${targets.join(', ')})${sets.length ? ` SET ${sets.join(', ')}` : ''}`
   );
 }
@@ -132,7 +135,8 @@ const trace = (what: string) => process.env.HANDOVER_COPY_TRACE && console.log(`
 export async function planTables(staging: Conn, schema: string, tables: string[], sizes: Map<string, number>): Promise<TablePlan[]> {
   const columns = rowsOf<{ t: string; c: string; type: string; extra: string; nullable: string }>(
     await staging.query(
-      'SELECT TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS type, EXTRA AS extra, IS_NULLABLE AS nullable FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION',
+      'SELECT TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS type, EXTRA AS extra, ' +
+        'IS_NULLABLE AS nullable FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION',
       [schema],
     ),
   );
@@ -203,7 +207,8 @@ export async function planTables(staging: Conn, schema: string, tables: string[]
 }
 
 const indexClause = (ix: Index) =>
-  `ADD ${ix.unique ? 'UNIQUE ' : ''}INDEX ${q(ix.name)} (${ix.parts.map((p) => `${q(p.column)}${p.subPart ? `(${p.subPart})` : ''}${p.desc ? ' DESC' : ''}`).join(', ')})${
+  `ADD ${ix.unique ? 'UNIQUE ' : ''}INDEX ${q(ix.name)} ` +
+  `(${ix.parts.map((p) => `${q(p.column)}${p.subPart ? `(${p.subPart})` : ''}${p.desc ? ' DESC' : ''}`).join(', ')})${
     ix.comment ? ` COMMENT ${mysql.escape(ix.comment)}` : ''
   }`;
 
@@ -235,7 +240,8 @@ function connectionTrouble(err: unknown, source: MysqlLocation, staging: MysqlLo
   const e = err as { code?: string; errno?: number; message?: string };
   if (!lostConnection(err)) return undefined;
   return new Error(
-    `lost connection to the source (${source.host}:${source.port}) or staging (${staging.host}:${staging.port}) server while copying rows (${e.code})`,
+    `lost connection to the source (${source.host}:${source.port}) or staging (${staging.host}:${staging.port}) server while copying ` +
+      `rows (${e.code})`,
   );
 }
 
@@ -313,7 +319,10 @@ async function openSnapshot(
   return { readers, release, how };
 }
 
-/** The work: every table, a large one with a single integer primary key in ranges of it; non-transactional tables first, then the largest tables first. */
+/**
+ * The work: every table, a large one with a single integer primary key in ranges of it; non-transactional tables first, then the largest
+ * tables first.
+ */
 export async function planWork(reader: Conn, tables: TablePlan[], rangeBytes: number): Promise<Work[]> {
   const work: Work[] = [];
   for (const table of tables) {

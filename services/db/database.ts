@@ -276,7 +276,8 @@ async function openMysql(location: Extract<DbLocation, { engine: 'mysql' }>, sig
     async tables() {
       return (
         await all<{ name: string }>(
-          "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+          "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY " +
+            'TABLE_NAME',
           [location.name],
         )
       ).map((r) => r.name);

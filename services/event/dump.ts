@@ -15,7 +15,9 @@ import { openDatabase } from '../db/database';
 import { identifier, isWithin, quoteIdent, resolveUnder } from '../db/names';
 import { locate } from '../db/uri';
 
-/** A column value as the drivers give it: node:sqlite's numbers, bigints, strings and BLOBs (Uint8Array); mysql2's Dates and Buffers too. */
+/**
+ * A column value as the drivers give it: node:sqlite's numbers, bigints, strings and BLOBs (Uint8Array); mysql2's Dates and Buffers too.
+ */
 type Value = string | number | bigint | Date | Uint8Array | null;
 
 const cell = (v: Value | undefined) =>

@@ -39,7 +39,8 @@ export async function callBack(service: string, input: Record<string, unknown>, 
       console.warn(`${service} service: the completion callback of job ${job.id} to ${new URL(url).host} answered ${res.status}`);
   } catch (err) {
     console.warn(
-      `${service} service: the completion callback of job ${job.id} to ${new URL(url).host} failed (${(err as Error).name}); the caller will poll`,
+      `${service} service: the completion callback of job ${job.id} to ${new URL(url).host} failed (${(err as Error).name}); ` +
+        `the caller will poll`,
     );
   }
 }

@@ -45,7 +45,10 @@ export const DEFAULT_BACKOFF_MS = 1000;
 /** The failure of a job that its starts never finished. */
 export function crashLoopFailure(job: JobRecord): string {
   const times = job.attempts === 1 ? 'once' : `${job.attempts} times`;
-  return `the job was started ${times} and did not finish: it crashed its service each time (last start ${job.started_at ?? 'unknown'}); not started again`;
+  return (
+    `the job was started ${times} and did not finish: it crashed its service each time (last start ${job.started_at ?? 'unknown'}); ` +
+    `not started again`
+  );
 }
 
 export class JobRunner {
@@ -143,7 +146,8 @@ export class JobRunner {
       const crashOn = this.options.crashOn;
       if (crashOn !== undefined && crashOn !== '' && (started.kind === crashOn || started.key === crashOn)) {
         console.error(
-          `TEST HOOK LOCAL_STACK_CRASH_ON=${crashOn}: job ${job.id} (${job.kind}, start ${started.attempts}) exits the process with code 70`,
+          `TEST HOOK LOCAL_STACK_CRASH_ON=${crashOn}: job ${job.id} (${job.kind}, start ${started.attempts}) exits the process with code ` +
+            `70`,
         );
         await new Promise((resolve) => setTimeout(resolve, 100)); // its submission is answered first
         process.exit(70);

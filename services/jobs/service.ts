@@ -113,7 +113,9 @@ export function createJobService(opts: JobServiceOptions): JobService {
     app.addHook('onRequest', async (request, reply) => {
       if (!isLoopbackHostHeader(request.headers.host)) {
         return reply.code(421).send({
-          error: `this service answers only requests to localhost, 127.0.0.1 or [::1] (Host: ${printable(String(request.headers.host ?? ''), 100)}); set LOCAL_STACK_TOKEN to serve others`,
+          error:
+            `this service answers only requests to localhost, ` +
+            `127.0.0.1 or [::1] (Host: ${printable(String(request.headers.host ?? ''), 100)}); set LOCAL_STACK_TOKEN to serve others`,
         });
       }
     });

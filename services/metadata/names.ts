@@ -30,7 +30,10 @@ export function metaValues(rows: Array<{ meta_key: string | number; meta_value: 
   return meta;
 }
 
-/** The schema_type a database of this name declares (Ensembl's SchemaType datacheck: cdna, otherfeatures and rnaseq use the core schema; the ancestral database is a core database). */
+/**
+ * The schema_type a database of this name declares (Ensembl's SchemaType datacheck: cdna, otherfeatures and rnaseq use the core schema; the
+ * ancestral database is a core database).
+ */
 function expectedSchemaType(type: string): string | undefined {
   if (['core', 'cdna', 'otherfeatures', 'rnaseq', 'ancestral'].includes(type)) return 'core';
   if (['variation', 'funcgen', 'compara'].includes(type)) return type;
@@ -75,7 +78,8 @@ export function nameMetaProblems(name: string, meta: MetaValues): string[] {
       );
     else if (schemaTypes[0] !== expected)
       problems.push(
-        `the name says ${parsed.type}${expected !== parsed.type ? ` (schema ${expected})` : ''} but meta schema_type is ${printable(schemaTypes[0], 80)}`,
+        `the name says ${parsed.type}${expected !== parsed.type ? ` (schema ${expected})` : ''} but meta schema_type ` +
+          `is ${printable(schemaTypes[0], 80)}`,
       );
   }
   return problems;

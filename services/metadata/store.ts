@@ -65,7 +65,8 @@ export class MetadataStore {
       this.db.prepare('UPDATE databases SET current = 0 WHERE species = ? AND type = ? AND current = 1').run(r.species, r.type);
       this.db
         .prepare(
-          `INSERT INTO databases (name, uri, type, species, release, assembly, genebuild, update_type, token, contact, comment, handed_over_at)
+          `INSERT INTO databases (name, uri, type, species, release, assembly, genebuild, update_type, token, contact, comment, ` +
+            `handed_over_at)
                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(

@@ -8,7 +8,8 @@ import type { BrowserContext, ConsoleMessage } from 'playwright-core';
 
 /** The policy api/routes/web.ts sends with every page. */
 export const EXPECTED_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; " +
+  "base-uri 'none'; form-action 'self'";
 
 export interface CspViolation {
   /** The document the violation happened in. */

@@ -91,7 +91,8 @@ test("HandoverClient: submit, list, retrieve, print details and the summary emai
   const details = await client('details', { token });
   expect(details.log).toMatch(
     new RegExp(
-      `^Handover ${api}jobs/${token} \\(${recorded('bos_taurus_core_110_3')}\\) submitted by \\(${contact}\\) - Handover successful: .* on \\d\\d-\\d\\d-\\d{4} \\d\\d:\\d\\d\\.$`,
+      `^Handover ${api}jobs/${token} \\(${recorded('bos_taurus_core_110_3')}\\) submitted by \\(${contact}\\) - Handover successful: ` +
+        `.* on \\d\\d-\\d\\d-\\d{4} \\d\\d:\\d\\d\\.$`,
       'm',
     ),
   );

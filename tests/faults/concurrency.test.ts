@@ -19,7 +19,8 @@ test('50 concurrent submissions of one database: one accepted, 49 answered 409 w
   const accepted = answers.filter((a) => a.statusCode === 201);
   const conflicts = answers.filter((a) => a.statusCode === 409);
   console.log(
-    `injected: 50 concurrent submissions of crowd_core_110_1; found: ${accepted.length} accepted, ${conflicts.length} answered 409, ${answers.length - accepted.length - conflicts.length} other`,
+    `injected: 50 concurrent submissions of crowd_core_110_1; found: ${accepted.length} accepted, ${conflicts.length} answered ` +
+      `409, ${answers.length - accepted.length - conflicts.length} other`,
   );
   expect(accepted).toHaveLength(1);
   expect(conflicts).toHaveLength(49);
@@ -50,7 +51,8 @@ test('a burst of 300 submissions of different databases: none lost, all reach an
     tokens.filter((t) => h.jobs.jobs.filter((j) => j.key === `${t}:${step}`).length !== 1).map((t) => `${t}:${step}`),
   );
   console.log(
-    `injected: 300 submissions of different databases at once; found: ${completed} completed, ${300 - completed} other, ${duplicates.length} steps without exactly one job, 0 lost (every token answers)`,
+    `injected: 300 submissions of different databases at once; found: ${completed} completed, ${300 - completed} ` +
+      `other, ${duplicates.length} steps without exactly one job, 0 lost (every token answers)`,
   );
   expect(completed).toBe(300);
   expect(duplicates).toEqual([]);

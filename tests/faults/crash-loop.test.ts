@@ -69,80 +69,88 @@ function storedJobs(
   }
 }
 
-test('a job that crashes its process is started 3 times, then failed with the reason; the process stays up and other jobs complete', async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'handover-crash-loop-'));
-  dirs.push(dir);
-  const dataDir = path.join(dir, 'stack');
-  const uri = `sqlite:///${dir}/capra_hircus_core_110_1.sqlite`;
-  await createDemoDatabase(uri, { genes: 100 });
-  const env = { LOCAL_STACK_TEST_HOOKS: '1', LOCAL_STACK_CRASH_ON: 'crash-me', LOCAL_STACK_BACKOFF_MS: '200' };
-  console.log(
-    `injected: LOCAL_STACK_CRASH_ON=crash-me (test hook): the healthcheck job submitted with Idempotency-Key crash-me exits its process with code 70 each time it starts; the test restarts the process whenever it dies (at most 5 times); limit: the default 3 starts, backoff 200 ms x 4^(starts-1)`,
-  );
-
-  let stack = await startStack(dataDir, env);
-  const id = await post(stack.urls.healthcheck, { db_uri: uri }, 'crash-me');
-  const exits: Exit[] = [];
-  let restarts = 0;
-  // Restart the process each time it dies, until the job has ended (or 5 restarts: the loop was not bounded).
-  for (;;) {
-    const current = stack;
-    const outcome = await waitFor(
-      async () => {
-        if (!alive(current)) return { exit: await current.exited };
-        const j = await job(current.urls.healthcheck, id).catch(() => undefined); // refused while it dies
-        return j && ['complete', 'failed'].includes(j.status) ? { ended: j } : undefined;
-      },
-      60_000,
-      'the crashing job to end or its process to die',
+test(
+  'a job that crashes its process is started 3 times, then failed with the reason; ' + 'the process stays up and other jobs complete',
+  async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'handover-crash-loop-'));
+    dirs.push(dir);
+    const dataDir = path.join(dir, 'stack');
+    const uri = `sqlite:///${dir}/capra_hircus_core_110_1.sqlite`;
+    await createDemoDatabase(uri, { genes: 100 });
+    const env = { LOCAL_STACK_TEST_HOOKS: '1', LOCAL_STACK_CRASH_ON: 'crash-me', LOCAL_STACK_BACKOFF_MS: '200' };
+    console.log(
+      `injected: LOCAL_STACK_CRASH_ON=crash-me (test hook): the healthcheck job submitted with Idempotency-Key crash-me exits its ` +
+        `process with code 70 each time it starts; the test restarts the process whenever it dies (at most 5 times); limit: ` +
+        `the default 3 starts, backoff 200 ms x 4^(starts-1)`,
     );
-    if ('ended' in outcome) break;
-    exits.push(outcome.exit);
-    expect(restarts).toBeLessThan(5);
-    restarts++;
-    stack = await startStack(dataDir, env);
-  }
 
-  const failures = (await (await fetch(`${stack.urls.healthcheck}/jobs/${id}?format=failures`)).json()) as { msg: string };
-  const [stored] = storedJobs(dataDir, 'healthcheck');
-  console.log(
-    `found: ${exits.length} process exits (${exits.map((e) => e.signal ?? e.code).join(', ')}), ${restarts} restarts; job ${id}: ${(await job(stack.urls.healthcheck, id)).status}, attempts ${stored.attempts}; ?format=failures: ${failures.msg}`,
-  );
-  expect(exits).toEqual([
-    { code: 70, signal: null },
-    { code: 70, signal: null },
-    { code: 70, signal: null },
-  ]);
-  expect(restarts).toBe(3);
-  expect(stored).toMatchObject({ id, status: 'failed', attempts: 3 });
-  expect(failures.msg).toBe(
-    `the job was started 3 times and did not finish: it crashed its service each time (last start ${stored.started_at}); not started again`,
-  );
-  expect(stored.started_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    let stack = await startStack(dataDir, env);
+    const id = await post(stack.urls.healthcheck, { db_uri: uri }, 'crash-me');
+    const exits: Exit[] = [];
+    let restarts = 0;
+    // Restart the process each time it dies, until the job has ended (or 5 restarts: the loop was not bounded).
+    for (;;) {
+      const current = stack;
+      const outcome = await waitFor(
+        async () => {
+          if (!alive(current)) return { exit: await current.exited };
+          const j = await job(current.urls.healthcheck, id).catch(() => undefined); // refused while it dies
+          return j && ['complete', 'failed'].includes(j.status) ? { ended: j } : undefined;
+        },
+        60_000,
+        'the crashing job to end or its process to die',
+      );
+      if ('ended' in outcome) break;
+      exits.push(outcome.exit);
+      expect(restarts).toBeLessThan(5);
+      restarts++;
+      stack = await startStack(dataDir, env);
+    }
 
-  // The process stays up (longer than any backoff), and jobs submitted now complete.
-  await new Promise((r) => setTimeout(r, 2000));
-  expect(alive(stack)).toBe(true);
-  const healthcheck = await post(stack.urls.healthcheck, { db_uri: uri, hc_groups: ['meta'] }, 'after-the-loop');
-  const copy = await post(stack.urls.copy, {
-    source_db_uri: uri,
-    target_db_uri: `sqlite:///${dir}/staging/capra_hircus_core_110_1.sqlite`,
-  });
-  const [hcDone, copyDone] = await Promise.all([finished(stack.urls.healthcheck, healthcheck), finished(stack.urls.copy, copy)]);
-  console.log(
-    `found after the loop: healthcheck job ${healthcheck} ${hcDone.status} (${hcDone.output?.status}), copy job ${copy} ${copyDone.status}; process alive: ${alive(stack)}`,
-  );
-  expect(hcDone).toMatchObject({ status: 'complete', output: { status: 'passed' } });
-  expect(copyDone.status).toBe('complete');
-  expect(existsSync(`${dir}/staging/capra_hircus_core_110_1.sqlite`)).toBe(true);
-  expect(alive(stack)).toBe(true);
-  expect(storedJobs(dataDir, 'healthcheck').map((j) => [j.id, j.status, j.attempts])).toEqual([
-    [id, 'failed', 3],
-    [healthcheck, 'complete', 1],
-  ]);
-  signal(stack.child, 'SIGTERM');
-  expect(await stack.exited).toEqual({ code: 0, signal: null });
-});
+    const failures = (await (await fetch(`${stack.urls.healthcheck}/jobs/${id}?format=failures`)).json()) as { msg: string };
+    const [stored] = storedJobs(dataDir, 'healthcheck');
+    console.log(
+      `found: ${exits.length} process exits (${exits.map((e) => e.signal ?? e.code).join(', ')}), ${restarts} restarts; ` +
+        `job ${id}: ${(await job(stack.urls.healthcheck, id)).status}, attempts ${stored.attempts}; ?format=failures: ${failures.msg}`,
+    );
+    expect(exits).toEqual([
+      { code: 70, signal: null },
+      { code: 70, signal: null },
+      { code: 70, signal: null },
+    ]);
+    expect(restarts).toBe(3);
+    expect(stored).toMatchObject({ id, status: 'failed', attempts: 3 });
+    expect(failures.msg).toBe(
+      `the job was started 3 times and did not finish: it crashed its service each time (last start ${stored.started_at}); ` +
+        `not started again`,
+    );
+    expect(stored.started_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+
+    // The process stays up (longer than any backoff), and jobs submitted now complete.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(alive(stack)).toBe(true);
+    const healthcheck = await post(stack.urls.healthcheck, { db_uri: uri, hc_groups: ['meta'] }, 'after-the-loop');
+    const copy = await post(stack.urls.copy, {
+      source_db_uri: uri,
+      target_db_uri: `sqlite:///${dir}/staging/capra_hircus_core_110_1.sqlite`,
+    });
+    const [hcDone, copyDone] = await Promise.all([finished(stack.urls.healthcheck, healthcheck), finished(stack.urls.copy, copy)]);
+    console.log(
+      `found after the loop: healthcheck job ${healthcheck} ${hcDone.status} (${hcDone.output?.status}), ` +
+        `copy job ${copy} ${copyDone.status}; process alive: ${alive(stack)}`,
+    );
+    expect(hcDone).toMatchObject({ status: 'complete', output: { status: 'passed' } });
+    expect(copyDone.status).toBe('complete');
+    expect(existsSync(`${dir}/staging/capra_hircus_core_110_1.sqlite`)).toBe(true);
+    expect(alive(stack)).toBe(true);
+    expect(storedJobs(dataDir, 'healthcheck').map((j) => [j.id, j.status, j.attempts])).toEqual([
+      [id, 'failed', 3],
+      [healthcheck, 'complete', 1],
+    ]);
+    signal(stack.child, 'SIGTERM');
+    expect(await stack.exited).toEqual({ code: 0, signal: null });
+  },
+);
 
 test('a normal job interrupted by SIGKILL resumes at the next start and completes: one job, started twice', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'handover-crash-loop-'));
@@ -173,7 +181,8 @@ test('a normal job interrupted by SIGKILL resumes at the next start and complete
   const exit = await stack.exited;
   const [interrupted] = storedJobs(dataDir, 'copy');
   console.log(
-    `injected: SIGKILL of the stack process during copy job ${id} (${midway.progress?.tables_done}/${midway.progress?.tables} tables); the store then says: ${interrupted.status}, attempts ${interrupted.attempts}`,
+    `injected: SIGKILL of the stack process during copy job ${id} (${midway.progress?.tables_done}/${midway.progress?.tables} tables); ` +
+      `the store then says: ${interrupted.status}, attempts ${interrupted.attempts}`,
   );
   expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
   expect(interrupted).toMatchObject({ id, status: 'running', attempts: 1 });
@@ -187,7 +196,8 @@ test('a normal job interrupted by SIGKILL resumes at the next start and complete
   const jobs = (await (await fetch(`${stack.urls.copy}/jobs`)).json()) as JobAnswer[];
   const stored = storedJobs(dataDir, 'copy');
   console.log(
-    `found: copy job ${id} ${done.status} after the restart (${Object.keys(done.output?.tables ?? {}).length} tables); jobs in the copy service: ${jobs.length}; attempts ${stored[0]?.attempts}`,
+    `found: copy job ${id} ${done.status} after the restart (${Object.keys(done.output?.tables ?? {}).length} tables); ` +
+      `jobs in the copy service: ${jobs.length}; attempts ${stored[0]?.attempts}`,
   );
   expect(done.status).toBe('complete');
   expect(Object.keys(done.output!.tables!)).toHaveLength(2000); // every table but meta

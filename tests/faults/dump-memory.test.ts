@@ -22,7 +22,10 @@ afterAll(() => {
 
 const LIMIT = 200 * MB;
 
-/** The TSV the dump must write for a table, as the test reads the format: its sha256 and line count, from the rows as node:sqlite gives them. */
+/**
+ * The TSV the dump must write for a table, as the test reads the format: its sha256 and line count, from the rows as node:sqlite gives
+ * them.
+ */
 function expectedTsv(file: string, table: string): { sha256: string; lines: number } {
   const escape = (v: string | number | bigint | Uint8Array | null) =>
     v === null ? '\\N' : String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
@@ -77,7 +80,9 @@ test('a dump of a 300 MB table keeps the services process below 200 MB of memory
   const file = path.join(dir, 'upstream', 'dumpmem_core_110_1.sqlite');
   const { rows, fileBytes } = bigSqliteTable(file, 300 * MB);
   console.log(
-    `injected: a SQLite database ${path.basename(file)} of ${(fileBytes / MB).toFixed(0)} MB, table feature with ${rows} rows (1000-character payload each); dumped by the event service of the local stack running as its own process`,
+    `injected: a SQLite database ${path.basename(file)} of ${(fileBytes / MB).toFixed(0)} MB, ` +
+      `table feature with ${rows} rows (1000-character payload each); dumped by the event service of the local stack running as its own ` +
+      `process`,
   );
 
   const stack = await startStackProcess(path.join(dir, 'stack'));
@@ -121,7 +126,12 @@ test('a dump of a 300 MB table keeps the services process below 200 MB of memory
       .map((line) => line.split('  ').reverse()),
   ) as Record<string, string>;
   console.log(
-    `found: job ${id} ${done.status} in ${seconds.toFixed(1)} s; services process ${stack.pid}: peak RSS (VmHWM) ${(memory.peak / MB).toFixed(1)} MB (idle before the dump ${(idle.current / MB).toFixed(1)} MB, highest VmRSS sampled during it ${(highest / MB).toFixed(1)} MB; limit ${LIMIT / MB} MB); feature.tsv ${(facts.bytes / MB).toFixed(0)} MB, ${facts.lines} lines (expected ${expected.lines}: ${rows} rows + header), sha256 ${facts.sha256.slice(0, 16)}… (expected from the rows ${expected.sha256.slice(0, 16)}…, CHECKSUMS ${sums['feature.tsv']?.slice(0, 16)}…)`,
+    `found: job ${id} ${done.status} in ${seconds.toFixed(1)} s; services process ${stack.pid}: ` +
+      `peak RSS (VmHWM) ${(memory.peak / MB).toFixed(1)} MB (idle before the dump ${(idle.current / MB).toFixed(1)} MB, ` +
+      `highest VmRSS sampled during it ${(highest / MB).toFixed(1)} MB; limit ${LIMIT / MB} MB); ` +
+      `feature.tsv ${(facts.bytes / MB).toFixed(0)} MB, ${facts.lines} lines (expected ${expected.lines}: ${rows} rows + header), ` +
+      `sha256 ${facts.sha256.slice(0, 16)}… (expected from the rows ${expected.sha256.slice(0, 16)}…, ` +
+      `CHECKSUMS ${sums['feature.tsv']?.slice(0, 16)}…)`,
   );
   expect(done.status).toBe('complete');
   expect(done.output?.files).toEqual(['feature.tsv', 'meta.tsv', 'CHECKSUMS']);

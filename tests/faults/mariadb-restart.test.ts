@@ -164,7 +164,9 @@ async function judge(
     verdict = 'completed; the target is identical to the source (row counts and CHECKSUM TABLE of every table)';
   } else if (!ended.complete && isDeepStrictEqual(tgt, before)) {
     tally.failedCleanly++;
-    verdict = `failed cleanly; the target is ${before === null ? 'absent' : 'the previous copy, unchanged (row counts and CHECKSUM TABLE of every table)'}`;
+    verdict =
+      `failed cleanly; ` +
+      `the target is ${before === null ? 'absent' : 'the previous copy, unchanged (row counts and CHECKSUM TABLE of every table)'}`;
   } else {
     tally.halfWritten++;
     const differ = (a: DbState, b: DbState) =>
@@ -173,14 +175,16 @@ async function judge(
         .map((t) => `${t}: ${a?.[t]} vs ${b?.[t]}`);
     verdict =
       `HALF-WRITTEN: ${ended.complete ? 'complete' : 'failed'}, target ${summary(tgt)}; ` +
-      `differs from the source in [${differ(tgt, src).slice(0, 5).join('; ')}], from before in [${differ(tgt, before).slice(0, 5).join('; ')}]`;
+      `differs from the source in [${differ(tgt, src).slice(0, 5).join('; ')}], ` +
+      `from before in [${differ(tgt, before).slice(0, 5).join('; ')}]`;
   }
   console.log(`${tally.fault}: ${what}: ${verdict}${ended.reason ? `\n  reason: ${ended.reason}` : ''}`);
 }
 
 function printTally(t: Tally): void {
   console.log(
-    `fault: ${t.fault}; handovers or copies: ${t.runs}; completed: ${t.completed}; failed cleanly: ${t.failedCleanly}; half-written targets: ${t.halfWritten}`,
+    `fault: ${t.fault}; handovers or copies: ${t.runs}; completed: ${t.completed}; failed cleanly: ${t.failedCleanly}; ` +
+      `half-written targets: ${t.halfWritten}`,
   );
 }
 
@@ -211,7 +215,8 @@ async function copyCase(
   if (job.status === 'failed') {
     expect(job.failure).toMatch(/\S/);
     console.log(
-      `${fault}: does the failure name its cause (a lost connection, a server gone or shutting down)? ${namesCause(job.failure) ? 'yes' : 'NO'}`,
+      `${fault}: does the failure name its cause (a lost connection, ` +
+        `a server gone or shutting down)? ${namesCause(job.failure) ? 'yes' : 'NO'}`,
     );
     expect(namesCause(job.failure)).toBe(true);
     expect(job.failure).not.toMatch(/INSERT INTO|VALUES/); // the client's error line, not the rows it was loading
@@ -255,7 +260,8 @@ beforeAll(async () => {
     const t = `${SOURCE_DB}.${tableName(i)}`;
     await source.query(`CREATE TABLE ${t} (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(40) NOT NULL, c DOUBLE, KEY (a)) ENGINE=InnoDB`);
     await source.query(
-      `INSERT INTO ${t} SELECT seq, (seq * 7919 + ${i}) % 100000, MD5(CONCAT(${i}, '-', seq)), seq / ${i + 3} FROM ${SOURCE_DB}.seq_1_to_${ROWS}`,
+      `INSERT INTO ${t} SELECT seq, (seq * 7919 + ${i}) % 100000, MD5(CONCAT(${i}, '-', seq)), ` +
+        `seq / ${i + 3} FROM ${SOURCE_DB}.seq_1_to_${ROWS}`,
     );
   }
   base = mkdtempSync(path.join(os.tmpdir(), 'handover-mariadb-restart-'));
@@ -283,13 +289,21 @@ afterAll(async () => {
   if (base) rmSync(base, { recursive: true, force: true });
 }, 120_000);
 
-test('the staging server SIGKILLed mid-copy and restarted: the copy fails cleanly or completes; the same copy again completes', async () => {
-  await copyCase('staging SIGKILL mid-copy', 'restart_staging_kill', () => staging.restart({ signal: 'SIGKILL', downMs: 2000 }));
-}, 1_800_000);
+test(
+  'the staging server SIGKILLed mid-copy and restarted: the copy fails cleanly or completes; ' + 'the same copy again completes',
+  async () => {
+    await copyCase('staging SIGKILL mid-copy', 'restart_staging_kill', () => staging.restart({ signal: 'SIGKILL', downMs: 2000 }));
+  },
+  1_800_000,
+);
 
-test('the staging server restarted (SIGTERM) mid-copy, back at once: the copy fails cleanly or completes; the same copy again completes', async () => {
-  await copyCase('staging SIGTERM mid-copy', 'restart_staging_term', () => staging.restart({ signal: 'SIGTERM' }));
-}, 1_800_000);
+test(
+  'the staging server restarted (SIGTERM) mid-copy, back at once: the copy fails cleanly or completes; ' + 'the same copy again completes',
+  async () => {
+    await copyCase('staging SIGTERM mid-copy', 'restart_staging_term', () => staging.restart({ signal: 'SIGTERM' }));
+  },
+  1_800_000,
+);
 
 test('the source server restarted (SIGTERM) mid-copy: the copy fails cleanly or completes; the same copy again completes', async () => {
   await copyCase('source SIGTERM mid-copy', 'restart_source_term', () => source.restart({ signal: 'SIGTERM', downMs: 2000 }));
@@ -312,62 +326,69 @@ test('a copy replacing a previous copy, staging SIGKILLed mid-copy: the previous
   });
 }, 1_800_000);
 
-test('a whole handover, the staging server SIGKILLed during its copy: it fails cleanly with an email (or completes); restarted, it completes', async () => {
-  const name = 'capra_hircus_core_110_1';
-  const tally: Tally = { fault: 'staging SIGKILL mid-handover', runs: 0, completed: 0, failedCleanly: 0, halfWritten: 0 };
-  const counts = await createDemoDatabase(source.uri(name), { genes: 150_000 });
-  console.log(`${tally.fault}: source ${name}: ${JSON.stringify(counts)}`);
-  const target = mariadbUri(staging, name);
-  const { statusCode, json } = await h.submit(spec(source.uri(name), { tgt_uri: target }));
-  expect(statusCode).toBe(201);
-  const loaded = await waitFor(
-    async () => {
-      const p = await h.progress(json.token);
-      if (p.status !== 'running')
-        throw new FinalAnswer(`handover ended ${p.status} before its copy was loading rows: ${JSON.stringify(p.failure)}`);
-      if (p.step !== 'copy') return undefined;
-      const n = await loadedRows();
-      return n >= 50_000 ? n : undefined;
-    },
-    HANG_MS,
-    'the handover to be copying rows',
-  );
-  console.log(
-    `${tally.fault}: handover ${json.token} copying, ${loaded} rows in the temporary schema; injecting: staging SIGKILL, 2 s down`,
-  );
-  await staging.restart({ signal: 'SIGKILL', downMs: 2000 });
-  const ended = await waitFor(
-    async () => {
-      const p = await h.progress(json.token);
-      return p.status === 'running' ? undefined : p;
-    },
-    HANG_MS,
-    `handover ${json.token} to end: it hangs`,
-  );
-  console.log(`${tally.fault}: handover ${json.token} ended ${ended.status}${ended.failure ? `: ${JSON.stringify(ended.failure)}` : ''}`);
-  let reason: string | undefined;
-  if (ended.status === 'failed') {
-    const mail = await h.smtp.waitForSubject(name, 60_000);
-    const rows = /\(\d+,[^()\n]*'ENS[A-Z]\d+'\)/; // a row of gene, transcript or exon, as the dump writes it
-    reason = `${ended.failure?.reason}\n  email: "${mail.subject}"; it names the cause: ${namesCause(mail.text) ? 'yes' : 'NO'}; it quotes rows of the source: ${rows.test(mail.text ?? '') ? 'YES' : 'no'}`;
-    expect(mail.subject).toMatch(/failed/);
-    expect(ended.failure).toMatchObject({ step: 'copy' });
-  } else {
-    expect(ended.status).toBe('completed');
-  }
-  await judge(tally, `handover ${json.token}`, { complete: ended.status === 'completed', reason }, name, null, name);
-  console.log(`${tally.fault}: work schemas on staging after the fault: ${(await workSchemas()).join(', ') || 'none'}`);
+test(
+  'a whole handover, the staging server SIGKILLed during its copy: it fails cleanly with an email (or completes); restarted, ' +
+    'it completes',
+  async () => {
+    const name = 'capra_hircus_core_110_1';
+    const tally: Tally = { fault: 'staging SIGKILL mid-handover', runs: 0, completed: 0, failedCleanly: 0, halfWritten: 0 };
+    const counts = await createDemoDatabase(source.uri(name), { genes: 150_000 });
+    console.log(`${tally.fault}: source ${name}: ${JSON.stringify(counts)}`);
+    const target = mariadbUri(staging, name);
+    const { statusCode, json } = await h.submit(spec(source.uri(name), { tgt_uri: target }));
+    expect(statusCode).toBe(201);
+    const loaded = await waitFor(
+      async () => {
+        const p = await h.progress(json.token);
+        if (p.status !== 'running')
+          throw new FinalAnswer(`handover ended ${p.status} before its copy was loading rows: ${JSON.stringify(p.failure)}`);
+        if (p.step !== 'copy') return undefined;
+        const n = await loadedRows();
+        return n >= 50_000 ? n : undefined;
+      },
+      HANG_MS,
+      'the handover to be copying rows',
+    );
+    console.log(
+      `${tally.fault}: handover ${json.token} copying, ${loaded} rows in the temporary schema; injecting: staging SIGKILL, 2 s down`,
+    );
+    await staging.restart({ signal: 'SIGKILL', downMs: 2000 });
+    const ended = await waitFor(
+      async () => {
+        const p = await h.progress(json.token);
+        return p.status === 'running' ? undefined : p;
+      },
+      HANG_MS,
+      `handover ${json.token} to end: it hangs`,
+    );
+    console.log(`${tally.fault}: handover ${json.token} ended ${ended.status}${ended.failure ? `: ${JSON.stringify(ended.failure)}` : ''}`);
+    let reason: string | undefined;
+    if (ended.status === 'failed') {
+      const mail = await h.smtp.waitForSubject(name, 60_000);
+      const rows = /\(\d+,[^()\n]*'ENS[A-Z]\d+'\)/; // a row of gene, transcript or exon, as the dump writes it
+      reason =
+        `${ended.failure?.reason}\n  email: "${mail.subject}"; it names the cause: ${namesCause(mail.text) ? 'yes' : 'NO'}; ` +
+        `it quotes rows of the source: ${rows.test(mail.text ?? '') ? 'YES' : 'no'}`;
+      expect(mail.subject).toMatch(/failed/);
+      expect(ended.failure).toMatchObject({ step: 'copy' });
+    } else {
+      expect(ended.status).toBe('completed');
+    }
+    await judge(tally, `handover ${json.token}`, { complete: ended.status === 'completed', reason }, name, null, name);
+    console.log(`${tally.fault}: work schemas on staging after the fault: ${(await workSchemas()).join(', ') || 'none'}`);
 
-  if (ended.status === 'failed') {
-    const res = await h.app.inject({ method: 'POST', url: `/handovers/${json.token}/restart`, payload: {} });
-    expect(res.statusCode).toBe(201);
-    const restarted = res.json<{ token: string }>().token;
-    const before = await dbState(staging, name);
-    const done = await h.waitForStatus(restarted, 'completed', HANG_MS);
-    await judge(tally, `the handover restarted (${restarted}, ${done.status})`, { complete: true }, name, before, name);
-    console.log(`${tally.fault}: work schemas on staging after the restarted handover: ${(await workSchemas()).join(', ') || 'none'}`);
-    expect(await workSchemas()).toEqual([]);
-  }
-  printTally(tally);
-  expect(tally.halfWritten).toBe(0);
-}, 1_800_000);
+    if (ended.status === 'failed') {
+      const res = await h.app.inject({ method: 'POST', url: `/handovers/${json.token}/restart`, payload: {} });
+      expect(res.statusCode).toBe(201);
+      const restarted = res.json<{ token: string }>().token;
+      const before = await dbState(staging, name);
+      const done = await h.waitForStatus(restarted, 'completed', HANG_MS);
+      await judge(tally, `the handover restarted (${restarted}, ${done.status})`, { complete: true }, name, before, name);
+      console.log(`${tally.fault}: work schemas on staging after the restarted handover: ${(await workSchemas()).join(', ') || 'none'}`);
+      expect(await workSchemas()).toEqual([]);
+    }
+    printTally(tally);
+    expect(tally.halfWritten).toBe(0);
+  },
+  1_800_000,
+);

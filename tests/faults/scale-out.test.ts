@@ -98,7 +98,8 @@ test('SIGTERM to the worker running a copy poll: it exits 0, the other worker fi
   const exitMs = Date.now() - signalled;
   const pollsAtExit = copy.polls;
   console.log(
-    `injected: SIGTERM to worker ${running.identity} while it ran copy poll attempt ${attempt} (each poll takes 2 s; HANDOVER_WORKER_SHUTDOWN_GRACE 1s); ` +
+    `injected: SIGTERM to worker ${running.identity} while it ran copy poll attempt ${attempt} (each poll takes 2 s; ` +
+      `HANDOVER_WORKER_SHUTDOWN_GRACE 1s); ` +
       `found: it exited ${JSON.stringify(exit)} after ${exitMs} ms, ${pollsAtExit - pollsBefore} poll(s) answered meanwhile`,
   );
   expect(exit).toEqual({ code: 0, signal: null });
@@ -132,7 +133,8 @@ test('SIGTERM to the worker running a copy poll: it exits 0, the other worker fi
     `found: handover ${done?.status}, copy jobs ${h.jobs.jobsOf('copy').length}, ${duplicates} duplicate(s), missing ${missing.length}`,
   );
   console.log(
-    `fault: worker SIGTERM mid-copy, second worker takes over; handovers: 1; completed: ${completed}; duplicate jobs: ${duplicates}; lost: ${1 - completed}`,
+    `fault: worker SIGTERM mid-copy, second worker takes over; handovers: 1; completed: ${completed}; duplicate jobs: ${duplicates}; ` +
+      `lost: ${1 - completed}`,
   );
   expect(completed).toBe(1);
   expect(duplicates).toBe(0);
@@ -177,7 +179,8 @@ test('two workers, 10 handovers in flight, one worker SIGKILLed: each completes 
   victim.child.kill('SIGKILL');
   console.log(
     `injected: SIGKILL of worker ${victim.identity} (of 2) with the 10 handovers at steps ${steps.join(',')}; ` +
-      `it had last run ${busy(victim).length} of their ${activities.length} pending activities (${busy(victim).filter(isRunning).length} running then), the survivor ${busy(survivor).length}`,
+      `it had last run ${busy(victim).length} of their ${activities.length} pending activities (${busy(victim).filter(isRunning).length} ` +
+      `running then), the survivor ${busy(survivor).length}`,
   );
   expect(await victim.exited).toEqual({ code: null, signal: 'SIGKILL' });
 
@@ -214,11 +217,16 @@ test('two workers, 10 handovers in flight, one worker SIGKILLed: each completes 
     mails[i].filter((m) => m.subject !== `Handover of ${db} completed`).map((m) => m.subject),
   );
   console.log(
-    `found: ${completed} of 10 completed; runs per handover ${runsOf.join(',')}; jobs per service: ${SERVICES.map((s) => `${s} ${h.jobs.jobsOf(s).filter((j) => tokens.some((t) => j.key?.startsWith(`${t}:`))).length}`).join(', ')} (expected 10 each); ` +
-      `${duplicates} duplicate(s), ${missing.length} missing; completion emails per handover ${completionMails.join(',')}; other emails ${otherMails.length}`,
+    `found: ${completed} of 10 completed; runs per handover ${runsOf.join(',')}; ` +
+      'jobs per service: ' +
+      SERVICES.map((s) => `${s} ${h.jobs.jobsOf(s).filter((j) => tokens.some((t) => j.key?.startsWith(`${t}:`))).length}`).join(', ') +
+      ' (expected 10 each); ' +
+      `${duplicates} duplicate(s), ${missing.length} missing; completion emails per handover ${completionMails.join(',')}; ` +
+      `other emails ${otherMails.length}`,
   );
   console.log(
-    `fault: one of two workers SIGKILLed mid-flight; handovers: 10; completed: ${completed}; duplicate jobs: ${duplicates}; lost: ${10 - completed}`,
+    `fault: one of two workers SIGKILLed mid-flight; handovers: 10; completed: ${completed}; duplicate jobs: ${duplicates}; ` +
+      `lost: ${10 - completed}`,
   );
   expect(completed).toBe(10);
   expect(runsOf).toEqual(tokens.map(() => 1));

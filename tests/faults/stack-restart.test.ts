@@ -74,89 +74,99 @@ interface CopyJob {
 }
 const copyJob = async (id: string) => (await fetch(`${stack.urls.copy}/jobs/${id}`)).json() as Promise<CopyJob>;
 
-test('the local stack SIGKILLed mid-copy and started again on the same data and ports: the copy job is found again and finishes', async () => {
-  const name = 'bos_taurus_variation_110_13';
-  const file = path.join(base, `${name}.sqlite`);
-  // A whole database is copied as a file: 1.5 GB takes a second or two here, long enough to be killed half-way.
-  bigSqliteTable(file, 1500 * MB);
-  const sourceCounts = sqliteCounts(file);
-  const { statusCode, json } = await h.submit(spec(`sqlite:///${file}`));
-  expect(statusCode).toBe(201);
-  const token = json.token;
+test(
+  'the local stack SIGKILLed mid-copy and started again on the same data and ports: ' + 'the copy job is found again and finishes',
+  async () => {
+    const name = 'bos_taurus_variation_110_13';
+    const file = path.join(base, `${name}.sqlite`);
+    // A whole database is copied as a file: 1.5 GB takes a second or two here, long enough to be killed half-way.
+    bigSqliteTable(file, 1500 * MB);
+    const sourceCounts = sqliteCounts(file);
+    const { statusCode, json } = await h.submit(spec(`sqlite:///${file}`));
+    expect(statusCode).toBe(201);
+    const token = json.token;
 
-  // The copy job, under way.
-  const id = await waitFor(
-    async () => (await h.progress(token)).timeline.find((t) => t.step === 'copy')?.jobs[0]?.id,
-    120_000,
-    'the copy job',
-  );
-  /** How far the copy's temporary file has grown (in its private folder in staging). */
-  const copied = () => {
-    const folder = readdirSync(stagingDir).find((e) => e.startsWith(`.${name}.sqlite.copying-`));
-    const temp = folder && path.join(stagingDir, folder, `${name}.sqlite`);
-    return temp && existsSync(temp) ? statSync(temp).size : 0;
-  };
-  const midway = await waitFor(
-    async () => {
-      const j = await copyJob(id);
-      if (j.status !== 'running' && j.status !== 'submitted')
-        throw new Error(`the copy ended (${j.status}) before it could be killed half-way`);
-      const bytes = copied();
-      return bytes > 0 ? { ...j, bytes } : undefined;
-    },
-    60_000,
-    'the copy to be under way',
-  );
-  const urlsBefore = stack.urls;
-  const exit = await stack.kill('SIGKILL');
-  const [interrupted] = storedJobs('copy');
-  console.log(
-    `injected: SIGKILL of the local stack (process group) during copy job ${id} of handover ${token} (${(midway.bytes / MB).toFixed(0)} of ${(statSync(file).size / MB).toFixed(0)} MB copied); ` +
-      `exit ${exit.signal ?? exit.code}; the store then says ${interrupted.status}, attempts ${interrupted.attempts}; kept down ${DOWN_MS} ms (${DOWN_MS / POLL_MAX_INTERVAL_MS} poll intervals)`,
-  );
-  expect(exit.signal).toBe('SIGKILL');
+    // The copy job, under way.
+    const id = await waitFor(
+      async () => (await h.progress(token)).timeline.find((t) => t.step === 'copy')?.jobs[0]?.id,
+      120_000,
+      'the copy job',
+    );
+    /** How far the copy's temporary file has grown (in its private folder in staging). */
+    const copied = () => {
+      const folder = readdirSync(stagingDir).find((e) => e.startsWith(`.${name}.sqlite.copying-`));
+      const temp = folder && path.join(stagingDir, folder, `${name}.sqlite`);
+      return temp && existsSync(temp) ? statSync(temp).size : 0;
+    };
+    const midway = await waitFor(
+      async () => {
+        const j = await copyJob(id);
+        if (j.status !== 'running' && j.status !== 'submitted')
+          throw new Error(`the copy ended (${j.status}) before it could be killed half-way`);
+        const bytes = copied();
+        return bytes > 0 ? { ...j, bytes } : undefined;
+      },
+      60_000,
+      'the copy to be under way',
+    );
+    const urlsBefore = stack.urls;
+    const exit = await stack.kill('SIGKILL');
+    const [interrupted] = storedJobs('copy');
+    console.log(
+      `injected: SIGKILL of the local stack (process group) during copy job ${id} of handover ${token} (${(midway.bytes / MB).toFixed(0)}` +
+        ` of ${(statSync(file).size / MB).toFixed(0)} MB copied); ` +
+        `exit ${exit.signal ?? exit.code}; the store then says ${interrupted.status}, attempts ${interrupted.attempts}; ` +
+        `kept down ${DOWN_MS} ms (${DOWN_MS / POLL_MAX_INTERVAL_MS} poll intervals)`,
+    );
+    expect(exit.signal).toBe('SIGKILL');
 
-  // Down: the handover keeps waiting, its polls refused.
-  await new Promise((r) => setTimeout(r, DOWN_MS));
-  const whileDown = await h.progress(token);
-  console.log(`while down: ${whileDown.status}/${whileDown.step}; last word: ${whileDown.job_progress}`);
-  expect(whileDown).toMatchObject({ status: 'running', step: 'copy' });
+    // Down: the handover keeps waiting, its polls refused.
+    await new Promise((r) => setTimeout(r, DOWN_MS));
+    const whileDown = await h.progress(token);
+    console.log(`while down: ${whileDown.status}/${whileDown.step}; last word: ${whileDown.job_progress}`);
+    expect(whileDown).toMatchObject({ status: 'running', step: 'copy' });
 
-  stack = await startStackProcess(dataDir, stackEnv, { ports });
-  const restarted = stack;
-  expect(stack.urls).toEqual(urlsBefore);
-  const done = await h.waitForStatus(token, 'completed', 300_000).catch((err: Error) => {
-    throw new Error(`${err.message}; the restarted stack said:\n${restarted.output()}`);
-  });
+    stack = await startStackProcess(dataDir, stackEnv, { ports });
+    const restarted = stack;
+    expect(stack.urls).toEqual(urlsBefore);
+    const done = await h.waitForStatus(token, 'completed', 300_000).catch((err: Error) => {
+      throw new Error(`${err.message}; the restarted stack said:\n${restarted.output()}`);
+    });
 
-  const copyJobs = done.timeline.find((t) => t.step === 'copy')!.jobs;
-  const listed = (await (await fetch(`${stack.urls.copy}/jobs`)).json()) as CopyJob[];
-  const stored = Object.fromEntries(STACK_SERVICES.map((s) => [s, storedJobs(s)])) as Record<StackService, ReturnType<typeof storedJobs>>;
-  const perStep = STACK_SERVICES.map(
-    (s) => stored[s].filter((j) => j.idem_key === `${token}:${s}` || j.idem_key?.startsWith(`${token}:${s}:`)).length,
-  );
-  const duplicateJobs = perStep.reduce((sum, n) => sum + Math.max(0, n - 1), 0);
-  const targetCounts = sqliteCounts(path.join(stagingDir, `${name}.sqlite`));
-  const mismatched = Object.keys(sourceCounts).filter((t) => targetCounts[t] !== sourceCounts[t]);
-  await h.smtp.waitForSubject(name, 60_000);
-  await new Promise((r) => setTimeout(r, 1000)); // room for a second email, were one coming
-  const mails = h.smtp.messages.filter((m) => m.subject?.startsWith(`Handover of ${name} `)).map((m) => m.subject);
-  const completed = done.status === 'completed' && !done.failure ? 1 : 0;
-  const lost = 1 - completed + perStep.filter((n) => n === 0).length + (mismatched.length ? 1 : 0);
-  console.log(
-    `found: handover ${done.status}; copy jobs on its timeline: ${copyJobs.map((j) => j.id).join(', ')} (the one killed: ${id}); jobs the copy service lists: ${listed.map((j) => `${j.id} ${j.status}`).join(', ')}; ` +
-      `copy store: ${stored.copy.map((j) => `job ${j.id} ${j.status}, started ${j.attempts} times`).join('; ')}; jobs per step (${STACK_SERVICES.join(', ')}): ${perStep.join('/')}; ` +
-      `target: ${Object.keys(targetCounts).length} tables, ${Object.values(targetCounts).reduce((a, b) => a + b, 0)} rows, ${mismatched.length} tables differing from the source (${Object.keys(sourceCounts).length} tables); emails: ${mails.join(' | ')}`,
-  );
-  console.log(`fault: stack SIGKILL mid-copy; handovers: 1; completed: ${completed}; duplicate jobs: ${duplicateJobs}; lost: ${lost}`);
+    const copyJobs = done.timeline.find((t) => t.step === 'copy')!.jobs;
+    const listed = (await (await fetch(`${stack.urls.copy}/jobs`)).json()) as CopyJob[];
+    const stored = Object.fromEntries(STACK_SERVICES.map((s) => [s, storedJobs(s)])) as Record<StackService, ReturnType<typeof storedJobs>>;
+    const perStep = STACK_SERVICES.map(
+      (s) => stored[s].filter((j) => j.idem_key === `${token}:${s}` || j.idem_key?.startsWith(`${token}:${s}:`)).length,
+    );
+    const duplicateJobs = perStep.reduce((sum, n) => sum + Math.max(0, n - 1), 0);
+    const targetCounts = sqliteCounts(path.join(stagingDir, `${name}.sqlite`));
+    const mismatched = Object.keys(sourceCounts).filter((t) => targetCounts[t] !== sourceCounts[t]);
+    await h.smtp.waitForSubject(name, 60_000);
+    await new Promise((r) => setTimeout(r, 1000)); // room for a second email, were one coming
+    const mails = h.smtp.messages.filter((m) => m.subject?.startsWith(`Handover of ${name} `)).map((m) => m.subject);
+    const completed = done.status === 'completed' && !done.failure ? 1 : 0;
+    const lost = 1 - completed + perStep.filter((n) => n === 0).length + (mismatched.length ? 1 : 0);
+    console.log(
+      `found: handover ${done.status}; copy jobs on its timeline: ${copyJobs.map((j) => j.id).join(', ')} (the one killed: ${id}); ` +
+        `jobs the copy service lists: ${listed.map((j) => `${j.id} ${j.status}`).join(', ')}; ` +
+        `copy store: ${stored.copy.map((j) => `job ${j.id} ${j.status}, started ${j.attempts} times`).join('; ')}; ` +
+        `jobs per step (${STACK_SERVICES.join(', ')}): ${perStep.join('/')}; ` +
+        `target: ${Object.keys(targetCounts).length} tables, ${Object.values(targetCounts).reduce((a, b) => a + b, 0)} ` +
+        `rows, ${mismatched.length} tables differing from the source (${Object.keys(sourceCounts).length} tables); ` +
+        `emails: ${mails.join(' | ')}`,
+    );
+    console.log(`fault: stack SIGKILL mid-copy; handovers: 1; completed: ${completed}; duplicate jobs: ${duplicateJobs}; lost: ${lost}`);
 
-  expect(done.status).toBe('completed');
-  expect(copyJobs.map((j) => j.id)).toEqual([id]);
-  expect(listed.map((j) => String(j.id))).toEqual([id]);
-  expect(stored.copy.map((j) => [String(j.id), j.status, j.attempts])).toEqual([[id, 'complete', 2]]);
-  expect(perStep).toEqual([1, 1, 1, 1]);
-  expect(targetCounts).toEqual(sourceCounts);
-  expect(mails).toEqual([`Handover of ${name} completed`]);
-  expect(duplicateJobs).toBe(0);
-  expect(lost).toBe(0);
-}, 600_000);
+    expect(done.status).toBe('completed');
+    expect(copyJobs.map((j) => j.id)).toEqual([id]);
+    expect(listed.map((j) => String(j.id))).toEqual([id]);
+    expect(stored.copy.map((j) => [String(j.id), j.status, j.attempts])).toEqual([[id, 'complete', 2]]);
+    expect(perStep).toEqual([1, 1, 1, 1]);
+    expect(targetCounts).toEqual(sourceCounts);
+    expect(mails).toEqual([`Handover of ${name} completed`]);
+    expect(duplicateJobs).toBe(0);
+    expect(lost).toBe(0);
+  },
+  600_000,
+);

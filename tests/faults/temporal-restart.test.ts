@@ -63,8 +63,10 @@ async function restartDuringHandovers(signal: StopSignal) {
   const pollsWhileDown = pollsLeftAtStop.reduce((sum, left, i) => sum + left - pollsLeftAtStart[i], 0);
   const backAt = Date.now();
   console.log(
-    `injected: Temporal server stopped with ${signal} while ${HANDOVERS} handovers were polling their copy jobs (${Math.min(...pollsLeftAtStop)}-${Math.max(...pollsLeftAtStop)} polls left each); ` +
-      `it took ${restart.stoppedInMs} ms to exit, stayed down ${restart.downMs} ms, and answered ${restart.answeredInMs} ms after its start (same port ${server.port}, same file); ` +
+    `injected: Temporal server stopped with ${signal} while ${HANDOVERS} handovers were polling their copy jobs ` +
+      `(${Math.min(...pollsLeftAtStop)}-${Math.max(...pollsLeftAtStop)} polls left each); ` +
+      `it took ${restart.stoppedInMs} ms to exit, stayed down ${restart.downMs} ms, and answered ${restart.answeredInMs} ms after its ` +
+      `start (same port ${server.port}, same file); ` +
       `copy polls answered from the signal to the restart: ${pollsWhileDown} (while it shut down, and attempts already running)`,
   );
 
@@ -90,10 +92,14 @@ async function restartDuringHandovers(signal: StopSignal) {
   );
   const lost = HANDOVERS - completed + missingJobs;
   console.log(
-    `found: first copy poll ${firstPollAfterMs} ms after the server was back, all ended ${allEndedAfterMs} ms after; ${completed}/${HANDOVERS} completed; workflow runs per handover: ${[...new Set(runs)].join(', ')}; ` +
+    `found: first copy poll ${firstPollAfterMs} ms after the server was back, all ended ${allEndedAfterMs} ms after; ` +
+      `${completed}/${HANDOVERS} completed; workflow runs per handover: ${[...new Set(runs)].join(', ')}; ` +
       `jobs per step per handover (healthcheck, copy, metadata, event): ${[...new Set(jobCounts.map((c) => c.join('/')))].join(', ')}; ` +
-      `copy submissions seen: ${h.jobs.submissions.filter((s) => s.service === 'copy' && tokens.some((t) => s.key === keyOf(t, 'copy'))).length}; ` +
-      `completion emails per handover: ${[...new Set(completionMails)].join(', ')}; other emails: ${otherMails.length ? otherMails.join(' | ') : 'none'}`,
+      'copy submissions seen: ' +
+      h.jobs.submissions.filter((s) => s.service === 'copy' && tokens.some((t) => s.key === keyOf(t, 'copy'))).length +
+      '; ' +
+      `completion emails per handover: ${[...new Set(completionMails)].join(', ')}; ` +
+      `other emails: ${otherMails.length ? otherMails.join(' | ') : 'none'}`,
   );
   console.log(
     `fault: temporal ${signal} restart; handovers: ${HANDOVERS}; completed: ${completed}; duplicate jobs: ${duplicateJobs}; lost: ${lost}`,

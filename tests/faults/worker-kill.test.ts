@@ -164,12 +164,16 @@ test('SIGKILL inside each step, during the submission and during the wait: all c
     );
 
     console.log(
-      `found: ${completed} of 8 completed; jobs per service: ${(['healthcheck', 'copy', 'metadata', 'event'] as const).map((s) => `${s} ${h.jobs.jobsOf(s).length}`).join(', ')}` +
-        ` (expected 8, 8, 8, 16); ${duplicates} duplicate(s), ${missing.length} missing; resubmissions: ${resubmitted.join('; ')} (event 0 of event1_submit: ${event0Again} POST(s));` +
+      `found: ${completed} of 8 completed; ` +
+        'jobs per service: ' +
+        (['healthcheck', 'copy', 'metadata', 'event'] as const).map((s) => `${s} ${h.jobs.jobsOf(s).length}`).join(', ') +
+        ` (expected 8, 8, 8, 16); ${duplicates} duplicate(s), ${missing.length} missing; resubmissions: ${resubmitted.join('; ')} ` +
+        `(event 0 of event1_submit: ${event0Again} POST(s));` +
         ` completion emails per handover: ${completionMails.join(',')}; other emails: ${otherMails.length}`,
     );
     console.log(
-      `fault: worker SIGKILL in each step (submit and wait); handovers: 8; completed: ${completed}; duplicate jobs: ${duplicates}; lost: ${8 - completed}`,
+      `fault: worker SIGKILL in each step (submit and wait); handovers: 8; completed: ${completed}; duplicate jobs: ${duplicates}; ` +
+        `lost: ${8 - completed}`,
     );
 
     expect(completed).toBe(8);

@@ -29,7 +29,8 @@ export function manyTables(file: string, tables = 300, rows = 3000): void {
   for (let t = 0; t < tables; t++) {
     db.exec(`CREATE TABLE t${t} (id INTEGER PRIMARY KEY, v TEXT)`);
     db.exec(
-      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows}) INSERT INTO t${t} SELECT i, hex(randomblob(16)) FROM n`,
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows}) INSERT INTO t${t} SELECT i, ` +
+        `hex(randomblob(16)) FROM n`,
     );
   }
   db.exec('COMMIT');

@@ -150,9 +150,12 @@ export function bigSqliteTable(file: string, bytes: number): { rows: number; fil
     db.prepare("INSERT INTO meta VALUES (1, NULL, 'schema_version', '110'), (2, 1, 'species.production_name', ?)").run(speciesOf(file));
     db.exec('CREATE TABLE feature (feature_id INTEGER PRIMARY KEY, seq_region_id INT NOT NULL, name TEXT, payload TEXT, score REAL)');
     // Some NULLs and characters the TSV escapes, so the dump's format is exercised on every ~1000th row.
-    db.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows})
-      INSERT INTO feature SELECT i, i % 5000, CASE WHEN i % 997 = 0 THEN NULL WHEN i % 991 = 0 THEN 'tab' || char(9) || 'nl' || char(10) || 'bs\\' ELSE 'f' || i END,
-        hex(randomblob(500)), CASE WHEN i % 1009 = 0 THEN NULL ELSE i * 0.5 END FROM n`);
+    db.exec(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows})
+      INSERT INTO feature SELECT i, i % 5000, CASE WHEN i % 997 = 0 THEN NULL WHEN i % 991 = 0 THEN 'tab' || char(9) || 'nl' || char(10) ` +
+        `|| 'bs\\' ELSE 'f' || i END,
+        hex(randomblob(500)), CASE WHEN i % 1009 = 0 THEN NULL ELSE i * 0.5 END FROM n`,
+    );
   } finally {
     db.close();
   }

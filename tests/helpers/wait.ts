@@ -16,7 +16,8 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline)
       throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}${lastError ? `: ${(lastError as Error).message}` : ''}`,
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}` +
+          `${lastError ? `: ${(lastError as Error).message}` : ''}`,
       );
     await new Promise((r) => setTimeout(r, 100));
   }

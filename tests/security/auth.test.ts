@@ -407,7 +407,8 @@ describe('HANDOVER_API_KEYS', () => {
     writeFileSync(file, `${KEYS.admin} = admin`);
     const text = refusal(file);
     expect(text).toBe(
-      `Invalid configuration:\n  HANDOVER_API_KEYS: is not valid JSON (file ${file}); expected {"<key>": {"name": "...", "role": "read|submit|operate|admin"}}`,
+      `Invalid configuration:\n  HANDOVER_API_KEYS: is not valid JSON (file ${file}); expected {"<key>": {"name": "...", "role": ` +
+        `"read|submit|operate|admin"}}`,
     );
     expect(text).not.toContain(KEYS.admin);
   });
@@ -429,7 +430,8 @@ describe('start-up (api/main.ts)', () => {
     }
     const line = accessAtStart({ ...base, HOST: '0.0.0.0', HANDOVER_API_KEYS: KEYS_JSON });
     expect(line).toBe(
-      'API access: 4 API key(s) (read: dashboard; submit: genebuild-team; operate: release-coordinator; admin: handover-admins); every route but GET /health and the page files needs one; rate limit 1200 requests per 1m per key (per address without one)',
+      'API access: 4 API key(s) (read: dashboard; submit: genebuild-team; operate: release-coordinator; admin: handover-admins); ' +
+        'every route but GET /health and the page files needs one; rate limit 1200 requests per 1m per key (per address without one)',
     );
   });
 
@@ -491,38 +493,41 @@ describe('the CLI against a keyed API', () => {
       );
     });
 
-  test('no key or a wrong key: exit 1 saying how to give one; a read key cannot submit: exit 1 naming the role; a read key lists', async () => {
-    const none = await cli({}, 'list');
-    expect(none).toMatchObject({ code: 1, stdout: '' });
-    expect(none.stderr).toBe(
-      'handover: this API needs an API key: send it as "Authorization: Bearer <key>"; give the key with --api-key or HANDOVER_API_KEY\n',
-    );
-    const wrong = await cli({ HANDOVER_API_KEY: WRONG_KEY }, 'status', 'no-such-token');
-    expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toMatch(
-      /^handover: this API key is not valid .*; give the key with --api-key or HANDOVER_API_KEY \(the one given was refused\)\n$/,
-    );
-    const src = h.sqliteSource('auth_cli_core_110_1');
-    const readOnly = await cli(
-      {},
-      '--api-key',
-      KEYS.read,
-      'submit',
-      '--src',
-      src,
-      '--contact',
-      'cli@example.org',
-      '--type',
-      'patch',
-      '--comment',
-      'cli',
-    );
-    expect(readOnly.code).toBe(1);
-    expect(readOnly.stderr).toBe('handover: POST /handovers needs the submit role; the key "dashboard" has the read role\n');
-    const listed = await cli({ HANDOVER_API_KEY: KEYS.read }, 'list', '--json', '--contact', 'nobody@example.org');
-    expect(listed).toMatchObject({ code: 0, stdout: '[]\n' });
-    for (const r of [none, wrong, readOnly, listed]) seen.push(r.stdout, r.stderr);
-  });
+  test(
+    'no key or a wrong key: exit 1 saying how to give one; a read key cannot submit: exit 1 naming the role; ' + 'a read key lists',
+    async () => {
+      const none = await cli({}, 'list');
+      expect(none).toMatchObject({ code: 1, stdout: '' });
+      expect(none.stderr).toBe(
+        'handover: this API needs an API key: send it as "Authorization: Bearer <key>"; give the key with --api-key or HANDOVER_API_KEY\n',
+      );
+      const wrong = await cli({ HANDOVER_API_KEY: WRONG_KEY }, 'status', 'no-such-token');
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toMatch(
+        /^handover: this API key is not valid .*; give the key with --api-key or HANDOVER_API_KEY \(the one given was refused\)\n$/,
+      );
+      const src = h.sqliteSource('auth_cli_core_110_1');
+      const readOnly = await cli(
+        {},
+        '--api-key',
+        KEYS.read,
+        'submit',
+        '--src',
+        src,
+        '--contact',
+        'cli@example.org',
+        '--type',
+        'patch',
+        '--comment',
+        'cli',
+      );
+      expect(readOnly.code).toBe(1);
+      expect(readOnly.stderr).toBe('handover: POST /handovers needs the submit role; the key "dashboard" has the read role\n');
+      const listed = await cli({ HANDOVER_API_KEY: KEYS.read }, 'list', '--json', '--contact', 'nobody@example.org');
+      expect(listed).toMatchObject({ code: 0, stdout: '[]\n' });
+      for (const r of [none, wrong, readOnly, listed]) seen.push(r.stdout, r.stderr);
+    },
+  );
 });
 
 test('not one answer, header or CLI message above carried a key (the wrong one included)', () => {

@@ -161,7 +161,8 @@ test('a volley of attacks through the API changes nothing outside staging, while
 
   const stopped = answers.filter(([, status]) => status >= 400 && status < 500);
   console.log(
-    `canary attacks: ${answers.length} tried, ${stopped.length} stopped, ${answers.filter(([, s]) => s >= 500).length} answered 5xx\n${answers.map(([n, s]) => `  ${s}  ${n}`).join('\n')}`,
+    `canary attacks: ${answers.length} tried, ${stopped.length} stopped, ${answers.filter(([, s]) => s >= 500).length} answered ` +
+      `5xx\n${answers.map(([n, s]) => `  ${s}  ${n}`).join('\n')}`,
   );
   expect(stopped).toHaveLength(answers.length);
 

@@ -29,13 +29,23 @@ const HANDOVER_SHAPES = [
   /^SET SESSION foreign_key_checks = 0$/,
   /^SET NAMES utf8mb4$/,
   /^SELECT COLLATION_NAME AS c, CHARACTER_SET_NAME AS s FROM information_schema\.COLLATIONS$/,
-  /^SELECT TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS type, EXTRA AS extra, IS_NULLABLE AS nullable FROM information_schema\.COLUMNS WHERE TABLE_SCHEMA = 'handover_tmp_[0-9a-f]{16}' ORDER BY TABLE_NAME, ORDINAL_POSITION$/,
+  new RegExp(
+    /^SELECT TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS type, EXTRA AS extra, IS_NULLABLE AS nullable /.source +
+      /FROM information_schema\.COLUMNS WHERE TABLE_SCHEMA = 'handover_tmp_[0-9a-f]{16}' ORDER BY TABLE_NAME, ORDINAL_POSITION$/.source,
+  ),
   /^SELECT \* FROM information_schema\.STATISTICS WHERE TABLE_SCHEMA = 'handover_tmp_[0-9a-f]{16}'$/,
   /^SELECT TABLE_NAME AS t, ENGINE AS engine FROM information_schema\.TABLES WHERE TABLE_SCHEMA = 'handover_tmp_[0-9a-f]{16}'$/,
-  /^SELECT TABLE_NAME AS t, REFERENCED_TABLE_NAME AS r FROM information_schema\.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = 'handover_tmp_[0-9a-f]{16}'$/,
+  new RegExp(
+    /^SELECT TABLE_NAME AS t, REFERENCED_TABLE_NAME AS r FROM information_schema\.REFERENTIAL_CONSTRAINTS /.source +
+      /WHERE CONSTRAINT_SCHEMA = 'handover_tmp_[0-9a-f]{16}'$/.source,
+  ),
   /^SHOW CREATE TABLE `\w+`$/,
   /^ALTER TABLE `\w+` DROP INDEX `\w+`(, DROP INDEX `\w+`)*$/,
-  /^LOAD DATA LOCAL INFILE 'rows' INTO TABLE `\w+` CHARACTER SET binary FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' \((`\w+`|@v\d+)(, (`\w+`|@v\d+))*\)/,
+  new RegExp(
+    /^LOAD DATA LOCAL INFILE 'rows' INTO TABLE `\w+` CHARACTER SET binary /.source +
+      /FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' /.source +
+      /\((`\w+`|@v\d+)(, (`\w+`|@v\d+))*\)/.source,
+  ),
   /^SHOW WARNINGS LIMIT 1$/,
   /^CHECKSUM TABLE `\w+` EXTENDED$/,
   /^SELECT TABLE_NAME AS name FROM information_schema\.TABLES WHERE TABLE_SCHEMA = '\w+' AND TABLE_TYPE = '(BASE TABLE|VIEW)'$/,
@@ -61,7 +71,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   console.log(
-    `statements run on staging that Handover did not write: ${tally.foreign.length} (of ${tally.statements} statements, over ${tally.attacks} attacks)`,
+    `statements run on staging that Handover did not write: ${tally.foreign.length} (of ${tally.statements} statements, ` +
+      `over ${tally.attacks} attacks)`,
   );
   await log?.query('SET GLOBAL general_log = 0');
   await log?.query('TRUNCATE mysql.general_log');
@@ -139,7 +150,8 @@ const extraColumn = (fields: Row): Scenario => {
 };
 
 const STEAL =
-  'SELECT CONCAT_WS(0x3a,User,Host,authentication_string) AS a FROM mysql.user UNION ALL SELECT CONCAT_WS(0x3a,User,Host,authentication_string) FROM mysql.user';
+  'SELECT CONCAT_WS(0x3a,User,Host,authentication_string) AS a FROM mysql.user UNION ALL SELECT ' +
+  'CONCAT_WS(0x3a,User,Host,authentication_string) FROM mysql.user';
 const HEAD = 'CREATE TABLE `meta` (`a` varchar(255) PRIMARY KEY)';
 /** SHOW CREATE TABLE answers that passed the old guard (or would do harm if run), with a catalogue that is plain. */
 const hostileText: Array<[string, string]> = [
@@ -392,7 +404,8 @@ describe('hostile SHOW CREATE TABLE text is never read: the table is made from t
     expect(readsCode(fakeAsked)).toEqual([]);
     const [[made]] = (await log.query(`SHOW CREATE TABLE ${DB}.meta`)) as unknown as [Array<Record<string, string>>];
     expect(made['Create Table']).toBe(
-      'CREATE TABLE `meta` (\n  `a` varchar(255) NOT NULL,\n  PRIMARY KEY (`a`)\n) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci',
+      'CREATE TABLE `meta` (\n  `a` varchar(255) NOT NULL,\n  PRIMARY KEY (`a`)\n' +
+        ') ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci',
     );
     expect(await stagingState()).toEqual({ canary: [{ id: 1, v: 'alive' }], schemas: [] });
   });
@@ -438,7 +451,8 @@ describe('values that look like SQL are kept as values', () => {
     expect(foreign).toEqual([]);
     expect(readsCode(fakeAsked)).toEqual([]);
     const [columns] = (await log.query(
-      'SELECT COLUMN_NAME AS n, COLUMN_TYPE AS t, COLUMN_DEFAULT AS d, COLUMN_COMMENT AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY ORDINAL_POSITION',
+      'SELECT COLUMN_NAME AS n, COLUMN_TYPE AS t, COLUMN_DEFAULT AS d, COLUMN_COMMENT AS c FROM information_schema.COLUMNS WHERE ' +
+        'TABLE_SCHEMA = ? ORDER BY ORDINAL_POSITION',
       [DB],
     )) as unknown as [Array<Record<string, string>>];
     expect(columns).toEqual([

@@ -34,34 +34,41 @@ afterAll(async () => {
 
 const records = () => (stack.services.metadata as unknown as { metadata: { all(): Array<Record<string, unknown>> } }).metadata.all();
 
-test('a mus_musculus database whose meta says homo_sapiens fails at the healthcheck with that reason; the human record stays current', async () => {
-  const human = `sqlite:///${h.dir}/homo_sapiens_core_110_38.sqlite`;
-  await createDemoDatabase(human, { genes: 100 });
-  const first = await h.submit(spec(human));
-  expect(first.statusCode).toBe(201);
-  await h.waitForStatus(first.json.token, 'completed', 120_000);
-  expect(records().filter((r) => r.species === 'homo_sapiens')).toEqual([
-    expect.objectContaining({ name: 'homo_sapiens_core_110_38', current: 1 }),
-  ]);
+test(
+  'a mus_musculus database whose meta says homo_sapiens fails at the healthcheck with that reason; ' + 'the human record stays current',
+  async () => {
+    const human = `sqlite:///${h.dir}/homo_sapiens_core_110_38.sqlite`;
+    await createDemoDatabase(human, { genes: 100 });
+    const first = await h.submit(spec(human));
+    expect(first.statusCode).toBe(201);
+    await h.waitForStatus(first.json.token, 'completed', 120_000);
+    expect(records().filter((r) => r.species === 'homo_sapiens')).toEqual([
+      expect.objectContaining({ name: 'homo_sapiens_core_110_38', current: 1 }),
+    ]);
 
-  const mouse = `sqlite:///${h.dir}/mus_musculus_core_110_39.sqlite`;
-  await createDemoDatabase(mouse, { genes: 100, assembly: 'GRCm39' });
-  const db = new DatabaseSync(`${h.dir}/mus_musculus_core_110_39.sqlite`);
-  db.exec("UPDATE meta SET meta_value = 'homo_sapiens' WHERE meta_key = 'species.production_name'");
-  db.close();
-  const { statusCode, json } = await h.submit(spec(mouse, { type: 'new_assembly' }));
-  expect(statusCode).toBe(201);
-  const done = await h.waitForStatus(json.token, 'failed', 120_000);
-  const reason = 'the name says mus_musculus but meta species.production_name is homo_sapiens';
-  expect(done.failure).toMatchObject({ step: 'healthcheck', kind: 'problems', checks: [{ check: 'NameMatchesMeta', messages: [reason] }] });
-  expect(done.events ?? []).toEqual([]);
-  const mail = await h.smtp.waitForSubject('mus_musculus_core_110_39');
-  expect(mail.subject).toBe('Handover of mus_musculus_core_110_39 failed: healthchecks found problems');
-  expect(mail.text).toContain(`NameMatchesMeta: ${reason}`);
+    const mouse = `sqlite:///${h.dir}/mus_musculus_core_110_39.sqlite`;
+    await createDemoDatabase(mouse, { genes: 100, assembly: 'GRCm39' });
+    const db = new DatabaseSync(`${h.dir}/mus_musculus_core_110_39.sqlite`);
+    db.exec("UPDATE meta SET meta_value = 'homo_sapiens' WHERE meta_key = 'species.production_name'");
+    db.close();
+    const { statusCode, json } = await h.submit(spec(mouse, { type: 'new_assembly' }));
+    expect(statusCode).toBe(201);
+    const done = await h.waitForStatus(json.token, 'failed', 120_000);
+    const reason = 'the name says mus_musculus but meta species.production_name is homo_sapiens';
+    expect(done.failure).toMatchObject({
+      step: 'healthcheck',
+      kind: 'problems',
+      checks: [{ check: 'NameMatchesMeta', messages: [reason] }],
+    });
+    expect(done.events ?? []).toEqual([]);
+    const mail = await h.smtp.waitForSubject('mus_musculus_core_110_39');
+    expect(mail.subject).toBe('Handover of mus_musculus_core_110_39 failed: healthchecks found problems');
+    expect(mail.text).toContain(`NameMatchesMeta: ${reason}`);
 
-  expect(existsSync(`${stagingDir}/mus_musculus_core_110_39.sqlite`)).toBe(false);
-  expect(records().filter((r) => r.species === 'homo_sapiens')).toEqual([
-    expect.objectContaining({ name: 'homo_sapiens_core_110_38', current: 1 }),
-  ]);
-  expect(records().filter((r) => r.name === 'mus_musculus_core_110_39')).toEqual([]);
-});
+    expect(existsSync(`${stagingDir}/mus_musculus_core_110_39.sqlite`)).toBe(false);
+    expect(records().filter((r) => r.species === 'homo_sapiens')).toEqual([
+      expect.objectContaining({ name: 'homo_sapiens_core_110_38', current: 1 }),
+    ]);
+    expect(records().filter((r) => r.name === 'mus_musculus_core_110_39')).toEqual([]);
+  },
+);

@@ -9,7 +9,8 @@ import { PROXY_HEADERS } from '../../api/auth';
 import { type Harness, startHarness } from '../helpers/harness';
 
 const REASON =
-  'open mode serves this machine only; a request forwarded by a proxy (Forwarded / X-Forwarded-For) needs an API key: set HANDOVER_API_KEYS';
+  'open mode serves this machine only; a request forwarded by a proxy (Forwarded / X-Forwarded-For) needs an API key: ' +
+  'set HANDOVER_API_KEYS';
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
@@ -61,36 +62,39 @@ test('every proxy header is refused on every kind of route, with the reason; wit
   }
 });
 
-test('through a real reverse proxy on this machine (Host: 127.0.0.1, X-Forwarded-For added): 403 with the reason; directly: served', async () => {
-  const api = new URL(await h.app.listen({ host: '127.0.0.1', port: 0 }));
-  // The smallest reverse proxy: what nginx's `proxy_set_header X-Forwarded-For $remote_addr` does, Host rewritten to the upstream.
-  const proxy = http.createServer((req, res) => {
-    const upstream = http.request(
-      {
-        host: api.hostname,
-        port: api.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: `127.0.0.1:${api.port}`, 'x-forwarded-for': req.socket.remoteAddress ?? '' },
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  try {
-    const via = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-    const proxied = await fetch(`${via}/handovers?limit=1`);
-    expect(proxied.status).toBe(403);
-    expect(((await proxied.json()) as { error: string }).error).toBe(`${REASON} (this request carries x-forwarded-for)`);
-    const cancel = await fetch(`${via}/handovers/no-such-token/cancel`, { method: 'POST' });
-    expect(cancel.status).toBe(403);
-    expect((await fetch(`${via}/health`)).status).toBe(200);
-    expect((await fetch(`${api.origin}/handovers?limit=1`)).status).toBe(200);
-  } finally {
-    await new Promise((resolve) => proxy.close(resolve));
-  }
-});
+test(
+  'through a real reverse proxy on this machine (Host: 127.0.0.1, X-Forwarded-For added): 403 with the reason; ' + 'directly: served',
+  async () => {
+    const api = new URL(await h.app.listen({ host: '127.0.0.1', port: 0 }));
+    // The smallest reverse proxy: what nginx's `proxy_set_header X-Forwarded-For $remote_addr` does, Host rewritten to the upstream.
+    const proxy = http.createServer((req, res) => {
+      const upstream = http.request(
+        {
+          host: api.hostname,
+          port: api.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: `127.0.0.1:${api.port}`, 'x-forwarded-for': req.socket.remoteAddress ?? '' },
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const via = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const proxied = await fetch(`${via}/handovers?limit=1`);
+      expect(proxied.status).toBe(403);
+      expect(((await proxied.json()) as { error: string }).error).toBe(`${REASON} (this request carries x-forwarded-for)`);
+      const cancel = await fetch(`${via}/handovers/no-such-token/cancel`, { method: 'POST' });
+      expect(cancel.status).toBe(403);
+      expect((await fetch(`${via}/health`)).status).toBe(200);
+      expect((await fetch(`${api.origin}/handovers?limit=1`)).status).toBe(200);
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  },
+);

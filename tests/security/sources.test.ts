@@ -145,20 +145,23 @@ async function startedInput(token: string): Promise<HandoverInput> {
 const pinned = (host: string, database: string) =>
   `mysql://${source.user}:${encodeURIComponent(source.password)}@${host}:${source.port}/${database}`;
 
-test('what was checked is what runs: an alias of a listed server is recorded as the listed host:port, its password sealed away', async () => {
-  const other = source.host === '127.0.0.1' ? 'localhost' : '127.0.0.1';
-  const res = await submit(pinned(other, 'sources_alias_core_110_3'));
-  expect([res.statusCode, res.json.issues]).toEqual([201, undefined]);
-  const progress = await h.waitForStatus(res.json.token!, 'failed');
-  // Not the alias, whose DNS answer could change after the check: the server as HANDOVER_SOURCE_SERVERS lists it.
-  expect(progress.spec.src_uri).toBe(`mysql://${source.user}@${source.host}:${source.port}/sources_alias_core_110_3`);
-  const input = await startedInput(res.json.token!);
-  expect(input.spec.src_uri).toBe(progress.spec.src_uri);
-  expect(input.sealed.src_uri).toEqual(expect.any(String)); // the password is sealed, bound to the recorded URI: the worker opened it
-  expect(progress.failure?.reason).toMatch(/sources_alias_core_110_3/); // the existence check ran (logged in), not a credentials refusal
-  expect(progress.failure?.reason).not.toMatch(/sealed credentials/);
-  if (source.password.length >= 3) expect(JSON.stringify(progress)).not.toContain(source.password);
-});
+test(
+  'what was checked is what runs: an alias of a listed server is recorded as the listed host:port, ' + 'its password sealed away',
+  async () => {
+    const other = source.host === '127.0.0.1' ? 'localhost' : '127.0.0.1';
+    const res = await submit(pinned(other, 'sources_alias_core_110_3'));
+    expect([res.statusCode, res.json.issues]).toEqual([201, undefined]);
+    const progress = await h.waitForStatus(res.json.token!, 'failed');
+    // Not the alias, whose DNS answer could change after the check: the server as HANDOVER_SOURCE_SERVERS lists it.
+    expect(progress.spec.src_uri).toBe(`mysql://${source.user}@${source.host}:${source.port}/sources_alias_core_110_3`);
+    const input = await startedInput(res.json.token!);
+    expect(input.spec.src_uri).toBe(progress.spec.src_uri);
+    expect(input.sealed.src_uri).toEqual(expect.any(String)); // the password is sealed, bound to the recorded URI: the worker opened it
+    expect(progress.failure?.reason).toMatch(/sources_alias_core_110_3/); // the existence check ran (logged in), not a credentials refusal
+    expect(progress.failure?.reason).not.toMatch(/sealed credentials/);
+    if (source.password.length >= 3) expect(JSON.stringify(progress)).not.toContain(source.password);
+  },
+);
 
 test('DNS rebinding: a name that answers with a listed server for the check, and not so afterwards, cannot move the handover', async () => {
   // The API's look-up (the check) is answered with the listed server's addresses; the worker's own resolver

@@ -63,9 +63,11 @@ test('an open of a FIFO fails after its deadline, the event loop running meanwhi
 });
 
 test('a process whose SQLite open hung still exits', async () => {
-  const script = `
+  const script =
+    `
     const { SqliteConnection } = require(${JSON.stringify(path.resolve(__dirname, '../../services/db/sqlite-process.ts'))});
-    SqliteConnection.open(${JSON.stringify(fifo)}, { readOnly: true, timeoutMs: 500 }).catch((err) => { console.log(err.message); process.exit(0); });
+    SqliteConnection.open(${JSON.stringify(fifo)}, { readOnly: true, timeoutMs: 500 }).catch((err) => { console.log(err.message); ` +
+    `process.exit(0); });
   `;
   const started = Date.now();
   const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {

@@ -201,7 +201,10 @@ function sqliteWith(file: string, statements: string[]): void {
   db.close();
 }
 
-/** types_core_110_1 on the source: every kind of column, values with quotes, backslashes, ; and control bytes, a foreign key, generated and invisible columns. */
+/**
+ * types_core_110_1 on the source: every kind of column, values with quotes, backslashes, ; and control bytes, a foreign key, generated and
+ * invisible columns.
+ */
 async function createEverything(): Promise<void> {
   const db = 'types_core_110_1';
   await sql(source, `DROP DATABASE IF EXISTS ${db}`);
@@ -210,13 +213,16 @@ async function createEverything(): Promise<void> {
     source,
     `CREATE TABLE ${db}.everything (
       id INT(6) UNSIGNED ZEROFILL NOT NULL PRIMARY KEY, i BIGINT, u BIGINT UNSIGNED, d DECIMAL(30,10), f FLOAT, g DOUBLE, b BIT(7),
-      s VARCHAR(200) DEFAULT 'a;b' COMMENT 'x''); DROP DATABASE canary_keep; --', t TEXT, bl BLOB, bin VARBINARY(300), dt DATETIME(6), da DATE,
-      tm TIME, y YEAR, e ENUM('a','b;c'), st SET('x','y'), j JSON, geo GEOMETRY, u8 VARCHAR(50) CHARACTER SET utf8mb4, l1 VARCHAR(50) CHARACTER SET latin1
+      s VARCHAR(200) DEFAULT 'a;b' COMMENT 'x''); DROP DATABASE canary_keep; --', t TEXT, bl BLOB, bin VARBINARY(300), dt DATETIME(6), ` +
+      `da DATE,
+      tm TIME, y YEAR, e ENUM('a','b;c'), st SET('x','y'), j JSON, geo GEOMETRY, u8 VARCHAR(50) CHARACTER SET utf8mb4, ` +
+      `l1 VARCHAR(50) CHARACTER SET latin1
     ) ENGINE=InnoDB COMMENT='a table; with a comment'`,
   );
   await sql(
     source,
-    `CREATE TABLE ${db}.child (id INT NOT NULL PRIMARY KEY, parent INT(6) UNSIGNED ZEROFILL, twice INT AS (id * 2) VIRTUAL, hidden VARCHAR(10) INVISIBLE DEFAULT 'h;',
+    `CREATE TABLE ${db}.child (id INT NOT NULL PRIMARY KEY, parent INT(6) UNSIGNED ZEROFILL, twice INT AS (id * 2) VIRTUAL, ` +
+      `hidden VARCHAR(10) INVISIBLE DEFAULT 'h;',
       CONSTRAINT child_parent FOREIGN KEY (parent) REFERENCES ${db}.everything (id)) ENGINE=InnoDB`,
   );
   await sql(
@@ -249,7 +255,8 @@ async function createEverything(): Promise<void> {
   await sql(source, `INSERT INTO ${db}.everything (id) VALUES (2)`);
   await sql(
     source,
-    `INSERT INTO ${db}.everything (id, i, bl, s) SELECT seq + 10, -seq, UNHEX(SHA2(seq, 512)), CONCAT('row ', seq, ' \\'); DROP') FROM ${db}.seq_1_to_3000`,
+    `INSERT INTO ${db}.everything (id, i, bl, s) SELECT seq + 10, -seq, UNHEX(SHA2(seq, 512)), CONCAT('row ', seq, ' \\'); ` +
+      `DROP') FROM ${db}.seq_1_to_3000`,
   );
   await sql(source, `INSERT INTO ${db}.child (id, parent, hidden) VALUES (1, 1, 'x'';y'), (2, 2, DEFAULT)`);
 }
@@ -343,7 +350,8 @@ beforeAll(async () => {
   await sql(source, 'CREATE DATABASE merge_core_110_1');
   await sql(
     source,
-    'CREATE TABLE merge_core_110_1.t (id INT NOT NULL, v VARCHAR(40), KEY (id)) ENGINE=MRG_MyISAM UNION=(`merge_victim`.`gene`) INSERT_METHOD=LAST',
+    'CREATE TABLE merge_core_110_1.t (id INT NOT NULL, v VARCHAR(40), KEY (id)) ENGINE=MRG_MyISAM UNION=(`merge_victim`.`gene`) ' +
+      'INSERT_METHOD=LAST',
   );
   await sql(source, "INSERT INTO merge_core_110_1.t VALUES (7, 'planted'), (8, 'planted')");
   await createEverything();
@@ -661,21 +669,24 @@ describe('names are data, never code', () => {
 
 describe("a source server of the submitter's own runs nothing on staging", () => {
   // The definitions a copy writes from a hostile catalogue: tests/security/copy-definitions.test.ts.
-  test('a MERGE table whose rows would go into another staging database: the copy fails, that database is untouched, no schema is made', async () => {
-    await attack('source table defined as a MERGE table over another database', async () => {
-      const before = await tableDigest(staging, 'merge_victim');
-      expect(before).toEqual({ gene: [expect.any(Number), 2] });
-      const res = await post('copy', { source_db_uri: sourceUri('merge_core_110_1'), target_db_uri: stagingUri('merge_core_110_1') });
-      expect(res.status).toBe(201);
-      expect(await finished('copy', res.json.job_id)).toMatchObject({ status: 'failed' });
-      expect(await failure('copy', res.json.job_id)).toMatch(
-        /^the source's table t cannot be copied: it uses ENGINE=MRG_MyISAM; a copy makes only InnoDB, MyISAM/,
-      );
-      expect(await tableDigest(staging, 'merge_victim')).toEqual(before);
-      expect(await schemasLike(staging, 'merge\\_core%')).toEqual([]);
-      expect(await schemasLike(staging, 'handover\\_%')).toEqual([]);
-    });
-  });
+  test(
+    'a MERGE table whose rows would go into another staging database: the copy fails, that database is untouched, ' + 'no schema is made',
+    async () => {
+      await attack('source table defined as a MERGE table over another database', async () => {
+        const before = await tableDigest(staging, 'merge_victim');
+        expect(before).toEqual({ gene: [expect.any(Number), 2] });
+        const res = await post('copy', { source_db_uri: sourceUri('merge_core_110_1'), target_db_uri: stagingUri('merge_core_110_1') });
+        expect(res.status).toBe(201);
+        expect(await finished('copy', res.json.job_id)).toMatchObject({ status: 'failed' });
+        expect(await failure('copy', res.json.job_id)).toMatch(
+          /^the source's table t cannot be copied: it uses ENGINE=MRG_MyISAM; a copy makes only InnoDB, MyISAM/,
+        );
+        expect(await tableDigest(staging, 'merge_victim')).toEqual(before);
+        expect(await schemasLike(staging, 'merge\\_core%')).toEqual([]);
+        expect(await schemasLike(staging, 'handover\\_%')).toEqual([]);
+      });
+    },
+  );
 
   test('a database with every kind of value, strings that look like SQL included, is copied exactly', async () => {
     const name = 'types_core_110_1';
@@ -833,7 +844,8 @@ describe('replace atomically', () => {
                 (f) => f.startsWith(`.${base}.copying-`) && lstatSync(path.join(stagingDir, f)).isDirectory(),
               )) {
                 seen.push(
-                  `${f.replace(/-[^-]+$/, '-XXXXXX')} ${(statSync(path.join(stagingDir, f)).mode & 0o777).toString(8)} ${readdirSync(path.join(stagingDir, f)).sort().join(',')}`,
+                  `${f.replace(/-[^-]+$/, '-XXXXXX')} ${(statSync(path.join(stagingDir, f)).mode & 0o777).toString(8)}` +
+                    ` ${readdirSync(path.join(stagingDir, f)).sort().join(',')}`,
                 );
               }
             },

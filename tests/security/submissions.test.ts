@@ -50,12 +50,14 @@ test('at least 150 hostile requests: each a 4xx with a message, no 500, nothing 
   for (const kind of kinds) {
     const of = answers.filter((a) => a.kind === kind);
     console.log(
-      `${kind}: ${of.length} tried, ${of.filter((a) => a.status >= 400 && a.status < 500).length} refused (${[...new Set(of.map((a) => a.status))].join(', ')})`,
+      `${kind}: ${of.length} tried, ${of.filter((a) => a.status >= 400 && a.status < 500).length} refused ` +
+        `(${[...new Set(of.map((a) => a.status))].join(', ')})`,
     );
   }
   const wrong = answers.filter((a) => a.status < 400 || a.status >= 500 || typeof a.error !== 'string' || !a.error);
   console.log(
-    `hostile requests: ${answers.length} tried, ${answers.length - wrong.length} stopped, ${answers.filter((a) => a.status >= 500).length} answered 5xx`,
+    `hostile requests: ${answers.length} tried, ${answers.length - wrong.length} ` +
+      `stopped, ${answers.filter((a) => a.status >= 500).length} answered 5xx`,
   );
   expect(wrong).toEqual([]);
   // Nothing started: no job on any service, no handover (visibility is eventually consistent: wait a moment).

@@ -122,10 +122,12 @@ test('copy: every table of a SQLite database is a copy of the file; in WAL mode 
     // A writer that keeps the database open and never checkpoints: the rows live only in the -wal file.
     writer.exec('PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0');
     writer.exec(
-      "CREATE TABLE meta (meta_id INTEGER PRIMARY KEY, meta_key TEXT, meta_value TEXT); INSERT INTO meta VALUES (1, 'schema_version', '110')",
+      "CREATE TABLE meta (meta_id INTEGER PRIMARY KEY, meta_key TEXT, meta_value TEXT); INSERT INTO meta VALUES (1, 'schema_version', " +
+        "'110')",
     );
     writer.exec(
-      "CREATE TABLE gene (gene_id INTEGER PRIMARY KEY, stable_id TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) INSERT INTO gene SELECT i, 'G' || i FROM n",
+      'CREATE TABLE gene (gene_id INTEGER PRIMARY KEY, stable_id TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n ' +
+        "WHERE i < 5000) INSERT INTO gene SELECT i, 'G' || i FROM n",
     );
     expect(statSync(`${src}-wal`).size).toBeGreaterThan(0);
     const target = `${dir}/staging/wal_core_110_1.sqlite`;
@@ -144,45 +146,51 @@ test('copy: every table of a SQLite database is a copy of the file; in WAL mode 
   }
 });
 
-test('copy: MariaDB to MariaDB, only_tables honoured, a killed copy leaves the previous copy as it was, existing targets kept unless drop', async () => {
-  const [source, staging] = [mariadbSettings('source'), mariadbSettings('staging')];
-  const name = 'felis_catus_core_110_9';
-  await createDemoDatabase(mariadbUri(source, name), { genes: 60_000 });
-  const body = { source_db_uri: mariadbUri(source, name), target_db_uri: mariadbUri(staging, name) };
+test(
+  'copy: MariaDB to MariaDB, only_tables honoured, a killed copy leaves the previous copy as it was, ' +
+    'existing targets kept unless drop',
+  async () => {
+    const [source, staging] = [mariadbSettings('source'), mariadbSettings('staging')];
+    const name = 'felis_catus_core_110_9';
+    await createDemoDatabase(mariadbUri(source, name), { genes: 60_000 });
+    const body = { source_db_uri: mariadbUri(source, name), target_db_uri: mariadbUri(staging, name) };
 
-  const partial = await post(stack.urls.copy, { ...body, only_tables: ['meta', 'gene'] });
-  const partialDone = await finished(stack.urls.copy, partial.json.job_id);
-  expect(partialDone.output!.tables).toEqual({ gene: 60_000, meta: 5 });
-  expect(partialDone.input.target_db_uri).not.toContain(staging.password);
+    const partial = await post(stack.urls.copy, { ...body, only_tables: ['meta', 'gene'] });
+    const partialDone = await finished(stack.urls.copy, partial.json.job_id);
+    expect(partialDone.output!.tables).toEqual({ gene: 60_000, meta: 5 });
+    expect(partialDone.input.target_db_uri).not.toContain(staging.password);
 
-  const refused = await finished(stack.urls.copy, (await post(stack.urls.copy, body)).json.job_id);
-  expect(refused.status).toBe('failed');
-  expect(await (await fetch(`${stack.urls.copy}/jobs/${refused.id}?format=failures`)).json()).toEqual({
-    msg: `target database ${name} exists; submit with drop to replace it`,
-  });
+    const refused = await finished(stack.urls.copy, (await post(stack.urls.copy, body)).json.job_id);
+    expect(refused.status).toBe('failed');
+    expect(await (await fetch(`${stack.urls.copy}/jobs/${refused.id}?format=failures`)).json()).toEqual({
+      msg: `target database ${name} exists; submit with drop to replace it`,
+    });
 
-  const killed = await post(stack.urls.copy, { ...body, drop: true });
-  // The kill follows the submission at once; the copy itself takes over a second here.
-  expect((await job(stack.urls.copy, killed.json.job_id)).status).toBe('running');
-  expect((await fetch(`${stack.urls.copy}/jobs/${killed.json.job_id}?kill=1`, { method: 'DELETE' })).status).toBe(204);
-  expect((await job(stack.urls.copy, killed.json.job_id)).status).toBe('failed');
-  // The previous copy (meta and gene only) is untouched, and the killed copy's temporary schema is gone.
-  expect(await databaseExists(body.target_db_uri)).toBe(true);
-  const staged = await openDatabase(body.target_db_uri);
-  try {
-    expect(await staged.tables()).toEqual(['gene', 'meta']);
-    expect([await staged.count('gene'), await staged.count('meta')]).toEqual([60_000, 5]);
-  } finally {
-    await staged.close();
-  }
-  const conn = await mysql.createConnection({ host: staging.host, port: staging.port, user: staging.user, password: staging.password });
-  try {
-    const [schemas] = await conn.query("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'handover\\_%'");
-    expect(schemas).toEqual([]);
-  } finally {
-    await conn.end();
-  }
-});
+    const killed = await post(stack.urls.copy, { ...body, drop: true });
+    // The kill follows the submission at once; the copy itself takes over a second here.
+    expect((await job(stack.urls.copy, killed.json.job_id)).status).toBe('running');
+    expect((await fetch(`${stack.urls.copy}/jobs/${killed.json.job_id}?kill=1`, { method: 'DELETE' })).status).toBe(204);
+    expect((await job(stack.urls.copy, killed.json.job_id)).status).toBe('failed');
+    // The previous copy (meta and gene only) is untouched, and the killed copy's temporary schema is gone.
+    expect(await databaseExists(body.target_db_uri)).toBe(true);
+    const staged = await openDatabase(body.target_db_uri);
+    try {
+      expect(await staged.tables()).toEqual(['gene', 'meta']);
+      expect([await staged.count('gene'), await staged.count('meta')]).toEqual([60_000, 5]);
+    } finally {
+      await staged.close();
+    }
+    const conn = await mysql.createConnection({ host: staging.host, port: staging.port, user: staging.user, password: staging.password });
+    try {
+      const [schemas] = await conn.query(
+        "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'handover\\_%'",
+      );
+      expect(schemas).toEqual([]);
+    } finally {
+      await conn.end();
+    }
+  },
+);
 
 test('metadata: new_assembly, then new_genebuild superseding it, then other', async () => {
   const submit = async (name: string, genebuild: string) => {

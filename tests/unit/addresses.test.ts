@@ -42,16 +42,19 @@ test('the loopback: 127.0.0.0/8 and ::1 however written, and localhost', () => {
   expect(isLoopbackHost('api.localhost')).toBe(false);
 });
 
-test('one form per address: brackets dropped, IPv4-mapped as IPv4, loopback as one word (all of 127/8, or exactly 127.0.0.1 and ::1)', () => {
-  expect(plainAddress('[::FFFF:10.0.0.1]')).toBe('10.0.0.1');
-  expect(plainAddress('::ffff:0a00:0001')).toBe('10.0.0.1');
-  expect(plainAddress('0000:0000:0000:0000:0000:0000:0000:0001')).toBe('::1');
-  expect(plainAddress('2001:DB8::1')).toBe('2001:db8::1');
-  for (const a of ['127.0.0.1', '::1', '::ffff:7f00:1'])
-    expect([canonicalAddress(a, 'network'), canonicalAddress(a, 'exact')]).toEqual(['loopback', 'loopback']);
-  expect([canonicalAddress('127.0.0.2', 'network'), canonicalAddress('127.0.0.2', 'exact')]).toEqual(['loopback', '127.0.0.2']);
-  expect(canonicalAddress('192.0.2.7', 'network')).toBe('192.0.2.7');
-});
+test(
+  'one form per address: brackets dropped, IPv4-mapped as IPv4, loopback as one word (all of 127/8, ' + 'or exactly 127.0.0.1 and ::1)',
+  () => {
+    expect(plainAddress('[::FFFF:10.0.0.1]')).toBe('10.0.0.1');
+    expect(plainAddress('::ffff:0a00:0001')).toBe('10.0.0.1');
+    expect(plainAddress('0000:0000:0000:0000:0000:0000:0000:0001')).toBe('::1');
+    expect(plainAddress('2001:DB8::1')).toBe('2001:db8::1');
+    for (const a of ['127.0.0.1', '::1', '::ffff:7f00:1'])
+      expect([canonicalAddress(a, 'network'), canonicalAddress(a, 'exact')]).toEqual(['loopback', 'loopback']);
+    expect([canonicalAddress('127.0.0.2', 'network'), canonicalAddress('127.0.0.2', 'exact')]).toEqual(['loopback', '127.0.0.2']);
+    expect(canonicalAddress('192.0.2.7', 'network')).toBe('192.0.2.7');
+  },
+);
 
 test('a Host header: its host, port dropped; brackets only around an IPv6 address', () => {
   expect(hostOfHeader('LOCALHOST:4002')).toBe('localhost');

@@ -2,7 +2,8 @@
  * The folders' boundaries (docs/ARCHITECTURE.md): data flows api → Temporal → workflows → activities → job
  * services, workflows stay sandbox-safe, the CLI knows the API only by its published types, the local
  * stack (services/) is a separate system, vocabulary/ is the leaf every layer may share, and core/ holds
- * what the handover and the stack must do the same way, defined nowhere else. The rules are data: change RULES to change the architecture. A failure lists every edge that breaks a rule.
+ * what the handover and the stack must do the same way, defined nowhere else. The rules are data: change RULES to change the
+ * architecture. A failure lists every edge that breaks a rule.
  */
 import path from 'node:path';
 import {
@@ -21,7 +22,8 @@ const RULES: BoundaryRule[] = [
   {
     id: 'workflows-are-private',
     description:
-      'nothing outside workflows/ imports from workflows/, except the worker (registers them), the Temporal gateway (typed handles) and tests',
+      'nothing outside workflows/ imports from workflows/, except the worker (registers them), the Temporal gateway (typed handles) and ' +
+      'tests',
     from: ['**'],
     exceptFrom: ['workflows/', 'worker/worker.ts', 'api/gateway.ts', 'api/gateway/', 'tests/'],
     forbid: ['workflows/'],
@@ -29,7 +31,8 @@ const RULES: BoundaryRule[] = [
   {
     id: 'workflows-import-no-io-layers',
     description:
-      'workflows/ imports only workflows/ and vocabulary/ (sandbox-safe): nothing from activities/, api/, common/ (Node APIs), cli/, services/, worker/, not even types',
+      'workflows/ imports only workflows/ and vocabulary/ (sandbox-safe): nothing from activities/, api/, common/ (Node APIs), cli/, ' +
+      'services/, worker/, not even types',
     from: ['workflows/'],
     allowOnly: ['workflows/', 'vocabulary/'],
   },
@@ -54,7 +57,8 @@ const RULES: BoundaryRule[] = [
   {
     id: 'core-is-a-shared-leaf',
     description:
-      'core/ (what the handover and the local stack share) imports nothing of the project but itself, and no npm package (Node.js built-ins: sealing, DNS, real paths)',
+      'core/ (what the handover and the local stack share) imports nothing of the project but itself, ' +
+      'and no npm package (Node.js built-ins: sealing, DNS, real paths)',
     from: ['core/'],
     allowOnly: ['core/'],
     forbidPackages: ['npm:*'],
@@ -145,19 +149,25 @@ describe('the check can fail: a virtual back-edge is reported with its file and 
       'api/gateway.ts': "import type { w } from '../workflows';\nexport type G = typeof w;\n",
       'api/handovers.ts': "import { w } from '../workflows/index';\nexport const h = w;\n",
       'cli/main.ts':
-        "import type { T } from '../api/types';\nimport { x } from '../api/app';\nimport { program } from 'commander';\nimport './render';\nexport const c: [T, number, unknown] = [1, x, program];\n",
+        "import type { T } from '../api/types';\nimport { x } from '../api/app';\nimport { program } from 'commander';\n" +
+        "import './render';\nexport const c: [T, number, unknown] = [1, x, program];\n",
       'cli/render.ts': 'export {};\n',
       'services/stack.ts':
-        "import { loadConfig } from '../common/config';\nimport { readFileSync } from 'node:fs';\nexport const s = [loadConfig, readFileSync];\n",
+        "import { loadConfig } from '../common/config';\nimport { readFileSync } from 'node:fs';\n" +
+        'export const s = [loadConfig, readFileSync];\n',
       'common/config.ts': 'export const loadConfig = 1;\n',
       'tests/a.test.ts': "import { w } from '../workflows';\nexport const t = w;\n",
       'vocabulary/names.ts':
-        "import { readFileSync } from 'node:fs';\nimport { createHash } from 'crypto';\nimport { defineQuery } from '@temporalio/workflow';\nimport type { Config } from '../common/config';\nexport * from './shapes';\nexport const n = [readFileSync, createHash, defineQuery] as unknown as Config;\n",
+        "import { readFileSync } from 'node:fs';\nimport { createHash } from 'crypto';\n" +
+        "import { defineQuery } from '@temporalio/workflow';\nimport type { Config } from '../common/config';\n" +
+        "export * from './shapes';\nexport const n = [readFileSync, createHash, defineQuery] as unknown as Config;\n",
       'vocabulary/shapes.ts': 'export {};\n',
       'worker/worker.ts':
-        "import { createActivities } from '../activities';\nexport const path = require.resolve('../workflows');\nexport const a = createActivities;\n",
+        "import { createActivities } from '../activities';\nexport const path = require.resolve('../workflows');\n" +
+        'export const a = createActivities;\n',
       'workflows/index.ts':
-        "import type { HandoverActivities } from '../activities';\nimport { proxyActivities } from '@temporalio/workflow';\nexport const w = proxyActivities<HandoverActivities>;\n",
+        "import type { HandoverActivities } from '../activities';\nimport { proxyActivities } from '@temporalio/workflow';\n" +
+        'export const w = proxyActivities<HandoverActivities>;\n',
     });
     expect(checkBoundaries(importGraph(small), RULES).map(describeViolation)).toEqual([
       "activities/index.ts -> api/app.ts  [activities-import-no-upper-layers]  (line 1: '../api/app')",
@@ -198,7 +208,8 @@ describe('one core: what core/ defines is defined nowhere else', () => {
     const small = virtualTree({
       'core/uris.ts': 'export function redactUris(t: string) {\n  return t;\n}\n',
       'services/db/uri.ts':
-        "import { redactUris } from '../../core/uris';\nexport const safe = (t: string) => redactUris(t);\nexport function redact(t: string) {\n  const isWithin = 1;\n  return t + isWithin;\n}\n",
+        "import { redactUris } from '../../core/uris';\nexport const safe = (t: string) => redactUris(t);\n" +
+        'export function redact(t: string) {\n  const isWithin = 1;\n  return t + isWithin;\n}\n',
       'common/db-uri.ts': 'export function parseDbUri(uri: string) {\n  return uri;\n}\n',
       'services/copy/targets.ts': 'const canonicalAddress = (a: string) => a;\nexport const key = canonicalAddress;\n',
     });

@@ -27,27 +27,30 @@ test('a single-species database: species.production_name is the part of the name
   expect(nameMetaProblems('mus_musculus_core_110_39', meta([]))).toEqual([]);
 });
 
-test('schema_type, when present: cdna, otherfeatures and rnaseq are core schemas; compara is compara; the ancestral database is core', () => {
-  const ok: Array<[string, string]> = [
-    ['homo_sapiens_core_110_38', 'core'],
-    ['homo_sapiens_otherfeatures_110_38', 'core'],
-    ['homo_sapiens_rnaseq_110_38', 'core'],
-    ['homo_sapiens_variation_110_38', 'variation'],
-    ['homo_sapiens_funcgen_110_38', 'funcgen'],
-    ['ensembl_compara_110', 'compara'],
-    ['ensembl_ancestral_110', 'core'],
-  ];
-  for (const [name, type] of ok) expect(nameMetaProblems(name, meta([['schema_type', type]]))).toEqual([]);
-  expect(nameMetaProblems('homo_sapiens_core_110_38', meta([['schema_type', 'variation']]))).toEqual([
-    'the name says core but meta schema_type is variation',
-  ]);
-  expect(nameMetaProblems('homo_sapiens_cdna_110_38', meta([['schema_type', 'cdna']]))).toEqual([
-    'the name says cdna (schema core) but meta schema_type is cdna',
-  ]);
-  expect(nameMetaProblems('ensembl_compara_110', meta([['schema_type', 'core']]))).toEqual([
-    'the name says compara but meta schema_type is core',
-  ]);
-});
+test(
+  'schema_type, when present: cdna, otherfeatures and rnaseq are core schemas; compara is compara; ' + 'the ancestral database is core',
+  () => {
+    const ok: Array<[string, string]> = [
+      ['homo_sapiens_core_110_38', 'core'],
+      ['homo_sapiens_otherfeatures_110_38', 'core'],
+      ['homo_sapiens_rnaseq_110_38', 'core'],
+      ['homo_sapiens_variation_110_38', 'variation'],
+      ['homo_sapiens_funcgen_110_38', 'funcgen'],
+      ['ensembl_compara_110', 'compara'],
+      ['ensembl_ancestral_110', 'core'],
+    ];
+    for (const [name, type] of ok) expect(nameMetaProblems(name, meta([['schema_type', type]]))).toEqual([]);
+    expect(nameMetaProblems('homo_sapiens_core_110_38', meta([['schema_type', 'variation']]))).toEqual([
+      'the name says core but meta schema_type is variation',
+    ]);
+    expect(nameMetaProblems('homo_sapiens_cdna_110_38', meta([['schema_type', 'cdna']]))).toEqual([
+      'the name says cdna (schema core) but meta schema_type is cdna',
+    ]);
+    expect(nameMetaProblems('ensembl_compara_110', meta([['schema_type', 'core']]))).toEqual([
+      'the name says compara but meta schema_type is core',
+    ]);
+  },
+);
 
 test('collection and multi-species databases hold other species names: only schema_type is compared', () => {
   const species = meta([

@@ -118,6 +118,7 @@ test("a handover recorded when type was the database type is read in today's sha
 test('the visibility query quotes and escapes every value', () => {
   expect(visibilityQuery({})).toBe("WorkflowType = 'handoverWorkflow'");
   expect(visibilityQuery({ status: 'failed', database: "a'b", contact: 'c\\', type: 'core', update_type: 'patch' })).toBe(
-    "WorkflowType = 'handoverWorkflow' AND HandoverStatus = 'failed' AND HandoverDatabase = 'a\\'b' AND HandoverContact = 'c\\\\' AND HandoverType = 'core' AND HandoverUpdateType = 'patch'",
+    "WorkflowType = 'handoverWorkflow' AND HandoverStatus = 'failed' AND HandoverDatabase = 'a\\'b' AND HandoverContact = 'c\\\\' AND " +
+      "HandoverType = 'core' AND HandoverUpdateType = 'patch'",
   );
 });

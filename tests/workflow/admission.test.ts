@@ -25,7 +25,8 @@ test('an unknown database name is refused', async () => {
   await expectRejected(
     h.sqliteSource('my_scratch_db'),
     'src_uri',
-    'database name my_scratch_db is not an Ensembl name (<species>_<type>_<release>_<assembly>, ensembl_compara_<release> or ensembl_ancestral_<release>)',
+    'database name my_scratch_db is not an Ensembl name (<species>_<type>_<release>_<assembly>, ' +
+      'ensembl_compara_<release> or ensembl_ancestral_<release>)',
   );
 });
 

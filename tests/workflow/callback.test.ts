@@ -87,7 +87,8 @@ test('forged, misdirected and late callbacks are refused or do nothing', async (
   const answers: Record<string, number> = {};
   for (const [what, url] of Object.entries(attempts)) answers[what] = (await post(url.replace(/^http:\/\/x/, ''))).statusCode;
   console.log(
-    `injected: ${Object.keys(attempts).length} forged callbacks; found: ${JSON.stringify(answers)}; polls of the copy job before ${before}, after ${polls()}`,
+    `injected: ${Object.keys(attempts).length} forged callbacks; found: ${JSON.stringify(answers)}; ` +
+      `polls of the copy job before ${before}, after ${polls()}`,
   );
   expect(answers).toEqual({
     'another key': 403,
@@ -133,20 +134,25 @@ describe('through the local stack, whose services call back', () => {
     await stack?.close();
   });
 
-  test('a real handover completes on callbacks alone: each job still running at its first poll, each step on within moments of its end', async () => {
-    // 1.2 GB: the checks and the copy (a copy of the file) take a second or more, so the first poll of each finds it running.
-    const file = `${real.dir}/bos_taurus_variation_110_13.sqlite`;
-    bigSqliteTable(file, 1200 * MB);
-    const started = Date.now();
-    const { json } = await real.submit(spec(`sqlite:///${file}`));
-    const done = await real.waitForStatus(json.token, 'completed', 120_000);
-    const took = (step: string) => ((t) => Date.parse(t.ended_at!) - Date.parse(t.started_at))(done.timeline.find((t) => t.step === step)!);
-    console.log(
-      `found: with polls 10 minutes apart, the handover through the local stack completed in ${Date.now() - started} ms; steps: ${done.timeline.map((t) => `${t.step} ${took(t.step)} ms`).join(', ')}`,
-    );
-    expect(done.timeline.map((t) => t.outcome)).toEqual(['passed', 'passed', 'passed', 'passed', 'passed']);
-    // The copy ran past its first poll (a second poll could only come from its callback).
-    const copy = stack.services.copy.store.list().find((j) => j.key === `${json.token}:copy`)!;
-    expect(Date.parse(copy.updated_at) - Date.parse(copy.created_at)).toBeGreaterThan(500);
-  });
+  test(
+    'a real handover completes on callbacks alone: each job still running at its first poll, ' + 'each step on within moments of its end',
+    async () => {
+      // 1.2 GB: the checks and the copy (a copy of the file) take a second or more, so the first poll of each finds it running.
+      const file = `${real.dir}/bos_taurus_variation_110_13.sqlite`;
+      bigSqliteTable(file, 1200 * MB);
+      const started = Date.now();
+      const { json } = await real.submit(spec(`sqlite:///${file}`));
+      const done = await real.waitForStatus(json.token, 'completed', 120_000);
+      const took = (step: string) =>
+        ((t) => Date.parse(t.ended_at!) - Date.parse(t.started_at))(done.timeline.find((t) => t.step === step)!);
+      console.log(
+        `found: with polls 10 minutes apart, the handover through the local stack completed in ${Date.now() - started} ms; ` +
+          `steps: ${done.timeline.map((t) => `${t.step} ${took(t.step)} ms`).join(', ')}`,
+      );
+      expect(done.timeline.map((t) => t.outcome)).toEqual(['passed', 'passed', 'passed', 'passed', 'passed']);
+      // The copy ran past its first poll (a second poll could only come from its callback).
+      const copy = stack.services.copy.store.list().find((j) => j.key === `${json.token}:copy`)!;
+      expect(Date.parse(copy.updated_at) - Date.parse(copy.created_at)).toBeGreaterThan(500);
+    },
+  );
 });

@@ -70,20 +70,23 @@ async function handover(name: string, status: HandoverProgress['status']): Promi
 
 const expectedDetails = { email: 'curator@example.org', comment: 'release 110 handover', current_database_list: [] };
 
-test("Ensembl's details (a JSON string): the handover completes; its API answer, web page data and CLI status show details as an object", async () => {
-  h.jobs.scripts.metadata.answer = ensemblDetails;
-  const done = await handover('ensembl_details_core_110_1', 'completed');
-  expect(done.events).toEqual([{ type: 'new_assembly', genome: 'homo_sapiens', source: 'Handover', details: expectedDetails }]);
-  // The web page reads the same answer (api/web/handover.js: GET /handovers/{token}).
-  const page = await h.app.inject({ method: 'GET', url: `/handovers/${done.token}`, headers: { accept: 'application/json' } });
-  expect(page.statusCode).toBe(200);
-  expect(page.json().events[0].details).toEqual(expectedDetails);
-  const status = await cli('status', done.token, '--json');
-  expect(status.code).toBe(0);
-  expect(JSON.parse(status.stdout).events[0].details).toEqual(expectedDetails);
-  // And the event service was handed the object.
-  expect(h.jobs.jobsOf('event').find((j) => j.key?.startsWith(done.token))?.input.details).toEqual(expectedDetails);
-});
+test(
+  "Ensembl's details (a JSON string): " + 'the handover completes; its API answer, web page data and CLI status show details as an object',
+  async () => {
+    h.jobs.scripts.metadata.answer = ensemblDetails;
+    const done = await handover('ensembl_details_core_110_1', 'completed');
+    expect(done.events).toEqual([{ type: 'new_assembly', genome: 'homo_sapiens', source: 'Handover', details: expectedDetails }]);
+    // The web page reads the same answer (api/web/handover.js: GET /handovers/{token}).
+    const page = await h.app.inject({ method: 'GET', url: `/handovers/${done.token}`, headers: { accept: 'application/json' } });
+    expect(page.statusCode).toBe(200);
+    expect(page.json().events[0].details).toEqual(expectedDetails);
+    const status = await cli('status', done.token, '--json');
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout).events[0].details).toEqual(expectedDetails);
+    // And the event service was handed the object.
+    expect(h.jobs.jobsOf('event').find((j) => j.key?.startsWith(done.token))?.input.details).toEqual(expectedDetails);
+  },
+);
 
 test('a handover recorded before the fix (its history holds the string details) still reads: 200, details as an object', async () => {
   // A worker with the old waitForMetadata: the service's events recorded as they came.
@@ -159,21 +162,24 @@ test('a 50 MB answer is not read whole: the step fails, saying the answer is too
   expect(done.failure!.reason).toMatch(/^the metadata service's answer to GET \/jobs\/\d+ is larger than 8 MiB \(not read past that\)$/);
 });
 
-test('a 2 MB check message: the handover fails with its problems, the message clipped with a note; no payload in history over the bound', async () => {
-  h.jobs.scripts.healthcheck.answer = output((o) => ({
-    ...o,
-    status: 'failed',
-    results: { Huge: { status: 'failed', messages: [`${'m'.repeat(2 * 1024 * 1024)}`] } },
-  }));
-  const done = await handover('huge_message_core_110_1', 'failed');
-  expect(done.failure).toMatchObject({
-    step: 'healthcheck',
-    kind: 'problems',
-    checks: [{ check: 'Huge', messages: [expect.stringMatching(/… \[clipped: 2,097,152 characters, kept \d[\d,]*\]$/)] }],
-  });
-  expect(done.failure!.checks![0].messages[0].length).toBeLessThan(1100);
-  expect(await largestPayload(done.token)).toBeLessThan(PAYLOAD_BOUND);
-});
+test(
+  'a 2 MB check message: the handover fails with its problems, the message clipped with a note; ' + 'no payload in history over the bound',
+  async () => {
+    h.jobs.scripts.healthcheck.answer = output((o) => ({
+      ...o,
+      status: 'failed',
+      results: { Huge: { status: 'failed', messages: [`${'m'.repeat(2 * 1024 * 1024)}`] } },
+    }));
+    const done = await handover('huge_message_core_110_1', 'failed');
+    expect(done.failure).toMatchObject({
+      step: 'healthcheck',
+      kind: 'problems',
+      checks: [{ check: 'Huge', messages: [expect.stringMatching(/… \[clipped: 2,097,152 characters, kept \d[\d,]*\]$/)] }],
+    });
+    expect(done.failure!.checks![0].messages[0].length).toBeLessThan(1100);
+    expect(await largestPayload(done.token)).toBeLessThan(PAYLOAD_BOUND);
+  },
+);
 
 test('100k failed checks: 50 kept and the rest counted; no payload in history over the bound', async () => {
   const results = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`c${i}`, { status: 'failed', messages: [`m${i}`] }]));

@@ -60,24 +60,27 @@ test('each default update type completes, reaches the metadata service as update
   expect(mail.text).not.toContain(`http://handover.test/handovers/${submitted[2]}`);
 });
 
-test('an unknown update type, or a database type where the update type goes, is a 400 naming the accepted values; nothing starts', async () => {
-  const before = (await list('limit=1000')).length;
-  const submissions = h.jobs.submissions.length;
-  for (const type of ['core', 'hotfix', '', 'x'.repeat(5000)]) {
-    const res = await h.submit(spec(h.sqliteSource('update_bad_core_110_1'), { type }));
-    expect(res.statusCode).toBe(400);
-    expect(res.json.issues).toEqual([{ field: 'type', message: 'must be one of new_assembly, new_genebuild, patch, other' }]);
-  }
-  const batch = await h.app.inject({
-    method: 'POST',
-    url: '/batches',
-    payload: { contact: 'b@example.org', handovers: [{ src_uri: h.sqliteSource('update_batch_core_110_1'), comment: 'no type' }] },
-  });
-  expect(batch.statusCode).toBe(400);
-  expect(batch.json().issues).toEqual([{ field: 'handovers.0.type', message: 'is required' }]);
-  expect((await list('limit=1000')).length).toBe(before);
-  expect(h.jobs.submissions).toHaveLength(submissions);
-});
+test(
+  'an unknown update type, or a database type where the update type goes, is a 400 naming the accepted values; ' + 'nothing starts',
+  async () => {
+    const before = (await list('limit=1000')).length;
+    const submissions = h.jobs.submissions.length;
+    for (const type of ['core', 'hotfix', '', 'x'.repeat(5000)]) {
+      const res = await h.submit(spec(h.sqliteSource('update_bad_core_110_1'), { type }));
+      expect(res.statusCode).toBe(400);
+      expect(res.json.issues).toEqual([{ field: 'type', message: 'must be one of new_assembly, new_genebuild, patch, other' }]);
+    }
+    const batch = await h.app.inject({
+      method: 'POST',
+      url: '/batches',
+      payload: { contact: 'b@example.org', handovers: [{ src_uri: h.sqliteSource('update_batch_core_110_1'), comment: 'no type' }] },
+    });
+    expect(batch.statusCode).toBe(400);
+    expect(batch.json().issues).toEqual([{ field: 'handovers.0.type', message: 'is required' }]);
+    expect((await list('limit=1000')).length).toBe(before);
+    expect(h.jobs.submissions).toHaveLength(submissions);
+  },
+);
 
 test('HANDOVER_UPDATE_TYPES sets the accepted list', async () => {
   const other = await startHarness({ HANDOVER_UPDATE_TYPES: 'rebuild,other' });
