@@ -176,9 +176,9 @@ export default defineConfig(
     rules: { 'no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' }] },
   },
 
-  // Node's CommonJS files (bin/handover.cjs, jest.config.js) and this file.
+  // Node's CommonJS files (bin/handover.cjs, jest.config.js, tests/sequencer.js) and this file.
   {
-    files: ['**/*.cjs', 'jest.config.js'],
+    files: ['**/*.cjs', 'jest.config.js', 'tests/sequencer.js'],
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
   },
   {

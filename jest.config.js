@@ -1,8 +1,10 @@
 /**
  * Two projects. `unit` (tests/unit) starts no server: no global setup, runs in seconds (`npm run test:unit`).
- * `integration` (everything else) gets the global setup: the real Temporal dev server, two MariaDB servers and the
- * workflow bundle. `jest` alone runs both; `jest --selectProjects unit` (or `integration`) one of them.
+ * `integration` (everything else) gets the global setup: per Jest worker the real Temporal dev server and two MariaDB
+ * servers, and the workflow bundle. `jest` alone runs both; `jest --selectProjects unit` (or `integration`) one of them.
+ * Files run in parallel (`npm test` sets the workers: most of a file's time is spent waiting on servers).
  */
+const recording = process.env.RECORD_HISTORIES === '1';
 const shared = {
   rootDir: __dirname,
   testEnvironment: 'node',
@@ -25,13 +27,15 @@ module.exports = {
     {
       ...shared,
       displayName: 'integration',
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/unit/'],
+      // The recorder overwrites tests/fixtures: only `npm run record-histories` runs it.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/unit/', ...(recording ? [] : ['/record-histories\\.test\\.ts$'])],
       setupFiles: ['<rootDir>/tests/setup-runtime.ts'],
       globalSetup: '<rootDir>/tests/global-setup.ts',
       globalTeardown: '<rootDir>/tests/global-teardown.ts',
     },
   ],
   testTimeout: 120000,
+  testSequencer: '<rootDir>/tests/sequencer.js',
   // Never hang after the run: global-teardown names any child process a test left behind, then Jest exits.
   // (A run-wide option: it applies to both projects.)
   forceExit: true,

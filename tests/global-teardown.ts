@@ -1,11 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
-import type { MariaDb } from './helpers/mariadb';
-import type { TemporalServer } from './helpers/temporal-server';
+import type { RunningSet } from './global-setup';
 
 export default async function globalTeardown(): Promise<void> {
-  const servers = (globalThis as Record<string, unknown>).__handoverTestServers as
-    { temporal: TemporalServer; mariadb: MariaDb; staging: MariaDb } | undefined;
-  await Promise.all([servers?.temporal.stop(), servers?.mariadb.stop(), servers?.staging.stop()]);
+  const sets = ((globalThis as Record<string, unknown>).__handoverTestServers ?? []) as RunningSet[];
+  await Promise.all(sets.flatMap((set) => [set.temporal.stop(), set.mariadb.stop(), set.staging.stop()]));
   reportLeakedChildren();
 }
 

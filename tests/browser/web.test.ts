@@ -111,6 +111,8 @@ test('a good handover: the token is shown, its page follows every step to comple
   expect(facts).toContain('Database typecore');
   expect(await page.locator('#timeline a').first().getAttribute('href')).toMatch(/\/healthcheck\/jobs\/\d+$/);
   await page.locator('#reports-box summary').click();
+  // The last report can reach the page a refresh after the status (a loaded machine): wait for it, then read them all.
+  await page.locator('#reports tr', { hasText: 'Handover successful' }).waitFor({ timeout: 30_000 });
   const reports = await page
     .locator('#reports tr')
     .evaluateAll((rows) => rows.map((r) => [r.children[1].textContent, r.children[2].textContent]));
