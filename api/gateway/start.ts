@@ -3,7 +3,7 @@
  * them. Typed handles of the workflows they start are why this file may import workflows/ (tests/unit/import-graph).
  */
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { type BatchInput, type HandoverInput, lockHolder, lockMemo } from '../../vocabulary';
+import { type BatchInput, type HandoverInput, holderQuery, lockHolder, lockMemo } from '../../vocabulary';
 import { batchWorkflow } from '../../workflows/batch';
 import { databaseLockWorkflow } from '../../workflows/lock';
 import { HandoverConflict } from '../errors';
@@ -16,16 +16,20 @@ export function handoverStarts(client: Client, taskQueue: string) {
 
   /**
    * The token of the handover holding a lock: the lock's memo (vocabulary `lockMemo`, which every lock starter
-   * writes). The lock may have closed since the start that found it: then nobody holds it, and the answer is still a 409.
+   * writes), or, for a lock started before every starter wrote it (a batch's, under an older release), the lock's
+   * own `holderQuery`. The lock may have closed since the start that found it: then nobody holds it, and the answer
+   * is still a 409, with no token.
    */
-  const holderOf = async (lockId: string): Promise<string> =>
-    lockHolder(
-      (
-        await handle(lockId)
-          .describe()
-          .catch(() => undefined)
-      )?.memo,
-    );
+  const holderOf = async (lockId: string): Promise<string> => {
+    const description = await handle(lockId)
+      .describe()
+      .catch(() => undefined);
+    const recorded = lockHolder(description?.memo);
+    if (recorded || description?.status.name !== 'RUNNING') return recorded;
+    return handle(lockId)
+      .query(holderQuery)
+      .catch(() => '');
+  };
 
   return {
     /** Starts a handover under its database's lock (HandoverConflict when another of it runs); resolves once the handover exists. */

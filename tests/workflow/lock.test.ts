@@ -1,9 +1,14 @@
 /** One handover per target database at a time: a real lock, not a list query. */
+import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { type Harness, spec, startHarness } from '../helpers/harness';
 import { waitFor } from '../helpers/wait';
+import { handoverReads } from '../../api/gateway/read';
+import { databaseKey } from '../../core/db-uri';
+import { lockWorkflowId } from '../../vocabulary';
+import { databaseLockWorkflow } from '../../workflows/lock';
 
 let h: Harness;
 beforeAll(async () => {
@@ -125,4 +130,32 @@ test("a restart blocked by a batch's lock waits for it, as one blocked by a sing
     answer();
     h.smtp.answerAfter = undefined;
   }
+});
+
+test('a lock started without the memo (by an older release): a submission is refused with its holder, asked of the lock', async () => {
+  h.jobs.reset();
+  const src = h.sqliteSource('old_lock_core_110_1');
+  const first = await h.submit(spec(src));
+  await h.waitForStatus(first.json.token, 'completed');
+  // The same database handed over again under a lock as an older release started one: no memo. (A SQLite source
+  // has no credentials to seal, so the input is reused under a new token.) Its copy is held, so the lock stays taken.
+  h.jobs.scripts.copy.holdFor = (job) => (String(job.input.source_db_uri).includes('old_lock_core_110_1') ? 'wait' : undefined);
+  const input = await handoverReads(h.client).originalInput(first.json.token);
+  expect(input.sealed).toEqual({});
+  const holder = randomUUID();
+  const lockId = lockWorkflowId(databaseKey(input.spec.tgt_uri));
+  await h.client.workflow.getHandle(lockId).result(); // the first handover's lock, released
+  await h.client.workflow.start(databaseLockWorkflow, {
+    workflowId: lockId,
+    taskQueue: h.config.HANDOVER_TASK_QUEUE,
+    args: [{ lockKey: lockId, handover: { ...input, token: holder } }],
+  });
+  await waitFor(() => h.jobs.held().length > 0, 30_000, 'the copy job to be held');
+
+  const blocked = await h.submit(spec(src, { comment: 'again' }));
+  expect(blocked.statusCode).toBe(409);
+  expect(blocked.json).toEqual({ error: 'a handover of this database is already running', token: holder });
+
+  h.jobs.release();
+  await h.client.workflow.getHandle(lockId).result();
 });
