@@ -2,7 +2,7 @@
  * Confinement by real path (core/confine.ts) and the two policies on top of it: targets only on staging
  * (common/staging.ts) and sources only from configured places (common/sources.ts), on real folders,
  * symlinks, FIFOs, host names and own ports. (The stack's own policy, services/copy/targets.ts, needs
- * its MariaDB servers: tests/security/stack.test.ts.)
+ * its MariaDB servers: tests/security/stack-targets.test.ts.)
  */
 import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';

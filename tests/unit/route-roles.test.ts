@@ -1,7 +1,7 @@
 /**
  * Each route declares the role it needs (`config: { role }`, api/auth.ts). A route that forgets fails
  * closed: refused to every key, to no key, and in open mode. No Temporal is needed: the app's client is
- * lazy and these requests never reach it. (tests/security/auth.test.ts checks every real route's role.)
+ * lazy and these requests never reach it. (tests/security/auth-routes.test.ts checks every real route's role.)
  */
 import { buildApp } from '../../api/app';
 import { routeRoles } from '../../api/auth';
