@@ -17,7 +17,8 @@ import type { CopyOptions } from './copy';
 import { readCatalogue, stagingCollations } from './catalogue';
 import { type Catalogue, Refusal, createTableStatement } from './definition';
 import { reported } from './server-error';
-import { type TablePlan, planTables, transferRows } from './transfer';
+import { transferRows } from './transfer';
+import { type TablePlan, planTables } from './transfer-plan';
 
 /** The copy's own schemas for a target: deterministic, so a crashed copy's leftovers are found and dropped by the next one. */
 export function workSchemas(target: MysqlLocation): { temp: MysqlLocation; backup: MysqlLocation } {
