@@ -10,8 +10,9 @@
  * the loader's server connections are killed on the staging server before the temporary schema is dropped.
  */
 import { createHash } from 'node:crypto';
-import { dropDatabase, killSessionsIn, serverConnection } from '../db/database';
+import { dropDatabase } from '../db/database';
 import { printable, quoteIdent } from '../db/names';
+import { killSessionsIn, serverConnection } from '../db/server';
 import type { MysqlLocation } from '../db/uri';
 import type { CopyOptions } from './copy';
 import { readCatalogue, stagingCollations } from './catalogue';

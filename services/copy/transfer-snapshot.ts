@@ -2,8 +2,8 @@
  * The one consistent view of the source the copy reads (transfer.ts, "snapshot"): a lock, then every reader's
  * transaction WITH CONSISTENT SNAPSHOT under it.
  */
-import { serverConnection } from '../db/database';
 import { quoteIdent } from '../db/names';
+import { serverConnection } from '../db/server';
 import type { MysqlLocation } from '../db/uri';
 import type { Conn, TablePlan } from './transfer-plan';
 

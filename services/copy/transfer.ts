@@ -23,8 +23,8 @@
  * Here the copy's course (transferRows) and its failures; the tables and the work in transfer-plan.ts, the snapshot in
  * transfer-snapshot.ts, the line format in transfer-lines.ts, one table's load and checks in transfer-table.ts.
  */
-import { serverConnection } from '../db/database';
 import { quoteIdent } from '../db/names';
+import { serverConnection } from '../db/server';
 import type { MysqlLocation } from '../db/uri';
 import { isServerError, reported } from './server-error';
 import { type Conn, RANGE_BYTES, type TablePlan, type Work, planWork } from './transfer-plan';

@@ -28,7 +28,7 @@ import mysql from 'mysql2/promise';
 import { copyDatabase, workSchemas } from '../../services/copy/copy';
 import { createCopyService } from '../../services/copy/service';
 import { checkTarget, parseTargetRoots } from '../../services/copy/targets';
-import { serverConnection } from '../../services/db/database';
+import { serverConnection } from '../../services/db/server';
 import { identifier, quoteIdent, resolveUnder } from '../../services/db/names';
 import { locate, redact, safe } from '../../services/db/uri';
 import { createDemoDatabase } from '../../services/demo';
