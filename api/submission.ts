@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { admit, databaseTypeOf } from '../common/admission';
-import { type Config, PROJECT_STATE_PATHS, admissionRulesFrom, sourcePlacesFrom, stagingUrisFrom, timingsFrom } from '../common/config';
+import { type Config, admissionRulesFrom, sourcePlacesFrom, stagingUrisFrom, timingsFrom } from '../common/config';
+import { PROJECT_STATE_PATHS } from '../common/project-paths';
 import { databaseKey, deriveTargetUri, parseDbUri, withoutPassword } from '../common/db-uri';
 import type { Sealer } from '../common/secrets';
 import type { HandoverSpec } from '../common/spec';

@@ -1,7 +1,7 @@
 /** Where the demo database lives, and making it once. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { LOCAL_STATE_DIR } from '../common/config';
+import { LOCAL_STATE_DIR } from '../common/project-paths';
 import { createDemoDatabase } from '../services/demo';
 
 export const DEMO_DATABASE = 'homo_sapiens_core_110_38';

@@ -7,7 +7,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { LOCAL_STATE_DIR, loadConfig } from '../common/config';
+import { loadConfig } from '../common/config';
+import { LOCAL_STATE_DIR } from '../common/project-paths';
 import { SERVICES_NODE_FLAGS } from '../services/stack';
 import { WORKER_ENV, WORKER_NODE_FLAGS } from '../worker/process-settings';
 import { ensureDemoDatabase } from './demo-database';

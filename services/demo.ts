@@ -5,7 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { dropDatabase, serverConnection } from './db/database';
+import { dropDatabase } from './db/database';
+import { serverConnection } from './db/server';
 import { quoteIdent } from './db/names';
 import { locate } from './db/uri';
 

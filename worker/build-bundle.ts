@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { PROJECT_ROOT } from '../common/config';
+import { PROJECT_ROOT } from '../common/project-paths';
 import { WORKFLOWS_PATH } from './worker';
 
 async function main(): Promise<void> {

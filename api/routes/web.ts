@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { PROJECT_ROOT } from '../../common/config';
+import { PROJECT_ROOT } from '../../common/project-paths';
 
 // From the repository, so the compiled API (dist/js/api/) serves the same files.
 const WEB = path.join(PROJECT_ROOT, 'api', 'web');

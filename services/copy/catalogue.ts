@@ -4,7 +4,7 @@
  * where they are used; nothing read here is ever run.
  */
 import type mysql from 'mysql2/promise';
-import type { Catalogue, Collations, Row } from './definition';
+import type { Catalogue, Collations, Row } from './definition-values';
 
 const rows = async (conn: mysql.Connection, sql: string, params: unknown[] = []): Promise<Row[]> => {
   const [result] = await conn.query(sql, params);

@@ -41,7 +41,7 @@ export interface CopyOptions {
   progress?: (p: { tables_done: number; tables: number } | { waiting: string }) => void;
   /** MySQL: readers of the source's snapshot (and loaders on staging) working at once. */
   streams?: number;
-  /** MySQL: tables larger than this are read in primary-key ranges (transfer.ts RANGE_BYTES by default). */
+  /** MySQL: tables larger than this are read in primary-key ranges (transfer-plan.ts RANGE_BYTES by default). */
   rangeBytes?: number;
   /** MySQL: awaited once the source's snapshot is taken, before any row is read (tests write to the source here). */
   afterSnapshot?: () => Promise<void>;

@@ -10,14 +10,17 @@
  * the loader's server connections are killed on the staging server before the temporary schema is dropped.
  */
 import { createHash } from 'node:crypto';
-import { dropDatabase, killSessionsIn, serverConnection } from '../db/database';
+import { dropDatabase } from '../db/database';
 import { printable, quoteIdent } from '../db/names';
+import { killSessionsIn, serverConnection } from '../db/server';
 import type { MysqlLocation } from '../db/uri';
 import type { CopyOptions } from './copy';
 import { readCatalogue, stagingCollations } from './catalogue';
-import { type Catalogue, Refusal, createTableStatement } from './definition';
+import { Refusal, createTableStatement } from './definition';
+import type { Catalogue } from './definition-values';
 import { reported } from './server-error';
-import { type TablePlan, planTables, transferRows } from './transfer';
+import { transferRows } from './transfer';
+import { type TablePlan, planTables } from './transfer-plan';
 
 /** The copy's own schemas for a target: deterministic, so a crashed copy's leftovers are found and dropped by the next one. */
 export function workSchemas(target: MysqlLocation): { temp: MysqlLocation; backup: MysqlLocation } {

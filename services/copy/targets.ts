@@ -14,7 +14,7 @@ import { canonicalAddress, resolveHost } from '../../core/addresses';
 import { isWithin, realPathOrNone } from '../../core/confine';
 import { type DbUriProblem, databaseKey, readDbUri } from '../../core/db-uri';
 import { isIdentifier } from '../../core/names';
-import { notRegularFile } from '../db/database';
+import { notRegularFile } from '../db/sqlite-database';
 import { InputError, printable, resolveUnder } from '../db/names';
 import { type DbLocation, type MysqlLocation, type SqliteLocation, locate, safe } from '../db/uri';
 

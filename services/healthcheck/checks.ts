@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type Database, type ForeignKey, openDatabase } from '../db/database';
+import { openDatabase } from '../db/database';
+import type { Database, ForeignKey } from '../db/database-interface';
 import { identifier, isIdentifier } from '../db/names';
 import { type DbLocation, locate } from '../db/uri';
 import { metaValues, nameMetaProblems } from '../metadata/names';

@@ -5,7 +5,7 @@
  * are redacted. Files are 0600 (see openStoreFile).
  */
 import type { DatabaseSync } from 'node:sqlite';
-import { openStoreFile } from '../db/database';
+import { openStoreFile } from '../db/store-file';
 import { redact, safe } from '../db/uri';
 import type { Sealer } from './secrets';
 

@@ -4,7 +4,7 @@
  * assembly, another genebuild), other; and which current databases it supersedes.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import { openStoreFile } from '../db/database';
+import { openStoreFile } from '../db/store-file';
 import { type ParsedName, parseDatabaseName } from './names';
 
 export interface DatabaseRecord extends ParsedName {

@@ -9,7 +9,8 @@
  */
 import mysql from 'mysql2/promise';
 import { copyDatabase } from '../../services/copy/copy';
-import { type Catalogue, createTableStatement } from '../../services/copy/definition';
+import { createTableStatement } from '../../services/copy/definition';
+import type { Catalogue } from '../../services/copy/definition-values';
 import { stagingCollations } from '../../services/copy/catalogue';
 import { parseTargetRoots } from '../../services/copy/targets';
 import { mariadbSettings, mariadbUri } from '../helpers/harness';

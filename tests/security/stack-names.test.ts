@@ -7,7 +7,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { serverConnection } from '../../services/db/database';
+import { serverConnection } from '../../services/db/server';
 import { identifier, quoteIdent, resolveUnder } from '../../services/db/names';
 import { locate } from '../../services/db/uri';
 import { type MariaDbSettings } from '../helpers/harness';

@@ -5,7 +5,8 @@
  * survives its items; a missing secret key fails at start.
  */
 import path from 'node:path';
-import { ConfigError, PROJECT_ROOT, loadConfig } from '../../common/config';
+import { ConfigError, loadConfig } from '../../common/config';
+import { PROJECT_ROOT } from '../../common/project-paths';
 import type { HandoverInput } from '../../vocabulary';
 import { type Harness, mariadbQuery, mariadbSettings, mariadbUri, spec, startHarness } from '../helpers/harness';
 import { waitFor } from '../helpers/wait';

@@ -1,11 +1,11 @@
 /**
- * The MariaDB copy's transfer (services/copy/transfer.ts) on real servers: one consistent snapshot of the
- * source whatever is written to it meanwhile (with FLUSH TABLES WITH READ LOCK, and for a user without the
+ * The MariaDB copy's transfer (services/copy/transfer.ts, planned in transfer-plan.ts) on real servers: one consistent
+ * snapshot of the source whatever is written to it meanwhile (with FLUSH TABLES WITH READ LOCK, and for a user without the
  * privilege), secondary indexes rebuilt exactly as defined, large tables read in primary-key ranges.
  * The source is a private MariaDB server (its root makes the limited user); the target the suite's staging server.
  */
 import { copyDatabase } from '../../services/copy/copy';
-import { planTables, planWork } from '../../services/copy/transfer';
+import { planTables, planWork } from '../../services/copy/transfer-plan';
 import { parseTargetRoots } from '../../services/copy/targets';
 import { dropDatabase } from '../../services/db/database';
 import { mariadbSettings, mariadbUri } from '../helpers/harness';
