@@ -6,7 +6,7 @@
  */
 const Sequencer = require('@jest/test-sequencer').default;
 
-const LONG = /\/tests\/faults\/(concurrency|mariadb-restart|temporal-restart|scale-out)\.test\.ts$/;
+const LONG = /\/tests\/faults\/(concurrency|mariadb-restart-(staging|source|handover)|temporal-restart|scale-out)\.test\.ts$/;
 
 class LongestFirst extends Sequencer {
   sort(tests) {
