@@ -1,71 +1,37 @@
 /**
- * Sources only where they are allowed, on the real API (real Temporal, real MariaDB, real files) and
- * the real local stack: Temporal's port, an unlisted server, files outside the source folders, `..`
- * and symlinks out, Handover's own state, a FIFO and a device are each refused (400 naming the field)
- * before anything starts; a listed server under another name is allowed, and recorded (and restarted)
- * as the listed server, not the name; a password holding `@` never leaks into an answer or a history.
+ * Source servers only where they are allowed, on the real API (real Temporal, real MariaDB); the shared part is in
+ * sources-fixture.ts. Temporal's port and an unlisted server are each refused (400 naming the field) before anything
+ * starts; a listed server under another name is allowed, and recorded (and restarted) as the listed server, not the
+ * name; a password holding `@` never leaks into an answer or a history.
  */
-import { execFileSync } from 'node:child_process';
 import dns from 'node:dns/promises';
-import { mkdirSync, mkdtempSync, realpathSync, symlinkSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { buildApp } from '../../api/app';
-import { checkDatabaseExists } from '../../activities/databases';
-import { loadConfig } from '../../common/config';
-import { PROJECT_ROOT } from '../../common/project-paths';
-import { createSealer } from '../../common/secrets';
-import { openDatabase } from '../../services/db/database';
-import { type LocalStack, startLocalStack } from '../../services/stack';
-import { metaOnlySqlite } from '../helpers/databases';
 import type { HandoverInput } from '../../vocabulary';
-import { type Harness, mariadbSettings, mariadbUri, spec, startHarness } from '../helpers/harness';
+import { type Harness, spec } from '../helpers/harness';
+import {
+  type Answer,
+  appWith as appWithSettings,
+  fillSourceFolders,
+  refused,
+  source,
+  sourceFolders,
+  staging,
+  startSourcesHarness,
+  submitTo,
+  temporalPort,
+} from './sources-fixture';
 
-const source = mariadbSettings('source');
-const staging = mariadbSettings('staging');
-const temporal = process.env.TEST_TEMPORAL_ADDRESS!;
-const temporalPort = Number(temporal.split(':').pop());
-const base = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'sources-test-')));
-/** The one source folder; `outside` is next to it, not in it. */
-const roots = path.join(base, 'roots');
-const outside = path.join(base, 'outside');
-mkdirSync(roots);
-mkdirSync(outside);
-const fifo = path.join(roots, 'fifo_core_110_1.sqlite');
+const { base, roots, outside, fifo } = sourceFolders();
 
 let h: Harness;
 beforeAll(async () => {
-  execFileSync('mkfifo', [fifo]);
-  metaOnlySqlite(path.join(outside, 'outside_core_110_1.sqlite'));
-  symlinkSync(path.join(outside, 'outside_core_110_1.sqlite'), path.join(roots, 'link_core_110_1.sqlite'));
-  symlinkSync(outside, path.join(roots, 'linked'));
-  h = await startHarness({
-    HANDOVER_SOURCE_ROOTS: roots,
-    HANDOVER_SOURCE_SERVERS: `${source.host}:${source.port}`,
-    // MySQL sources go to the staging MariaDB (the default staging place is a folder).
-    HANDOVER_STAGING_RULES: JSON.stringify([{ pattern: '^(sources_alias|homo_sapiens)_', staging_uri: mariadbUri(staging) }]),
-  });
+  fillSourceFolders({ base, roots, outside, fifo });
+  h = await startSourcesHarness(roots);
 });
 afterAll(async () => h?.stop());
 
-type Answer = { statusCode: number; json: { error?: string; issues?: Array<{ field: string; message: string }>; token?: string } };
-
-/** A refusal of src_uri: 400, the field named, the reason matching `why`, nothing started. */
-async function refused(answer: Answer | Promise<Answer>, why: RegExp, field = 'src_uri') {
-  const { statusCode, json } = await answer;
-  expect({ statusCode, field: json.issues?.[0]?.field }).toEqual({ statusCode: 400, field });
-  expect(json.issues?.[0]?.message).toMatch(why);
-  return json.issues![0].message;
-}
-
-const submit = (src_uri: string) => h.submit(spec(src_uri)) as Promise<Answer>;
-
-/** The API with other settings, on the same Temporal and job services. */
-async function appWith(env: Record<string, string>) {
-  const config = loadConfig({ ...h.env, ...env });
-  return buildApp({ client: h.client, config, sealer: createSealer(config.HANDOVER_SECRET_KEY) });
-}
+const submit = (src_uri: string) => submitTo(h, src_uri);
+const appWith = (env: Record<string, string>) => appWithSettings(h, env);
 
 test("Temporal's frontend as a source: refused, even when its server is listed", async () => {
   const jobs = h.jobs.jobs.length;
@@ -213,67 +179,6 @@ test('a restart pins the source again: a handover recorded under another listed 
   if (source.password.length >= 3) expect(JSON.stringify(restarted)).not.toContain(source.password);
 });
 
-test('SQLite: outside the roots, `..`, a symlink out (file or folder): refused; a file inside: allowed', async () => {
-  await refused(submit(metaOnlySqlite(path.join(outside, 'outside_core_110_1.sqlite'))), /not inside a source folder/);
-  // The URL parser resolves `..` (plain or %2e-encoded): what is left is outside.
-  await refused(submit(`sqlite:///${roots}/../outside/outside_core_110_1.sqlite`), /not inside a source folder/);
-  await refused(submit(`sqlite:///${roots}/%2e%2e/outside/outside_core_110_1.sqlite`), /not inside a source folder/);
-  await refused(submit(`sqlite:///${roots}/link_core_110_1.sqlite`), /not inside a source folder/);
-  await refused(submit(`sqlite:///${roots}/linked/outside_core_110_1.sqlite`), /not inside a source folder/);
-  mkdirSync(path.join(roots, 'nested'));
-  const inside = metaOnlySqlite(path.join(roots, 'nested', 'inside_core_110_1.sqlite'));
-  const res = await submit(inside);
-  expect(res.statusCode).toBe(201);
-  await h.waitForStatus(res.json.token!, 'completed');
-});
-
-test("Handover's own state as a source: refused even when its folder is listed", async () => {
-  const wide = await appWith({ HANDOVER_SOURCE_ROOTS: PROJECT_ROOT });
-  try {
-    for (const file of ['.temporal/temporal.sqlite', '.handover/services/jobs/copy.sqlite', '.handover/secret.key']) {
-      const res = await wide.inject({ method: 'POST', url: '/handovers', payload: spec(`sqlite:///${path.join(PROJECT_ROOT, file)}`) });
-      await refused({ statusCode: res.statusCode, json: res.json() }, /one of Handover's own files/);
-    }
-  } finally {
-    await wide.close();
-  }
-});
-
-test('a FIFO, a folder or a device as a source: refused at submission, the API still answering', async () => {
-  await refused(submit(`sqlite:///${fifo}`), /is a FIFO \(named pipe\), not a regular file/);
-  mkdirSync(path.join(roots, 'folder_core_110_1.sqlite'));
-  await refused(submit(`sqlite:///${roots}/folder_core_110_1.sqlite`), /is a folder, not a regular file/);
-  const devices = await appWith({ HANDOVER_SOURCE_ROOTS: '/dev' });
-  try {
-    const res = await devices.inject({ method: 'POST', url: '/handovers', payload: spec('sqlite:////dev/zero') });
-    await refused({ statusCode: res.statusCode, json: res.json() }, /is a device/);
-  } finally {
-    await devices.close();
-  }
-  // In a batch: the item is named.
-  const batch = await h.app.inject({
-    method: 'POST',
-    url: '/batches',
-    payload: {
-      contact: 'b@example.org',
-      handovers: [spec(metaOnlySqlite(path.join(roots, 'batch_core_110_1.sqlite'))), spec(`sqlite:///${fifo}`)],
-    },
-  });
-  await refused({ statusCode: batch.statusCode, json: batch.json() }, /is a FIFO/, 'handovers.1.src_uri');
-});
-
-test("a FIFO reaching the worker's existence check is refused promptly; the event loop keeps ticking", async () => {
-  let ticks = 0;
-  const timer = setInterval(() => ticks++, 5);
-  try {
-    await expect(checkDatabaseExists(`sqlite:///${fifo}`, 'the fifo')).rejects.toThrow(/is a FIFO/);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(ticks).toBeGreaterThan(0);
-  } finally {
-    clearInterval(timer);
-  }
-});
-
 test('a password holding @ never leaks: not in a refusal, not in a history, not in a report', async () => {
   const secret = 'hunter@2secret';
   const answer = await submit(`mysql://u:${secret}@127.0.0.1:${temporalPort}/homo_sapiens_core_110_38`);
@@ -293,57 +198,4 @@ test('a password holding @ never leaks: not in a refusal, not in a history, not 
     expect(text).not.toContain('2secret');
     expect(text).not.toContain(encodeURIComponent(secret));
   }
-});
-
-describe('the local stack checks its own list', () => {
-  let stack: LocalStack;
-  beforeAll(async () => {
-    stack = await startLocalStack({
-      dataDir: path.join(base, 'stack'),
-      ports: { healthcheck: 0, copy: 0, metadata: 0, event: 0 },
-      targetRoots: [`sqlite:///${base}/staging/`],
-      sourceRoots: [`sqlite:///${roots}/`, `mysql://${source.host}:${source.port}/`],
-    });
-  });
-  afterAll(async () => stack?.close());
-
-  const post = async (service: 'healthcheck' | 'copy', body: object) => {
-    const res = await fetch(`${stack.urls[service]}/jobs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, text: await res.text() };
-  };
-
-  test.each([
-    ["Temporal's port", `mysql://x@127.0.0.1:${temporalPort}/homo_sapiens_core_110_38`, /is not a source server/],
-    ['an unlisted server', `mysql://root@${staging.host}:${staging.port}/homo_sapiens_core_110_38`, /is not a source server/],
-    ['a file outside the roots', `sqlite:///${outside}/outside_core_110_1.sqlite`, /is not inside a source folder/],
-    ['a symlink out', `sqlite:///${roots}/link_core_110_1.sqlite`, /is not inside a source folder/],
-    ['a FIFO', `sqlite:///${fifo}`, /is a FIFO/],
-  ])('%s: refused by the healthcheck (db_uri) and the copy (source_db_uri), 400', async (_name, uri, why) => {
-    const hc = await post('healthcheck', { db_uri: uri, tag: 't' });
-    expect(hc.status).toBe(400);
-    expect(hc.text).toMatch(/db_uri: /);
-    expect(hc.text).toMatch(why);
-    const copy = await post('copy', { source_db_uri: uri, target_db_uri: `sqlite:///${base}/staging/homo_sapiens_core_110_38.sqlite` });
-    expect(copy.status).toBe(400);
-    expect(copy.text).toMatch(/source_db_uri: /);
-    if (!uri.startsWith('mysql')) expect(copy.text).toMatch(why);
-  });
-
-  test('a listed source is taken; a FIFO opened by the services is refused promptly, the event loop ticking', async () => {
-    const ok = await post('healthcheck', { db_uri: metaOnlySqlite(path.join(roots, 'stack_core_110_1.sqlite')), tag: 't' });
-    expect(ok.status).toBe(201);
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 5);
-    try {
-      await expect(openDatabase(`sqlite:///${fifo}`)).rejects.toThrow(/is a FIFO, not a regular file/);
-      await new Promise((r) => setTimeout(r, 50));
-      expect(ticks).toBeGreaterThan(0);
-    } finally {
-      clearInterval(timer);
-    }
-  });
 });
