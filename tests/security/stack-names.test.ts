@@ -195,7 +195,7 @@ describe('names are data, never code', () => {
 // ------------------------------------------------------------------ 2b. the source server may be the submitter's own
 
 describe("a source server of the submitter's own runs nothing on staging", () => {
-  // The definitions a copy writes from a hostile catalogue: tests/security/copy-definitions.test.ts.
+  // The definitions a copy writes from a hostile catalogue: tests/security/copy-definitions-catalogue.test.ts.
   test(
     'a MERGE table whose rows would go into another staging database: the copy fails, that database is untouched, ' + 'no schema is made',
     async () => {

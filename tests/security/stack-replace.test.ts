@@ -55,7 +55,8 @@ describe('replace atomically', () => {
       });
       expect(await finished('copy', first.json.job_id)).toMatchObject({ status: 'complete' });
       const before = { sha: sha(target), mode: statSync(target).mode, ino: statSync(target).ino };
-      // Chosen tables (skip_tables): copied table by table, long enough for the kill to land (prompt-kill.test.ts kills a whole-file copy).
+      // Chosen tables (skip_tables): copied table by table, long enough for the kill to land
+      // (prompt-kill-sqlite.test.ts kills a whole-file copy).
       const killed = await post('copy', {
         source_db_uri: sqliteUri(path.join(upstream, 'big_core_110_1.sqlite')),
         target_db_uri: sqliteUri(target),
