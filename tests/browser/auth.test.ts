@@ -1,7 +1,7 @@
 /**
  * The web pages against an API with keys (HANDOVER_API_KEYS), in Debian's Chromium: the page asks for
  * the key once, keeps it for the tab across pages, and shows a refusal of the key's role. Without
- * keys there is no prompt at all (web.test.ts drives every page that way). The key prompt, too, keeps
+ * keys there is no prompt at all (the web-*.test.ts files drive every page that way). The key prompt, too, keeps
  * to the pages' Content-Security-Policy: a violation fails the test (csp.ts).
  */
 import path from 'node:path';
